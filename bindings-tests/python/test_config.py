@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Drives the config classes through introspection from Python (PyGObject)."""
+import os
+import tempfile
+import unittest
+
+import gi
+
+gi.require_version("LibvirtGObject", "1.0")
+gi.require_version("LibvirtSandbox", "1.0")
+from gi.repository import GLib, LibvirtGObject, LibvirtSandbox  # noqa: E402
+
+LibvirtGObject.init_object_check(None)
+LibvirtSandbox.init_object_check(None)
+
+
+class ConfigTest(unittest.TestCase):
+    def test_interactive(self):
+        cfg = LibvirtSandbox.ConfigInteractive.new("py-demo")
+        self.assertIsInstance(cfg, LibvirtSandbox.Config)
+        cfg.set_command(["/bin/echo", "hello", "world"])
+        self.assertEqual(cfg.get_command(), ["/bin/echo", "hello", "world"])
+        cfg.set_tty(True)
+        self.assertTrue(cfg.props.tty)
+        cfg.props.uid = 1234
+        self.assertEqual(cfg.get_userid(), 1234)
+        self.assertEqual(cfg.get_name(), "py-demo")
+
+    def test_abstract(self):
+        with self.assertRaises(TypeError):
+            LibvirtSandbox.Config()
+
+    def test_env_and_errors(self):
+        cfg = LibvirtSandbox.ConfigInteractive.new("env")
+        cfg.add_env_strv(["A=1", "B=2"])
+        self.assertTrue(cfg.has_envs())
+        self.assertEqual(cfg.get_envs(), {"A": "1", "B": "2"})
+        with self.assertRaises(GLib.Error) as ctx:
+            cfg.add_env_opts("=nokey")
+        self.assertTrue(ctx.exception.matches(LibvirtSandbox.Error.quark(),
+                                              LibvirtSandbox.Error.INVALID_ENV))
+
+    def test_save_load(self):
+        cfg = LibvirtSandbox.ConfigInteractive.new("saved")
+        cfg.set_command(["/bin/true"])
+        cfg.set_security_opts("dynamic")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "x.cfg")
+            cfg.save_to_path(path)
+            loaded = LibvirtSandbox.Config.load_from_path(path)
+            self.assertIsInstance(loaded, LibvirtSandbox.ConfigInteractive)
+            self.assertEqual(loaded.get_command(), ["/bin/true"])
+            self.assertEqual(loaded.save_to_data(), cfg.save_to_data())
+            with self.assertRaises(GLib.Error):
+                cfg.save_to_path(path)  # never overwrites
+
+    def test_services(self):
+        gen = LibvirtSandbox.ConfigServiceGeneric.new("gen")
+        self.assertIsInstance(gen, LibvirtSandbox.ConfigService)
+        gen.set_command(["/usr/sbin/sshd", "-D"])
+        self.assertEqual(gen.get_command(), ["/usr/sbin/sshd", "-D"])
+        sd = LibvirtSandbox.ConfigServiceSystemd.new("sd")
+        sd.set_boot_target("rescue.target")
+        self.assertIn("rescue.target", sd.get_command())
+
+    def test_python_subclass_overrides_vfunc(self):
+        class MyConfig(LibvirtSandbox.Config):
+            def do_get_command(self):
+                return ["/bin/custom"]
+
+        cfg = MyConfig(name="mine")
+        self.assertEqual(cfg.get_command(), ["/bin/custom"])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

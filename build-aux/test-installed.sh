@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Installs the build into a staging directory and runs the gjs, Python and Vala
+# binding programs against the installed .so, typelib, vapi and pkg-config file.
+#   test-installed.sh BUILDDIR
+set -eu
+builddir=$1
+src=$(pwd)
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+
+meson install -C "$builddir" --destdir "$stage" --quiet
+prefix=$stage/usr/local
+libdir=$(find "$prefix" -name 'libvirt-sandbox-1.0.so.0' -printf '%h\n' | head -n 1)
+typelibdir=$(find "$prefix" -name 'LibvirtSandbox-1.0.typelib' -printf '%h\n' | head -n 1)
+vapidir=$(find "$prefix" -name 'libvirt-sandbox-1.0.vapi' -printf '%h\n' | head -n 1)
+pcdir=$(find "$prefix" -name 'libvirt-sandbox-1.0.pc' -printf '%h\n' | head -n 1)
+for f in "$libdir" "$typelibdir" "$vapidir" "$pcdir" "$prefix/include/libvirt-sandbox-1.0/libvirt-sandbox/libvirt-sandbox.h"; do
+    [ -e "$f" ] || { echo "test-installed: missing from the installation: $f" >&2; exit 1; }
+done
+
+export GI_TYPELIB_PATH="$typelibdir" LD_LIBRARY_PATH="$libdir" G_DEBUG=fatal-warnings
+export PKG_CONFIG_PATH="$pcdir"
+# The .pc file says prefix=/usr/local; point it at the staging copy.
+export PKG_CONFIG_SYSROOT_DIR="$stage"
+
+pass=0 fail=0
+run() {
+    name=$1; shift
+    if "$@" >"$stage/$name.log" 2>&1; then
+        pass=$((pass + 1)); echo "ok - installed $name"
+    else
+        fail=$((fail + 1)); echo "not ok - installed $name"; cat "$stage/$name.log"
+    fi
+}
+run gjs gjs "$src/bindings-tests/gjs/test-config.js"
+run python /usr/bin/python3 "$src/bindings-tests/python/test_config.py"
+run vala-build valac --vapidir="$vapidir" --pkg libvirt-sandbox-1.0 --pkg libvirt-gobject-1.0 \
+    -X -w -o "$stage/vala-test" "$src/bindings-tests/vala/test-config.vala"
+run vala "$stage/vala-test"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__LIBVIRT_SANDBOX_H__) && !defined(LIBVIRT_SANDBOX_BUILD)
+#error "Only <libvirt-sandbox/libvirt-sandbox.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/* Skeleton: to be completed. */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_DISK (gvir_sandbox_config_disk_get_type())
+
+/**
+ * GVirSandboxConfigDisk:
+ *
+ * (Skeleton.)
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigDisk, gvir_sandbox_config_disk, GVIR_SANDBOX, CONFIG_DISK, GObject)
+
+G_END_DECLS

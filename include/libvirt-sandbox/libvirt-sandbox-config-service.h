@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__LIBVIRT_SANDBOX_H__) && !defined(LIBVIRT_SANDBOX_BUILD)
+#error "Only <libvirt-sandbox/libvirt-sandbox.h> can be included directly."
+#endif
+
+G_BEGIN_DECLS
+
+#define GVIR_SANDBOX_TYPE_CONFIG_SERVICE (gvir_sandbox_config_service_get_type())
+
+/**
+ * GVirSandboxConfigService:
+ *
+ * The abstract base of service sandboxes: long-running sandboxes defined
+ * persistently in libvirt.
+ */
+G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfigService, gvir_sandbox_config_service, GVIR_SANDBOX, CONFIG_SERVICE, GVirSandboxConfig)
+
+/**
+ * GVirSandboxConfigServiceClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigServiceClass
+{
+    GVirSandboxConfigClass parent_class;
+};
+
+#define GVIR_SANDBOX_TYPE_CONFIG_SERVICE_GENERIC (gvir_sandbox_config_service_generic_get_type())
+
+/**
+ * GVirSandboxConfigServiceGeneric:
+ *
+ * A service sandbox running a given command.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigServiceGeneric, gvir_sandbox_config_service_generic, GVIR_SANDBOX, CONFIG_SERVICE_GENERIC, GVirSandboxConfigService)
+
+/**
+ * gvir_sandbox_config_service_generic_new:
+ * @name: the sandbox name
+ *
+ * Returns: (transfer full): a new config running `/bin/sh` by default
+ */
+GVirSandboxConfigServiceGeneric *gvir_sandbox_config_service_generic_new(const gchar *name);
+
+/**
+ * gvir_sandbox_config_service_generic_set_command:
+ * @config: a #GVirSandboxConfigServiceGeneric
+ * @argv: (array zero-terminated=1) (transfer none): the command line
+ */
+void gvir_sandbox_config_service_generic_set_command(GVirSandboxConfigServiceGeneric *config, gchar **argv);
+
+#define GVIR_SANDBOX_TYPE_CONFIG_SERVICE_SYSTEMD (gvir_sandbox_config_service_systemd_get_type())
+
+/**
+ * GVirSandboxConfigServiceSystemd:
+ *
+ * A service sandbox booting systemd to a target unit.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigServiceSystemd, gvir_sandbox_config_service_systemd, GVIR_SANDBOX, CONFIG_SERVICE_SYSTEMD, GVirSandboxConfigService)
+
+/**
+ * GVirSandboxConfigServiceSystemd:boot-target:
+ *
+ * The systemd unit the sandbox boots (default `multi-user.target`).
+ */
+
+/**
+ * gvir_sandbox_config_service_systemd_new:
+ * @name: the sandbox name
+ *
+ * Returns: (transfer full): a new config booting `multi-user.target`
+ */
+GVirSandboxConfigServiceSystemd *gvir_sandbox_config_service_systemd_new(const gchar *name);
+
+/**
+ * gvir_sandbox_config_service_systemd_get_boot_target:
+ * @config: a #GVirSandboxConfigServiceSystemd
+ *
+ * Returns: (transfer none): the boot target unit
+ */
+const gchar *gvir_sandbox_config_service_systemd_get_boot_target(GVirSandboxConfigServiceSystemd *config);
+
+/**
+ * gvir_sandbox_config_service_systemd_set_boot_target:
+ * @config: a #GVirSandboxConfigServiceSystemd
+ * @target: the boot target unit, e.g. `multi-user.target`
+ */
+void gvir_sandbox_config_service_systemd_set_boot_target(GVirSandboxConfigServiceSystemd *config, const gchar *target);
+
+G_END_DECLS

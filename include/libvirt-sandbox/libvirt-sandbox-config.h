@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__LIBVIRT_SANDBOX_H__) && !defined(LIBVIRT_SANDBOX_BUILD)
+#error "Only <libvirt-sandbox/libvirt-sandbox.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define GVIR_SANDBOX_TYPE_CONFIG (gvir_sandbox_config_get_type())
+
+/**
+ * GVirSandboxConfig:
+ *
+ * The abstract description of a sandbox: its name, root, identity, kernel,
+ * security label, mounts, networks, disks and environment. Subclasses say
+ * what the sandbox runs.
+ */
+G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfig, gvir_sandbox_config, GVIR_SANDBOX, CONFIG, GObject)
+
+/**
+ * GVirSandboxConfigClass:
+ * @parent_class: the parent class
+ * @load_config: reads the subclass's own groups from a key file (the base
+ *   part is already loaded); returns %FALSE with the error set on failure
+ * @save_config: writes the subclass's own groups into a key file
+ * @get_command: returns the command line as a new %NULL-terminated array
+ *
+ * The class structure; keep in sync with `ConfigClass` in src/config/imp.rs.
+ */
+struct _GVirSandboxConfigClass
+{
+    GObjectClass parent_class;
+
+    gboolean (*load_config)(GVirSandboxConfig *config, GKeyFile *file, GError **error);
+    void (*save_config)(GVirSandboxConfig *config, GKeyFile *file);
+    gchar **(*get_command)(GVirSandboxConfig *config);
+
+    /*< private >*/
+    gpointer padding[17];
+};
+
+/**
+ * GVirSandboxConfig:name:
+ *
+ * The sandbox name (construct-only; "sandbox" if not given). Sandboxes
+ * started from configs with the same name still run side by side.
+ */
+/**
+ * GVirSandboxConfig:uuid:
+ *
+ * The sandbox UUID, or %NULL (construct-only).
+ */
+/**
+ * GVirSandboxConfig:root:
+ *
+ * The host directory used as the sandbox's `/` (default `/`).
+ */
+/**
+ * GVirSandboxConfig:arch:
+ *
+ * The guest architecture (default: the host's).
+ */
+/**
+ * GVirSandboxConfig:kernrelease:
+ *
+ * The kernel release a virtual-machine sandbox boots, or %NULL for the default.
+ */
+/**
+ * GVirSandboxConfig:kernpath:
+ *
+ * The kernel image a virtual-machine sandbox boots, or %NULL for the default.
+ */
+/**
+ * GVirSandboxConfig:kmodpath:
+ *
+ * The kernel modules directory, or %NULL for `/lib/modules`.
+ */
+/**
+ * GVirSandboxConfig:shell:
+ *
+ * Whether a root debug shell is offered on an extra console.
+ */
+/**
+ * GVirSandboxConfig:uid:
+ *
+ * The user ID the command runs as (default: the caller's).
+ */
+/**
+ * GVirSandboxConfig:gid:
+ *
+ * The group ID the command runs as (default: the caller's).
+ */
+/**
+ * GVirSandboxConfig:username:
+ *
+ * The user name of the command's user (default: the caller's).
+ */
+/**
+ * GVirSandboxConfig:homedir:
+ *
+ * The home directory of the command's user (default: the caller's).
+ */
+/**
+ * GVirSandboxConfig:security-label:
+ *
+ * The security label (SELinux context or AppArmor profile), or %NULL.
+ */
+/**
+ * GVirSandboxConfig:security-dynamic:
+ *
+ * Whether libvirt allocates the security label dynamically.
+ */
+
+/**
+ * gvir_sandbox_config_get_name:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none): the sandbox name
+ */
+const gchar *gvir_sandbox_config_get_name(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_uuid:
+ * @config: a #GVirSandboxConfig
+ * @uuid: (nullable): the UUID
+ */
+void gvir_sandbox_config_set_uuid(GVirSandboxConfig *config, const gchar *uuid);
+
+/**
+ * gvir_sandbox_config_get_uuid:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none) (nullable): the UUID
+ */
+const gchar *gvir_sandbox_config_get_uuid(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_root:
+ * @config: a #GVirSandboxConfig
+ * @hostdir: the host directory to use as the sandbox's `/`
+ */
+void gvir_sandbox_config_set_root(GVirSandboxConfig *config, const gchar *hostdir);
+
+/**
+ * gvir_sandbox_config_get_root:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none): the host directory used as the sandbox's `/`
+ */
+const gchar *gvir_sandbox_config_get_root(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_arch:
+ * @config: a #GVirSandboxConfig
+ * @arch: the architecture name (as `uname -m` prints it)
+ */
+void gvir_sandbox_config_set_arch(GVirSandboxConfig *config, const gchar *arch);
+
+/**
+ * gvir_sandbox_config_get_arch:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none): the architecture
+ */
+const gchar *gvir_sandbox_config_get_arch(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_kernrelease:
+ * @config: a #GVirSandboxConfig
+ * @kernrelease: (nullable): the kernel release, or %NULL for the default
+ */
+void gvir_sandbox_config_set_kernrelease(GVirSandboxConfig *config, const gchar *kernrelease);
+
+/**
+ * gvir_sandbox_config_get_kernrelease:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none) (nullable): the kernel release
+ */
+const gchar *gvir_sandbox_config_get_kernrelease(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_kernpath:
+ * @config: a #GVirSandboxConfig
+ * @kernpath: (nullable): the kernel image path, or %NULL for the default
+ */
+void gvir_sandbox_config_set_kernpath(GVirSandboxConfig *config, const gchar *kernpath);
+
+/**
+ * gvir_sandbox_config_get_kernpath:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none) (nullable): the kernel image path
+ */
+const gchar *gvir_sandbox_config_get_kernpath(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_kmodpath:
+ * @config: a #GVirSandboxConfig
+ * @kmodpath: (nullable): the kernel modules directory, or %NULL for the default
+ */
+void gvir_sandbox_config_set_kmodpath(GVirSandboxConfig *config, const gchar *kmodpath);
+
+/**
+ * gvir_sandbox_config_get_kmodpath:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none) (nullable): the kernel modules directory
+ */
+const gchar *gvir_sandbox_config_get_kmodpath(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_shell:
+ * @config: a #GVirSandboxConfig
+ * @shell: whether to offer a root debug shell
+ */
+void gvir_sandbox_config_set_shell(GVirSandboxConfig *config, gboolean shell);
+
+/**
+ * gvir_sandbox_config_get_shell:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: whether a root debug shell is offered
+ */
+gboolean gvir_sandbox_config_get_shell(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_userid:
+ * @config: a #GVirSandboxConfig
+ * @uid: the user ID
+ */
+void gvir_sandbox_config_set_userid(GVirSandboxConfig *config, guint uid);
+
+/**
+ * gvir_sandbox_config_get_userid:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: the user ID the command runs as
+ */
+guint gvir_sandbox_config_get_userid(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_groupid:
+ * @config: a #GVirSandboxConfig
+ * @gid: the group ID
+ */
+void gvir_sandbox_config_set_groupid(GVirSandboxConfig *config, guint gid);
+
+/**
+ * gvir_sandbox_config_get_groupid:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: the group ID the command runs as
+ */
+guint gvir_sandbox_config_get_groupid(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_username:
+ * @config: a #GVirSandboxConfig
+ * @username: the user name
+ */
+void gvir_sandbox_config_set_username(GVirSandboxConfig *config, const gchar *username);
+
+/**
+ * gvir_sandbox_config_get_username:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none): the user name
+ */
+const gchar *gvir_sandbox_config_get_username(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_homedir:
+ * @config: a #GVirSandboxConfig
+ * @homedir: the home directory
+ */
+void gvir_sandbox_config_set_homedir(GVirSandboxConfig *config, const gchar *homedir);
+
+/**
+ * gvir_sandbox_config_get_homedir:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none): the home directory
+ */
+const gchar *gvir_sandbox_config_get_homedir(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_security_label:
+ * @config: a #GVirSandboxConfig
+ * @label: (nullable): the security label, or %NULL
+ */
+void gvir_sandbox_config_set_security_label(GVirSandboxConfig *config, const gchar *label);
+
+/**
+ * gvir_sandbox_config_get_security_label:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer none) (nullable): the security label
+ */
+const gchar *gvir_sandbox_config_get_security_label(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_security_dynamic:
+ * @config: a #GVirSandboxConfig
+ * @dynamic: whether the label is allocated dynamically
+ */
+void gvir_sandbox_config_set_security_dynamic(GVirSandboxConfig *config, gboolean dynamic);
+
+/**
+ * gvir_sandbox_config_get_security_dynamic:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: whether the label is allocated dynamically
+ */
+gboolean gvir_sandbox_config_get_security_dynamic(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_security_opts:
+ * @config: a #GVirSandboxConfig
+ * @optstr: `dynamic`, `static,label=LABEL` or `inherit`
+ * @error: return location for a #GError, or %NULL
+ *
+ * Sets the security label and mode from an option string; `label=` takes
+ * the rest of the string, commas included.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set (%GVIR_SANDBOX_ERROR_INVALID_SECURITY)
+ */
+gboolean gvir_sandbox_config_set_security_opts(GVirSandboxConfig *config, const gchar *optstr, GError **error);
+
+/**
+ * gvir_sandbox_config_set_debug:
+ * @config: a #GVirSandboxConfig
+ * @debug: whether the guest init prints debug messages
+ */
+void gvir_sandbox_config_set_debug(GVirSandboxConfig *config, gboolean debug);
+
+/**
+ * gvir_sandbox_config_get_debug:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: whether the guest init prints debug messages
+ */
+gboolean gvir_sandbox_config_get_debug(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_verbose:
+ * @config: a #GVirSandboxConfig
+ * @verbose: whether the guest init is verbose
+ */
+void gvir_sandbox_config_set_verbose(GVirSandboxConfig *config, gboolean verbose);
+
+/**
+ * gvir_sandbox_config_get_verbose:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: whether the guest init is verbose
+ */
+gboolean gvir_sandbox_config_get_verbose(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_add_env:
+ * @config: a #GVirSandboxConfig
+ * @key: the variable name
+ * @value: the value
+ *
+ * Sets an environment variable of the sandboxed command, replacing an
+ * earlier value of the same variable.
+ */
+void gvir_sandbox_config_add_env(GVirSandboxConfig *config, const gchar *key, const gchar *value);
+
+/**
+ * gvir_sandbox_config_get_envs:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer full) (element-type utf8 utf8): a new table of the environment
+ */
+GHashTable *gvir_sandbox_config_get_envs(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_add_env_opts:
+ * @config: a #GVirSandboxConfig
+ * @env: a `KEY=VALUE` string
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: %TRUE on success, %FALSE with @error set (%GVIR_SANDBOX_ERROR_INVALID_ENV)
+ */
+gboolean gvir_sandbox_config_add_env_opts(GVirSandboxConfig *config, const gchar *env, GError **error);
+
+/**
+ * gvir_sandbox_config_add_env_strv:
+ * @config: a #GVirSandboxConfig
+ * @envs: (array zero-terminated=1) (transfer none): `KEY=VALUE` strings
+ * @error: return location for a #GError, or %NULL
+ *
+ * Adds each entry; stops at the first invalid one (earlier ones stay added).
+ *
+ * Returns: %TRUE on success, %FALSE with @error set (%GVIR_SANDBOX_ERROR_INVALID_ENV)
+ */
+gboolean gvir_sandbox_config_add_env_strv(GVirSandboxConfig *config, gchar **envs, GError **error);
+
+/**
+ * gvir_sandbox_config_has_envs:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: whether any environment variable is set
+ */
+gboolean gvir_sandbox_config_has_envs(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_get_command: (virtual get_command)
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the command line the sandbox runs
+ */
+gchar **gvir_sandbox_config_get_command(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_load_from_path:
+ * @path: the config file to read
+ * @error: return location for a #GError, or %NULL
+ *
+ * Loads a config saved by gvir_sandbox_config_save_to_path() (by this library
+ * or the original C one); the file decides the subclass.
+ *
+ * Returns: (transfer full): the config, or %NULL with @error set
+ */
+GVirSandboxConfig *gvir_sandbox_config_load_from_path(const gchar *path, GError **error);
+
+/**
+ * gvir_sandbox_config_load_from_data:
+ * @data: the key-file text
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): the config, or %NULL with @error set
+ */
+GVirSandboxConfig *gvir_sandbox_config_load_from_data(const gchar *data, GError **error);
+
+/**
+ * gvir_sandbox_config_save_to_path:
+ * @config: a #GVirSandboxConfig
+ * @path: the file to create; an existing file is never overwritten
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_config_save_to_path(GVirSandboxConfig *config, const gchar *path, GError **error);
+
+/**
+ * gvir_sandbox_config_save_to_data:
+ * @config: a #GVirSandboxConfig
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): the key-file text, or %NULL with @error set
+ */
+gchar *gvir_sandbox_config_save_to_data(GVirSandboxConfig *config, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! C ABI of the config_disk classes. (Skeleton: to be completed.)
+
+use glib::prelude::*;
+use glib::translate::*;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn gvir_sandbox_config_disk_get_type() -> glib::ffi::GType {
+    crate::config::ConfigDisk::static_type().into_glib()
+}

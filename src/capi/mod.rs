@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! The C ABI of `libvirt-sandbox-1.0.so`: every `extern "C"` export lives here,
+//! one file per class, and nothing else does.
+//!
+//! Every export has the same shape: check the arguments the way
+//! `g_return_val_if_fail` would (a critical warning and an early return), borrow
+//! the pointers as safe wrappers, call the safe Rust method, hand results and
+//! errors back. Bodies run inside [`guard`], so a bug that panics logs a critical
+//! and returns the error value instead of unwinding into C.
+//!
+//! The contract of each function is its doc comment in
+//! `include/libvirt-sandbox/*.h`; `clippy::missing_safety_doc` is therefore off.
+#![allow(clippy::missing_safety_doc)]
+
+pub mod config;
+pub mod config_disk;
+pub mod config_initrd;
+pub mod config_interactive;
+pub mod config_mount;
+pub mod config_network;
+pub mod config_service;
+pub mod main;
+
+use std::ffi::{CStr, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use glib::ffi::GError;
+use glib::prelude::*;
+use glib::translate::*;
+
+const LOG_DOMAIN: &CStr = c"LibvirtSandbox";
+
+/// Logs the critical `g_return_val_if_fail` would log for `func`/`expr`.
+pub(crate) fn return_if_fail_warning(func: &CStr, expr: &CStr) {
+    // SAFETY: three valid NUL-terminated strings.
+    unsafe {
+        glib::ffi::g_return_if_fail_warning(LOG_DOMAIN.as_ptr(), func.as_ptr(), expr.as_ptr())
+    }
+}
+
+/// Runs an export's body, turning a panic into a critical and `default`.
+pub(crate) fn guard<R>(func: &CStr, default: R, body: impl FnOnce() -> R) -> R {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(r) => r,
+        Err(_) => {
+            let msg = format!(
+                "{}: internal error (panic); please report a bug",
+                func.to_string_lossy()
+            );
+            glib::g_critical!("LibvirtSandbox", "{}", msg);
+            default
+        }
+    }
+}
+
+/// Borrows `ptr` as a `T` if it is a live instance of `T` (or a subclass);
+/// otherwise logs a critical naming `func` and returns `None`.
+///
+/// # Safety
+/// `ptr` must be NULL or point to a GTypeInstance (any GObject).
+pub(crate) unsafe fn instance<T>(ptr: *mut T::GlibType, func: &CStr) -> Option<Borrowed<T>>
+where
+    T: ObjectType + FromGlibPtrBorrow<*mut T::GlibType>,
+{
+    // SAFETY: `g_type_check_instance_is_a` accepts any instance pointer; NULL is checked first.
+    let ok = !ptr.is_null()
+        && unsafe {
+            glib::gobject_ffi::g_type_check_instance_is_a(
+                ptr as *mut glib::gobject_ffi::GTypeInstance,
+                T::static_type().into_glib(),
+            )
+        } != glib::ffi::GFALSE;
+    if !ok {
+        let expr = format!("{} is a valid {}", "instance", T::static_type().name());
+        let expr = std::ffi::CString::new(expr).unwrap_or_default();
+        return_if_fail_warning(func, &expr);
+        return None;
+    }
+    // SAFETY: checked above to be a live instance of T.
+    Some(unsafe { from_glib_borrow(ptr) })
+}
+
+/// Reads a non-NULL C string argument; logs a critical and returns `None` for
+/// NULL or invalid UTF-8.
+///
+/// # Safety
+/// `ptr` must be NULL or a NUL-terminated string.
+pub(crate) unsafe fn str_arg<'a>(ptr: *const c_char, func: &CStr, name: &CStr) -> Option<&'a str> {
+    if ptr.is_null() {
+        let expr = format!("{} != NULL", name.to_string_lossy());
+        return_if_fail_warning(func, &std::ffi::CString::new(expr).unwrap_or_default());
+        return None;
+    }
+    // SAFETY: caller contract.
+    match unsafe { CStr::from_ptr(ptr) }.to_str() {
+        Ok(s) => Some(s),
+        Err(_) => {
+            let expr = format!("{} is valid UTF-8", name.to_string_lossy());
+            return_if_fail_warning(func, &std::ffi::CString::new(expr).unwrap_or_default());
+            None
+        }
+    }
+}
+
+/// Reads a nullable C string argument (`None` for NULL).
+///
+/// # Safety
+/// `ptr` must be NULL or a NUL-terminated string.
+pub(crate) unsafe fn opt_str_arg<'a>(ptr: *const c_char) -> Option<&'a str> {
+    if ptr.is_null() {
+        None
+    } else {
+        // SAFETY: caller contract.
+        unsafe { CStr::from_ptr(ptr) }.to_str().ok()
+    }
+}
+
+/// Copies a NULL-terminated string array (NULL means empty).
+///
+/// # Safety
+/// `argv` must be NULL or a NULL-terminated array of NUL-terminated strings.
+pub(crate) unsafe fn strv_arg(argv: *const *const c_char) -> Vec<String> {
+    let mut out = Vec::new();
+    if argv.is_null() {
+        return out;
+    }
+    let mut i = 0;
+    loop {
+        // SAFETY: caller contract: the array is NULL-terminated.
+        let p = unsafe { *argv.add(i) };
+        if p.is_null() {
+            break;
+        }
+        // SAFETY: caller contract.
+        out.push(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned());
+        i += 1;
+    }
+    out
+}
+
+/// Returns a newly allocated NULL-terminated string array (`g_strfreev`).
+pub(crate) fn strv_ret<S: AsRef<str>>(v: &[S]) -> *mut *mut c_char {
+    glib::StrV::from_iter(v.iter().map(|s| glib::GString::from(s.as_ref()))).into_raw()
+}
+
+/// Checks `error == NULL || *error == NULL` like every GError-taking GLib API.
+///
+/// # Safety
+/// `error` must be NULL or a valid `GError **`.
+pub(crate) unsafe fn error_arg_ok(error: *mut *mut GError, func: &CStr) -> bool {
+    // SAFETY: caller contract.
+    if error.is_null() || unsafe { (*error).is_null() } {
+        true
+    } else {
+        return_if_fail_warning(func, c"error == NULL || *error == NULL");
+        false
+    }
+}
+
+/// Stores `result`'s error in `error` (if the caller wants it) and returns
+/// whether it succeeded. Like librsvg, errors the caller ignores are logged at
+/// debug level so they are not lost entirely.
+///
+/// # Safety
+/// `error` must be NULL or a valid `GError **` pointing at NULL.
+pub(crate) unsafe fn set_error<T>(result: crate::Result<T>, error: *mut *mut GError) -> Option<T> {
+    match result {
+        Ok(v) => Some(v),
+        Err(e) => {
+            if error.is_null() {
+                glib::g_debug!("LibvirtSandbox", "{}", e.message());
+            } else {
+                // SAFETY: caller contract; ownership moves to the caller.
+                unsafe { *error = e.into_glib_ptr() };
+            }
+            None
+        }
+    }
+}
+
+/// Converts a boolean to `gboolean`.
+pub(crate) fn gbool(b: bool) -> glib::ffi::gboolean {
+    b.into_glib()
+}
+
+/// `c"name"` of an export, from its identifier.
+macro_rules! c_name {
+    ($fname:ident) => {
+        match ::std::ffi::CStr::from_bytes_with_nul(concat!(stringify!($fname), "\0").as_bytes()) {
+            Ok(c) => c,
+            Err(_) => unreachable!(),
+        }
+    };
+}
+pub(crate) use c_name;
+
+/// Defines `const gchar *fname(Type *obj)` returning a string owned by the
+/// object (transfer none): `$get` maps the borrowed wrapper to the pointer.
+macro_rules! string_getter {
+    ($fname:ident, $ty:ty, |$o:ident| $get:expr) => {
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $fname(
+            obj: *mut <$ty as glib::object::ObjectType>::GlibType,
+        ) -> *const ::std::ffi::c_char {
+            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($fname);
+            $crate::capi::guard(NAME, ::std::ptr::null(), || {
+                // SAFETY: GObject pointer contract of the C API.
+                let Some($o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                    return ::std::ptr::null();
+                };
+                $get
+            })
+        }
+    };
+}
+pub(crate) use string_getter;
+
+/// Defines `void fname(Type *obj, const gchar *value)` setting string property
+/// `$prop`; `nullable` allows NULL.
+macro_rules! string_setter {
+    ($fname:ident, $ty:ty, $prop:literal, nullable) => {
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $fname(
+            obj: *mut <$ty as glib::object::ObjectType>::GlibType,
+            value: *const ::std::ffi::c_char,
+        ) {
+            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($fname);
+            $crate::capi::guard(NAME, (), || {
+                // SAFETY: GObject/string pointer contract of the C API.
+                let Some(o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                    return;
+                };
+                let value = unsafe { $crate::capi::opt_str_arg(value) };
+                glib::prelude::ObjectExt::set_property(&*o, $prop, value);
+            })
+        }
+    };
+    ($fname:ident, $ty:ty, $prop:literal) => {
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $fname(
+            obj: *mut <$ty as glib::object::ObjectType>::GlibType,
+            value: *const ::std::ffi::c_char,
+        ) {
+            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($fname);
+            $crate::capi::guard(NAME, (), || {
+                // SAFETY: GObject/string pointer contract of the C API.
+                let Some(o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                    return;
+                };
+                let Some(value) = (unsafe { $crate::capi::str_arg(value, NAME, c"value") }) else {
+                    return;
+                };
+                glib::prelude::ObjectExt::set_property(&*o, $prop, value);
+            })
+        }
+    };
+}
+pub(crate) use string_setter;
+
+/// Defines a getter and a setter of a `gboolean`/`guint`/`guint64` property.
+macro_rules! value_property {
+    ($getter:ident, $setter:ident, $ty:ty, $prop:literal, $cty:ty, $rty:ty) => {
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $getter(
+            obj: *mut <$ty as glib::object::ObjectType>::GlibType,
+        ) -> $cty {
+            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($getter);
+            $crate::capi::guard(NAME, Default::default(), || {
+                // SAFETY: GObject pointer contract of the C API.
+                let Some(o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                    return Default::default();
+                };
+                $crate::capi::CValue::to_c(glib::prelude::ObjectExt::property::<$rty>(&*o, $prop))
+            })
+        }
+
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $setter(
+            obj: *mut <$ty as glib::object::ObjectType>::GlibType,
+            value: $cty,
+        ) {
+            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($setter);
+            $crate::capi::guard(NAME, (), || {
+                // SAFETY: GObject pointer contract of the C API.
+                let Some(o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                    return;
+                };
+                let value: $rty = $crate::capi::CValue::from_c(value);
+                glib::prelude::ObjectExt::set_property(&*o, $prop, value);
+            })
+        }
+    };
+}
+pub(crate) use value_property;
+
+/// Conversions between C scalar argument types and Rust property types.
+pub(crate) trait CValue<C> {
+    fn to_c(self) -> C;
+    fn from_c(c: C) -> Self;
+}
+
+impl CValue<glib::ffi::gboolean> for bool {
+    fn to_c(self) -> glib::ffi::gboolean {
+        self.into_glib()
+    }
+    fn from_c(c: glib::ffi::gboolean) -> Self {
+        c != glib::ffi::GFALSE
+    }
+}
+
+impl CValue<u32> for u32 {
+    fn to_c(self) -> u32 {
+        self
+    }
+    fn from_c(c: u32) -> Self {
+        c
+    }
+}
+
+impl CValue<u64> for u64 {
+    fn to_c(self) -> u64 {
+        self
+    }
+    fn from_c(c: u64) -> Self {
+        c
+    }
+}
+
+/// The body of most exports: check `ptr` is a `T` (critical + `default` if
+/// not), then run `body` on the borrowed wrapper, guarded against panics.
+///
+/// # Safety
+/// `ptr` must be NULL or point to a GTypeInstance.
+pub(crate) unsafe fn with_instance<T, R: Copy>(
+    ptr: *mut T::GlibType,
+    func: &CStr,
+    default: R,
+    body: impl FnOnce(&T) -> R,
+) -> R
+where
+    T: ObjectType + FromGlibPtrBorrow<*mut T::GlibType>,
+{
+    guard(func, default, || {
+        // SAFETY: caller contract.
+        match unsafe { instance::<T>(ptr, func) } {
+            Some(obj) => body(&obj),
+            None => default,
+        }
+    })
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Saving and loading configs in the original's key-file format (spec §2).
+//!
+//! Group and key order follow the original byte for byte, so files written by
+//! either implementation load in the other and `save(load(save(cfg)))` equals
+//! `save(cfg)`.
+
+use std::io::Write;
+
+use glib::prelude::*;
+use glib::subclass::prelude::*;
+
+use super::{Config, imp};
+use crate::error::{SandboxError, error};
+
+/// Version written to `[api] version` (informational; never checked on load).
+pub const FORMAT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Highest index scanned for indexed groups (`mount.N`, `env.N`, `disk.N`, `argv.N`).
+pub(crate) const MAX_ENTRIES: usize = 1024;
+
+fn invalid(message: String) -> crate::Error {
+    error(SandboxError::InvalidConfig, message)
+}
+
+fn is_missing(e: &glib::Error) -> bool {
+    e.matches(glib::KeyFileError::KeyNotFound) || e.matches(glib::KeyFileError::GroupNotFound)
+}
+
+/// Reads an optional string key; a missing group or key is `None`.
+pub(crate) fn optional_string(
+    kf: &glib::KeyFile,
+    group: &str,
+    key: &str,
+) -> crate::Result<Option<String>> {
+    match kf.string(group, key) {
+        Ok(v) => Ok(Some(v.to_string())),
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(invalid(format!("invalid value of [{group}] {key}: {e}"))),
+    }
+}
+
+/// Reads a required string key.
+pub(crate) fn required_string(kf: &glib::KeyFile, group: &str, key: &str) -> crate::Result<String> {
+    optional_string(kf, group, key)?
+        .ok_or_else(|| invalid(format!("missing key '{key}' in group [{group}]")))
+}
+
+/// Reads an optional boolean key.
+pub(crate) fn optional_bool(
+    kf: &glib::KeyFile,
+    group: &str,
+    key: &str,
+) -> crate::Result<Option<bool>> {
+    match kf.boolean(group, key) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(invalid(format!(
+            "invalid value of [{group}] {key}: {e} (expected true or false)"
+        ))),
+    }
+}
+
+/// Reads an optional unsigned key, checked against `max`.
+pub(crate) fn optional_u64(
+    kf: &glib::KeyFile,
+    group: &str,
+    key: &str,
+    max: u64,
+) -> crate::Result<Option<u64>> {
+    match kf.uint64(group, key) {
+        Ok(v) if v <= max => Ok(Some(v)),
+        Ok(v) => Err(invalid(format!(
+            "invalid value of [{group}] {key}: {v} is larger than {max}"
+        ))),
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(invalid(format!(
+            "invalid value of [{group}] {key}: {e} (expected an unsigned number)"
+        ))),
+    }
+}
+
+/// Writes `[command] argv.N`.
+pub(crate) fn save_command(kf: &glib::KeyFile, argv: &[String]) {
+    for (i, arg) in argv.iter().enumerate() {
+        kf.set_string("command", &format!("argv.{i}"), arg);
+    }
+}
+
+/// Reads `[command] argv.0..` up to the first missing key; the group must exist
+/// and hold at least `argv.0`.
+pub(crate) fn load_command(kf: &glib::KeyFile) -> crate::Result<Vec<String>> {
+    if !kf.has_group("command") {
+        return Err(invalid(
+            "missing group [command] (the sandbox's command line)".into(),
+        ));
+    }
+    let mut argv = Vec::new();
+    for i in 0..MAX_ENTRIES {
+        match optional_string(kf, "command", &format!("argv.{i}"))? {
+            Some(arg) => argv.push(arg),
+            None => break,
+        }
+    }
+    if argv.is_empty() {
+        return Err(invalid(
+            "group [command] has no argv.0 (the program to run)".into(),
+        ));
+    }
+    Ok(argv)
+}
+
+impl Config {
+    /// Serializes the config into a new key file.
+    pub fn to_keyfile(&self) -> glib::KeyFile {
+        let kf = glib::KeyFile::new();
+        let p = self.imp();
+        kf.set_string("api", "class", self.type_().name());
+        kf.set_string("api", "version", FORMAT_VERSION);
+
+        let set_opt = |group: &str, key: &str, v: Option<String>| {
+            if let Some(v) = v {
+                kf.set_string(group, key, &v);
+            }
+        };
+        kf.set_string("core", "name", &p.name.get().unwrap_or_default());
+        set_opt("core", "uuid", p.uuid.get());
+        kf.set_string("core", "root", &p.root.get().unwrap_or_default());
+        kf.set_string("core", "arch", &p.arch.get().unwrap_or_default());
+        set_opt("core", "kernrelease", p.kernrelease.get());
+        set_opt("core", "kernpath", p.kernpath.get());
+        set_opt("core", "kmodpath", p.kmodpath.get());
+        kf.set_boolean("core", "shell", p.shell.get());
+
+        kf.set_uint64("identity", "uid", p.uid.get().into());
+        kf.set_uint64("identity", "gid", p.gid.get().into());
+        kf.set_string(
+            "identity",
+            "username",
+            &p.username.get().unwrap_or_default(),
+        );
+        kf.set_string("identity", "homedir", &p.homedir.get().unwrap_or_default());
+
+        super::mount::save_keyfile(&kf, &p.mounts.borrow());
+
+        for (i, (key, value)) in p.env.borrow().iter().enumerate() {
+            let group = format!("env.{i}");
+            kf.set_string(&group, "key", key);
+            kf.set_string(&group, "value", value);
+        }
+
+        super::disk::save_keyfile(&kf, &p.disks.borrow());
+        super::network::save_keyfile(&kf, &p.networks.borrow());
+
+        set_opt("security", "label", p.security_label.get());
+        kf.set_boolean("security", "dynamic", p.security_dynamic.get());
+
+        kf.set_boolean("core", "debug", p.debug.get());
+        kf.set_boolean("core", "verbose", p.verbose.get());
+
+        imp::invoke_save_config(self, &kf);
+        kf
+    }
+
+    /// Serializes the config to the key-file text.
+    pub fn save_to_data(&self) -> String {
+        self.to_keyfile().to_data().to_string()
+    }
+
+    /// Writes the config to a new file at `path`. Like the original, an existing
+    /// file is never overwritten; a partially written file is removed.
+    pub fn save_to_path(&self, path: &std::path::Path) -> crate::Result<()> {
+        let data = self.save_to_data();
+        let io_error = |what: &str, e: std::io::Error| {
+            error(
+                SandboxError::Io,
+                format!("cannot {what} config file '{}': {e}", path.display()),
+            )
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+            .map_err(|e| io_error("create", e))?;
+        if let Err(e) = file
+            .write_all(data.as_bytes())
+            .and_then(|()| file.sync_all())
+        {
+            let _ = std::fs::remove_file(path);
+            return Err(io_error("write", e));
+        }
+        Ok(())
+    }
+
+    /// Loads a config from key-file text; the `[api] class` decides the subclass.
+    pub fn load_from_data(data: &str) -> crate::Result<Config> {
+        let kf = glib::KeyFile::new();
+        kf.load_from_data(data, glib::KeyFileFlags::NONE)
+            .map_err(|e| invalid(format!("not a libvirt-sandbox config file: {e}")))?;
+        Self::from_keyfile(&kf)
+    }
+
+    /// Loads a config from the file at `path`.
+    pub fn load_from_path(path: &std::path::Path) -> crate::Result<Config> {
+        let data = std::fs::read_to_string(path).map_err(|e| {
+            error(
+                SandboxError::Io,
+                format!("cannot read config file '{}': {e}", path.display()),
+            )
+        })?;
+        Self::load_from_data(&data).map_err(|e| {
+            glib::Error::new(
+                SandboxError::InvalidConfig,
+                &format!("{}: {}", path.display(), e.message()),
+            )
+        })
+    }
+
+    /// Builds a config from a parsed key file.
+    pub fn from_keyfile(kf: &glib::KeyFile) -> crate::Result<Config> {
+        super::ensure_types();
+        let class = optional_string(kf, "api", "class")?
+            .ok_or_else(|| invalid("missing class name ([api] class) in config file".into()))?;
+        let gtype = glib::Type::from_name(&class)
+            .filter(|t| t.is_a(Config::static_type()) && !crate::util::type_is_abstract(*t))
+            .ok_or_else(|| {
+                invalid(format!(
+                    "unknown config class '{class}' in [api] class (expected \
+                     GVirSandboxConfigInteractive, GVirSandboxConfigServiceGeneric or \
+                     GVirSandboxConfigServiceSystemd)"
+                ))
+            })?;
+        let config: Config = glib::Object::with_type(gtype)
+            .downcast()
+            .expect("checked to be a GVirSandboxConfig subtype");
+        config.load_base(kf)?;
+        imp::invoke_load_config(&config, kf)?;
+        Ok(config)
+    }
+
+    fn load_base(&self, kf: &glib::KeyFile) -> crate::Result<()> {
+        let p = self.imp();
+        if let Some(v) = optional_string(kf, "core", "name")? {
+            p.name.set(Some(&v));
+        }
+        for (key, field) in [
+            ("uuid", &p.uuid),
+            ("root", &p.root),
+            ("arch", &p.arch),
+            ("kernrelease", &p.kernrelease),
+            ("kernpath", &p.kernpath),
+            ("kmodpath", &p.kmodpath),
+        ] {
+            if let Some(v) = optional_string(kf, "core", key)? {
+                field.set(Some(&v));
+            }
+        }
+        if let Some(v) = optional_bool(kf, "core", "shell")? {
+            p.shell.set(v);
+        }
+        if let Some(v) = optional_bool(kf, "core", "debug")? {
+            p.debug.set(v);
+        }
+        if let Some(v) = optional_bool(kf, "core", "verbose")? {
+            p.verbose.set(v);
+        }
+        let max_id = u64::from(u32::MAX);
+        if let Some(v) = optional_u64(kf, "identity", "uid", max_id)? {
+            p.uid.set(v as u32);
+        }
+        if let Some(v) = optional_u64(kf, "identity", "gid", max_id)? {
+            p.gid.set(v as u32);
+        }
+        if let Some(v) = optional_string(kf, "identity", "username")? {
+            p.username.set(Some(&v));
+        }
+        if let Some(v) = optional_string(kf, "identity", "homedir")? {
+            p.homedir.set(Some(&v));
+        }
+        // As the original: a missing label means "no label".
+        p.security_label
+            .set(optional_string(kf, "security", "label")?.as_deref());
+        if let Some(v) = optional_bool(kf, "security", "dynamic")? {
+            p.security_dynamic.set(v);
+        }
+
+        let mut env = Vec::new();
+        for i in 0..MAX_ENTRIES {
+            let group = format!("env.{i}");
+            if !kf.has_group(&group) {
+                continue; // gaps are allowed, as in the original
+            }
+            env.push((
+                required_string(kf, &group, "key")?,
+                required_string(kf, &group, "value")?,
+            ));
+        }
+        *p.env.borrow_mut() = env;
+
+        *p.mounts.borrow_mut() = super::mount::load_keyfile(kf)?;
+        *p.disks.borrow_mut() = super::disk::load_keyfile(kf)?;
+        *p.networks.borrow_mut() = super::network::load_keyfile(kf)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! `GVirSandboxConfig`: the abstract description of one sandbox.
+//!
+//! A config is pure data: name, root, identity, kernel choice, security label,
+//! mounts, networks, disks and environment. Subclasses add the command
+//! ([`ConfigInteractive`], [`ConfigServiceGeneric`], [`ConfigServiceSystemd`]).
+//!
+//! The class struct mirrors `GVirSandboxConfigClass` in `libvirt-sandbox-config.h`
+//! (keep them in sync): three vfuncs, `load_config`, `save_config` and
+//! `get_command`, so that Python, gjs and Vala subclasses can provide them.
+
+pub mod disk;
+mod imp;
+pub mod initrd;
+pub mod interactive;
+pub mod keyfile;
+pub mod mount;
+pub mod network;
+#[path = "options_stub.rs"]
+pub mod options;
+pub mod service;
+
+use glib::prelude::*;
+use glib::subclass::prelude::*;
+use glib::translate::*;
+
+pub use disk::ConfigDisk;
+pub use initrd::ConfigInitrd;
+pub use interactive::ConfigInteractive;
+pub use mount::{
+    ConfigMount, ConfigMountFile, ConfigMountGuestBind, ConfigMountHostBind, ConfigMountHostImage,
+    ConfigMountRam,
+};
+pub use network::{
+    ConfigNetwork, ConfigNetworkAddress, ConfigNetworkFilterref, ConfigNetworkFilterrefParameter,
+    ConfigNetworkRoute,
+};
+pub use service::{ConfigService, ConfigServiceGeneric, ConfigServiceSystemd};
+
+pub use imp::{ConfigClass, ConfigInstance};
+
+use crate::error::{SandboxError, error};
+
+glib::wrapper! {
+    /// The abstract base of every sandbox configuration (`GVirSandboxConfig`).
+    pub struct Config(ObjectSubclass<imp::Config>);
+}
+
+/// Registers every public GType of the library, so that lookups by name (the
+/// config loader, introspection) find them even before first use.
+pub fn ensure_types() {
+    let _ = (
+        Config::static_type(),
+        ConfigInteractive::static_type(),
+        ConfigService::static_type(),
+        ConfigServiceGeneric::static_type(),
+        ConfigServiceSystemd::static_type(),
+        ConfigInitrd::static_type(),
+        ConfigDisk::static_type(),
+    );
+    mount::ensure_types();
+    network::ensure_types();
+}
+
+/// Methods available on every [`Config`] and its subclasses.
+impl Config {
+    /// The sandbox name (construct-only).
+    pub fn name(&self) -> Option<String> {
+        self.imp().name.get()
+    }
+
+    pub fn uuid(&self) -> Option<String> {
+        self.imp().uuid.get()
+    }
+    pub fn set_uuid(&self, uuid: Option<&str>) {
+        self.set_property("uuid", uuid);
+    }
+
+    /// The host directory used as the sandbox's `/` (default `/`).
+    pub fn root(&self) -> Option<String> {
+        self.imp().root.get()
+    }
+    pub fn set_root(&self, root: &str) {
+        self.set_property("root", root);
+    }
+
+    /// The guest architecture (default: the host's `uname -m`).
+    pub fn arch(&self) -> Option<String> {
+        self.imp().arch.get()
+    }
+    pub fn set_arch(&self, arch: &str) {
+        self.set_property("arch", arch);
+    }
+
+    pub fn kernrelease(&self) -> Option<String> {
+        self.imp().kernrelease.get()
+    }
+    pub fn set_kernrelease(&self, value: Option<&str>) {
+        self.set_property("kernrelease", value);
+    }
+    pub fn kernpath(&self) -> Option<String> {
+        self.imp().kernpath.get()
+    }
+    pub fn set_kernpath(&self, value: Option<&str>) {
+        self.set_property("kernpath", value);
+    }
+    pub fn kmodpath(&self) -> Option<String> {
+        self.imp().kmodpath.get()
+    }
+    pub fn set_kmodpath(&self, value: Option<&str>) {
+        self.set_property("kmodpath", value);
+    }
+
+    /// Whether a root debug shell is offered on an extra console.
+    pub fn shell(&self) -> bool {
+        self.imp().shell.get()
+    }
+    pub fn set_shell(&self, shell: bool) {
+        self.set_property("shell", shell);
+    }
+
+    pub fn userid(&self) -> u32 {
+        self.imp().uid.get()
+    }
+    pub fn set_userid(&self, uid: u32) {
+        self.set_property("uid", uid);
+    }
+    pub fn groupid(&self) -> u32 {
+        self.imp().gid.get()
+    }
+    pub fn set_groupid(&self, gid: u32) {
+        self.set_property("gid", gid);
+    }
+    pub fn username(&self) -> Option<String> {
+        self.imp().username.get()
+    }
+    pub fn set_username(&self, name: &str) {
+        self.set_property("username", name);
+    }
+    pub fn homedir(&self) -> Option<String> {
+        self.imp().homedir.get()
+    }
+    pub fn set_homedir(&self, dir: &str) {
+        self.set_property("homedir", dir);
+    }
+
+    pub fn security_label(&self) -> Option<String> {
+        self.imp().security_label.get()
+    }
+    pub fn set_security_label(&self, label: Option<&str>) {
+        self.set_property("security-label", label);
+    }
+    pub fn security_dynamic(&self) -> bool {
+        self.imp().security_dynamic.get()
+    }
+    pub fn set_security_dynamic(&self, dynamic: bool) {
+        self.set_property("security-dynamic", dynamic);
+    }
+
+    /// Parses `MODE[,label=LABEL]` (`dynamic`, `static`, `inherit`) and applies it.
+    pub fn set_security_opts(&self, opts: &str) -> crate::Result<()> {
+        let spec = options::parse_security(opts)?;
+        match spec.mode {
+            options::SecurityMode::Dynamic => {
+                self.set_security_dynamic(true);
+                self.set_security_label(spec.label.as_deref());
+            }
+            options::SecurityMode::Static => {
+                self.set_security_dynamic(false);
+                self.set_security_label(spec.label.as_deref());
+            }
+            options::SecurityMode::Inherit => {
+                let label = current_security_label().ok_or_else(|| {
+                    error(
+                        SandboxError::InvalidSecurity,
+                        format!(
+                            "invalid security option '{opts}': 'inherit' needs the calling \
+                             process's security label, but this host has no SELinux or \
+                             AppArmor label for it (use 'static,label=...' or 'dynamic')"
+                        ),
+                    )
+                })?;
+                self.set_security_dynamic(false);
+                self.set_security_label(Some(&label));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn debug(&self) -> bool {
+        self.imp().debug.get()
+    }
+    pub fn set_debug(&self, debug: bool) {
+        self.imp().debug.set(debug);
+    }
+    pub fn verbose(&self) -> bool {
+        self.imp().verbose.get()
+    }
+    pub fn set_verbose(&self, verbose: bool) {
+        self.imp().verbose.set(verbose);
+    }
+
+    /// Sets (or replaces) one environment variable of the sandboxed command.
+    pub fn add_env(&self, key: &str, value: &str) {
+        let mut env = self.imp().env.borrow_mut();
+        match env.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value.to_owned(),
+            None => env.push((key.to_owned(), value.to_owned())),
+        }
+    }
+
+    /// The environment, in insertion order.
+    pub fn envs(&self) -> Vec<(String, String)> {
+        self.imp().env.borrow().clone()
+    }
+
+    pub fn has_envs(&self) -> bool {
+        !self.imp().env.borrow().is_empty()
+    }
+
+    /// Parses and adds one `KEY=VALUE` entry.
+    pub fn add_env_opts(&self, opt: &str) -> crate::Result<()> {
+        let (key, value) = options::parse_env(opt)?;
+        self.add_env(&key, &value);
+        Ok(())
+    }
+
+    /// Adds every `KEY=VALUE` entry; stops at the first invalid one (earlier
+    /// entries stay added, as in the original).
+    pub fn add_env_strv<S: AsRef<str>>(&self, opts: &[S]) -> crate::Result<()> {
+        opts.iter().try_for_each(|o| self.add_env_opts(o.as_ref()))
+    }
+
+    /// The command the sandbox runs (from the subclass).
+    pub fn command(&self) -> Vec<String> {
+        imp::invoke_get_command(self)
+    }
+
+    /// The libvirt-sandbox GType name of this config's class.
+    pub fn class_name(&self) -> &'static str {
+        self.type_().name()
+    }
+}
+
+/// The security label of the calling process, if the host has an LSM that gives one.
+fn current_security_label() -> Option<String> {
+    let raw = std::fs::read_to_string("/proc/self/attr/current").ok()?;
+    let label = raw.trim_end_matches(['\0', '\n']).trim();
+    // AppArmor reports "unconfined" (or "profile (mode)"); an empty label means no LSM.
+    if label.is_empty() || label == "unconfined" {
+        None
+    } else {
+        Some(label.split(" (").next().unwrap_or(label).to_owned())
+    }
+}
+
+/// Trait for subclasses of [`Config`] written in Rust.
+pub trait ConfigImpl: ObjectImpl + ObjectSubclass<Type: IsA<Config>> {
+    /// The command line the sandbox runs.
+    fn command(&self) -> Vec<String>;
+
+    /// Writes the subclass's own groups into `keyfile` (the base part is already there).
+    fn save_config(&self, _keyfile: &glib::KeyFile) {}
+
+    /// Reads the subclass's own groups from `keyfile` (the base part is already read).
+    fn load_config(&self, _keyfile: &glib::KeyFile) -> crate::Result<()> {
+        Ok(())
+    }
+}
+
+unsafe impl<T: ConfigImpl> IsSubclassable<T> for Config {
+    fn class_init(class: &mut glib::Class<Self>) {
+        Self::parent_class_init::<T>(class);
+        imp::install_vfuncs::<T>(class.as_mut());
+    }
+}
+
+/// Reads the class struct of `config` (for invoking its vfuncs).
+pub(crate) fn class_of(config: &Config) -> &ConfigClass {
+    config.class().as_ref()
+}
+
+#[allow(dead_code)]
+pub(crate) fn to_glib_strv(v: &[String]) -> *mut *mut std::ffi::c_char {
+    glib::StrV::from_iter(v.iter().map(|s| glib::GString::from(s.as_str()))).into_glib_ptr()
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Small helpers shared by the GObject classes.
+
+use std::cell::RefCell;
+use std::ffi::c_char;
+
+/// A nullable string field whose storage stays NUL-terminated and owned by the
+/// object, so the C API can return it `(transfer none)` like the original.
+#[derive(Debug, Default)]
+pub(crate) struct StrField(RefCell<Option<glib::GString>>);
+
+impl StrField {
+    pub(crate) fn new(value: Option<&str>) -> Self {
+        Self(RefCell::new(value.map(glib::GString::from)))
+    }
+
+    pub(crate) fn get(&self) -> Option<String> {
+        self.0.borrow().as_ref().map(|s| s.to_string())
+    }
+
+    pub(crate) fn set(&self, value: Option<&str>) {
+        *self.0.borrow_mut() = value.map(glib::GString::from);
+    }
+
+    /// Pointer to the stored string (NULL when unset). Valid until the next `set`.
+    pub(crate) fn as_ptr(&self) -> *const c_char {
+        self.0
+            .borrow()
+            .as_ref()
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    }
+
+    pub(crate) fn to_value(&self) -> glib::Value {
+        glib::prelude::ToValue::to_value(&self.get())
+    }
+}
+
+/// Whether `t` is an abstract type (cannot be instantiated).
+pub(crate) fn type_is_abstract(t: glib::Type) -> bool {
+    use glib::translate::IntoGlib;
+    // SAFETY: g_type_test_flags accepts any GType value, registered or not.
+    unsafe {
+        glib::gobject_ffi::g_type_test_flags(t.into_glib(), glib::gobject_ffi::G_TYPE_FLAG_ABSTRACT)
+            != glib::ffi::GFALSE
+    }
+}

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Tests of the config classes through the exported C ABI of the built
+ * libvirt-sandbox-1.0.so.
+ */
+#include <glib/gstdio.h>
+#include <libvirt-sandbox/libvirt-sandbox.h>
+
+static void
+test_struct_sizes(void)
+{
+    GTypeQuery q;
+
+    /* C and Vala embed these structs: their sizes must equal Rust's. */
+    g_type_query(GVIR_SANDBOX_TYPE_CONFIG, &q);
+    g_assert_cmpuint(q.class_size, ==, sizeof(GVirSandboxConfigClass));
+    g_assert_cmpuint(q.instance_size, ==, sizeof(GVirSandboxConfig));
+    g_type_query(GVIR_SANDBOX_TYPE_CONFIG_SERVICE, &q);
+    g_assert_cmpuint(q.class_size, ==, sizeof(GVirSandboxConfigServiceClass));
+    g_type_query(GVIR_SANDBOX_TYPE_CONFIG_MOUNT, &q);
+    g_assert_cmpuint(q.class_size, ==, sizeof(GVirSandboxConfigMountClass));
+    g_assert_cmpuint(q.instance_size, ==, sizeof(GVirSandboxConfigMount));
+}
+
+static void
+test_type_hierarchy(void)
+{
+    g_assert_true(G_TYPE_IS_ABSTRACT(GVIR_SANDBOX_TYPE_CONFIG));
+    g_assert_true(G_TYPE_IS_ABSTRACT(GVIR_SANDBOX_TYPE_CONFIG_SERVICE));
+    g_assert_false(G_TYPE_IS_ABSTRACT(GVIR_SANDBOX_TYPE_CONFIG_INTERACTIVE));
+    g_assert_true(g_type_is_a(GVIR_SANDBOX_TYPE_CONFIG_INTERACTIVE, GVIR_SANDBOX_TYPE_CONFIG));
+    g_assert_true(g_type_is_a(GVIR_SANDBOX_TYPE_CONFIG_SERVICE_GENERIC, GVIR_SANDBOX_TYPE_CONFIG_SERVICE));
+    g_assert_true(g_type_is_a(GVIR_SANDBOX_TYPE_CONFIG_SERVICE_SYSTEMD, GVIR_SANDBOX_TYPE_CONFIG_SERVICE));
+    g_assert_cmpstr(g_type_name(GVIR_SANDBOX_TYPE_CONFIG_INTERACTIVE), ==, "GVirSandboxConfigInteractive");
+    g_assert_cmpstr(g_type_name(GVIR_SANDBOX_TYPE_ERROR), ==, "GVirSandboxError");
+}
+
+static void
+test_interactive_defaults(void)
+{
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("demo");
+    GVirSandboxConfig *base = GVIR_SANDBOX_CONFIG(cfg);
+    g_auto(GStrv) cmd = gvir_sandbox_config_get_command(base);
+
+    g_assert_cmpstr(gvir_sandbox_config_get_name(base), ==, "demo");
+    g_assert_cmpstr(gvir_sandbox_config_get_root(base), ==, "/");
+    g_assert_cmpstr(gvir_sandbox_config_get_arch(base), ==, "x86_64");
+    g_assert_null(gvir_sandbox_config_get_uuid(base));
+    g_assert_null(gvir_sandbox_config_get_security_label(base));
+    g_assert_true(gvir_sandbox_config_get_security_dynamic(base));
+    g_assert_false(gvir_sandbox_config_get_shell(base));
+    g_assert_cmpuint(gvir_sandbox_config_get_userid(base), ==, geteuid());
+    g_assert_cmpuint(gvir_sandbox_config_get_groupid(base), ==, getegid());
+    g_assert_cmpstr(gvir_sandbox_config_get_username(base), ==, g_get_user_name());
+    g_assert_cmpstr(gvir_sandbox_config_get_homedir(base), ==, g_get_home_dir());
+    g_assert_false(gvir_sandbox_config_interactive_get_tty(cfg));
+    g_assert_cmpuint(g_strv_length(cmd), ==, 1);
+    g_assert_cmpstr(cmd[0], ==, "/bin/sh");
+}
+
+static void
+test_properties(void)
+{
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("props");
+    GVirSandboxConfig *base = GVIR_SANDBOX_CONFIG(cfg);
+    gchar *argv[] = { "/bin/ls", "-l", "--color", NULL };
+    g_auto(GStrv) cmd = NULL;
+    g_autofree gchar *root = NULL;
+    gboolean tty = FALSE;
+    guint uid = 0;
+
+    gvir_sandbox_config_set_root(base, "/tmp");
+    gvir_sandbox_config_set_arch(base, "ia64");
+    gvir_sandbox_config_set_userid(base, 666);
+    gvir_sandbox_config_set_groupid(base, 667);
+    gvir_sandbox_config_set_username(base, "superdevil");
+    gvir_sandbox_config_set_homedir(base, "/var/run/hell");
+    gvir_sandbox_config_set_kernrelease(base, "6.1.0-1-amd64");
+    gvir_sandbox_config_set_kernrelease(base, NULL);
+    gvir_sandbox_config_set_shell(base, TRUE);
+    gvir_sandbox_config_interactive_set_tty(cfg, TRUE);
+    gvir_sandbox_config_interactive_set_command(cfg, argv);
+
+    g_object_get(cfg, "root", &root, "tty", &tty, "uid", &uid, NULL);
+    g_assert_cmpstr(root, ==, "/tmp");
+    g_assert_true(tty);
+    g_assert_cmpuint(uid, ==, 666);
+    g_assert_cmpuint(gvir_sandbox_config_get_groupid(base), ==, 667);
+    g_assert_cmpstr(gvir_sandbox_config_get_arch(base), ==, "ia64");
+    g_assert_cmpstr(gvir_sandbox_config_get_username(base), ==, "superdevil");
+    g_assert_cmpstr(gvir_sandbox_config_get_homedir(base), ==, "/var/run/hell");
+    g_assert_null(gvir_sandbox_config_get_kernrelease(base));
+    g_assert_true(gvir_sandbox_config_get_shell(base));
+
+    cmd = gvir_sandbox_config_get_command(base);
+    g_assert_cmpuint(g_strv_length(cmd), ==, 3);
+    g_assert_cmpstr(cmd[0], ==, "/bin/ls");
+    g_assert_cmpstr(cmd[2], ==, "--color");
+}
+
+static void
+test_env(void)
+{
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("env");
+    GVirSandboxConfig *base = GVIR_SANDBOX_CONFIG(cfg);
+    gchar *envs[] = { "key1=val1", "key2=a=b", NULL };
+    g_autoptr(GHashTable) table = NULL;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_false(gvir_sandbox_config_has_envs(base));
+    g_assert_true(gvir_sandbox_config_add_env_strv(base, envs, &err));
+    g_assert_no_error(err);
+    gvir_sandbox_config_add_env(base, "key1", "changed");
+    g_assert_true(gvir_sandbox_config_has_envs(base));
+
+    table = gvir_sandbox_config_get_envs(base);
+    g_assert_cmpuint(g_hash_table_size(table), ==, 2);
+    g_assert_cmpstr(g_hash_table_lookup(table, "key1"), ==, "changed");
+    g_assert_cmpstr(g_hash_table_lookup(table, "key2"), ==, "a=b");
+
+    g_assert_false(gvir_sandbox_config_add_env_opts(base, "novalue", &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_ENV);
+    g_assert_nonnull(strstr(err->message, "novalue"));
+}
+
+static void
+test_security_opts(void)
+{
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("sec");
+    GVirSandboxConfig *base = GVIR_SANDBOX_CONFIG(cfg);
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(gvir_sandbox_config_set_security_opts(base,
+        "static,label=system_u:system_r:svirt_t:s0:c412,c355", &err));
+    g_assert_no_error(err);
+    g_assert_false(gvir_sandbox_config_get_security_dynamic(base));
+    g_assert_cmpstr(gvir_sandbox_config_get_security_label(base), ==,
+                    "system_u:system_r:svirt_t:s0:c412,c355");
+
+    g_assert_true(gvir_sandbox_config_set_security_opts(base, "dynamic", &err));
+    g_assert_true(gvir_sandbox_config_get_security_dynamic(base));
+
+    g_assert_false(gvir_sandbox_config_set_security_opts(base, "static,bogus=1", &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_SECURITY);
+}
+
+static void
+test_save_load_roundtrip(void)
+{
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("demo");
+    GVirSandboxConfig *base = GVIR_SANDBOX_CONFIG(cfg);
+    gchar *argv[] = { "/bin/ls", "-l", "--color", NULL };
+    g_autoptr(GError) err = NULL;
+    g_autofree gchar *dir = g_dir_make_tmp("sandbox-test-XXXXXX", &err);
+    g_autofree gchar *path1 = g_build_filename(dir, "test1.cfg", NULL);
+    g_autofree gchar *path2 = g_build_filename(dir, "test2.cfg", NULL);
+    g_autofree gchar *data1 = NULL;
+    g_autofree gchar *data2 = NULL;
+    g_autoptr(GVirSandboxConfig) loaded = NULL;
+    g_auto(GStrv) cmd = NULL;
+
+    g_assert_no_error(err);
+    gvir_sandbox_config_set_root(base, "/tmp");
+    gvir_sandbox_config_set_userid(base, 666);
+    gvir_sandbox_config_interactive_set_tty(cfg, TRUE);
+    gvir_sandbox_config_interactive_set_command(cfg, argv);
+    gvir_sandbox_config_add_env(base, "key1", "val1");
+    g_assert_true(gvir_sandbox_config_set_security_opts(base,
+        "static,label=devil_u:devil_r:devil_t:s666:c0.c1023", &err));
+
+    g_assert_true(gvir_sandbox_config_save_to_path(base, path1, &err));
+    g_assert_no_error(err);
+    /* Like the original, an existing file is never overwritten. */
+    g_assert_false(gvir_sandbox_config_save_to_path(base, path1, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_IO);
+    g_clear_error(&err);
+
+    loaded = gvir_sandbox_config_load_from_path(path1, &err);
+    g_assert_no_error(err);
+    g_assert_true(GVIR_SANDBOX_IS_CONFIG_INTERACTIVE(loaded));
+    g_assert_true(gvir_sandbox_config_interactive_get_tty(GVIR_SANDBOX_CONFIG_INTERACTIVE(loaded)));
+    g_assert_cmpuint(gvir_sandbox_config_get_userid(loaded), ==, 666);
+    cmd = gvir_sandbox_config_get_command(loaded);
+    g_assert_cmpstr(cmd[1], ==, "-l");
+    g_assert_true(gvir_sandbox_config_save_to_path(loaded, path2, &err));
+
+    g_assert_true(g_file_get_contents(path1, &data1, NULL, NULL));
+    g_assert_true(g_file_get_contents(path2, &data2, NULL, NULL));
+    g_assert_cmpstr(data1, ==, data2);
+
+    g_unlink(path1);
+    g_unlink(path2);
+    g_rmdir(dir);
+}
+
+static void
+test_load_errors(void)
+{
+    g_autoptr(GError) err = NULL;
+    GVirSandboxConfig *cfg;
+
+    cfg = gvir_sandbox_config_load_from_data("[api]\nclass=GVirSandboxConfigNope\n", &err);
+    g_assert_null(cfg);
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_CONFIG);
+    g_assert_nonnull(strstr(err->message, "GVirSandboxConfigNope"));
+    g_clear_error(&err);
+
+    /* An abstract class can't be loaded. */
+    cfg = gvir_sandbox_config_load_from_data("[api]\nclass=GVirSandboxConfig\n", &err);
+    g_assert_null(cfg);
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_CONFIG);
+    g_clear_error(&err);
+
+    cfg = gvir_sandbox_config_load_from_data("this is not a key file", &err);
+    g_assert_null(cfg);
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_CONFIG);
+    g_clear_error(&err);
+
+    cfg = gvir_sandbox_config_load_from_data("[api]\nclass=GVirSandboxConfigInteractive\n", &err);
+    g_assert_null(cfg);
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_CONFIG);
+    g_assert_nonnull(strstr(err->message, "[command]"));
+    g_clear_error(&err);
+
+    cfg = gvir_sandbox_config_load_from_path("/nonexistent/sandbox.cfg", &err);
+    g_assert_null(cfg);
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_IO);
+    g_assert_nonnull(strstr(err->message, "/nonexistent/sandbox.cfg"));
+}
+
+static void
+test_original_fixture(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree gchar *path = g_build_filename(TEST_DATA_DIR, "original-interactive.cfg", NULL);
+    g_autoptr(GVirSandboxConfig) cfg = gvir_sandbox_config_load_from_path(path, &err);
+    g_auto(GStrv) cmd = NULL;
+
+    g_assert_no_error(err);
+    g_assert_true(GVIR_SANDBOX_IS_CONFIG_INTERACTIVE(cfg));
+    g_assert_cmpstr(gvir_sandbox_config_get_name(cfg), ==, "demo");
+    g_assert_cmpstr(gvir_sandbox_config_get_username(cfg), ==, "superdevil");
+    cmd = gvir_sandbox_config_get_command(cfg);
+    g_assert_cmpstr(cmd[0], ==, "/bin/ls");
+}
+
+static void
+test_services(void)
+{
+    g_autoptr(GVirSandboxConfigServiceSystemd) sd = gvir_sandbox_config_service_systemd_new("svc");
+    g_autoptr(GVirSandboxConfigServiceGeneric) gen = gvir_sandbox_config_service_generic_new("gen");
+    gchar *argv[] = { "/usr/sbin/httpd", "-DFOREGROUND", NULL };
+    g_auto(GStrv) cmd = NULL;
+    g_auto(GStrv) cmd2 = NULL;
+
+    g_assert_cmpstr(gvir_sandbox_config_service_systemd_get_boot_target(sd), ==, "multi-user.target");
+    gvir_sandbox_config_service_systemd_set_boot_target(sd, "rescue.target");
+    cmd = gvir_sandbox_config_get_command(GVIR_SANDBOX_CONFIG(sd));
+    g_assert_cmpstr(cmd[2], ==, "rescue.target");
+
+    gvir_sandbox_config_service_generic_set_command(gen, argv);
+    cmd2 = gvir_sandbox_config_get_command(GVIR_SANDBOX_CONFIG(gen));
+    g_assert_cmpstr(cmd2[1], ==, "-DFOREGROUND");
+}
+
+static void
+test_bad_arguments(void)
+{
+    /* NULL or wrong-type instances log a critical and return, never crash. */
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*gvir_sandbox_config_get_name*");
+    g_assert_null(gvir_sandbox_config_get_name(NULL));
+    g_test_assert_expected_messages();
+
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*gvir_sandbox_config_interactive_new*");
+    g_assert_null(gvir_sandbox_config_interactive_new(NULL));
+    g_test_assert_expected_messages();
+
+    {
+        g_autoptr(GVirSandboxConfigServiceSystemd) sd = gvir_sandbox_config_service_systemd_new("x");
+        g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*gvir_sandbox_config_interactive_set_tty*");
+        gvir_sandbox_config_interactive_set_tty((GVirSandboxConfigInteractive *)sd, TRUE);
+        g_test_assert_expected_messages();
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_assert_true(gvir_sandbox_init_check(&argc, &argv, NULL));
+
+    g_test_add_func("/config/struct-sizes", test_struct_sizes);
+    g_test_add_func("/config/type-hierarchy", test_type_hierarchy);
+    g_test_add_func("/config/interactive-defaults", test_interactive_defaults);
+    g_test_add_func("/config/properties", test_properties);
+    g_test_add_func("/config/env", test_env);
+    g_test_add_func("/config/security-opts", test_security_opts);
+    g_test_add_func("/config/save-load-roundtrip", test_save_load_roundtrip);
+    g_test_add_func("/config/load-errors", test_load_errors);
+    g_test_add_func("/config/original-fixture", test_original_fixture);
+    g_test_add_func("/config/services", test_services);
+    g_test_add_func("/config/bad-arguments", test_bad_arguments);
+    return g_test_run();
+}
