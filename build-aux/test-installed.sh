@@ -33,10 +33,17 @@ run() {
         fail=$((fail + 1)); echo "not ok - installed $name"; cat "$stage/$name.log"
     fi
 }
-run gjs gjs "$src/bindings-tests/gjs/test-config.js"
-run python /usr/bin/python3 "$src/bindings-tests/python/test_config.py"
-run vala-build valac --vapidir="$vapidir" --pkg libvirt-sandbox-1.0 --pkg libvirt-gobject-1.0 \
-    -X -w -o "$stage/vala-test" "$src/bindings-tests/vala/test-config.vala"
-run vala "$stage/vala-test"
+for f in "$src"/bindings-tests/gjs/*.js; do
+    run "gjs-$(basename "$f" .js)" gjs "$f"
+done
+for f in "$src"/bindings-tests/python/*.py; do
+    run "python-$(basename "$f" .py)" /usr/bin/python3 "$f"
+done
+for f in "$src"/bindings-tests/vala/*.vala; do
+    name=vala-$(basename "$f" .vala)
+    run "$name-build" valac --vapidir="$vapidir" --pkg libvirt-sandbox-1.0 \
+        --pkg libvirt-gobject-1.0 -X -w -o "$stage/$name" "$f"
+    run "$name" "$stage/$name"
+done
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
