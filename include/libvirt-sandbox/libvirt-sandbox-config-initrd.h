@@ -9,15 +9,100 @@
 
 G_BEGIN_DECLS
 
-/* Skeleton: to be completed. */
-
 #define GVIR_SANDBOX_TYPE_CONFIG_INITRD (gvir_sandbox_config_initrd_get_type())
 
 /**
  * GVirSandboxConfigInitrd:
  *
- * (Skeleton.)
+ * What goes into the initrd of a virtual-machine sandbox: the program run as
+ * `/init`, the kernel release and module directory, and the modules to load.
  */
 G_DECLARE_FINAL_TYPE(GVirSandboxConfigInitrd, gvir_sandbox_config_initrd, GVIR_SANDBOX, CONFIG_INITRD, GObject)
+
+/**
+ * GVirSandboxConfigInitrd:kver:
+ *
+ * The kernel release the modules belong to.
+ */
+/**
+ * GVirSandboxConfigInitrd:kmoddir:
+ *
+ * The full path of the kernel modules directory.
+ */
+/**
+ * GVirSandboxConfigInitrd:init:
+ *
+ * The host path of the program run as the initrd's `/init` (default: the
+ * installed `libvirt-sandbox-init-qemu`).
+ */
+
+/**
+ * gvir_sandbox_config_initrd_new:
+ *
+ * Returns: (transfer full): a new, empty initrd description
+ */
+GVirSandboxConfigInitrd *gvir_sandbox_config_initrd_new(void);
+
+/**
+ * gvir_sandbox_config_initrd_get_kver:
+ * @config: a #GVirSandboxConfigInitrd
+ *
+ * Returns: (transfer none) (nullable): the kernel release
+ */
+const gchar *gvir_sandbox_config_initrd_get_kver(GVirSandboxConfigInitrd *config);
+
+/**
+ * gvir_sandbox_config_initrd_set_kver:
+ * @config: a #GVirSandboxConfigInitrd
+ * @version: the kernel release
+ */
+void gvir_sandbox_config_initrd_set_kver(GVirSandboxConfigInitrd *config, const gchar *version);
+
+/**
+ * gvir_sandbox_config_initrd_get_kmoddir:
+ * @config: a #GVirSandboxConfigInitrd
+ *
+ * Returns: (transfer none) (nullable): the kernel modules directory
+ */
+const gchar *gvir_sandbox_config_initrd_get_kmoddir(GVirSandboxConfigInitrd *config);
+
+/**
+ * gvir_sandbox_config_initrd_set_kmoddir:
+ * @config: a #GVirSandboxConfigInitrd
+ * @kmoddir: the full path of the kernel modules directory
+ */
+void gvir_sandbox_config_initrd_set_kmoddir(GVirSandboxConfigInitrd *config, const gchar *kmoddir);
+
+/**
+ * gvir_sandbox_config_initrd_get_init:
+ * @config: a #GVirSandboxConfigInitrd
+ *
+ * Returns: (transfer none): the host path of the init program
+ */
+const gchar *gvir_sandbox_config_initrd_get_init(GVirSandboxConfigInitrd *config);
+
+/**
+ * gvir_sandbox_config_initrd_set_init:
+ * @config: a #GVirSandboxConfigInitrd
+ * @hostpath: the host path of the init program
+ */
+void gvir_sandbox_config_initrd_set_init(GVirSandboxConfigInitrd *config, const gchar *hostpath);
+
+/**
+ * gvir_sandbox_config_initrd_add_module:
+ * @config: a #GVirSandboxConfigInitrd
+ * @modname: a module file name, e.g. `virtio_pci.ko`
+ *
+ * Adds a module to load at boot; modules load in the order they were added.
+ */
+void gvir_sandbox_config_initrd_add_module(GVirSandboxConfigInitrd *config, const gchar *modname);
+
+/**
+ * gvir_sandbox_config_initrd_get_modules:
+ * @config: a #GVirSandboxConfigInitrd
+ *
+ * Returns: (transfer full) (element-type utf8): the modules, in load order
+ */
+GList *gvir_sandbox_config_initrd_get_modules(GVirSandboxConfigInitrd *config);
 
 G_END_DECLS

@@ -1,10 +1,69 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! C ABI of the config_initrd classes. (Skeleton: to be completed.)
+//! C ABI of `GVirSandboxConfigInitrd` (see `libvirt-sandbox-config-initrd.h`).
+
+use std::ffi::{CStr, c_char};
+use std::ptr;
 
 use glib::prelude::*;
+use glib::subclass::prelude::*;
 use glib::translate::*;
+
+use super::{c_name, guard, str_arg, string_getter, string_setter, with_instance};
+use crate::config::ConfigInitrd;
+
+pub type GVirSandboxConfigInitrd = <ConfigInitrd as ObjectType>::GlibType;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn gvir_sandbox_config_initrd_get_type() -> glib::ffi::GType {
-    crate::config::ConfigInitrd::static_type().into_glib()
+    ConfigInitrd::static_type().into_glib()
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn gvir_sandbox_config_initrd_new() -> *mut GVirSandboxConfigInitrd {
+    const F: &CStr = c_name!(gvir_sandbox_config_initrd_new);
+    guard(F, ptr::null_mut(), || ConfigInitrd::new().into_glib_ptr())
+}
+
+string_getter!(gvir_sandbox_config_initrd_get_kver, ConfigInitrd, |o| o.imp().kver.as_ptr());
+string_setter!(gvir_sandbox_config_initrd_set_kver, ConfigInitrd, "kver");
+string_getter!(gvir_sandbox_config_initrd_get_kmoddir, ConfigInitrd, |o| o
+    .imp()
+    .kmoddir
+    .as_ptr());
+string_setter!(gvir_sandbox_config_initrd_set_kmoddir, ConfigInitrd, "kmoddir");
+string_getter!(gvir_sandbox_config_initrd_get_init, ConfigInitrd, |o| o.imp().init.as_ptr());
+string_setter!(gvir_sandbox_config_initrd_set_init, ConfigInitrd, "init");
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_initrd_add_module(
+    obj: *mut GVirSandboxConfigInitrd,
+    modname: *const c_char,
+) {
+    const F: &CStr = c_name!(gvir_sandbox_config_initrd_add_module);
+    unsafe {
+        with_instance(obj, F, (), |c: &ConfigInitrd| {
+            if let Some(name) = str_arg(modname, F, c"modname") {
+                c.add_module(name);
+            }
+        })
+    }
+}
+
+/// Returns a new list of new strings (the original said transfer container but
+/// handed out its internal strings; owning them avoids dangling pointers).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_initrd_get_modules(
+    obj: *mut GVirSandboxConfigInitrd,
+) -> *mut glib::ffi::GList {
+    const F: &CStr = c_name!(gvir_sandbox_config_initrd_get_modules);
+    unsafe {
+        with_instance(obj, F, ptr::null_mut(), |c: &ConfigInitrd| {
+            let mut list: *mut glib::ffi::GList = ptr::null_mut();
+            for m in c.modules().iter().rev() {
+                let s: *mut c_char = m.to_glib_full();
+                list = glib::ffi::g_list_prepend(list, s.cast());
+            }
+            list
+        })
+    }
 }

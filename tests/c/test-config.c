@@ -264,6 +264,28 @@ test_services(void)
 }
 
 static void
+test_initrd(void)
+{
+    g_autoptr(GVirSandboxConfigInitrd) initrd = gvir_sandbox_config_initrd_new();
+    GList *modules;
+
+    g_assert_true(g_str_has_suffix(gvir_sandbox_config_initrd_get_init(initrd),
+                                   "/libvirt-sandbox-init-qemu"));
+    g_assert_null(gvir_sandbox_config_initrd_get_kver(initrd));
+    gvir_sandbox_config_initrd_set_kver(initrd, "6.1.0-1-amd64");
+    gvir_sandbox_config_initrd_set_kmoddir(initrd, "/lib/modules/6.1.0-1-amd64/kernel");
+    gvir_sandbox_config_initrd_add_module(initrd, "virtio.ko");
+    gvir_sandbox_config_initrd_add_module(initrd, "virtio_pci.ko");
+    g_assert_cmpstr(gvir_sandbox_config_initrd_get_kver(initrd), ==, "6.1.0-1-amd64");
+
+    modules = gvir_sandbox_config_initrd_get_modules(initrd);
+    g_assert_cmpuint(g_list_length(modules), ==, 2);
+    g_assert_cmpstr(modules->data, ==, "virtio.ko");
+    g_assert_cmpstr(modules->next->data, ==, "virtio_pci.ko");
+    g_list_free_full(modules, g_free);
+}
+
+static void
 test_bad_arguments(void)
 {
     /* NULL or wrong-type instances log a critical and return, never crash. */
@@ -299,6 +321,7 @@ main(int argc, char **argv)
     g_test_add_func("/config/load-errors", test_load_errors);
     g_test_add_func("/config/original-fixture", test_original_fixture);
     g_test_add_func("/config/services", test_services);
+    g_test_add_func("/config/initrd", test_initrd);
     g_test_add_func("/config/bad-arguments", test_bad_arguments);
     return g_test_run();
 }
