@@ -9,8 +9,11 @@
 //!   classes, which must be `extern "C"` by nature);
 //! - [`error`]: the `GVirSandboxError` GError domain.
 
+pub mod builder;
 pub mod capi;
 pub mod config;
+pub mod console;
+pub mod context;
 pub mod error;
 mod util;
 

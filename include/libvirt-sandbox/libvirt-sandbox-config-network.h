@@ -6,18 +6,449 @@
 #endif
 
 #include <glib-object.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
-/* Skeleton: to be completed. */
+/* ---- GVirSandboxConfigNetworkAddress ------------------------------------ */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_NETWORK_ADDRESS (gvir_sandbox_config_network_address_get_type())
+
+/**
+ * GVirSandboxConfigNetworkAddress:
+ *
+ * A static IPv4 or IPv6 address of a sandbox network interface, with the
+ * length of its network prefix and an optional broadcast address.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetworkAddress, gvir_sandbox_config_network_address, GVIR_SANDBOX, CONFIG_NETWORK_ADDRESS, GObject)
+
+/**
+ * GVirSandboxConfigNetworkAddress:primary:
+ *
+ * The address itself (construct-only).
+ */
+/**
+ * GVirSandboxConfigNetworkAddress:broadcast:
+ *
+ * The broadcast address, or %NULL (construct-only).
+ */
+/**
+ * GVirSandboxConfigNetworkAddress:prefix:
+ *
+ * The length of the network prefix, 0 to 128 (construct-only; default 24).
+ */
+
+/**
+ * gvir_sandbox_config_network_address_new:
+ * @primary: the address
+ * @prefix: the length of the network prefix (at most 128)
+ * @broadcast: (nullable): the broadcast address, or %NULL
+ *
+ * Returns: (transfer full): a new address
+ */
+GVirSandboxConfigNetworkAddress *gvir_sandbox_config_network_address_new(GInetAddress *primary,
+                                                                         guint prefix,
+                                                                         GInetAddress *broadcast);
+
+/**
+ * gvir_sandbox_config_network_address_set_primary:
+ * @addr: a #GVirSandboxConfigNetworkAddress
+ * @primary: the new address
+ */
+void gvir_sandbox_config_network_address_set_primary(GVirSandboxConfigNetworkAddress *addr,
+                                                     GInetAddress *primary);
+
+/**
+ * gvir_sandbox_config_network_address_get_primary:
+ * @addr: a #GVirSandboxConfigNetworkAddress
+ *
+ * Returns: (transfer none): the address
+ */
+GInetAddress *gvir_sandbox_config_network_address_get_primary(GVirSandboxConfigNetworkAddress *addr);
+
+/**
+ * gvir_sandbox_config_network_address_set_prefix:
+ * @addr: a #GVirSandboxConfigNetworkAddress
+ * @prefix: the length of the network prefix (at most 128)
+ */
+void gvir_sandbox_config_network_address_set_prefix(GVirSandboxConfigNetworkAddress *addr,
+                                                    guint prefix);
+
+/**
+ * gvir_sandbox_config_network_address_get_prefix:
+ * @addr: a #GVirSandboxConfigNetworkAddress
+ *
+ * Returns: the length of the network prefix
+ */
+guint gvir_sandbox_config_network_address_get_prefix(GVirSandboxConfigNetworkAddress *addr);
+
+/**
+ * gvir_sandbox_config_network_address_set_broadcast:
+ * @addr: a #GVirSandboxConfigNetworkAddress
+ * @broadcast: (nullable): the broadcast address, or %NULL for none
+ */
+void gvir_sandbox_config_network_address_set_broadcast(GVirSandboxConfigNetworkAddress *addr,
+                                                       GInetAddress *broadcast);
+
+/**
+ * gvir_sandbox_config_network_address_get_broadcast:
+ * @addr: a #GVirSandboxConfigNetworkAddress
+ *
+ * Returns: (transfer none) (nullable): the broadcast address
+ */
+GInetAddress *gvir_sandbox_config_network_address_get_broadcast(GVirSandboxConfigNetworkAddress *addr);
+
+/* ---- GVirSandboxConfigNetworkRoute -------------------------------------- */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_NETWORK_ROUTE (gvir_sandbox_config_network_route_get_type())
+
+/**
+ * GVirSandboxConfigNetworkRoute:
+ *
+ * A static route of a sandbox network interface: traffic for the target
+ * network goes through the gateway.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetworkRoute, gvir_sandbox_config_network_route, GVIR_SANDBOX, CONFIG_NETWORK_ROUTE, GObject)
+
+/**
+ * GVirSandboxConfigNetworkRoute:prefix:
+ *
+ * The length of the target network prefix, 0 to 128 (construct-only; default 24).
+ */
+/**
+ * GVirSandboxConfigNetworkRoute:gateway:
+ *
+ * The gateway address (construct-only).
+ */
+/**
+ * GVirSandboxConfigNetworkRoute:target:
+ *
+ * The target network address (construct-only).
+ */
+
+/**
+ * gvir_sandbox_config_network_route_new:
+ * @target: the target network address
+ * @prefix: the length of the target network prefix (at most 128)
+ * @gateway: the gateway address
+ *
+ * Returns: (transfer full): a new route
+ */
+GVirSandboxConfigNetworkRoute *gvir_sandbox_config_network_route_new(GInetAddress *target,
+                                                                     guint prefix,
+                                                                     GInetAddress *gateway);
+
+/**
+ * gvir_sandbox_config_network_route_set_prefix:
+ * @route: a #GVirSandboxConfigNetworkRoute
+ * @prefix: the length of the target network prefix (at most 128)
+ */
+void gvir_sandbox_config_network_route_set_prefix(GVirSandboxConfigNetworkRoute *route,
+                                                  guint prefix);
+
+/**
+ * gvir_sandbox_config_network_route_get_prefix:
+ * @route: a #GVirSandboxConfigNetworkRoute
+ *
+ * Returns: the length of the target network prefix
+ */
+guint gvir_sandbox_config_network_route_get_prefix(GVirSandboxConfigNetworkRoute *route);
+
+/**
+ * gvir_sandbox_config_network_route_set_gateway:
+ * @route: a #GVirSandboxConfigNetworkRoute
+ * @gateway: the gateway address
+ */
+void gvir_sandbox_config_network_route_set_gateway(GVirSandboxConfigNetworkRoute *route,
+                                                   GInetAddress *gateway);
+
+/**
+ * gvir_sandbox_config_network_route_get_gateway:
+ * @route: a #GVirSandboxConfigNetworkRoute
+ *
+ * Returns: (transfer none): the gateway address
+ */
+GInetAddress *gvir_sandbox_config_network_route_get_gateway(GVirSandboxConfigNetworkRoute *route);
+
+/**
+ * gvir_sandbox_config_network_route_set_target:
+ * @route: a #GVirSandboxConfigNetworkRoute
+ * @target: the target network address
+ */
+void gvir_sandbox_config_network_route_set_target(GVirSandboxConfigNetworkRoute *route,
+                                                  GInetAddress *target);
+
+/**
+ * gvir_sandbox_config_network_route_get_target:
+ * @route: a #GVirSandboxConfigNetworkRoute
+ *
+ * Returns: (transfer none): the target network address
+ */
+GInetAddress *gvir_sandbox_config_network_route_get_target(GVirSandboxConfigNetworkRoute *route);
+
+/* ---- GVirSandboxConfigNetworkFilterrefParameter ------------------------- */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_NETWORK_FILTERREF_PARAMETER (gvir_sandbox_config_network_filterref_parameter_get_type())
+
+/**
+ * GVirSandboxConfigNetworkFilterrefParameter:
+ *
+ * One `NAME=VALUE` parameter of a network filter reference (for example
+ * `IP=192.168.122.1` for libvirt's `clean-traffic` filter).
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetworkFilterrefParameter, gvir_sandbox_config_network_filterref_parameter, GVIR_SANDBOX, CONFIG_NETWORK_FILTERREF_PARAMETER, GObject)
+
+/**
+ * GVirSandboxConfigNetworkFilterrefParameter:name:
+ *
+ * The parameter name.
+ */
+/**
+ * GVirSandboxConfigNetworkFilterrefParameter:value:
+ *
+ * The parameter value.
+ */
+
+/**
+ * gvir_sandbox_config_network_filterref_parameter_new:
+ *
+ * Creates a parameter with neither name nor value.
+ *
+ * Returns: (transfer full): a new parameter
+ */
+GVirSandboxConfigNetworkFilterrefParameter *gvir_sandbox_config_network_filterref_parameter_new(void);
+
+/**
+ * gvir_sandbox_config_network_filterref_parameter_set_name:
+ * @param: a #GVirSandboxConfigNetworkFilterrefParameter
+ * @name: the parameter name
+ */
+void gvir_sandbox_config_network_filterref_parameter_set_name(GVirSandboxConfigNetworkFilterrefParameter *param,
+                                                              const gchar *name);
+
+/**
+ * gvir_sandbox_config_network_filterref_parameter_get_name:
+ * @param: a #GVirSandboxConfigNetworkFilterrefParameter
+ *
+ * Returns: (transfer none) (nullable): the parameter name
+ */
+const gchar *gvir_sandbox_config_network_filterref_parameter_get_name(GVirSandboxConfigNetworkFilterrefParameter *param);
+
+/**
+ * gvir_sandbox_config_network_filterref_parameter_set_value:
+ * @param: a #GVirSandboxConfigNetworkFilterrefParameter
+ * @value: the parameter value
+ */
+void gvir_sandbox_config_network_filterref_parameter_set_value(GVirSandboxConfigNetworkFilterrefParameter *param,
+                                                               const gchar *value);
+
+/**
+ * gvir_sandbox_config_network_filterref_parameter_get_value:
+ * @param: a #GVirSandboxConfigNetworkFilterrefParameter
+ *
+ * Returns: (transfer none) (nullable): the parameter value
+ */
+const gchar *gvir_sandbox_config_network_filterref_parameter_get_value(GVirSandboxConfigNetworkFilterrefParameter *param);
+
+/* ---- GVirSandboxConfigNetworkFilterref ---------------------------------- */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_NETWORK_FILTERREF (gvir_sandbox_config_network_filterref_get_type())
+
+/**
+ * GVirSandboxConfigNetworkFilterref:
+ *
+ * A reference to a libvirt network filter (nwfilter) applied to a sandbox
+ * network interface, with its parameters.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetworkFilterref, gvir_sandbox_config_network_filterref, GVIR_SANDBOX, CONFIG_NETWORK_FILTERREF, GObject)
+
+/**
+ * GVirSandboxConfigNetworkFilterref:name:
+ *
+ * The name of the libvirt network filter.
+ */
+
+/**
+ * gvir_sandbox_config_network_filterref_new:
+ *
+ * Creates a filter reference with no name and no parameters.
+ *
+ * Returns: (transfer full): a new filter reference
+ */
+GVirSandboxConfigNetworkFilterref *gvir_sandbox_config_network_filterref_new(void);
+
+/**
+ * gvir_sandbox_config_network_filterref_get_name:
+ * @ref: a #GVirSandboxConfigNetworkFilterref
+ *
+ * Returns: (transfer none) (nullable): the name of the network filter
+ */
+const gchar *gvir_sandbox_config_network_filterref_get_name(GVirSandboxConfigNetworkFilterref *ref);
+
+/**
+ * gvir_sandbox_config_network_filterref_set_name:
+ * @ref: a #GVirSandboxConfigNetworkFilterref
+ * @name: the name of the network filter
+ */
+void gvir_sandbox_config_network_filterref_set_name(GVirSandboxConfigNetworkFilterref *ref,
+                                                    const gchar *name);
+
+/**
+ * gvir_sandbox_config_network_filterref_add_parameter:
+ * @ref: a #GVirSandboxConfigNetworkFilterref
+ * @param: (transfer none): the parameter to append
+ */
+void gvir_sandbox_config_network_filterref_add_parameter(GVirSandboxConfigNetworkFilterref *ref,
+                                                         GVirSandboxConfigNetworkFilterrefParameter *param);
+
+/**
+ * gvir_sandbox_config_network_filterref_get_parameters:
+ * @ref: a #GVirSandboxConfigNetworkFilterref
+ *
+ * Returns: (transfer full) (element-type GVirSandboxConfigNetworkFilterrefParameter):
+ *   a new list of the parameters in the order they were added; free with
+ *   `g_list_free_full(list, g_object_unref)`
+ */
+GList *gvir_sandbox_config_network_filterref_get_parameters(GVirSandboxConfigNetworkFilterref *ref);
+
+/* ---- GVirSandboxConfigNetwork ------------------------------------------- */
 
 #define GVIR_SANDBOX_TYPE_CONFIG_NETWORK (gvir_sandbox_config_network_get_type())
 
 /**
  * GVirSandboxConfigNetwork:
  *
- * (Skeleton.)
+ * One network interface of a sandbox: the libvirt network it is connected
+ * to, its MAC address, and either DHCP or static addresses and routes,
+ * optionally with a network filter.
  */
 G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetwork, gvir_sandbox_config_network, GVIR_SANDBOX, CONFIG_NETWORK, GObject)
+
+/**
+ * GVirSandboxConfigNetwork:dhcp:
+ *
+ * Whether the interface is configured by DHCP (default %TRUE).
+ */
+/**
+ * GVirSandboxConfigNetwork:source:
+ *
+ * The name of the libvirt network the interface is connected to, or %NULL
+ * for the default network.
+ */
+/**
+ * GVirSandboxConfigNetwork:mac:
+ *
+ * The MAC address of the interface, or %NULL to let libvirt pick one.
+ */
+
+/**
+ * gvir_sandbox_config_network_new:
+ *
+ * Creates an interface configured by DHCP.
+ *
+ * Returns: (transfer full): a new network interface
+ */
+GVirSandboxConfigNetwork *gvir_sandbox_config_network_new(void);
+
+/**
+ * gvir_sandbox_config_network_set_source:
+ * @config: a #GVirSandboxConfigNetwork
+ * @network: (nullable): the libvirt network name, or %NULL for the default
+ */
+void gvir_sandbox_config_network_set_source(GVirSandboxConfigNetwork *config,
+                                            const gchar *network);
+
+/**
+ * gvir_sandbox_config_network_get_source:
+ * @config: a #GVirSandboxConfigNetwork
+ *
+ * Returns: (transfer none) (nullable): the libvirt network name
+ */
+const gchar *gvir_sandbox_config_network_get_source(GVirSandboxConfigNetwork *config);
+
+/**
+ * gvir_sandbox_config_network_set_mac:
+ * @config: a #GVirSandboxConfigNetwork
+ * @mac: (nullable): the MAC address (`NN:NN:NN:NN:NN:NN`), or %NULL
+ */
+void gvir_sandbox_config_network_set_mac(GVirSandboxConfigNetwork *config,
+                                         const gchar *mac);
+
+/**
+ * gvir_sandbox_config_network_get_mac:
+ * @config: a #GVirSandboxConfigNetwork
+ *
+ * Returns: (transfer none) (nullable): the MAC address
+ */
+const gchar *gvir_sandbox_config_network_get_mac(GVirSandboxConfigNetwork *config);
+
+/**
+ * gvir_sandbox_config_network_set_dhcp:
+ * @config: a #GVirSandboxConfigNetwork
+ * @dhcp: whether the interface is configured by DHCP
+ */
+void gvir_sandbox_config_network_set_dhcp(GVirSandboxConfigNetwork *config,
+                                          gboolean dhcp);
+
+/**
+ * gvir_sandbox_config_network_get_dhcp:
+ * @config: a #GVirSandboxConfigNetwork
+ *
+ * Returns: whether the interface is configured by DHCP
+ */
+gboolean gvir_sandbox_config_network_get_dhcp(GVirSandboxConfigNetwork *config);
+
+/**
+ * gvir_sandbox_config_network_add_address:
+ * @config: a #GVirSandboxConfigNetwork
+ * @addr: (transfer none): the static address to append
+ */
+void gvir_sandbox_config_network_add_address(GVirSandboxConfigNetwork *config,
+                                             GVirSandboxConfigNetworkAddress *addr);
+
+/**
+ * gvir_sandbox_config_network_get_addresses:
+ * @config: a #GVirSandboxConfigNetwork
+ *
+ * Returns: (transfer full) (element-type GVirSandboxConfigNetworkAddress):
+ *   a new list of the static addresses in the order they were added; free
+ *   with `g_list_free_full(list, g_object_unref)`
+ */
+GList *gvir_sandbox_config_network_get_addresses(GVirSandboxConfigNetwork *config);
+
+/**
+ * gvir_sandbox_config_network_add_route:
+ * @config: a #GVirSandboxConfigNetwork
+ * @route: (transfer none): the static route to append
+ */
+void gvir_sandbox_config_network_add_route(GVirSandboxConfigNetwork *config,
+                                           GVirSandboxConfigNetworkRoute *route);
+
+/**
+ * gvir_sandbox_config_network_get_routes:
+ * @config: a #GVirSandboxConfigNetwork
+ *
+ * Returns: (transfer full) (element-type GVirSandboxConfigNetworkRoute):
+ *   a new list of the static routes in the order they were added; free
+ *   with `g_list_free_full(list, g_object_unref)`
+ */
+GList *gvir_sandbox_config_network_get_routes(GVirSandboxConfigNetwork *config);
+
+/**
+ * gvir_sandbox_config_network_set_filterref:
+ * @config: a #GVirSandboxConfigNetwork
+ * @ref: (transfer none) (nullable): the network filter reference, replacing
+ *   any earlier one, or %NULL for none
+ */
+void gvir_sandbox_config_network_set_filterref(GVirSandboxConfigNetwork *config,
+                                               GVirSandboxConfigNetworkFilterref *ref);
+
+/**
+ * gvir_sandbox_config_network_get_filterref:
+ * @config: a #GVirSandboxConfigNetwork
+ *
+ * Returns: (transfer none) (nullable): the network filter reference
+ */
+GVirSandboxConfigNetworkFilterref *gvir_sandbox_config_network_get_filterref(GVirSandboxConfigNetwork *config);
 
 G_END_DECLS

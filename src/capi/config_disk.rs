@@ -1,10 +1,153 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! C ABI of the config_disk classes. (Skeleton: to be completed.)
+//! C ABI of `GVirSandboxConfigDisk` (see `libvirt-sandbox-config-disk.h`) and
+//! the binding to libvirt-gconfig's disk enum GTypes.
 
+use std::ffi::{CStr, c_char};
+use std::ptr;
+
+use glib::ffi::GType;
+use glib::ffi::{GError, GList, gboolean};
 use glib::prelude::*;
+use glib::subclass::prelude::*;
 use glib::translate::*;
 
+use super::config::{GVirSandboxConfig, parse_opts, parse_strv};
+use super::config_network::list_ret;
+use super::{
+    c_name, gbool, guard, instance, return_if_fail_warning, str_arg, string_getter, with_instance,
+};
+use crate::config::{Config, ConfigDisk};
+
+/// C name of the instance type.
+pub type GVirSandboxConfigDisk = <ConfigDisk as ObjectType>::GlibType;
+
+#[link(name = "virt-gconfig-1.0")]
+unsafe extern "C" {
+    fn gvir_config_domain_disk_type_get_type() -> GType;
+    fn gvir_config_domain_disk_format_get_type() -> GType;
+}
+
+/// The GType of libvirt-gconfig's `GVirConfigDomainDiskType` enum.
+pub fn disk_type_type() -> glib::Type {
+    // SAFETY: a GType registration function without preconditions.
+    unsafe { from_glib(gvir_config_domain_disk_type_get_type()) }
+}
+
+/// The GType of libvirt-gconfig's `GVirConfigDomainDiskFormat` enum.
+pub fn disk_format_type() -> glib::Type {
+    // SAFETY: a GType registration function without preconditions.
+    unsafe { from_glib(gvir_config_domain_disk_format_get_type()) }
+}
+
 #[unsafe(no_mangle)]
-pub extern "C" fn gvir_sandbox_config_disk_get_type() -> glib::ffi::GType {
-    crate::config::ConfigDisk::static_type().into_glib()
+pub extern "C" fn gvir_sandbox_config_disk_get_type() -> GType {
+    ConfigDisk::static_type().into_glib()
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_disk_new(
+    disk_type: i32,
+    tag: *const c_char,
+    source: *const c_char,
+    format: i32,
+) -> *mut GVirSandboxConfigDisk {
+    const F: &CStr = c_name!(gvir_sandbox_config_disk_new);
+    guard(F, ptr::null_mut(), || {
+        // SAFETY: string pointer contract of the C API.
+        let (Some(tag), Some(source)) = (unsafe { str_arg(tag, F, c"tag") }, unsafe {
+            str_arg(source, F, c"source")
+        }) else {
+            return ptr::null_mut();
+        };
+        match ConfigDisk::from_values(disk_type, tag, source, format) {
+            Some(disk) => disk.into_glib_ptr(),
+            None => {
+                return_if_fail_warning(
+                    F,
+                    c"type is a GVirConfigDomainDiskType and format a GVirConfigDomainDiskFormat",
+                );
+                ptr::null_mut()
+            }
+        }
+    })
+}
+
+string_getter!(gvir_sandbox_config_disk_get_tag, ConfigDisk, |o| o
+    .imp()
+    .tag
+    .as_ptr());
+string_getter!(gvir_sandbox_config_disk_get_source, ConfigDisk, |o| o
+    .imp()
+    .source
+    .as_ptr());
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_disk_get_disk_type(
+    obj: *mut GVirSandboxConfigDisk,
+) -> i32 {
+    const F: &CStr = c_name!(gvir_sandbox_config_disk_get_disk_type);
+    unsafe { with_instance(obj, F, 0, |d: &ConfigDisk| d.disk_type_value()) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_disk_get_format(
+    obj: *mut GVirSandboxConfigDisk,
+) -> i32 {
+    const F: &CStr = c_name!(gvir_sandbox_config_disk_get_format);
+    unsafe { with_instance(obj, F, 0, |d: &ConfigDisk| d.format_value()) }
+}
+
+// ---- GVirSandboxConfig disk methods (libvirt-sandbox-config-networks.h) ----
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_add_disk(
+    obj: *mut GVirSandboxConfig,
+    disk: *mut GVirSandboxConfigDisk,
+) {
+    const F: &CStr = c_name!(gvir_sandbox_config_add_disk);
+    unsafe {
+        with_instance(obj, F, (), |c: &Config| {
+            let Some(disk) = instance::<ConfigDisk>(disk, F) else {
+                return;
+            };
+            // The void C function cannot report an error: a used tag is a
+            // precondition failure, as g_return_if_fail would report it.
+            if let Err(e) = c.add_disk(&disk) {
+                glib::g_critical!("LibvirtSandbox", "{}: {}", F.to_string_lossy(), e.message());
+            }
+        })
+    }
+}
+
+/// Returns a new list of the config's disks, each with a reference (transfer full).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_get_disks(obj: *mut GVirSandboxConfig) -> *mut GList {
+    const F: &CStr = c_name!(gvir_sandbox_config_get_disks);
+    unsafe { with_instance(obj, F, ptr::null_mut(), |c: &Config| list_ret(&c.disks())) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_has_disks(obj: *mut GVirSandboxConfig) -> gboolean {
+    const F: &CStr = c_name!(gvir_sandbox_config_has_disks);
+    unsafe { with_instance(obj, F, 0, |c: &Config| gbool(c.has_disks())) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_add_disk_opts(
+    obj: *mut GVirSandboxConfig,
+    disk: *const c_char,
+    error: *mut *mut GError,
+) -> gboolean {
+    const F: &CStr = c_name!(gvir_sandbox_config_add_disk_opts);
+    unsafe { parse_opts(obj, F, disk, error, |c, o| c.add_disk_opts(o)) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_add_disk_strv(
+    obj: *mut GVirSandboxConfig,
+    disks: *mut *mut c_char,
+    error: *mut *mut GError,
+) -> gboolean {
+    const F: &CStr = c_name!(gvir_sandbox_config_add_disk_strv);
+    unsafe { parse_strv(obj, F, disks, error, |c, v| c.add_disk_strv(v)) }
 }

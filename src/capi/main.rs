@@ -11,14 +11,7 @@ use glib::translate::*;
 use super::{c_name, error_arg_ok, gbool, guard, set_error};
 use crate::error::SandboxError;
 
-#[link(name = "virt-gobject-1.0")]
-unsafe extern "C" {
-    fn gvir_init_object_check(
-        argc: *mut c_int,
-        argv: *mut *mut *mut c_char,
-        err: *mut *mut GError,
-    ) -> gboolean;
-}
+use super::gvir::ffi::gvir_init_object_check;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn gvir_sandbox_error_quark() -> GQuark {

@@ -19,6 +19,9 @@ pub mod config_interactive;
 pub mod config_mount;
 pub mod config_network;
 pub mod config_service;
+pub mod console;
+pub mod context;
+pub mod gvir;
 pub mod main;
 
 use std::ffi::{CStr, c_char};

@@ -16,7 +16,7 @@ pub mod interactive;
 pub mod keyfile;
 pub mod mount;
 pub mod network;
-#[path = "options_stub.rs"]
+
 pub mod options;
 pub mod service;
 

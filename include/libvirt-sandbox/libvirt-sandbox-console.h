@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__LIBVIRT_SANDBOX_H__) && !defined(LIBVIRT_SANDBOX_BUILD)
+#error "Only <libvirt-sandbox/libvirt-sandbox.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+#include <libvirt-gobject/libvirt-gobject.h>
+
+G_BEGIN_DECLS
+
+#define GVIR_SANDBOX_TYPE_CONSOLE (gvir_sandbox_console_get_type())
+
+/**
+ * GVirSandboxConsole:
+ *
+ * The host end of one of a sandbox's consoles. It runs on the GLib main
+ * loop of the thread that attached it.
+ */
+G_DECLARE_DERIVABLE_TYPE(GVirSandboxConsole, gvir_sandbox_console, GVIR_SANDBOX, CONSOLE, GObject)
+
+/**
+ * GVirSandboxConsoleClass:
+ * @parent_class: the parent class
+ *
+ * The class structure; keep in sync with `ConsoleClass` in src/console/imp.rs.
+ */
+struct _GVirSandboxConsoleClass
+{
+    GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[8];
+};
+
+/**
+ * GVirSandboxConsole:connection:
+ *
+ * The libvirt connection (construct-only, may be %NULL).
+ */
+/**
+ * GVirSandboxConsole:domain:
+ *
+ * The sandbox's domain (construct-only).
+ */
+/**
+ * GVirSandboxConsole:devname:
+ *
+ * The libvirt alias of the console device, e.g. `console1` (construct-only).
+ */
+/**
+ * GVirSandboxConsole:escape:
+ *
+ * The escape character: when the local stdin is a terminal, Ctrl and this
+ * character (default `]`) closes the console.
+ */
+/**
+ * GVirSandboxConsole:direct:
+ *
+ * Kept for compatibility: local consoles always open the host pty directly.
+ */
+
+/**
+ * GVirSandboxConsole::closed:
+ * @console: the console
+ * @error: %TRUE if the console closed because of an error
+ *
+ * Emitted once when the console stops: after the app's exit status and last
+ * output arrived, when the guest end hung up, or on the escape character.
+ */
+
+/**
+ * gvir_sandbox_console_attach:
+ * @console: a #GVirSandboxConsole
+ * @localStdin: (nullable): where the guest's input comes from
+ * @localStdout: (nullable): where the guest's output goes
+ * @localStderr: (nullable): where the guest's error output goes
+ * @error: return location for a #GError, or %NULL
+ *
+ * Connects the console to local streams (the console uses duplicates of
+ * their descriptors).
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_console_attach(GVirSandboxConsole *console,
+                                     GUnixInputStream *localStdin,
+                                     GUnixOutputStream *localStdout,
+                                     GUnixOutputStream *localStderr,
+                                     GError **error);
+
+/**
+ * gvir_sandbox_console_attach_stdio:
+ * @console: a #GVirSandboxConsole
+ * @error: return location for a #GError, or %NULL
+ *
+ * Connects the console to the process's stdin, stdout and stderr.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_console_attach_stdio(GVirSandboxConsole *console, GError **error);
+
+/**
+ * gvir_sandbox_console_attach_stderr:
+ * @console: a #GVirSandboxConsole
+ * @error: return location for a #GError, or %NULL
+ *
+ * Connects the console's output to the process's stderr only.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_console_attach_stderr(GVirSandboxConsole *console, GError **error);
+
+/**
+ * gvir_sandbox_console_detach:
+ * @console: a #GVirSandboxConsole
+ * @error: return location for a #GError, or %NULL
+ *
+ * Stops moving data and restores the local terminal. Detaching a console
+ * that is not attached succeeds.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_console_detach(GVirSandboxConsole *console, GError **error);
+
+/**
+ * gvir_sandbox_console_isolate:
+ * @console: a #GVirSandboxConsole
+ * @error: return location for a #GError, or %NULL
+ *
+ * Kept for compatibility; consoles never depend on the connection once attached.
+ *
+ * Returns: %TRUE
+ */
+gboolean gvir_sandbox_console_isolate(GVirSandboxConsole *console, GError **error);
+
+/**
+ * gvir_sandbox_console_set_escape:
+ * @console: a #GVirSandboxConsole
+ * @escape: the escape character (0 to 127)
+ */
+void gvir_sandbox_console_set_escape(GVirSandboxConsole *console, gchar escape);
+
+/**
+ * gvir_sandbox_console_get_escape:
+ * @console: a #GVirSandboxConsole
+ *
+ * Returns: the escape character
+ */
+gchar gvir_sandbox_console_get_escape(GVirSandboxConsole *console);
+
+/**
+ * gvir_sandbox_console_set_direct:
+ * @console: a #GVirSandboxConsole
+ * @direct: ignored (kept for compatibility)
+ */
+void gvir_sandbox_console_set_direct(GVirSandboxConsole *console, gboolean direct);
+
+/**
+ * gvir_sandbox_console_get_direct:
+ * @console: a #GVirSandboxConsole
+ *
+ * Returns: the direct property
+ */
+gboolean gvir_sandbox_console_get_direct(GVirSandboxConsole *console);
+
+#define GVIR_SANDBOX_TYPE_CONSOLE_RAW (gvir_sandbox_console_raw_get_type())
+
+/**
+ * GVirSandboxConsoleRaw:
+ *
+ * A console passing bytes through unchanged: the init log, the debug shell.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConsoleRaw, gvir_sandbox_console_raw, GVIR_SANDBOX, CONSOLE_RAW, GVirSandboxConsole)
+
+/**
+ * gvir_sandbox_console_raw_new:
+ * @connection: (nullable): the libvirt connection
+ * @domain: the sandbox's domain
+ * @devname: the libvirt alias of the console device
+ *
+ * Returns: (transfer full): a new console
+ */
+GVirSandboxConsoleRaw *gvir_sandbox_console_raw_new(GVirConnection *connection, GVirDomain *domain,
+                                                    const gchar *devname);
+
+#define GVIR_SANDBOX_TYPE_CONSOLE_RPC (gvir_sandbox_console_rpc_get_type())
+
+/**
+ * GVirSandboxConsoleRpc:
+ *
+ * The app console of an interactive sandbox: it carries the command's
+ * stdin, stdout and stderr as separate streams, then its exit status.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConsoleRpc, gvir_sandbox_console_rpc, GVIR_SANDBOX, CONSOLE_RPC, GVirSandboxConsole)
+
+/**
+ * GVirSandboxConsoleRpc::exited:
+ * @console: the console
+ * @status: the command's raw wait status, as waitpid() reports it
+ *
+ * Emitted when the command has ended and all its output has arrived, just
+ * before #GVirSandboxConsole::closed. Decode @status with WIFEXITED(),
+ * WEXITSTATUS(), WIFSIGNALED() and WTERMSIG().
+ */
+
+/**
+ * gvir_sandbox_console_rpc_new:
+ * @connection: (nullable): the libvirt connection
+ * @domain: the sandbox's domain
+ * @devname: the libvirt alias of the console device
+ *
+ * Returns: (transfer full): a new console
+ */
+GVirSandboxConsoleRpc *gvir_sandbox_console_rpc_new(GVirConnection *connection, GVirDomain *domain,
+                                                    const gchar *devname);
+
+G_END_DECLS

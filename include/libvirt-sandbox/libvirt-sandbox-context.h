@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__LIBVIRT_SANDBOX_H__) && !defined(LIBVIRT_SANDBOX_BUILD)
+#error "Only <libvirt-sandbox/libvirt-sandbox.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <libvirt-gobject/libvirt-gobject.h>
+
+G_BEGIN_DECLS
+
+#define GVIR_SANDBOX_TYPE_CONTEXT (gvir_sandbox_context_get_type())
+
+/**
+ * GVirSandboxContext:
+ *
+ * The lifecycle of one sandbox: it prepares a private state directory,
+ * builds the libvirt domain from the #GVirSandboxConfig, starts it as a
+ * transient domain with a unique name, hands out its consoles, and on stop
+ * (or when the context is finalized) removes everything it created.
+ */
+G_DECLARE_DERIVABLE_TYPE(GVirSandboxContext, gvir_sandbox_context, GVIR_SANDBOX, CONTEXT, GObject)
+
+/**
+ * GVirSandboxContextClass:
+ * @parent_class: the parent class
+ *
+ * The class structure; keep in sync with `ContextClass` in src/context/imp.rs.
+ */
+struct _GVirSandboxContextClass
+{
+    GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[8];
+};
+
+/**
+ * GVirSandboxContext:config:
+ *
+ * The sandbox configuration (construct-only).
+ */
+/**
+ * GVirSandboxContext:connection:
+ *
+ * The opened libvirt-gobject connection (construct-only).
+ */
+/**
+ * GVirSandboxContext:domain:
+ *
+ * The running sandbox's domain, or %NULL when it is not running.
+ */
+
+/**
+ * gvir_sandbox_context_get_config:
+ * @ctxt: a #GVirSandboxContext
+ *
+ * Returns: (transfer full): the sandbox configuration
+ */
+GVirSandboxConfig *gvir_sandbox_context_get_config(GVirSandboxContext *ctxt);
+
+/**
+ * gvir_sandbox_context_get_connection:
+ * @ctxt: a #GVirSandboxContext
+ *
+ * Returns: (transfer full): the libvirt connection
+ */
+GVirConnection *gvir_sandbox_context_get_connection(GVirSandboxContext *ctxt);
+
+/**
+ * gvir_sandbox_context_get_domain:
+ * @ctxt: a #GVirSandboxContext
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): the running sandbox's domain, or %NULL with
+ *   @error set (%GVIR_SANDBOX_ERROR_NOT_RUNNING)
+ */
+GVirDomain *gvir_sandbox_context_get_domain(GVirSandboxContext *ctxt, GError **error);
+
+/**
+ * gvir_sandbox_context_start:
+ * @ctxt: a #GVirSandboxContext
+ * @error: return location for a #GError, or %NULL
+ *
+ * Starts the sandbox. For an interactive sandbox the command runs once its
+ * app console is attached (see gvir_sandbox_context_interactive_get_app_console()).
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_context_start(GVirSandboxContext *ctxt, GError **error);
+
+/**
+ * gvir_sandbox_context_start_async:
+ * @ctxt: a #GVirSandboxContext
+ * @cancellable: (nullable): a #GCancellable, or %NULL
+ * @callback: (scope async): called when the sandbox has started
+ * @user_data: (closure): data for @callback
+ *
+ * Starts the sandbox from the main loop; finish with
+ * gvir_sandbox_context_start_finish().
+ */
+void gvir_sandbox_context_start_async(GVirSandboxContext *ctxt, GCancellable *cancellable,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+
+/**
+ * gvir_sandbox_context_start_finish:
+ * @ctxt: a #GVirSandboxContext
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: %TRUE if the sandbox started, %FALSE with @error set
+ */
+gboolean gvir_sandbox_context_start_finish(GVirSandboxContext *ctxt, GAsyncResult *result, GError **error);
+
+/**
+ * gvir_sandbox_context_stop:
+ * @ctxt: a #GVirSandboxContext
+ * @error: return location for a #GError, or %NULL
+ *
+ * Stops the sandbox (if its domain still runs) and removes its state.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ *   (%GVIR_SANDBOX_ERROR_NOT_RUNNING if it was not started)
+ */
+gboolean gvir_sandbox_context_stop(GVirSandboxContext *ctxt, GError **error);
+
+/**
+ * gvir_sandbox_context_stop_async:
+ * @ctxt: a #GVirSandboxContext
+ * @cancellable: (nullable): a #GCancellable, or %NULL
+ * @callback: (scope async): called when the sandbox has stopped
+ * @user_data: (closure): data for @callback
+ *
+ * Stops the sandbox from the main loop; finish with
+ * gvir_sandbox_context_stop_finish().
+ */
+void gvir_sandbox_context_stop_async(GVirSandboxContext *ctxt, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data);
+
+/**
+ * gvir_sandbox_context_stop_finish:
+ * @ctxt: a #GVirSandboxContext
+ * @result: the #GAsyncResult passed to the callback
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: %TRUE if the sandbox stopped, %FALSE with @error set
+ */
+gboolean gvir_sandbox_context_stop_finish(GVirSandboxContext *ctxt, GAsyncResult *result, GError **error);
+
+/**
+ * gvir_sandbox_context_attach:
+ * @ctxt: a #GVirSandboxContext
+ * @error: return location for a #GError, or %NULL
+ *
+ * Attaches to a running domain named like the config.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_context_attach(GVirSandboxContext *ctxt, GError **error);
+
+/**
+ * gvir_sandbox_context_detach:
+ * @ctxt: a #GVirSandboxContext
+ * @error: return location for a #GError, or %NULL
+ *
+ * Forgets the running domain without stopping it.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_context_detach(GVirSandboxContext *ctxt, GError **error);
+
+/**
+ * gvir_sandbox_context_is_attached:
+ * @ctxt: a #GVirSandboxContext
+ *
+ * Returns: whether the context has a running domain
+ */
+gboolean gvir_sandbox_context_is_attached(GVirSandboxContext *ctxt);
+
+/**
+ * gvir_sandbox_context_get_log_console:
+ * @ctxt: a #GVirSandboxContext
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): a new console carrying the guest init's messages,
+ *   or %NULL with @error set
+ */
+GVirSandboxConsole *gvir_sandbox_context_get_log_console(GVirSandboxContext *ctxt, GError **error);
+
+/**
+ * gvir_sandbox_context_get_shell_console:
+ * @ctxt: a #GVirSandboxContext
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): a new console with the root debug shell (the
+ *   config's shell property must be set), or %NULL with @error set
+ */
+GVirSandboxConsole *gvir_sandbox_context_get_shell_console(GVirSandboxContext *ctxt, GError **error);
+
+#define GVIR_SANDBOX_TYPE_CONTEXT_INTERACTIVE (gvir_sandbox_context_interactive_get_type())
+
+/**
+ * GVirSandboxContextInteractive:
+ *
+ * The context of an interactive sandbox: its command's standard input,
+ * output and error are reached through the app console.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxContextInteractive, gvir_sandbox_context_interactive, GVIR_SANDBOX, CONTEXT_INTERACTIVE, GVirSandboxContext)
+
+/**
+ * gvir_sandbox_context_interactive_new:
+ * @connection: an opened libvirt connection
+ * @config: the sandbox configuration
+ *
+ * Returns: (transfer full): a new context
+ */
+GVirSandboxContextInteractive *gvir_sandbox_context_interactive_new(GVirConnection *connection,
+                                                                    GVirSandboxConfigInteractive *config);
+
+/**
+ * gvir_sandbox_context_interactive_get_app_console:
+ * @ctxt: a #GVirSandboxContextInteractive
+ * @error: return location for a #GError, or %NULL
+ *
+ * Returns: (transfer full): a new console for the command's stdio and exit
+ *   status, or %NULL with @error set
+ */
+GVirSandboxConsole *gvir_sandbox_context_interactive_get_app_console(GVirSandboxContextInteractive *ctxt,
+                                                                     GError **error);
+
+G_END_DECLS

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Stage 2 of the guest init, shared by LXC and QEMU: read the launch spec,
+//! connect to the host over the channel, run the command, carry its stdin,
+//! stdout, stderr and exit status, and return when the host has everything.
+//!
+//! It reads like the boot script it is: [`main`] calls one named step after
+//! the other, and every step returns a `Result` whose error says what failed.
+//! Errors before the command runs reach the host as an ERROR message plus an
+//! exit status of [`SETUP_FAILED`], and are also printed on the init's stderr
+//! (the sandbox's log console).
+
+use std::collections::VecDeque;
+use std::ffi::CString;
+use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{FcntlArg, OFlag, fcntl, open};
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::stat::Mode;
+use nix::sys::termios::{self, SetArg};
+use nix::unistd::{ForkResult, Gid, Pid, Uid, dup2_stderr, dup2_stdin, dup2_stdout};
+
+use crate::launch::LaunchSpec;
+use crate::protocol::{self, Decoder, Message};
+use crate::sys;
+
+/// Exit status reported when the sandbox could not run the command at all
+/// (like `env`/`nohup`'s 125).
+pub const SETUP_FAILED: i32 = 125;
+/// Exit status when the command was not found (like a shell).
+pub const NOT_FOUND: i32 = 127;
+/// Exit status when the command could not be executed (like a shell).
+pub const NOT_EXECUTABLE: i32 = 126;
+/// Bytes read from the app or the channel at a time.
+const CHUNK: usize = 64 * 1024;
+/// Stop reading the channel while this much input waits for the app.
+const STDIN_HIGH_WATER: usize = 1 << 20;
+/// Default PATH of the command (the spec's env may override it).
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Prints a message on the init's stderr, the sandbox's log console.
+fn log(message: &str) {
+    let _ = writeln!(std::io::stderr(), "libvirt-sandbox-init: {message}");
+}
+
+/// Runs stage 2 with the spec at `spec_path`; returns the init's exit code.
+pub fn main(spec_path: &Path) -> u8 {
+    let spec = match load_spec(spec_path) {
+        Ok(spec) => spec,
+        Err(e) => {
+            log(&e);
+            return 1;
+        }
+    };
+    let debug = spec.debug;
+    let mut channel = match Channel::open(&spec.channel) {
+        Ok(c) => c,
+        Err(e) => {
+            log(&e);
+            return 1;
+        }
+    };
+    match run(&spec, &mut channel) {
+        Ok(()) => {
+            if debug {
+                log("done");
+            }
+            0
+        }
+        Err(e) => {
+            log(&e);
+            1
+        }
+    }
+}
+
+fn load_spec(path: &Path) -> Result<LaunchSpec, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the launch spec '{}': {e}", path.display()))?;
+    LaunchSpec::from_json(&text)
+}
+
+/// Everything after the channel is open.
+fn run(spec: &LaunchSpec, channel: &mut Channel) -> Result<(), String> {
+    channel.handshake()?;
+    channel.send(&Message::Hello(protocol::VERSION))?;
+    if let Some(device) = &spec.shell {
+        // A debug aid: failing to offer it must not stop the command.
+        if let Err(e) = spawn_shell(device) {
+            log(&e);
+        }
+    }
+    let status = match App::spawn(spec) {
+        Ok(app) => pump(channel, app)?,
+        Err(e) => {
+            channel.send(&Message::Error(e.clone()))?;
+            log(&e);
+            SETUP_FAILED << 8
+        }
+    };
+    // Data written to disks and host mounts must be safe before the host may
+    // tear the sandbox down, which it can do as soon as it has the status.
+    nix::unistd::sync();
+    channel.send(&Message::Exit(status))?;
+    channel.wait_for_quit();
+    Ok(())
+}
+
+/// The guest end of the app console.
+struct Channel {
+    fd: OwnedFd,
+    decoder: Decoder,
+    /// Messages decoded but not consumed yet.
+    inbox: VecDeque<Message>,
+}
+
+impl Channel {
+    /// Opens the device and puts it in raw mode before anything is sent.
+    fn open(path: &str) -> Result<Self, String> {
+        let fd = open(path, OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC, Mode::empty())
+            .map_err(|e| format!("cannot open the console channel '{path}': {e}"))?;
+        if let Ok(mut attrs) = termios::tcgetattr(&fd) {
+            termios::cfmakeraw(&mut attrs);
+            termios::tcsetattr(&fd, SetArg::TCSANOW, &attrs)
+                .map_err(|e| format!("cannot set the console channel '{path}' to raw mode: {e}"))?;
+        }
+        Ok(Self { fd, decoder: Decoder::new(), inbox: VecDeque::new() })
+    }
+
+    fn read_byte(&self) -> Result<u8, String> {
+        let mut b = [0u8; 1];
+        loop {
+            match nix::unistd::read(&self.fd, &mut b) {
+                Ok(1) => return Ok(b[0]),
+                Ok(_) => return Err("the host closed the console channel during the handshake".into()),
+                Err(Errno::EINTR) => continue,
+                Err(e) => return Err(format!("cannot read the console channel: {e}")),
+            }
+        }
+    }
+
+    /// WAIT from the host -> our SYNC -> the host's SYNC (spec in `protocol`).
+    fn handshake(&mut self) -> Result<(), String> {
+        while self.read_byte()? != protocol::HANDSHAKE_WAIT {}
+        self.write_all(&[protocol::HANDSHAKE_SYNC])?;
+        loop {
+            match self.read_byte()? {
+                protocol::HANDSHAKE_SYNC => return Ok(()),
+                protocol::HANDSHAKE_WAIT => {}
+                other => return Err(format!("unexpected byte {other:#04x} from the host during the handshake")),
+            }
+        }
+    }
+
+    fn write_all(&self, mut data: &[u8]) -> Result<(), String> {
+        while !data.is_empty() {
+            match nix::unistd::write(&self.fd, data) {
+                Ok(n) => data = &data[n..],
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(format!("cannot write to the console channel: {e}")),
+            }
+        }
+        Ok(())
+    }
+
+    fn send(&self, message: &Message) -> Result<(), String> {
+        self.write_all(&message.encode())
+    }
+
+    /// Reads what is available (the fd was reported readable); false at end
+    /// of file or hang-up.
+    fn receive(&mut self) -> Result<bool, String> {
+        let mut buf = vec![0u8; CHUNK];
+        let n = match nix::unistd::read(&self.fd, &mut buf) {
+            Ok(0) | Err(Errno::EIO) => return Ok(false),
+            Ok(n) => n,
+            Err(Errno::EINTR) | Err(Errno::EAGAIN) => return Ok(true),
+            Err(e) => return Err(format!("cannot read the console channel: {e}")),
+        };
+        let messages = self
+            .decoder
+            .feed(&buf[..n])
+            .map_err(|e| format!("console protocol error from the host: {e}"))?;
+        self.inbox.extend(messages);
+        Ok(true)
+    }
+
+    /// After EXIT: wait until the host says QUIT or goes away.
+    fn wait_for_quit(&mut self) {
+        loop {
+            while let Some(m) = self.inbox.pop_front() {
+                if m == Message::Quit {
+                    return;
+                }
+            }
+            match self.receive() {
+                Ok(true) => {}
+                _ => return,
+            }
+        }
+    }
+}
+
+/// The running command and our ends of its stdio.
+struct App {
+    pid: Pid,
+    /// Where its stdin goes (pipe write end, or the pty master).
+    input: Option<OwnedFd>,
+    /// Its stdout (pipe read end, or the pty master).
+    output: Option<OwnedFd>,
+    /// Its stderr (pipe read end; none in tty mode, where it shares the pty).
+    error: Option<OwnedFd>,
+    tty: bool,
+}
+
+fn set_nonblocking(fd: &OwnedFd) -> Result<(), String> {
+    let flags = fcntl(fd, FcntlArg::F_GETFL).map_err(|e| format!("fcntl: {e}"))?;
+    fcntl(fd, FcntlArg::F_SETFL(OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK))
+        .map_err(|e| format!("fcntl: {e}"))?;
+    Ok(())
+}
+
+impl App {
+    fn spawn(spec: &LaunchSpec) -> Result<Self, String> {
+        let prepared = Prepared::new(spec)?;
+        // SIGCHLD stays blocked in the init (it is read from a signalfd); the
+        // child unblocks it before exec.
+        let mut chld = SigSet::empty();
+        chld.add(Signal::SIGCHLD);
+        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&chld), None).map_err(|e| format!("sigprocmask: {e}"))?;
+
+        if spec.tty {
+            let pty = nix::pty::openpty(None, None).map_err(|e| format!("cannot allocate a pty for the command: {e}"))?;
+            if !spec.privileged {
+                let _ = nix::unistd::fchown(&pty.slave, Some(Uid::from_raw(spec.uid)), Some(Gid::from_raw(spec.gid)));
+            }
+            match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {
+                ForkResult::Child => {
+                    drop(pty.master);
+                    let _ = nix::unistd::setsid();
+                    let _ = sys::set_controlling_tty(pty.slave.as_fd());
+                    child(&prepared, pty.slave.as_fd(), pty.slave.as_fd(), pty.slave.as_fd())
+                }
+                ForkResult::Parent { child } => {
+                    drop(pty.slave);
+                    set_nonblocking(&pty.master)?;
+                    let input = pty.master.try_clone().map_err(|e| format!("dup: {e}"))?;
+                    Ok(App { pid: child, input: Some(input), output: Some(pty.master), error: None, tty: true })
+                }
+            }
+        } else {
+            let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("cannot create a pipe: {e}"));
+            let (in_r, in_w) = pipe()?;
+            let (out_r, out_w) = pipe()?;
+            let (err_r, err_w) = pipe()?;
+            match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {
+                ForkResult::Child => {
+                    drop((in_w, out_r, err_r));
+                    let _ = nix::unistd::setsid();
+                    child(&prepared, in_r.as_fd(), out_w.as_fd(), err_w.as_fd())
+                }
+                ForkResult::Parent { child } => {
+                    drop((in_r, out_w, err_w));
+                    for fd in [&in_w, &out_r, &err_r] {
+                        set_nonblocking(fd)?;
+                    }
+                    Ok(App { pid: child, input: Some(in_w), output: Some(out_r), error: Some(err_r), tty: false })
+                }
+            }
+        }
+    }
+}
+
+/// What the child needs, computed before fork (no allocation decisions in
+/// the child beyond what exec needs).
+struct Prepared {
+    argv: Vec<CString>,
+    envp: Vec<CString>,
+    program: Result<CString, Errno>,
+    uid: u32,
+    gid: u32,
+    privileged: bool,
+    homedir: String,
+}
+
+fn cstring(s: &str) -> Result<CString, String> {
+    CString::new(s).map_err(|_| format!("'{}' contains a NUL byte", s.replace('\0', "\\0")))
+}
+
+impl Prepared {
+    fn new(spec: &LaunchSpec) -> Result<Self, String> {
+        let mut env: Vec<(String, String)> = vec![
+            ("PATH".into(), DEFAULT_PATH.into()),
+            ("HOME".into(), spec.homedir.clone()),
+            ("USER".into(), spec.username.clone()),
+            ("LOGNAME".into(), spec.username.clone()),
+            ("USERNAME".into(), spec.username.clone()),
+            ("TERM".into(), if spec.tty { "xterm".into() } else { "dumb".into() }),
+        ];
+        for (k, v) in &spec.env {
+            match env.iter_mut().find(|(key, _)| key == k) {
+                Some(entry) => entry.1 = v.clone(),
+                None => env.push((k.clone(), v.clone())),
+            }
+        }
+        let path = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).unwrap_or_default();
+        let argv = spec.command.iter().map(|a| cstring(a)).collect::<Result<Vec<_>, _>>()?;
+        let envp = env.iter().map(|(k, v)| cstring(&format!("{k}={v}"))).collect::<Result<Vec<_>, _>>()?;
+        let program = find_program(&spec.command[0], &path).and_then(|p| {
+            CString::new(p.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)
+        });
+        Ok(Self {
+            argv,
+            envp,
+            program,
+            uid: spec.uid,
+            gid: spec.gid,
+            privileged: spec.privileged,
+            homedir: spec.homedir.clone(),
+        })
+    }
+}
+
+/// Looks `name` up in `path` the way a shell does.
+fn find_program(name: &str, path: &str) -> Result<PathBuf, Errno> {
+    if name.contains('/') {
+        return Ok(PathBuf::from(name));
+    }
+    let mut denied = false;
+    for dir in path.split(':').filter(|d| !d.is_empty()) {
+        let candidate = Path::new(dir).join(name);
+        match nix::unistd::access(&candidate, nix::unistd::AccessFlags::X_OK) {
+            Ok(()) if candidate.is_file() => return Ok(candidate),
+            Err(Errno::EACCES) => denied = true,
+            _ => {}
+        }
+    }
+    Err(if denied { Errno::EACCES } else { Errno::ENOENT })
+}
+
+/// The child between fork and exec: stdio, identity, exec. Never returns.
+fn child(p: &Prepared, stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>, stderr: BorrowedFd<'_>) -> ! {
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    let _ = dup2_stdin(stdin);
+    let _ = dup2_stdout(stdout);
+    let _ = dup2_stderr(stderr);
+    let fail = |what: String, code: i32| -> ! {
+        let _ = writeln!(std::io::stderr(), "libvirt-sandbox: {what}");
+        std::process::exit(code);
+    };
+    if let Err(e) = drop_privileges(p) {
+        fail(format!("cannot switch to uid {} gid {}: {e}", p.uid, p.gid), SETUP_FAILED);
+    }
+    if std::env::set_current_dir(&p.homedir).is_err() {
+        let _ = std::env::set_current_dir("/");
+    }
+    let name = p.argv[0].to_string_lossy();
+    let program = match &p.program {
+        Ok(program) => program,
+        Err(e) => fail(format!("cannot execute '{name}': {}", e.desc()), exit_for(*e)),
+    };
+    let e = nix::unistd::execve(program, &p.argv, &p.envp).unwrap_err();
+    fail(format!("cannot execute '{name}': {}", e.desc()), exit_for(e))
+}
+
+fn exit_for(e: Errno) -> i32 {
+    if e == Errno::ENOENT { NOT_FOUND } else { NOT_EXECUTABLE }
+}
+
+/// Switches to the spec's identity with no capabilities and no way to gain
+/// any (no_new_privs), unless the sandbox is privileged.
+fn drop_privileges(p: &Prepared) -> nix::Result<()> {
+    if p.privileged {
+        return Ok(());
+    }
+    let root = nix::unistd::geteuid().is_root();
+    if root {
+        nix::unistd::setgroups(&[])?;
+        nix::unistd::setgid(Gid::from_raw(p.gid))?;
+        sys::drop_bounding_set()?;
+    }
+    nix::sys::prctl::set_no_new_privs()?;
+    if root {
+        nix::unistd::setuid(Uid::from_raw(p.uid))?;
+        sys::clear_capabilities()?;
+    }
+    Ok(())
+}
+
+/// Offers a root shell on `device` (a debug aid for the sandbox's admin).
+fn spawn_shell(device: &str) -> Result<(), String> {
+    let tty = open(device, OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|e| format!("cannot open the debug shell console '{device}': {e}"))?;
+    match sys::fork().map_err(|e| format!("cannot fork the debug shell: {e}"))? {
+        ForkResult::Child => {
+            let _ = nix::unistd::setsid();
+            let _ = sys::set_controlling_tty(tty.as_fd());
+            let _ = dup2_stdin(tty.as_fd());
+            let _ = dup2_stdout(tty.as_fd());
+            let _ = dup2_stderr(tty.as_fd());
+            let sh = c"/bin/sh";
+            let _ = nix::unistd::execv(sh, &[sh, c"-i"]);
+            std::process::exit(NOT_FOUND)
+        }
+        ForkResult::Parent { .. } => Ok(()),
+    }
+}
+
+/// Moves data between the channel and the app until the app has exited and
+/// its output has reached end of file; returns its raw wait status.
+fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
+    let mut chld = SigSet::empty();
+    chld.add(Signal::SIGCHLD);
+    let sigfd = SignalFd::with_flags(&chld, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+        .map_err(|e| format!("signalfd: {e}"))?;
+    let mut status: Option<i32> = None;
+    let mut stdin_buf: VecDeque<u8> = VecDeque::new();
+    let mut stdin_eof = false;
+    let mut host_gone = false;
+    let mut buf = vec![0u8; CHUNK];
+    // A child that ended before the signalfd existed is reaped here.
+    reap(app.pid, &mut status);
+
+    loop {
+        // Deliver what the host sent.
+        while let Some(m) = channel.inbox.pop_front() {
+            match m {
+                Message::Stdin(data) if data.is_empty() => stdin_eof = true,
+                Message::Stdin(data) => stdin_buf.extend(data),
+                Message::Quit => {
+                    // The host gave up before the command ended.
+                    let _ = kill(app.pid, Signal::SIGKILL);
+                    host_gone = true;
+                }
+                other => return Err(format!("unexpected message from the host: {other:?}")),
+            }
+        }
+        if stdin_eof && stdin_buf.is_empty() && app.input.is_some() {
+            if app.tty {
+                // A terminal has no half-close: send the EOF character.
+                if let Some(fd) = &app.input {
+                    let _ = nix::unistd::write(fd, &[4]);
+                }
+            }
+            app.input = None;
+        }
+        if status.is_some() && app.output.is_none() && app.error.is_none() {
+            return Ok(status.unwrap_or(0));
+        }
+        if host_gone && status.is_some() {
+            return Ok(status.unwrap_or(0));
+        }
+
+        let read_channel = !host_gone && stdin_buf.len() < STDIN_HIGH_WATER;
+        let mut fds: Vec<PollFd<'_>> = Vec::with_capacity(5);
+        let mut roles: Vec<u8> = Vec::with_capacity(5);
+        let flags_in = PollFlags::POLLIN;
+        fds.push(PollFd::new(sigfd.as_fd(), flags_in));
+        roles.push(0);
+        if read_channel {
+            fds.push(PollFd::new(channel.fd.as_fd(), flags_in));
+            roles.push(1);
+        }
+        if let Some(fd) = &app.output {
+            fds.push(PollFd::new(fd.as_fd(), flags_in));
+            roles.push(2);
+        }
+        if let Some(fd) = &app.error {
+            fds.push(PollFd::new(fd.as_fd(), flags_in));
+            roles.push(3);
+        }
+        if let (Some(fd), false) = (&app.input, stdin_buf.is_empty()) {
+            fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLOUT));
+            roles.push(4);
+        }
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(format!("poll: {e}")),
+        }
+        let ready: Vec<(u8, PollFlags)> = fds
+            .iter()
+            .zip(&roles)
+            .filter_map(|(fd, role)| fd.revents().filter(|r| !r.is_empty()).map(|r| (*role, r)))
+            .collect();
+        drop(fds);
+
+        for (role, revents) in ready {
+            match role {
+                0 => {
+                    while let Ok(Some(_)) = sigfd.read_signal() {}
+                    reap(app.pid, &mut status);
+                }
+                1 => {
+                    if !channel.receive()? {
+                        // The host end went away: nobody can see the output.
+                        let _ = kill(app.pid, Signal::SIGKILL);
+                        host_gone = true;
+                    }
+                }
+                2 | 3 => {
+                    let slot = if role == 2 { &mut app.output } else { &mut app.error };
+                    let Some(fd) = slot.as_ref() else { continue };
+                    match nix::unistd::read(fd, &mut buf) {
+                        // EIO: the pty's last user closed it.
+                        Ok(0) | Err(Errno::EIO) => *slot = None,
+                        Ok(n) => {
+                            let data = buf[..n].to_vec();
+                            let message = if role == 2 { Message::Stdout(data) } else { Message::Stderr(data) };
+                            if !host_gone {
+                                channel.send(&message)?;
+                            }
+                        }
+                        Err(Errno::EAGAIN) | Err(Errno::EINTR) => {}
+                        Err(_) if revents.contains(PollFlags::POLLHUP) => *slot = None,
+                        Err(e) => return Err(format!("cannot read the command's output: {e}")),
+                    }
+                }
+                _ => {
+                    let Some(fd) = app.input.as_ref() else { continue };
+                    let (front, _) = stdin_buf.as_slices();
+                    match nix::unistd::write(fd, front) {
+                        Ok(n) => {
+                            stdin_buf.drain(..n);
+                        }
+                        Err(Errno::EAGAIN) | Err(Errno::EINTR) => {}
+                        // The command closed its stdin: drop what it will never read.
+                        Err(_) => {
+                            stdin_buf.clear();
+                            app.input = None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reaps every exited child (the init is PID 1: orphans are its children
+/// too); records the app's raw status.
+fn reap(app: Pid, status: &mut Option<i32>) {
+    while let Ok(Some((pid, raw))) = sys::reap_any() {
+        if pid == app {
+            *status = Some(raw);
+        }
+    }
+}

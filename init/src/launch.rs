@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! The launch spec: what the host tells the guest init to do, as a small
+//! versioned JSON document written into the sandbox's state directory.
+//!
+//! Example:
+//! ```json
+//! {"version":1,"command":["/bin/sh","-c","echo hi"],"env":[["GREETING","hi"]],
+//!  "uid":1000,"gid":1000,"username":"alice","homedir":"/home/alice","tty":false,
+//!  "privileged":false,"channel":"/dev/tty2","shell":null,"debug":false,
+//!  "mounts":[],"includes":[],"disks":[]}
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+/// The spec version this crate writes and reads.
+pub const SPEC_VERSION: u32 = 1;
+
+/// A mount the guest init performs itself (guest binds, tmpfs, images in VMs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestMount {
+    pub source: String,
+    pub target: String,
+    /// Empty for a bind mount.
+    pub fstype: String,
+    pub options: String,
+}
+
+/// A host path the init copies into the sandbox before the command starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Include {
+    pub src: String,
+    pub dst: String,
+}
+
+/// A block disk to expose as `/dev/disk/by-tag/TAG`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskTag {
+    pub tag: String,
+    pub device: String,
+}
+
+/// Everything the guest init needs to run the command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaunchSpec {
+    pub version: u32,
+    /// argv; argv[0] is looked up in PATH.
+    pub command: Vec<String>,
+    /// Environment additions, in order.
+    #[serde(default)]
+    pub env: Vec<(String, String)>,
+    pub uid: u32,
+    pub gid: u32,
+    pub username: String,
+    pub homedir: String,
+    /// Give the command a pty instead of pipes.
+    #[serde(default)]
+    pub tty: bool,
+    /// Keep root's capabilities (otherwise all are dropped).
+    #[serde(default)]
+    pub privileged: bool,
+    /// The device the app console protocol runs on.
+    pub channel: String,
+    /// The device a root debug shell runs on, if any.
+    #[serde(default)]
+    pub shell: Option<String>,
+    #[serde(default)]
+    pub debug: bool,
+    #[serde(default)]
+    pub mounts: Vec<GuestMount>,
+    #[serde(default)]
+    pub includes: Vec<Include>,
+    #[serde(default)]
+    pub disks: Vec<DiskTag>,
+}
+
+impl LaunchSpec {
+    /// A spec running `command` as root with defaults for everything else.
+    pub fn new(command: Vec<String>) -> Self {
+        Self {
+            version: SPEC_VERSION,
+            command,
+            env: Vec::new(),
+            uid: 0,
+            gid: 0,
+            username: "root".to_owned(),
+            homedir: "/".to_owned(),
+            tty: false,
+            privileged: false,
+            channel: "/dev/tty2".to_owned(),
+            shell: None,
+            debug: false,
+            mounts: Vec::new(),
+            includes: Vec::new(),
+            disks: Vec::new(),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a LaunchSpec always serializes")
+    }
+
+    /// Parses and checks a spec.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        struct Version {
+            version: u32,
+        }
+        let v: Version = serde_json::from_str(text)
+            .map_err(|e| format!("the launch spec is not valid JSON with a version: {e}"))?;
+        if v.version != SPEC_VERSION {
+            return Err(format!(
+                "the launch spec has version {}, this init understands {SPEC_VERSION}: \
+                 the host library and the guest helpers do not match",
+                v.version
+            ));
+        }
+        let spec: Self =
+            serde_json::from_str(text).map_err(|e| format!("invalid launch spec: {e}"))?;
+        if spec.command.is_empty() || spec.command[0].is_empty() {
+            return Err("invalid launch spec: the command is empty".to_owned());
+        }
+        if spec.channel.is_empty() {
+            return Err("invalid launch spec: no channel device".to_owned());
+        }
+        Ok(spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let mut spec = LaunchSpec::new(vec!["/bin/echo".into(), "hi".into()]);
+        spec.env.push(("A".into(), "1".into()));
+        spec.mounts.push(GuestMount {
+            source: "tmpfs".into(),
+            target: "/tmp".into(),
+            fstype: "tmpfs".into(),
+            options: "size=1024k".into(),
+        });
+        assert_eq!(LaunchSpec::from_json(&spec.to_json()).unwrap(), spec);
+    }
+
+    #[test]
+    fn rejects_bad_specs() {
+        assert!(LaunchSpec::from_json("nope").unwrap_err().contains("not valid JSON"));
+        let mut spec = LaunchSpec::new(vec!["/bin/true".into()]);
+        spec.version = 99;
+        assert!(LaunchSpec::from_json(&spec.to_json()).unwrap_err().contains("version 99"));
+        let empty = LaunchSpec::new(vec![]);
+        assert!(LaunchSpec::from_json(&empty.to_json()).unwrap_err().contains("command is empty"));
+        let partial = r#"{"version":1,"command":["x"]}"#;
+        assert!(LaunchSpec::from_json(partial).unwrap_err().contains("invalid launch spec"));
+    }
+}

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! virt-sandbox: run a command in an application sandbox.
+//!
+//! Its exit code is the sandboxed command's (128+N when a signal N killed
+//! it); 2 for invalid options; 1 when the sandbox could not run at all.
+
+use std::cell::Cell;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use clap::Parser;
+use glib::prelude::*;
+
+use libvirt_sandbox::capi::gvir::{self, Connection};
+use libvirt_sandbox::config::{Config, ConfigInteractive};
+use libvirt_sandbox::console::rpc::exit_code;
+use libvirt_sandbox::context::ContextInteractive;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "virt-sandbox",
+    version,
+    about = "Run a command in an isolated libvirt application sandbox",
+    after_help = "Use -- before the command when its arguments start with '-'."
+)]
+struct Args {
+    /// libvirt connection URI (default: $LIBVIRT_DEFAULT_URI, else lxc:/// for root)
+    #[arg(short = 'c', long = "connect", value_name = "URI")]
+    uri: Option<String>,
+    /// Sandbox name (the domain gets a unique suffix)
+    #[arg(short = 'n', long, default_value = "sandbox")]
+    name: String,
+    /// Host directory to use as the sandbox's root
+    #[arg(short = 'r', long, value_name = "DIR")]
+    root: Option<String>,
+    /// Mount: host-bind:DST=SRC, host-image:DST=IMAGE[,format=FMT], guest-bind:DST=SRC, ram:DST=SIZE
+    #[arg(short = 'm', long = "mount", value_name = "TYPE:DST=SRC")]
+    mounts: Vec<String>,
+    /// Copy a host file into the sandbox: GUEST-PATH[=HOST-PATH]
+    #[arg(short = 'i', long = "include", value_name = "GUEST[=HOST]")]
+    includes: Vec<String>,
+    /// A file listing includes, one per line
+    #[arg(short = 'I', long = "includefile", value_name = "FILE")]
+    includefile: Option<String>,
+    /// Network interface: dhcp, source=NET, mac=MAC, address=IP/PREFIX, route=CIDR%GW, filter=NAME
+    #[arg(short = 'N', long = "network", value_name = "OPTS")]
+    networks: Vec<String>,
+    /// Block disk: file:TAG=PATH[,format=FMT] (appears at /dev/disk/by-tag/TAG)
+    #[arg(long = "disk", value_name = "TYPE:TAG=SOURCE")]
+    disks: Vec<String>,
+    /// Environment variable for the command
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    envs: Vec<String>,
+    /// Security label: dynamic, static,label=LABEL or inherit
+    #[arg(short = 's', long, value_name = "OPTS")]
+    security: Option<String>,
+    /// Run as root (uid 0) instead of the calling user
+    #[arg(short = 'p', long, conflicts_with = "switchto")]
+    privileged: bool,
+    /// Run as this user instead of the calling user
+    #[arg(short = 'S', long, value_name = "USER")]
+    switchto: Option<String>,
+    /// Offer a root debug shell on an extra console
+    #[arg(short = 'l', long)]
+    shell: bool,
+    /// Give the command a terminal (default: when stdin is a terminal)
+    #[arg(short = 't', long)]
+    tty: bool,
+    /// Debug messages from the guest init
+    #[arg(short = 'd', long)]
+    debug: bool,
+    /// Verbose messages from the guest init
+    #[arg(short = 'v', long)]
+    verbose: bool,
+    /// Kernel release for virtual machines
+    #[arg(long, value_name = "VERSION")]
+    kernver: Option<String>,
+    /// Kernel image for virtual machines
+    #[arg(long, value_name = "FILE")]
+    kernpath: Option<String>,
+    /// Kernel modules directory for virtual machines
+    #[arg(long, value_name = "DIR")]
+    kmodpath: Option<String>,
+    /// The command and its arguments
+    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
+    command: Vec<String>,
+}
+
+/// Exit code for option errors, like clap's own.
+const EXIT_USAGE: u8 = 2;
+/// Exit code when the sandbox could not run.
+const EXIT_FAILURE: u8 = 1;
+
+fn fail(code: u8, what: &str, e: &glib::Error) -> ExitCode {
+    eprintln!("virt-sandbox: {what}: {}", e.message());
+    ExitCode::from(code)
+}
+
+fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)> {
+    let cfg = ConfigInteractive::new(&args.name);
+    let base: &Config = cfg.upcast_ref();
+    cfg.set_command(&args.command);
+    cfg.set_tty(args.tty || std::io::stdin().is_terminal());
+    if let Some(root) = &args.root {
+        base.set_root(root);
+    }
+    base.set_kernrelease(args.kernver.as_deref());
+    base.set_kernpath(args.kernpath.as_deref());
+    base.set_kmodpath(args.kmodpath.as_deref());
+    if args.privileged {
+        base.set_userid(0);
+        base.set_groupid(0);
+        base.set_username("root");
+    }
+    if let Some(user) = &args.switchto {
+        let entry = nix::unistd::User::from_name(user).ok().flatten().ok_or_else(|| {
+            (
+                "invalid --switchto".to_owned(),
+                glib::Error::new(
+                    libvirt_sandbox::error::SandboxError::InvalidArgument,
+                    &format!("no user '{user}' on this host"),
+                ),
+            )
+        })?;
+        base.set_userid(entry.uid.as_raw());
+        base.set_groupid(entry.gid.as_raw());
+        base.set_username(&entry.name);
+        base.set_homedir(&entry.dir.to_string_lossy());
+    }
+    let with = |what: &str| {
+        let what = what.to_owned();
+        move |e| (what, e)
+    };
+    base.add_env_strv(&args.envs).map_err(with("invalid --env"))?;
+    base.add_disk_strv(&args.disks).map_err(with("invalid --disk"))?;
+    // MOUNTS-PENDING: until the mount classes land.
+    if !args.mounts.is_empty() || !args.includes.is_empty() || args.includefile.is_some() {
+        return Err((
+            "invalid --mount".to_owned(),
+            glib::Error::new(libvirt_sandbox::error::SandboxError::InvalidMount, "mounts are not supported yet"),
+        ));
+    }
+    base.add_network_strv(&args.networks).map_err(with("invalid --network"))?;
+    if let Some(sec) = &args.security {
+        base.set_security_opts(sec).map_err(with("invalid --security"))?;
+    }
+    base.set_shell(args.shell);
+    base.set_debug(args.debug);
+    base.set_verbose(args.verbose);
+    Ok(cfg)
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match build_config(&args) {
+        Ok(c) => c,
+        Err((what, e)) => return fail(EXIT_USAGE, &what, &e),
+    };
+    if let Err(e) = gvir::init_object().and_then(|()| libvirt_sandbox::init_check()) {
+        return fail(EXIT_FAILURE, "cannot initialize", &e);
+    }
+    let uri = args
+        .uri
+        .clone()
+        .or_else(|| std::env::var("LIBVIRT_DEFAULT_URI").ok())
+        .unwrap_or_else(|| "lxc:///".to_owned());
+    let connection = Connection::new(&uri);
+    if let Err(e) = connection.open() {
+        return fail(EXIT_FAILURE, &format!("cannot open connection to {uri}"), &e);
+    }
+
+    let context = ContextInteractive::new(&connection, &config);
+    if let Err(e) = context.upcast_ref::<libvirt_sandbox::context::Context>().start() {
+        return fail(EXIT_FAILURE, "cannot start sandbox", &e);
+    }
+    let code = run(&context);
+    if let Err(e) = context.upcast_ref::<libvirt_sandbox::context::Context>().stop() {
+        eprintln!("virt-sandbox: cannot stop sandbox: {}", e.message());
+    }
+    code
+}
+
+/// Attaches the consoles and runs the main loop until the command's exit
+/// status and last output have arrived.
+fn run(context: &ContextInteractive) -> ExitCode {
+    let base: &libvirt_sandbox::context::Context = context.upcast_ref();
+    let main_loop = glib::MainLoop::new(None, false);
+    let status: Rc<Cell<Option<i32>>> = Rc::default();
+
+    let log = match base.log_console() {
+        Ok(log) => log,
+        Err(e) => return fail(EXIT_FAILURE, "cannot open the log console", &e),
+    };
+    let app = match context.app_console() {
+        Ok(app) => app,
+        Err(e) => return fail(EXIT_FAILURE, "cannot open the app console", &e),
+    };
+    app.connect_exited({
+        let status = status.clone();
+        move |_, raw| status.set(Some(raw))
+    });
+    app.upcast_ref::<libvirt_sandbox::console::Console>().connect_closed({
+        let main_loop = main_loop.clone();
+        move |_, _| main_loop.quit()
+    });
+    // The log console shows what the guest init reports (its errors); it is
+    // best effort.
+    let _ = log.upcast_ref::<libvirt_sandbox::console::Console>().attach_stderr();
+    if let Err(e) = app.upcast_ref::<libvirt_sandbox::console::Console>().attach_stdio() {
+        return fail(EXIT_FAILURE, "cannot attach the app console", &e);
+    }
+    main_loop.run();
+    let _ = log.upcast_ref::<libvirt_sandbox::console::Console>().detach();
+    match status.get() {
+        Some(raw) => ExitCode::from(exit_code(raw) as u8),
+        None => ExitCode::from(EXIT_FAILURE),
+    }
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Builders: a [`Config`](crate::config::Config) plus the sandbox's
+//! [`Layout`] in, a libvirt domain description out. Builders are pure: no
+//! libvirt calls and no I/O, so every one is tested against golden XML.
+
+pub mod container;
+pub mod xml;
+
+use std::path::PathBuf;
+
+/// Where the guest finds the sandbox's private files (a directory the
+/// container's libvirt-created `/dev` tmpfs can always hold, whatever the root).
+pub const GUEST_STATE_DIR: &str = "/dev/.libvirt-sandbox";
+/// Where the guest finds the init helpers.
+pub const GUEST_INIT_DIR: &str = "/dev/.libvirt-sandbox-bin";
+/// File name of the launch spec inside the state directory.
+pub const LAUNCH_SPEC_NAME: &str = "launch.json";
+/// Memory given to a sandbox (the original's fixed 512 MiB).
+pub const MEMORY_KIB: u64 = 512 * 1024;
+
+/// Console device aliases as libvirt names them on the host, in device order.
+pub mod consoles {
+    /// Kernel/init log (the guest's `/dev/console`).
+    pub const LOG: &str = "console0";
+    /// The application's channel (LXC: the guest's `/dev/tty2`).
+    pub const APP: &str = "console1";
+    /// The admin debug shell, when enabled (LXC: `/dev/tty3`).
+    pub const SHELL: &str = "console2";
+}
+
+/// The per-start facts a builder needs besides the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// The libvirt domain name (unique per running sandbox).
+    pub domain_name: String,
+    /// The host directory holding this sandbox's private files.
+    pub state_dir: PathBuf,
+    /// The host directory holding the guest init helpers.
+    pub init_dir: PathBuf,
+    /// Whether an app console is needed (interactive sandboxes).
+    pub app_console: bool,
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Golden-file helpers: `tests/golden/NAME` holds the expected XML; run
+    //! with `SANDBOX_UPDATE_GOLDEN=1` to rewrite them after an intended change.
+    //! Every golden file is also checked by `virt-xml-validate` (see
+    //! tests/validate-golden.sh).
+    use std::path::PathBuf;
+
+    pub(crate) fn layout() -> super::Layout {
+        super::Layout {
+            domain_name: "demo-0123456789ab".to_owned(),
+            state_dir: PathBuf::from("/run/libvirt-sandbox/demo-0123456789ab"),
+            init_dir: PathBuf::from("/usr/libexec/libvirt-sandbox"),
+            app_console: true,
+        }
+    }
+
+    pub(crate) fn assert_golden(name: &str, actual: &str) {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/golden")
+            .join(name);
+        if std::env::var_os("SANDBOX_UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, actual).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (SANDBOX_UPDATE_GOLDEN=1 writes it)", path.display()));
+        assert_eq!(actual, expected, "{name} differs from its golden file");
+    }
+}

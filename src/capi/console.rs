@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! C ABI of `GVirSandboxConsole`, `GVirSandboxConsoleRaw` and
+//! `GVirSandboxConsoleRpc` (see `libvirt-sandbox-console*.h`).
+
+use std::ffi::{CStr, c_char};
+use std::os::fd::BorrowedFd;
+use std::ptr;
+
+use glib::ffi::{GError, gboolean};
+use glib::prelude::*;
+use glib::translate::*;
+
+use super::gvir::{Connection, Domain};
+use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, str_arg, value_property, with_instance};
+use crate::console::{Console, ConsoleRaw, ConsoleRpc};
+
+pub type GVirSandboxConsole = <Console as ObjectType>::GlibType;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn gvir_sandbox_console_get_type() -> glib::ffi::GType {
+    Console::static_type().into_glib()
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn gvir_sandbox_console_raw_get_type() -> glib::ffi::GType {
+    ConsoleRaw::static_type().into_glib()
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn gvir_sandbox_console_rpc_get_type() -> glib::ffi::GType {
+    ConsoleRpc::static_type().into_glib()
+}
+
+/// Shared body of the two constructors.
+unsafe fn new_console<T: ObjectType>(
+    func: &CStr,
+    connection: *mut <Connection as ObjectType>::GlibType,
+    domain: *mut <Domain as ObjectType>::GlibType,
+    devname: *const c_char,
+    make: fn(Option<&Connection>, &Domain, &str) -> T,
+) -> *mut T::GlibType
+where
+    T: IntoGlibPtr<*mut T::GlibType>,
+{
+    guard(func, ptr::null_mut(), || unsafe {
+        let connection: Option<Connection> = from_glib_none(connection);
+        let (Some(domain), Some(devname)) =
+            (instance::<Domain>(domain, func), str_arg(devname, func, c"devname"))
+        else {
+            return ptr::null_mut();
+        };
+        make(connection.as_ref(), &domain, devname).into_glib_ptr()
+    })
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_raw_new(
+    connection: *mut <Connection as ObjectType>::GlibType,
+    domain: *mut <Domain as ObjectType>::GlibType,
+    devname: *const c_char,
+) -> *mut <ConsoleRaw as ObjectType>::GlibType {
+    let f = c_name!(gvir_sandbox_console_raw_new);
+    unsafe { new_console(f, connection, domain, devname, ConsoleRaw::for_domain) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_rpc_new(
+    connection: *mut <Connection as ObjectType>::GlibType,
+    domain: *mut <Domain as ObjectType>::GlibType,
+    devname: *const c_char,
+) -> *mut <ConsoleRpc as ObjectType>::GlibType {
+    let f = c_name!(gvir_sandbox_console_rpc_new);
+    unsafe { new_console(f, connection, domain, devname, ConsoleRpc::for_domain) }
+}
+
+/// The descriptor behind a GUnixInputStream/GUnixOutputStream, if any.
+unsafe fn stream_fd<'a, S>(stream: *mut S, func: &CStr) -> Result<Option<BorrowedFd<'a>>, ()> {
+    if stream.is_null() {
+        return Ok(None);
+    }
+    let Some(s) = (unsafe { instance::<glib::Object>(stream as *mut glib::gobject_ffi::GObject, func) }) else {
+        return Err(());
+    };
+    let fd = if let Some(i) = s.downcast_ref::<gio_unix::InputStream>() {
+        // SAFETY: live GUnixInputStream.
+        unsafe { gio_unix::ffi::g_unix_input_stream_get_fd(i.to_glib_none().0) }
+    } else if let Some(o) = s.downcast_ref::<gio_unix::OutputStream>() {
+        // SAFETY: live GUnixOutputStream.
+        unsafe { gio_unix::ffi::g_unix_output_stream_get_fd(o.to_glib_none().0) }
+    } else {
+        return Err(());
+    };
+    // SAFETY: the stream keeps the descriptor open for the duration of the
+    // call; the console duplicates it before returning.
+    Ok(Some(unsafe { BorrowedFd::borrow_raw(fd) }))
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_attach(
+    obj: *mut GVirSandboxConsole,
+    stdin: *mut gio_unix::ffi::GUnixInputStream,
+    stdout: *mut gio_unix::ffi::GUnixOutputStream,
+    stderr: *mut gio_unix::ffi::GUnixOutputStream,
+    error: *mut *mut GError,
+) -> gboolean {
+    const F: &CStr = c_name!(gvir_sandbox_console_attach);
+    unsafe {
+        with_instance(obj, F, 0, |c: &Console| {
+            if !error_arg_ok(error, F) {
+                return 0;
+            }
+            let (Ok(i), Ok(o), Ok(e)) = (
+                stream_fd(stdin, F),
+                stream_fd(stdout, F),
+                stream_fd(stderr, F),
+            ) else {
+                return 0;
+            };
+            gbool(set_error(c.attach_fds(i, o, e), error).is_some())
+        })
+    }
+}
+
+/// Shared body of the `(console, GError **) -> gboolean` exports.
+unsafe fn call(
+    obj: *mut GVirSandboxConsole,
+    func: &CStr,
+    error: *mut *mut GError,
+    body: fn(&Console) -> crate::Result<()>,
+) -> gboolean {
+    unsafe {
+        with_instance(obj, func, 0, |c: &Console| {
+            if !error_arg_ok(error, func) {
+                return 0;
+            }
+            gbool(set_error(body(c), error).is_some())
+        })
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_attach_stdio(
+    obj: *mut GVirSandboxConsole,
+    error: *mut *mut GError,
+) -> gboolean {
+    unsafe { call(obj, c_name!(gvir_sandbox_console_attach_stdio), error, Console::attach_stdio) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_attach_stderr(
+    obj: *mut GVirSandboxConsole,
+    error: *mut *mut GError,
+) -> gboolean {
+    unsafe { call(obj, c_name!(gvir_sandbox_console_attach_stderr), error, Console::attach_stderr) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_detach(
+    obj: *mut GVirSandboxConsole,
+    error: *mut *mut GError,
+) -> gboolean {
+    unsafe { call(obj, c_name!(gvir_sandbox_console_detach), error, Console::detach) }
+}
+
+/// Consoles open the host pty directly, so they never depend on the libvirt
+/// connection once attached: isolating is a no-op that succeeds.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_isolate(
+    obj: *mut GVirSandboxConsole,
+    error: *mut *mut GError,
+) -> gboolean {
+    unsafe { call(obj, c_name!(gvir_sandbox_console_isolate), error, |_| Ok(())) }
+}
+
+value_property!(
+    gvir_sandbox_console_get_direct,
+    gvir_sandbox_console_set_direct,
+    Console,
+    "direct",
+    gboolean,
+    bool
+);
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_get_escape(obj: *mut GVirSandboxConsole) -> c_char {
+    const F: &CStr = c_name!(gvir_sandbox_console_get_escape);
+    unsafe { with_instance(obj, F, 0, |c: &Console| c.escape() as c_char) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_set_escape(obj: *mut GVirSandboxConsole, escape: c_char) {
+    const F: &CStr = c_name!(gvir_sandbox_console_set_escape);
+    unsafe {
+        with_instance(obj, F, (), |c: &Console| {
+            if !(0..=127).contains(&(escape as i32)) {
+                super::return_if_fail_warning(F, c"escape >= 0 && escape <= 127");
+                return;
+            }
+            c.set_escape(escape as i8)
+        })
+    }
+}

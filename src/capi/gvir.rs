@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! The parts of libvirt-gobject/libvirt-glib the library uses, bound by hand
+//! (a handful of functions do not justify generated bindings): the
+//! `GVirConnection` and `GVirDomain` types, and the bridge from them to the
+//! `virt` crate's handles.
+
+use std::ffi::{CString, c_char};
+use std::ptr;
+
+use glib::ffi::{GError, GType, gboolean, gpointer};
+use glib::prelude::*;
+use glib::translate::*;
+
+use crate::error::{SandboxError, error};
+
+pub mod ffi {
+    use super::*;
+
+    #[repr(C)]
+    pub struct GVirConnection {
+        _opaque: [u8; 0],
+    }
+
+    #[repr(C)]
+    pub struct GVirDomain {
+        _opaque: [u8; 0],
+    }
+
+    #[link(name = "virt-gobject-1.0")]
+    unsafe extern "C" {
+        pub fn gvir_connection_get_type() -> GType;
+        pub fn gvir_domain_get_type() -> GType;
+        pub fn gvir_domain_handle_get_type() -> GType;
+        pub fn gvir_connection_new(uri: *const c_char) -> *mut GVirConnection;
+        pub fn gvir_init_object_check(
+            argc: *mut std::ffi::c_int,
+            argv: *mut *mut *mut c_char,
+            err: *mut *mut GError,
+        ) -> gboolean;
+        pub fn gvir_connection_open(
+            conn: *mut GVirConnection,
+            cancellable: gpointer,
+            err: *mut *mut GError,
+        ) -> gboolean;
+    }
+
+    #[link(name = "virt-glib-1.0")]
+    unsafe extern "C" {
+        pub fn gvir_event_register();
+    }
+}
+
+glib::wrapper! {
+    /// libvirt-gobject's `GVirConnection` (LibvirtGObject.Connection).
+    pub struct Connection(Object<ffi::GVirConnection>);
+    match fn {
+        type_ => || ffi::gvir_connection_get_type(),
+    }
+}
+
+glib::wrapper! {
+    /// libvirt-gobject's `GVirDomain` (LibvirtGObject.Domain).
+    pub struct Domain(Object<ffi::GVirDomain>);
+    match fn {
+        type_ => || ffi::gvir_domain_get_type(),
+    }
+}
+
+impl Connection {
+    /// Creates a (not yet opened) connection to `uri`.
+    pub fn new(uri: &str) -> Self {
+        let uri = CString::new(uri).unwrap_or_default();
+        // SAFETY: a valid string; returns a new reference (transfer full).
+        unsafe { from_glib_full(ffi::gvir_connection_new(uri.as_ptr())) }
+    }
+
+    /// Opens the connection (blocking).
+    pub fn open(&self) -> crate::Result<()> {
+        let mut err = ptr::null_mut();
+        // SAFETY: live object; `err` receives a GError we own.
+        let ok = unsafe { ffi::gvir_connection_open(self.to_glib_none().0, ptr::null_mut(), &mut err) };
+        if ok == glib::ffi::GFALSE {
+            // SAFETY: on failure libvirt-gobject sets the error.
+            let e: glib::Error = unsafe { from_glib_full(err) };
+            return Err(error(SandboxError::Libvirt, e.message()));
+        }
+        Ok(())
+    }
+
+    /// A new reference to the underlying libvirt connection, or
+    /// `NOT_CONNECTED` while the GVirConnection is not open.
+    pub fn virt_connect(&self) -> crate::Result<virt::connect::Connect> {
+        let value = self.property_value("handle");
+        // SAFETY: "handle" is the boxed GVirConnectionHandle, whose copy
+        // function is virConnectRef: we get our own reference, or NULL.
+        let handle = unsafe { glib::gobject_ffi::g_value_dup_boxed(value.to_glib_none().0) };
+        if handle.is_null() {
+            return Err(error(
+                SandboxError::NotConnected,
+                "the libvirt connection is not open; call LibvirtGObject.Connection.open() first",
+            ));
+        }
+        // SAFETY: a connection pointer we own one reference of; Connect's drop releases it.
+        Ok(unsafe { virt::connect::Connect::from_ptr(handle as virt::sys::virConnectPtr) })
+    }
+}
+
+impl Domain {
+    /// Wraps a libvirt domain in a `GVirDomain` (it takes its own reference).
+    pub fn from_virt(domain: &virt::domain::Domain) -> Self {
+        // SAFETY: a GValue of the boxed GVirDomainHandle type holding the
+        // domain pointer; g_value_set_boxed takes a reference (virDomainRef).
+        unsafe {
+            let mut value = glib::Value::from_type(from_glib(ffi::gvir_domain_handle_get_type()));
+            glib::gobject_ffi::g_value_set_boxed(
+                value.to_glib_none_mut().0,
+                domain.as_ptr() as glib::ffi::gconstpointer,
+            );
+            glib::Object::with_mut_values(Self::static_type(), &mut [("handle", value)])
+                .unsafe_cast()
+        }
+    }
+}
+
+/// Routes libvirt's events (console streams, domain lifecycle) through the
+/// GLib main loop. Idempotent.
+pub fn event_register() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: no arguments; libvirt-glib guards its own state.
+    ONCE.call_once(|| unsafe { ffi::gvir_event_register() });
+}
+
+impl Domain {
+    /// A new reference to the underlying libvirt domain.
+    pub fn virt_domain(&self) -> crate::Result<virt::domain::Domain> {
+        let value = self.property_value("handle");
+        // SAFETY: "handle" is the boxed GVirDomainHandle, whose copy function
+        // is virDomainRef: we get our own reference, or NULL.
+        let handle = unsafe { glib::gobject_ffi::g_value_dup_boxed(value.to_glib_none().0) };
+        if handle.is_null() {
+            return Err(error(SandboxError::NotRunning, "the domain object has no libvirt domain"));
+        }
+        // SAFETY: a domain pointer we own one reference of.
+        Ok(unsafe { virt::domain::Domain::from_ptr(handle as virt::sys::virDomainPtr) })
+    }
+
+    /// The live XML description of the domain.
+    pub fn live_xml(&self) -> crate::Result<String> {
+        self.virt_domain()?.xml_desc(0).map_err(|e| {
+            error(SandboxError::Libvirt, format!("cannot read the sandbox's domain: {}", e.message()))
+        })
+    }
+}
+
+/// Initializes libvirt-gobject (and libvirt-glib, GObject) for a Rust program,
+/// as `gvir_init_object_check(NULL, NULL)` does for C.
+pub fn init_object() -> crate::Result<()> {
+    let mut err = ptr::null_mut();
+    // SAFETY: NULL argc/argv are allowed; `err` receives a GError we own.
+    let ok = unsafe { ffi::gvir_init_object_check(ptr::null_mut(), ptr::null_mut(), &mut err) };
+    if ok == glib::ffi::GFALSE {
+        // SAFETY: set on failure.
+        let e: glib::Error = unsafe { from_glib_full(err) };
+        return Err(error(SandboxError::Failed, format!("cannot initialize libvirt-gobject: {}", e.message())));
+    }
+    Ok(())
+}

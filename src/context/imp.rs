@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Private state of `GVirSandboxContext`.
+
+use std::cell::RefCell;
+use std::sync::LazyLock;
+
+use glib::prelude::*;
+use glib::subclass::prelude::*;
+
+use super::Backend;
+use super::state::StateDir;
+use crate::builder::{self, Layout};
+use crate::capi::gvir::{Connection, Domain};
+use crate::config::Config;
+use crate::console::{ConsoleRaw, Kind as ConsoleKind};
+use crate::error::{SandboxError, error};
+
+/// A started (or attached) sandbox.
+pub(crate) struct Running {
+    pub(crate) conn: virt::connect::Connect,
+    pub(crate) domain: virt::domain::Domain,
+    pub(crate) layout: Layout,
+    pub(crate) backend: Backend,
+    /// `None` when attached to a sandbox some other process started.
+    pub(crate) state: Option<StateDir>,
+}
+
+#[derive(Default)]
+pub struct Context {
+    pub(crate) config: RefCell<Option<Config>>,
+    pub(crate) connection: RefCell<Option<Connection>>,
+    pub(crate) running: RefCell<Option<Running>>,
+}
+
+/// Class struct; mirrors `struct _GVirSandboxContextClass` in the header.
+/// New vfuncs consume `padding`.
+#[repr(C)]
+pub struct ContextClass {
+    pub parent_class: glib::gobject_ffi::GObjectClass,
+    pub padding: [glib::ffi::gpointer; 8],
+}
+
+unsafe impl ClassStruct for ContextClass {
+    type Type = Context;
+}
+
+#[glib::object_subclass]
+impl ObjectSubclass for Context {
+    const NAME: &'static str = "GVirSandboxContext";
+    const ABSTRACT: bool = true;
+    type Type = super::Context;
+    type ParentType = glib::Object;
+    type Class = ContextClass;
+}
+
+impl ObjectImpl for Context {
+    fn properties() -> &'static [glib::ParamSpec] {
+        static PROPS: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
+            vec![
+                glib::ParamSpecObject::builder::<Config>("config")
+                    .nick("Config")
+                    .blurb("The sandbox configuration")
+                    .construct_only()
+                    .build(),
+                glib::ParamSpecObject::builder::<Connection>("connection")
+                    .nick("Connection")
+                    .blurb("The libvirt connection")
+                    .construct_only()
+                    .build(),
+                glib::ParamSpecObject::builder::<Domain>("domain")
+                    .nick("Domain")
+                    .blurb("The running sandbox's domain")
+                    .read_only()
+                    .build(),
+            ]
+        });
+        PROPS.as_ref()
+    }
+
+    fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
+        match pspec.name() {
+            "config" => *self.config.borrow_mut() = value.get().expect("type checked by GObject"),
+            "connection" => {
+                *self.connection.borrow_mut() = value.get().expect("type checked by GObject")
+            }
+            other => unreachable!("unknown property {other}"),
+        }
+    }
+
+    fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
+        match pspec.name() {
+            "config" => self.config.borrow().to_value(),
+            "connection" => self.connection.borrow().to_value(),
+            "domain" => self.obj().domain().ok().to_value(),
+            other => unreachable!("unknown property {other}"),
+        }
+    }
+
+    fn dispose(&self) {
+        // Like the original, a context dropped while its sandbox runs stops it.
+        if self.running.borrow().is_some() {
+            if let Err(e) = self.stop() {
+                glib::g_warning!("LibvirtSandbox", "cannot stop sandbox on dispose: {}", e.message());
+            }
+        }
+    }
+}
+
+/// Directory of the guest init helpers: `$LIBVIRT_SANDBOX_INIT_DIR` (tests,
+/// uninstalled builds) or the installed libexec directory.
+pub(crate) fn init_dir() -> std::path::PathBuf {
+    std::env::var_os("LIBVIRT_SANDBOX_INIT_DIR")
+        .map(Into::into)
+        .unwrap_or_else(|| crate::config::initrd::LIBEXECDIR.into())
+}
+
+fn libvirt_error(what: &str, e: virt::error::Error) -> crate::Error {
+    error(SandboxError::Libvirt, format!("{what}: {}", e.message()))
+}
+
+impl Context {
+    fn conn(&self) -> crate::Result<(virt::connect::Connect, Backend)> {
+        let connection = self.connection.borrow().clone().ok_or_else(|| {
+            error(SandboxError::NotConnected, "the context has no libvirt connection")
+        })?;
+        let conn = connection.virt_connect()?;
+        let uri = conn
+            .uri()
+            .map_err(|e| libvirt_error("cannot read the connection URI", e))?;
+        Ok((conn, Backend::from_uri(&uri)?))
+    }
+
+    pub(crate) fn start(&self) -> crate::Result<()> {
+        if self.running.borrow().is_some() {
+            return Err(error(
+                SandboxError::AlreadyRunning,
+                "the sandbox is already running; stop it before starting it again",
+            ));
+        }
+        let config = self.obj().config();
+        let (conn, backend) = self.conn()?;
+        if backend == Backend::Qemu {
+            return Err(error(
+                SandboxError::Unsupported,
+                "virtual-machine sandboxes (qemu://) are not implemented yet; use lxc:///",
+            ));
+        }
+        let init_dir = init_dir();
+        let init = init_dir.join(builder::container::INIT_LXC);
+        if !init.is_file() {
+            return Err(error(
+                SandboxError::Unsupported,
+                format!(
+                    "the guest init helper '{}' does not exist: install libvirt-sandbox or set \
+                     LIBVIRT_SANDBOX_INIT_DIR to the directory holding it",
+                    init.display()
+                ),
+            ));
+        }
+
+        let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
+        let domain_name = format!("{name}-{:08x}", glib::random_int());
+        let state = StateDir::create(&domain_name)?;
+        let layout = Layout {
+            domain_name: domain_name.clone(),
+            state_dir: state.path().to_owned(),
+            init_dir,
+            app_console: config.is::<crate::config::ConfigInteractive>(),
+        };
+        // Errors below drop `state`, which removes the directory.
+        super::launch::write_spec(&config, &layout, backend)?;
+        config.save_to_path(&state.path().join("sandbox.cfg"))?;
+        let xml = builder::container::build(&config, &layout);
+        glib::g_debug!("LibvirtSandbox", "starting domain:\n{xml}");
+        let domain = conn
+            .create_domain_xml(&xml, virt::sys::VIR_DOMAIN_START_AUTODESTROY)
+        .map_err(|e| libvirt_error(&format!("cannot start sandbox '{domain_name}'"), e))?;
+        *self.running.borrow_mut() = Some(Running {
+            conn,
+            domain,
+            layout,
+            backend,
+            state: Some(state),
+        });
+        self.obj().notify("domain");
+        Ok(())
+    }
+
+    pub(crate) fn stop(&self) -> crate::Result<()> {
+        let running = self.running.borrow_mut().take().ok_or_else(super::not_running)?;
+        let result = match running.domain.is_active() {
+            Ok(true) => running.domain.destroy().or_else(|e| {
+                // It may have ended by itself between the two calls.
+                if running.domain.is_active().unwrap_or(false) {
+                    Err(libvirt_error("cannot stop the sandbox", e))
+                } else {
+                    Ok(())
+                }
+            }),
+            Ok(false) | Err(_) => Ok(()),
+        };
+        drop(running); // removes the state directory
+        self.obj().notify("domain");
+        result
+    }
+
+    pub(crate) fn attach(&self) -> crate::Result<()> {
+        if self.running.borrow().is_some() {
+            return Err(error(
+                SandboxError::AlreadyRunning,
+                "the context is already attached to a sandbox",
+            ));
+        }
+        let config = self.obj().config();
+        let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
+        let (conn, backend) = self.conn()?;
+        let domain = conn.lookup_domain_by_name(&name).map_err(|_| {
+            error(SandboxError::NotRunning, format!("sandbox '{name}' does not exist"))
+        })?;
+        let layout = Layout {
+            domain_name: name,
+            state_dir: super::state::state_root(),
+            init_dir: init_dir(),
+            app_console: false,
+        };
+        *self.running.borrow_mut() = Some(Running {
+            conn,
+            domain,
+            layout,
+            backend,
+            state: None,
+        });
+        self.obj().notify("domain");
+        Ok(())
+    }
+
+    pub(crate) fn console_raw(&self, kind: ConsoleKind) -> crate::Result<ConsoleRaw> {
+        let running = self.running.borrow();
+        let running = running.as_ref().ok_or_else(super::not_running)?;
+        Ok(ConsoleRaw::new(
+            self.connection.borrow().as_ref(),
+            &running.domain,
+            kind.devname(running.layout.app_console),
+        ))
+    }
+}

@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! `GVirSandboxContextInteractive`: runs a [`ConfigInteractive`]'s command
+//! with its stdin, stdout and stderr reachable through the app console.
+
+use glib::prelude::*;
+use glib::subclass::prelude::*;
+
+use super::Context;
+use crate::capi::gvir::{Connection, Domain};
+use crate::config::ConfigInteractive;
+use crate::console::{ConsoleRpc, Kind as ConsoleKind};
+
+mod imp {
+    use glib::subclass::prelude::*;
+
+    #[derive(Debug, Default)]
+    pub struct ContextInteractive;
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for ContextInteractive {
+        const NAME: &'static str = "GVirSandboxContextInteractive";
+        type Type = super::ContextInteractive;
+        type ParentType = crate::context::Context;
+    }
+
+    impl ObjectImpl for ContextInteractive {}
+    impl crate::context::ContextImpl for ContextInteractive {}
+}
+
+glib::wrapper! {
+    /// The context of an interactive sandbox (`GVirSandboxContextInteractive`).
+    pub struct ContextInteractive(ObjectSubclass<imp::ContextInteractive>) @extends Context;
+}
+
+impl ContextInteractive {
+    /// A context running `config` on the (opened) `connection`.
+    pub fn new(connection: &Connection, config: &ConfigInteractive) -> Self {
+        glib::Object::builder()
+            .property("connection", connection)
+            .property("config", config)
+            .build()
+    }
+
+    /// The app console: the command's stdio and exit status. Attach it right
+    /// after `start()`: the command runs once the console has connected.
+    pub fn app_console(&self) -> crate::Result<ConsoleRpc> {
+        let context: &Context = self.upcast_ref();
+        let running = context.imp().running.borrow();
+        let running = running.as_ref().ok_or_else(super::not_running)?;
+        Ok(ConsoleRpc::for_domain(
+            context.connection().as_ref(),
+            &Domain::from_virt(&running.domain),
+            ConsoleKind::App.devname(true),
+        ))
+    }
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Turns a config into the launch spec the guest init reads (the format is
+//! defined once, in `sandbox_init::launch`).
+
+use super::Backend;
+use crate::builder::{LAUNCH_SPEC_NAME, Layout};
+use crate::config::{Config, ConfigInteractive};
+use crate::error::{SandboxError, error};
+use glib::prelude::*;
+use sandbox_init::launch::LaunchSpec;
+
+/// Guest device of the app channel and of the debug shell (LXC).
+fn lxc_devices(shell: bool) -> (&'static str, Option<&'static str>) {
+    ("/dev/tty2", shell.then_some("/dev/tty3"))
+}
+
+/// Builds the launch spec of `config`.
+pub(crate) fn spec(config: &Config, backend: Backend) -> crate::Result<LaunchSpec> {
+    let command = config.command();
+    if command.is_empty() || command[0].is_empty() {
+        return Err(error(
+            SandboxError::InvalidArgument,
+            "the sandbox has no command to run: set one with set_command()",
+        ));
+    }
+    let tty = config
+        .downcast_ref::<ConfigInteractive>()
+        .is_some_and(|c| c.tty());
+    let (channel, shell) = match backend {
+        Backend::Lxc => lxc_devices(config.shell()),
+        Backend::Qemu => ("/dev/hvc0", config.shell().then_some("/dev/ttyS1")),
+    };
+    let mut spec = LaunchSpec::new(command);
+    spec.env = config.envs();
+    spec.uid = config.userid();
+    spec.gid = config.groupid();
+    spec.username = config.username().unwrap_or_default();
+    spec.homedir = config.homedir().unwrap_or_else(|| "/".to_owned());
+    spec.tty = tty;
+    spec.channel = channel.to_owned();
+    spec.shell = shell.map(str::to_owned);
+    spec.debug = config.debug();
+    Ok(spec)
+}
+
+/// Writes the launch spec into the sandbox's state directory.
+pub(crate) fn write_spec(config: &Config, layout: &Layout, backend: Backend) -> crate::Result<()> {
+    let path = layout.state_dir.join(LAUNCH_SPEC_NAME);
+    let text = spec(config, backend)?.to_json();
+    std::fs::write(&path, text).map_err(|e| {
+        error(SandboxError::Io, format!("cannot write the launch spec '{}': {e}", path.display()))
+    })
+}

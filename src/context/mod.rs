@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! `GVirSandboxContext`: the lifecycle of one sandbox — prepare its state
+//! directory, build the domain, start it as a transient libvirt domain, hand
+//! out its consoles, stop it and remove everything it left.
+//!
+//! The abstract class holds the shared state; [`ContextInteractive`] is the
+//! concrete kind that runs a command with its stdio attached.
+
+mod imp;
+pub mod interactive;
+pub(crate) mod launch;
+pub(crate) mod state;
+
+use glib::prelude::*;
+use glib::subclass::prelude::*;
+
+pub use interactive::ContextInteractive;
+
+use crate::capi::gvir::{Connection, Domain};
+use crate::config::Config;
+use crate::console::{ConsoleRaw, Kind as ConsoleKind};
+use crate::error::{SandboxError, error};
+
+glib::wrapper! {
+    /// The abstract base of sandbox contexts (`GVirSandboxContext`).
+    pub struct Context(ObjectSubclass<imp::Context>);
+}
+
+/// Trait for Rust subclasses of [`Context`].
+pub trait ContextImpl: ObjectImpl + ObjectSubclass<Type: IsA<Context>> {}
+
+unsafe impl<T: ContextImpl> IsSubclassable<T> for Context {}
+
+/// The libvirt driver behind a connection, as far as sandboxes care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Lxc,
+    Qemu,
+}
+
+impl Backend {
+    /// The backend of a connection URI (`lxc:///`, `qemu:///system`, ...).
+    pub fn from_uri(uri: &str) -> crate::Result<Self> {
+        let scheme = uri.split(':').next().unwrap_or_default();
+        let driver = scheme.split('+').next().unwrap_or_default();
+        match driver {
+            "lxc" => Ok(Backend::Lxc),
+            "qemu" | "kvm" => Ok(Backend::Qemu),
+            _ => Err(error(
+                SandboxError::Unsupported,
+                format!(
+                    "the connection URI '{uri}' is not supported: sandboxes run on lxc:/// \
+                     or qemu:///system (as root) and qemu:///session"
+                ),
+            )),
+        }
+    }
+}
+
+impl Context {
+    /// The sandbox's configuration.
+    pub fn config(&self) -> Config {
+        self.imp().config.borrow().clone().expect("construct-only property set at construction")
+    }
+
+    /// The libvirt-gobject connection the context was made with.
+    pub fn connection(&self) -> Option<Connection> {
+        self.imp().connection.borrow().clone()
+    }
+
+    /// Whether a sandbox domain is attached (started or attached to).
+    pub fn is_attached(&self) -> bool {
+        self.imp().running.borrow().is_some()
+    }
+
+    /// Starts the sandbox: builds and starts its transient domain.
+    pub fn start(&self) -> crate::Result<()> {
+        self.imp().start()
+    }
+
+    /// Stops the sandbox: destroys the domain if it still runs and removes the
+    /// state directory and temporary directories. Stopping a sandbox that is
+    /// not running is an error (`NOT_RUNNING`).
+    pub fn stop(&self) -> crate::Result<()> {
+        self.imp().stop()
+    }
+
+    /// Attaches to an already running sandbox of the config's name.
+    pub fn attach(&self) -> crate::Result<()> {
+        self.imp().attach()
+    }
+
+    /// Forgets the running domain without stopping it.
+    pub fn detach(&self) -> crate::Result<()> {
+        match self.imp().running.borrow_mut().take() {
+            Some(_) => Ok(()),
+            None => Err(not_running()),
+        }
+    }
+
+    /// The running domain as a libvirt-gobject `GVirDomain`.
+    pub fn domain(&self) -> crate::Result<Domain> {
+        let running = self.imp().running.borrow();
+        let running = running.as_ref().ok_or_else(not_running)?;
+        Ok(Domain::from_virt(&running.domain))
+    }
+
+    /// The name of the running domain (unique per sandbox start).
+    pub fn domain_name(&self) -> Option<String> {
+        self.imp().running.borrow().as_ref().map(|r| r.layout.domain_name.clone())
+    }
+
+    /// A console carrying the guest init's log (kernel console for machines).
+    pub fn log_console(&self) -> crate::Result<ConsoleRaw> {
+        self.imp().console_raw(ConsoleKind::Log)
+    }
+
+    /// A console with a root debug shell (needs the config's `shell`).
+    pub fn shell_console(&self) -> crate::Result<ConsoleRaw> {
+        if !self.config().shell() {
+            return Err(error(
+                SandboxError::InvalidArgument,
+                "the sandbox has no debug shell: enable the config's 'shell' property \
+                 (virt-sandbox --shell) before starting it",
+            ));
+        }
+        self.imp().console_raw(ConsoleKind::Shell)
+    }
+}
+
+pub(crate) fn not_running() -> crate::Error {
+    error(SandboxError::NotRunning, "the sandbox is not running")
+}

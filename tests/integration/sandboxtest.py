@@ -1,0 +1,92 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Shared helpers for the integration tests that run real sandboxes.
+
+The tests drive the built `virt-sandbox` (path in $VIRT_SANDBOX) against a
+running libvirtd (started by build-aux/start-libvirtd.sh). After every test
+they check that nothing was left behind: no libvirt domain, no state
+directory, no mount.
+"""
+import os
+import pty
+import select
+import subprocess
+import time
+import unittest
+
+VIRT_SANDBOX = os.environ.get("VIRT_SANDBOX", "virt-sandbox")
+STATE_ROOT = "/run/libvirt-sandbox"
+# Generous: a container starts in well under a second, but CI machines are slow.
+TIMEOUT = 120
+
+
+def domains(uri):
+    out = subprocess.run(["virsh", "-q", "-c", uri, "list", "--name"],
+                         check=True, capture_output=True, text=True).stdout
+    return {line.strip() for line in out.splitlines() if line.strip()}
+
+
+def state_dirs():
+    try:
+        return set(os.listdir(STATE_ROOT))
+    except FileNotFoundError:
+        return set()
+
+
+def host_mounts():
+    with open("/proc/self/mounts") as f:
+        return {line.split()[1] for line in f}
+
+
+class SandboxTestCase(unittest.TestCase):
+    """Runs virt-sandbox on URI and checks cleanup after each test."""
+
+    URI = "lxc:///"
+
+    def setUp(self):
+        self.domains_before = domains(self.URI)
+        self.state_before = state_dirs()
+        self.mounts_before = host_mounts()
+
+    def tearDown(self):
+        # A domain may take a moment to vanish after its init exited; wait for
+        # that event, bounded, rather than a fixed sleep.
+        deadline = time.monotonic() + 30
+        while domains(self.URI) - self.domains_before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(domains(self.URI) - self.domains_before, set(), "domains left behind")
+        self.assertEqual(state_dirs() - self.state_before, set(), "state directories left behind")
+        self.assertEqual(host_mounts() - self.mounts_before, set(), "mounts left behind")
+
+    def sandbox(self, *args, stdin=subprocess.DEVNULL, input=None, options=()):
+        """Runs `virt-sandbox -c URI OPTIONS -- ARGS`; returns CompletedProcess (bytes)."""
+        cmd = [VIRT_SANDBOX, "-c", self.URI, *options, "--", *args]
+        if input is not None:
+            stdin = None
+        return subprocess.run(cmd, stdin=stdin, input=input, capture_output=True,
+                              timeout=TIMEOUT)
+
+    def sandbox_tty(self, *args, send=b"", options=()):
+        """Runs virt-sandbox with a pseudo-terminal as stdin/stdout/stderr;
+        returns (exit code, everything it printed)."""
+        cmd = [VIRT_SANDBOX, "-c", self.URI, *options, "--", *args]
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execvp(cmd[0], cmd)
+        output = b""
+        if send:
+            os.write(fd, send)
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+        return os.waitstatus_to_exitcode(status), output

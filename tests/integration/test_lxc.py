@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""virt-sandbox on lxc:/// against a real libvirtd: the console matrix, exit
+codes, stdout/stderr separation, binary-safe stdin, isolation, errors, and
+cleanup after every run."""
+import hashlib
+import os
+import subprocess
+import threading
+import unittest
+
+from sandboxtest import SandboxTestCase, domains
+
+
+class ExitStatus(SandboxTestCase):
+    def test_true(self):
+        self.assertEqual(self.sandbox("/bin/true").returncode, 0)
+
+    def test_false(self):
+        self.assertEqual(self.sandbox("/bin/false").returncode, 1)
+
+    def test_exit_3(self):
+        self.assertEqual(self.sandbox("/bin/sh", "-c", "exit 3").returncode, 3)
+
+    def test_killed_by_signal(self):
+        self.assertEqual(self.sandbox("/bin/sh", "-c", "kill -9 $$").returncode, 137)
+
+    def test_missing_command(self):
+        r = self.sandbox("/nonexistent/command")
+        self.assertEqual(r.returncode, 127)
+        self.assertIn(b"/nonexistent/command", r.stderr)
+
+    def test_path_lookup(self):
+        r = self.sandbox("echo", "found")
+        self.assertEqual((r.returncode, r.stdout), (0, b"found\n"))
+
+
+class Streams(SandboxTestCase):
+    def test_stdout_and_stderr_are_separate(self):
+        r = self.sandbox("/bin/sh", "-c", "echo out; echo err >&2; echo out2")
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(r.stdout, b"out\nout2\n")
+        self.assertEqual(r.stderr, b"err\n")
+
+    def test_output_only(self):
+        r = self.sandbox("/bin/date", "+%Y")
+        self.assertEqual(r.returncode, 0)
+        self.assertRegex(r.stdout, rb"^\d{4}\n$")
+
+    def test_no_io(self):
+        r = self.sandbox("/bin/true")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (0, b"", b""))
+
+    def test_binary_stdin_round_trip(self):
+        data = os.urandom(10 * 1024 * 1024)
+        r = self.sandbox("/bin/cat", input=data)
+        self.assertEqual(r.returncode, 0)
+        self.assertEqual(len(r.stdout), len(data))
+        self.assertEqual(hashlib.sha256(r.stdout).hexdigest(), hashlib.sha256(data).hexdigest())
+
+    def test_stdin_eof_reaches_command(self):
+        r = self.sandbox("/bin/sh", "-c", "wc -c", input=b"12345")
+        self.assertEqual(r.stdout.strip(), b"5")
+
+
+class Terminal(SandboxTestCase):
+    def test_tty_no_io(self):
+        code, _ = self.sandbox_tty("/bin/false")
+        self.assertEqual(code, 1)
+
+    def test_tty_output(self):
+        code, out = self.sandbox_tty("/bin/sh", "-c", "test -t 0 && test -t 1 && echo is-a-tty")
+        self.assertEqual(code, 0)
+        self.assertIn(b"is-a-tty", out)
+
+    def test_tty_input_and_output(self):
+        code, out = self.sandbox_tty("/bin/sh", "-c", "read line; echo got:$line",
+                                     send=b"hello\r")
+        self.assertEqual(code, 0)
+        self.assertIn(b"got:hello", out)
+
+
+class Isolation(SandboxTestCase):
+    def test_host_root_is_read_only(self):
+        r = self.sandbox("/bin/sh", "-c", "touch /usr/.sandbox-write-test")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"Read-only file system", r.stderr)
+        self.assertFalse(os.path.exists("/usr/.sandbox-write-test"))
+
+    def test_only_sandbox_processes_visible(self):
+        r = self.sandbox("/bin/sh", "-c", "ls -d /proc/[0-9]* | wc -l; cat /proc/1/cmdline")
+        self.assertEqual(r.returncode, 0)
+        count, cmdline = r.stdout.split(b"\n", 1)
+        # init, the shell, ls/wc/cat: a handful, never the host's hundreds.
+        self.assertLessEqual(int(count), 6)
+        self.assertIn(b"libvirt-sandbox-init", cmdline)
+
+    def test_runs_as_caller(self):
+        r = self.sandbox("/usr/bin/id", "-u")
+        self.assertEqual(r.stdout.strip(), str(os.geteuid()).encode())
+
+    def test_two_sandboxes_with_one_name_run_together(self):
+        results = []
+
+        def run():
+            results.append(self.sandbox("/bin/sh", "-c", "sleep 1; echo done",
+                                        options=("-n", "twin")))
+
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual([(r.returncode, r.stdout) for r in results], [(0, b"done\n")] * 2)
+
+
+class Errors(SandboxTestCase):
+    def test_bad_mount_option(self):
+        r = self.sandbox("/bin/true", options=("-m", "nonsense"))
+        self.assertEqual(r.returncode, 2)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn(b"mount", r.stderr)
+
+    def test_unknown_option(self):
+        r = self.sandbox("/bin/true", options=("--no-such-option",))
+        self.assertEqual(r.returncode, 2)
+
+    def test_unsupported_uri(self):
+        r = subprocess.run([os.environ.get("VIRT_SANDBOX", "virt-sandbox"), "-c", "test:///default",
+                            "/bin/true"], capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"not supported", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
