@@ -6,17 +6,20 @@
 #endif
 
 #include <glib-object.h>
+#include <libvirt-gconfig/libvirt-gconfig.h>
 
 G_BEGIN_DECLS
 
-/* Skeleton: to be completed. */
+/* ---- GVirSandboxConfigMount (abstract) ---------------------------------- */
 
 #define GVIR_SANDBOX_TYPE_CONFIG_MOUNT (gvir_sandbox_config_mount_get_type())
 
 /**
  * GVirSandboxConfigMount:
  *
- * (Skeleton.)
+ * The abstract base of every mount: a directory of the sandbox (the
+ * target) whose content is replaced by something else. Host files may be
+ * recorded as includes, to be copied into the mount.
  */
 G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfigMount, gvir_sandbox_config_mount, GVIR_SANDBOX, CONFIG_MOUNT, GObject)
 
@@ -24,11 +27,247 @@ G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfigMount, gvir_sandbox_config_mount, GVIR
  * GVirSandboxConfigMountClass:
  * @parent_class: the parent class
  *
- * The class structure.
+ * The class structure; keep in sync with `ConfigMountClass` in
+ * src/config/mount/mod.rs.
  */
 struct _GVirSandboxConfigMountClass
 {
     GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[8];
 };
+
+/**
+ * GVirSandboxConfigMount:target:
+ *
+ * The guest directory the mount replaces (construct-only).
+ */
+
+/**
+ * gvir_sandbox_config_mount_get_target:
+ * @config: a #GVirSandboxConfigMount
+ *
+ * Returns: (transfer none): the guest directory the mount replaces
+ */
+const gchar *gvir_sandbox_config_mount_get_target(GVirSandboxConfigMount *config);
+
+/**
+ * gvir_sandbox_config_mount_add_include:
+ * @config: a #GVirSandboxConfigMount
+ * @srcpath: a file on the host
+ * @dstpath: a path within the mount, relative to its target
+ *
+ * Requests that the host file @srcpath be copied to @dstpath in the mount.
+ * A second include with the same @dstpath replaces the first. Includes are
+ * recorded and saved with the config; nothing copies them yet (as in the
+ * original library).
+ */
+void gvir_sandbox_config_mount_add_include(GVirSandboxConfigMount *config,
+                                           const gchar *srcpath,
+                                           const gchar *dstpath);
+
+/**
+ * gvir_sandbox_config_mount_get_includes:
+ * @config: a #GVirSandboxConfigMount
+ *
+ * Returns the includes of the mount, keyed by the path within the mount
+ * with the host path as value. The table is owned by @config and stays
+ * valid as long as it; it is brought up to date by each call.
+ *
+ * Returns: (transfer none) (element-type filename filename): the includes
+ */
+GHashTable *gvir_sandbox_config_mount_get_includes(GVirSandboxConfigMount *config);
+
+/* ---- GVirSandboxConfigMountFile (abstract) ------------------------------ */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_MOUNT_FILE (gvir_sandbox_config_mount_file_get_type())
+
+/**
+ * GVirSandboxConfigMountFile:
+ *
+ * The abstract base of mounts whose content comes from a path: host
+ * directories, image files and other guest paths.
+ */
+G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfigMountFile, gvir_sandbox_config_mount_file, GVIR_SANDBOX, CONFIG_MOUNT_FILE, GVirSandboxConfigMount)
+
+/**
+ * GVirSandboxConfigMountFileClass:
+ * @parent_class: the parent class
+ *
+ * The class structure; keep in sync with `ConfigMountFileClass` in
+ * src/config/mount/file.rs.
+ */
+struct _GVirSandboxConfigMountFileClass
+{
+    GVirSandboxConfigMountClass parent_class;
+
+    /*< private >*/
+    gpointer padding[8];
+};
+
+/**
+ * GVirSandboxConfigMountFile:source:
+ *
+ * The source path: a host directory, an image file or a guest path.
+ * %NULL for a host bind of a fresh temporary directory.
+ */
+
+/**
+ * gvir_sandbox_config_mount_file_get_source:
+ * @config: a #GVirSandboxConfigMountFile
+ *
+ * Returns: (transfer none) (nullable): the source path
+ */
+const gchar *gvir_sandbox_config_mount_file_get_source(GVirSandboxConfigMountFile *config);
+
+/**
+ * gvir_sandbox_config_mount_file_set_source:
+ * @config: a #GVirSandboxConfigMountFile
+ * @source: (nullable): the source path
+ *
+ * Sets the source path.
+ */
+void gvir_sandbox_config_mount_file_set_source(GVirSandboxConfigMountFile *config,
+                                               const gchar *source);
+
+/* ---- GVirSandboxConfigMountHostBind ------------------------------------- */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_MOUNT_HOST_BIND (gvir_sandbox_config_mount_host_bind_get_type())
+
+/**
+ * GVirSandboxConfigMountHostBind:
+ *
+ * A host directory bound onto a guest directory. Without a source (%NULL
+ * or empty, as from `host-bind:/tmp=`), a fresh empty temporary directory
+ * is created when the sandbox starts and removed when it stops; such a
+ * mount is saved as `source=` (empty).
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigMountHostBind, gvir_sandbox_config_mount_host_bind, GVIR_SANDBOX, CONFIG_MOUNT_HOST_BIND, GVirSandboxConfigMountFile)
+
+/**
+ * gvir_sandbox_config_mount_host_bind_new:
+ * @source: (nullable): the host directory, or %NULL (or "") for a fresh
+ *   empty temporary directory
+ * @targetdir: the guest directory
+ *
+ * Creates a mount binding the host directory @source onto @targetdir.
+ *
+ * Returns: (transfer full): a new mount
+ */
+GVirSandboxConfigMountHostBind *gvir_sandbox_config_mount_host_bind_new(const gchar *source,
+                                                                        const gchar *targetdir);
+
+/* ---- GVirSandboxConfigMountHostImage ------------------------------------ */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_MOUNT_HOST_IMAGE (gvir_sandbox_config_mount_host_image_get_type())
+
+/**
+ * GVirSandboxConfigMountHostImage:
+ *
+ * A filesystem image file of the host mounted on a guest directory.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigMountHostImage, gvir_sandbox_config_mount_host_image, GVIR_SANDBOX, CONFIG_MOUNT_HOST_IMAGE, GVirSandboxConfigMountFile)
+
+/**
+ * GVirSandboxConfigMountHostImage:format:
+ *
+ * The format of the image file (construct-only; default
+ * %GVIR_CONFIG_DOMAIN_DISK_FORMAT_RAW).
+ */
+
+/**
+ * gvir_sandbox_config_mount_host_image_new:
+ * @source: the host path of the image file
+ * @targetdir: the guest directory
+ * @format: the format of the image file
+ *
+ * Creates a mount of the image file @source on @targetdir.
+ *
+ * Returns: (transfer full): a new mount
+ */
+GVirSandboxConfigMountHostImage *gvir_sandbox_config_mount_host_image_new(const gchar *source,
+                                                                          const gchar *targetdir,
+                                                                          GVirConfigDomainDiskFormat format);
+
+/**
+ * gvir_sandbox_config_mount_host_image_get_format:
+ * @config: a #GVirSandboxConfigMountHostImage
+ *
+ * Returns: the format of the image file
+ */
+GVirConfigDomainDiskFormat gvir_sandbox_config_mount_host_image_get_format(GVirSandboxConfigMountHostImage *config);
+
+/* ---- GVirSandboxConfigMountGuestBind ------------------------------------ */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_MOUNT_GUEST_BIND (gvir_sandbox_config_mount_guest_bind_get_type())
+
+/**
+ * GVirSandboxConfigMountGuestBind:
+ *
+ * Another path of the sandbox bound onto a guest directory (set up after
+ * the other mounts).
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigMountGuestBind, gvir_sandbox_config_mount_guest_bind, GVIR_SANDBOX, CONFIG_MOUNT_GUEST_BIND, GVirSandboxConfigMountFile)
+
+/**
+ * gvir_sandbox_config_mount_guest_bind_new:
+ * @source: the guest path to bind
+ * @targetdir: the guest directory
+ *
+ * Creates a mount binding the guest path @source onto @targetdir.
+ *
+ * Returns: (transfer full): a new mount
+ */
+GVirSandboxConfigMountGuestBind *gvir_sandbox_config_mount_guest_bind_new(const gchar *source,
+                                                                          const gchar *targetdir);
+
+/* ---- GVirSandboxConfigMountRam ------------------------------------------ */
+
+#define GVIR_SANDBOX_TYPE_CONFIG_MOUNT_RAM (gvir_sandbox_config_mount_ram_get_type())
+
+/**
+ * GVirSandboxConfigMountRam:
+ *
+ * A RAM filesystem (tmpfs) of limited size on a guest directory.
+ */
+G_DECLARE_FINAL_TYPE(GVirSandboxConfigMountRam, gvir_sandbox_config_mount_ram, GVIR_SANDBOX, CONFIG_MOUNT_RAM, GVirSandboxConfigMount)
+
+/**
+ * GVirSandboxConfigMountRam:usage:
+ *
+ * The maximum size of the filesystem, in bytes (default 10240). Unlike the
+ * original, where it was construct-only, it may also be changed later.
+ */
+
+/**
+ * gvir_sandbox_config_mount_ram_new:
+ * @targetdir: the guest directory
+ * @usage: the maximum size of the filesystem, in bytes
+ *
+ * Creates a RAM filesystem mount on @targetdir.
+ *
+ * Returns: (transfer full): a new mount
+ */
+GVirSandboxConfigMountRam *gvir_sandbox_config_mount_ram_new(const gchar *targetdir,
+                                                             guint64 usage);
+
+/**
+ * gvir_sandbox_config_mount_ram_set_usage:
+ * @config: a #GVirSandboxConfigMountRam
+ * @usage: the maximum size of the filesystem, in bytes
+ *
+ * Sets the size limit of the filesystem.
+ */
+void gvir_sandbox_config_mount_ram_set_usage(GVirSandboxConfigMountRam *config,
+                                             guint64 usage);
+
+/**
+ * gvir_sandbox_config_mount_ram_get_usage:
+ * @config: a #GVirSandboxConfigMountRam
+ *
+ * Returns: the maximum size of the filesystem, in bytes
+ */
+guint64 gvir_sandbox_config_mount_ram_get_usage(GVirSandboxConfigMountRam *config);
 
 G_END_DECLS

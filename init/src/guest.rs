@@ -122,14 +122,22 @@ struct Channel {
 impl Channel {
     /// Opens the device and puts it in raw mode before anything is sent.
     fn open(path: &str) -> Result<Self, String> {
-        let fd = open(path, OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC, Mode::empty())
-            .map_err(|e| format!("cannot open the console channel '{path}': {e}"))?;
+        let fd = open(
+            path,
+            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| format!("cannot open the console channel '{path}': {e}"))?;
         if let Ok(mut attrs) = termios::tcgetattr(&fd) {
             termios::cfmakeraw(&mut attrs);
             termios::tcsetattr(&fd, SetArg::TCSANOW, &attrs)
                 .map_err(|e| format!("cannot set the console channel '{path}' to raw mode: {e}"))?;
         }
-        Ok(Self { fd, decoder: Decoder::new(), inbox: VecDeque::new() })
+        Ok(Self {
+            fd,
+            decoder: Decoder::new(),
+            inbox: VecDeque::new(),
+        })
     }
 
     fn read_byte(&self) -> Result<u8, String> {
@@ -137,7 +145,9 @@ impl Channel {
         loop {
             match nix::unistd::read(&self.fd, &mut b) {
                 Ok(1) => return Ok(b[0]),
-                Ok(_) => return Err("the host closed the console channel during the handshake".into()),
+                Ok(_) => {
+                    return Err("the host closed the console channel during the handshake".into());
+                }
                 Err(Errno::EINTR) => continue,
                 Err(e) => return Err(format!("cannot read the console channel: {e}")),
             }
@@ -152,7 +162,11 @@ impl Channel {
             match self.read_byte()? {
                 protocol::HANDSHAKE_SYNC => return Ok(()),
                 protocol::HANDSHAKE_WAIT => {}
-                other => return Err(format!("unexpected byte {other:#04x} from the host during the handshake")),
+                other => {
+                    return Err(format!(
+                        "unexpected byte {other:#04x} from the host during the handshake"
+                    ));
+                }
             }
         }
     }
@@ -220,8 +234,11 @@ struct App {
 
 fn set_nonblocking(fd: &OwnedFd) -> Result<(), String> {
     let flags = fcntl(fd, FcntlArg::F_GETFL).map_err(|e| format!("fcntl: {e}"))?;
-    fcntl(fd, FcntlArg::F_SETFL(OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK))
-        .map_err(|e| format!("fcntl: {e}"))?;
+    fcntl(
+        fd,
+        FcntlArg::F_SETFL(OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK),
+    )
+    .map_err(|e| format!("fcntl: {e}"))?;
     Ok(())
 }
 
@@ -232,29 +249,49 @@ impl App {
         // child unblocks it before exec.
         let mut chld = SigSet::empty();
         chld.add(Signal::SIGCHLD);
-        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&chld), None).map_err(|e| format!("sigprocmask: {e}"))?;
+        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&chld), None)
+            .map_err(|e| format!("sigprocmask: {e}"))?;
 
         if spec.tty {
-            let pty = nix::pty::openpty(None, None).map_err(|e| format!("cannot allocate a pty for the command: {e}"))?;
+            let pty = nix::pty::openpty(None, None)
+                .map_err(|e| format!("cannot allocate a pty for the command: {e}"))?;
             if !spec.privileged {
-                let _ = nix::unistd::fchown(&pty.slave, Some(Uid::from_raw(spec.uid)), Some(Gid::from_raw(spec.gid)));
+                let _ = nix::unistd::fchown(
+                    &pty.slave,
+                    Some(Uid::from_raw(spec.uid)),
+                    Some(Gid::from_raw(spec.gid)),
+                );
             }
             match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {
                 ForkResult::Child => {
                     drop(pty.master);
                     let _ = nix::unistd::setsid();
                     let _ = sys::set_controlling_tty(pty.slave.as_fd());
-                    child(&prepared, pty.slave.as_fd(), pty.slave.as_fd(), pty.slave.as_fd())
+                    child(
+                        &prepared,
+                        pty.slave.as_fd(),
+                        pty.slave.as_fd(),
+                        pty.slave.as_fd(),
+                    )
                 }
                 ForkResult::Parent { child } => {
                     drop(pty.slave);
                     set_nonblocking(&pty.master)?;
                     let input = pty.master.try_clone().map_err(|e| format!("dup: {e}"))?;
-                    Ok(App { pid: child, input: Some(input), output: Some(pty.master), error: None, tty: true })
+                    Ok(App {
+                        pid: child,
+                        input: Some(input),
+                        output: Some(pty.master),
+                        error: None,
+                        tty: true,
+                    })
                 }
             }
         } else {
-            let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("cannot create a pipe: {e}"));
+            let pipe = || {
+                nix::unistd::pipe2(OFlag::O_CLOEXEC)
+                    .map_err(|e| format!("cannot create a pipe: {e}"))
+            };
             let (in_r, in_w) = pipe()?;
             let (out_r, out_w) = pipe()?;
             let (err_r, err_w) = pipe()?;
@@ -269,7 +306,13 @@ impl App {
                     for fd in [&in_w, &out_r, &err_r] {
                         set_nonblocking(fd)?;
                     }
-                    Ok(App { pid: child, input: Some(in_w), output: Some(out_r), error: Some(err_r), tty: false })
+                    Ok(App {
+                        pid: child,
+                        input: Some(in_w),
+                        output: Some(out_r),
+                        error: Some(err_r),
+                        tty: false,
+                    })
                 }
             }
         }
@@ -300,7 +343,14 @@ impl Prepared {
             ("USER".into(), spec.username.clone()),
             ("LOGNAME".into(), spec.username.clone()),
             ("USERNAME".into(), spec.username.clone()),
-            ("TERM".into(), if spec.tty { "xterm".into() } else { "dumb".into() }),
+            (
+                "TERM".into(),
+                if spec.tty {
+                    "xterm".into()
+                } else {
+                    "dumb".into()
+                },
+            ),
         ];
         for (k, v) in &spec.env {
             match env.iter_mut().find(|(key, _)| key == k) {
@@ -308,12 +358,22 @@ impl Prepared {
                 None => env.push((k.clone(), v.clone())),
             }
         }
-        let path = env.iter().find(|(k, _)| k == "PATH").map(|(_, v)| v.clone()).unwrap_or_default();
-        let argv = spec.command.iter().map(|a| cstring(a)).collect::<Result<Vec<_>, _>>()?;
-        let envp = env.iter().map(|(k, v)| cstring(&format!("{k}={v}"))).collect::<Result<Vec<_>, _>>()?;
-        let program = find_program(&spec.command[0], &path).and_then(|p| {
-            CString::new(p.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)
-        });
+        let path = env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let argv = spec
+            .command
+            .iter()
+            .map(|a| cstring(a))
+            .collect::<Result<Vec<_>, _>>()?;
+        let envp = env
+            .iter()
+            .map(|(k, v)| cstring(&format!("{k}={v}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let program = find_program(&spec.command[0], &path)
+            .and_then(|p| CString::new(p.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL));
         Ok(Self {
             argv,
             envp,
@@ -354,7 +414,10 @@ fn child(p: &Prepared, stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>, stderr: Bo
         std::process::exit(code);
     };
     if let Err(e) = drop_privileges(p) {
-        fail(format!("cannot switch to uid {} gid {}: {e}", p.uid, p.gid), SETUP_FAILED);
+        fail(
+            format!("cannot switch to uid {} gid {}: {e}", p.uid, p.gid),
+            SETUP_FAILED,
+        );
     }
     if std::env::set_current_dir(&p.homedir).is_err() {
         let _ = std::env::set_current_dir("/");
@@ -362,14 +425,24 @@ fn child(p: &Prepared, stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>, stderr: Bo
     let name = p.argv[0].to_string_lossy();
     let program = match &p.program {
         Ok(program) => program,
-        Err(e) => fail(format!("cannot execute '{name}': {}", e.desc()), exit_for(*e)),
+        Err(e) => fail(
+            format!("cannot execute '{name}': {}", e.desc()),
+            exit_for(*e),
+        ),
     };
     let e = nix::unistd::execve(program, &p.argv, &p.envp).unwrap_err();
-    fail(format!("cannot execute '{name}': {}", e.desc()), exit_for(e))
+    fail(
+        format!("cannot execute '{name}': {}", e.desc()),
+        exit_for(e),
+    )
 }
 
 fn exit_for(e: Errno) -> i32 {
-    if e == Errno::ENOENT { NOT_FOUND } else { NOT_EXECUTABLE }
+    if e == Errno::ENOENT {
+        NOT_FOUND
+    } else {
+        NOT_EXECUTABLE
+    }
 }
 
 /// Switches to the spec's identity with no capabilities and no way to gain
@@ -503,14 +576,22 @@ fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
                     }
                 }
                 2 | 3 => {
-                    let slot = if role == 2 { &mut app.output } else { &mut app.error };
+                    let slot = if role == 2 {
+                        &mut app.output
+                    } else {
+                        &mut app.error
+                    };
                     let Some(fd) = slot.as_ref() else { continue };
                     match nix::unistd::read(fd, &mut buf) {
                         // EIO: the pty's last user closed it.
                         Ok(0) | Err(Errno::EIO) => *slot = None,
                         Ok(n) => {
                             let data = buf[..n].to_vec();
-                            let message = if role == 2 { Message::Stdout(data) } else { Message::Stderr(data) };
+                            let message = if role == 2 {
+                                Message::Stdout(data)
+                            } else {
+                                Message::Stderr(data)
+                            };
                             if !host_gone {
                                 channel.send(&message)?;
                             }
@@ -521,7 +602,9 @@ fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
                     }
                 }
                 _ => {
-                    let Some(fd) = app.input.as_ref() else { continue };
+                    let Some(fd) = app.input.as_ref() else {
+                        continue;
+                    };
                     let (front, _) = stdin_buf.as_slices();
                     match nix::unistd::write(fd, front) {
                         Ok(n) => {

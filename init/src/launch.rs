@@ -145,13 +145,29 @@ mod tests {
 
     #[test]
     fn rejects_bad_specs() {
-        assert!(LaunchSpec::from_json("nope").unwrap_err().contains("not valid JSON"));
+        assert!(
+            LaunchSpec::from_json("nope")
+                .unwrap_err()
+                .contains("not valid JSON")
+        );
         let mut spec = LaunchSpec::new(vec!["/bin/true".into()]);
         spec.version = 99;
-        assert!(LaunchSpec::from_json(&spec.to_json()).unwrap_err().contains("version 99"));
+        assert!(
+            LaunchSpec::from_json(&spec.to_json())
+                .unwrap_err()
+                .contains("version 99")
+        );
         let empty = LaunchSpec::new(vec![]);
-        assert!(LaunchSpec::from_json(&empty.to_json()).unwrap_err().contains("command is empty"));
+        assert!(
+            LaunchSpec::from_json(&empty.to_json())
+                .unwrap_err()
+                .contains("command is empty")
+        );
         let partial = r#"{"version":1,"command":["x"]}"#;
-        assert!(LaunchSpec::from_json(partial).unwrap_err().contains("invalid launch spec"));
+        assert!(
+            LaunchSpec::from_json(partial)
+                .unwrap_err()
+                .contains("invalid launch spec")
+        );
     }
 }

@@ -88,9 +88,13 @@ pub enum ProtocolError {
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BadLength(l) => write!(f, "invalid frame length {l} (must be 20 to {PACKET_MAX})"),
+            Self::BadLength(l) => {
+                write!(f, "invalid frame length {l} (must be 20 to {PACKET_MAX})")
+            }
             Self::BadProc(p) => write!(f, "unknown frame procedure {p}"),
-            Self::BadType { proc, kind } => write!(f, "frame procedure {proc} has the wrong type {kind}"),
+            Self::BadType { proc, kind } => {
+                write!(f, "frame procedure {proc} has the wrong type {kind}")
+            }
             Self::BadStatus(s) => write!(f, "frame status {s} is not OK"),
             Self::BadPayload(what) => write!(f, "invalid frame payload: {what}"),
             Self::VersionMismatch(v) => write!(
@@ -213,10 +217,16 @@ fn decode_frame(frame: &[u8]) -> Result<Message, ProtocolError> {
         return Err(ProtocolError::BadStatus(status));
     }
     let expect = |want: u32| {
-        if kind == want { Ok(()) } else { Err(ProtocolError::BadType { proc, kind }) }
+        if kind == want {
+            Ok(())
+        } else {
+            Err(ProtocolError::BadType { proc, kind })
+        }
     };
     let int = |what| -> Result<[u8; 4], ProtocolError> {
-        payload.try_into().map_err(|_| ProtocolError::BadPayload(what))
+        payload
+            .try_into()
+            .map_err(|_| ProtocolError::BadPayload(what))
     };
     Ok(match proc {
         1 => expect(TYPE_DATA).map(|()| Message::Stdin(payload.to_vec()))?,
@@ -287,7 +297,9 @@ mod tests {
             let mut got = Vec::new();
             let mut rest = &bytes[..];
             while !rest.is_empty() {
-                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 let n = 1 + (seed >> 33) as usize % 40;
                 let (a, b) = rest.split_at(n.min(rest.len()));
                 got.extend(d.feed(a).unwrap());
@@ -326,13 +338,34 @@ mod tests {
     #[test]
     fn malformed() {
         let d = || Decoder::new();
-        assert_eq!(d().feed(&frame(8, [1, 1, 0, 0], &[])), Err(ProtocolError::BadLength(8)));
-        assert_eq!(d().feed(&(PACKET_MAX as u32 + 1).to_be_bytes()), Err(ProtocolError::BadLength(PACKET_MAX as u32 + 1)));
-        assert_eq!(d().feed(&frame(20, [9, 1, 0, 0], &[])), Err(ProtocolError::BadProc(9)));
-        assert_eq!(d().feed(&frame(20, [2, 0, 0, 0], &[])), Err(ProtocolError::BadType { proc: 2, kind: 0 }));
-        assert_eq!(d().feed(&frame(20, [2, 1, 3, 0], &[])), Err(ProtocolError::BadStatus(3)));
-        assert!(matches!(d().feed(&frame(22, [4, 0, 0, 0], &[0, 1])), Err(ProtocolError::BadPayload(_))));
-        assert!(matches!(d().feed(&frame(21, [5, 0, 0, 0], &[0])), Err(ProtocolError::BadPayload(_))));
+        assert_eq!(
+            d().feed(&frame(8, [1, 1, 0, 0], &[])),
+            Err(ProtocolError::BadLength(8))
+        );
+        assert_eq!(
+            d().feed(&(PACKET_MAX as u32 + 1).to_be_bytes()),
+            Err(ProtocolError::BadLength(PACKET_MAX as u32 + 1))
+        );
+        assert_eq!(
+            d().feed(&frame(20, [9, 1, 0, 0], &[])),
+            Err(ProtocolError::BadProc(9))
+        );
+        assert_eq!(
+            d().feed(&frame(20, [2, 0, 0, 0], &[])),
+            Err(ProtocolError::BadType { proc: 2, kind: 0 })
+        );
+        assert_eq!(
+            d().feed(&frame(20, [2, 1, 3, 0], &[])),
+            Err(ProtocolError::BadStatus(3))
+        );
+        assert!(matches!(
+            d().feed(&frame(22, [4, 0, 0, 0], &[0, 1])),
+            Err(ProtocolError::BadPayload(_))
+        ));
+        assert!(matches!(
+            d().feed(&frame(21, [5, 0, 0, 0], &[0])),
+            Err(ProtocolError::BadPayload(_))
+        ));
         // Truncated: nothing yet, no error.
         let mut t = d();
         assert_eq!(t.feed(&frame(30, [2, 1, 0, 0], &[1, 2, 3])), Ok(vec![]));
@@ -350,7 +383,11 @@ mod tests {
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 // Bias towards small numbers so some frames look plausible.
-                buf.push(if seed % 3 == 0 { (seed % 8) as u8 } else { (seed >> 8) as u8 });
+                buf.push(if seed.is_multiple_of(3) {
+                    (seed % 8) as u8
+                } else {
+                    (seed >> 8) as u8
+                });
             }
             let _ = d.feed(&buf);
             seed = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);

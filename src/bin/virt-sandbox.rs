@@ -42,7 +42,7 @@ struct Args {
     includes: Vec<String>,
     /// A file listing includes, one per line
     #[arg(short = 'I', long = "includefile", value_name = "FILE")]
-    includefile: Option<String>,
+    includefile: Option<std::path::PathBuf>,
     /// Network interface: dhcp, source=NET, mac=MAC, address=IP/PREFIX, route=CIDR%GW, filter=NAME
     #[arg(short = 'N', long = "network", value_name = "OPTS")]
     networks: Vec<String>,
@@ -114,15 +114,18 @@ fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)>
         base.set_username("root");
     }
     if let Some(user) = &args.switchto {
-        let entry = nix::unistd::User::from_name(user).ok().flatten().ok_or_else(|| {
-            (
-                "invalid --switchto".to_owned(),
-                glib::Error::new(
-                    libvirt_sandbox::error::SandboxError::InvalidArgument,
-                    &format!("no user '{user}' on this host"),
-                ),
-            )
-        })?;
+        let entry = nix::unistd::User::from_name(user)
+            .ok()
+            .flatten()
+            .ok_or_else(|| {
+                (
+                    "invalid --switchto".to_owned(),
+                    glib::Error::new(
+                        libvirt_sandbox::error::SandboxError::InvalidArgument,
+                        &format!("no user '{user}' on this host"),
+                    ),
+                )
+            })?;
         base.set_userid(entry.uid.as_raw());
         base.set_groupid(entry.gid.as_raw());
         base.set_username(&entry.name);
@@ -132,18 +135,23 @@ fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)>
         let what = what.to_owned();
         move |e| (what, e)
     };
-    base.add_env_strv(&args.envs).map_err(with("invalid --env"))?;
-    base.add_disk_strv(&args.disks).map_err(with("invalid --disk"))?;
-    // MOUNTS-PENDING: until the mount classes land.
-    if !args.mounts.is_empty() || !args.includes.is_empty() || args.includefile.is_some() {
-        return Err((
-            "invalid --mount".to_owned(),
-            glib::Error::new(libvirt_sandbox::error::SandboxError::InvalidMount, "mounts are not supported yet"),
-        ));
+    base.add_env_strv(&args.envs)
+        .map_err(with("invalid --env"))?;
+    base.add_disk_strv(&args.disks)
+        .map_err(with("invalid --disk"))?;
+    base.add_mount_strv(&args.mounts)
+        .map_err(with("invalid --mount"))?;
+    base.add_host_include_strv(&args.includes)
+        .map_err(with("invalid --include"))?;
+    if let Some(list) = &args.includefile {
+        base.add_host_include_file(list)
+            .map_err(with("invalid --includefile"))?;
     }
-    base.add_network_strv(&args.networks).map_err(with("invalid --network"))?;
+    base.add_network_strv(&args.networks)
+        .map_err(with("invalid --network"))?;
     if let Some(sec) = &args.security {
-        base.set_security_opts(sec).map_err(with("invalid --security"))?;
+        base.set_security_opts(sec)
+            .map_err(with("invalid --security"))?;
     }
     base.set_shell(args.shell);
     base.set_debug(args.debug);
@@ -167,15 +175,25 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| "lxc:///".to_owned());
     let connection = Connection::new(&uri);
     if let Err(e) = connection.open() {
-        return fail(EXIT_FAILURE, &format!("cannot open connection to {uri}"), &e);
+        return fail(
+            EXIT_FAILURE,
+            &format!("cannot open connection to {uri}"),
+            &e,
+        );
     }
 
     let context = ContextInteractive::new(&connection, &config);
-    if let Err(e) = context.upcast_ref::<libvirt_sandbox::context::Context>().start() {
+    if let Err(e) = context
+        .upcast_ref::<libvirt_sandbox::context::Context>()
+        .start()
+    {
         return fail(EXIT_FAILURE, "cannot start sandbox", &e);
     }
     let code = run(&context);
-    if let Err(e) = context.upcast_ref::<libvirt_sandbox::context::Context>().stop() {
+    if let Err(e) = context
+        .upcast_ref::<libvirt_sandbox::context::Context>()
+        .stop()
+    {
         eprintln!("virt-sandbox: cannot stop sandbox: {}", e.message());
     }
     code
@@ -200,18 +218,26 @@ fn run(context: &ContextInteractive) -> ExitCode {
         let status = status.clone();
         move |_, raw| status.set(Some(raw))
     });
-    app.upcast_ref::<libvirt_sandbox::console::Console>().connect_closed({
-        let main_loop = main_loop.clone();
-        move |_, _| main_loop.quit()
-    });
+    app.upcast_ref::<libvirt_sandbox::console::Console>()
+        .connect_closed({
+            let main_loop = main_loop.clone();
+            move |_, _| main_loop.quit()
+        });
     // The log console shows what the guest init reports (its errors); it is
     // best effort.
-    let _ = log.upcast_ref::<libvirt_sandbox::console::Console>().attach_stderr();
-    if let Err(e) = app.upcast_ref::<libvirt_sandbox::console::Console>().attach_stdio() {
+    let _ = log
+        .upcast_ref::<libvirt_sandbox::console::Console>()
+        .attach_stderr();
+    if let Err(e) = app
+        .upcast_ref::<libvirt_sandbox::console::Console>()
+        .attach_stdio()
+    {
         return fail(EXIT_FAILURE, "cannot attach the app console", &e);
     }
     main_loop.run();
-    let _ = log.upcast_ref::<libvirt_sandbox::console::Console>().detach();
+    let _ = log
+        .upcast_ref::<libvirt_sandbox::console::Console>()
+        .detach();
     match status.get() {
         Some(raw) => ExitCode::from(exit_code(raw) as u8),
         None => ExitCode::from(EXIT_FAILURE),

@@ -41,18 +41,26 @@ fn os(w: &mut XmlWriter, config: &Config) {
     w.element("os", &[], |w| {
         w.text("type", &[("arch", &arch)], "exe");
         w.text("init", &[], &format!("{GUEST_INIT_DIR}/{INIT_LXC}"));
-        w.text("initarg", &[], &format!("{GUEST_STATE_DIR}/{LAUNCH_SPEC_NAME}"));
+        w.text(
+            "initarg",
+            &[],
+            &format!("{GUEST_STATE_DIR}/{LAUNCH_SPEC_NAME}"),
+        );
     });
 }
 
 fn bind(w: &mut XmlWriter, source: &str, target: &str, readonly: bool) {
-    w.element("filesystem", &[("type", "mount"), ("accessmode", "passthrough")], |w| {
-        w.empty("source", &[("dir", source)]);
-        w.empty("target", &[("dir", target)]);
-        if readonly {
-            w.empty("readonly", &[]);
-        }
-    });
+    w.element(
+        "filesystem",
+        &[("type", "mount"), ("accessmode", "passthrough")],
+        |w| {
+            w.empty("source", &[("dir", source)]);
+            w.empty("target", &[("dir", target)]);
+            if readonly {
+                w.empty("readonly", &[]);
+            }
+        },
+    );
 }
 
 fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
@@ -61,7 +69,12 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
     let root = config.root().unwrap_or_else(|| "/".to_owned());
     bind(w, &root, "/", true);
     bind(w, &layout.init_dir.to_string_lossy(), GUEST_INIT_DIR, true);
-    bind(w, &layout.state_dir.to_string_lossy(), GUEST_STATE_DIR, true);
+    bind(
+        w,
+        &layout.state_dir.to_string_lossy(),
+        GUEST_STATE_DIR,
+        true,
+    );
 
     w.empty("console", &[("type", "pty")]);
     if layout.app_console {
@@ -86,18 +99,20 @@ mod tests {
     #[test]
     fn minimal_interactive() {
         let config = ConfigInteractive::new("demo");
-        config.set_arch("x86_64");
-        assert_golden("lxc-minimal.xml", &build(config.upcast_ref(), &layout()));
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        assert_golden("lxc-minimal.xml", &build(base, &layout()));
     }
 
     #[test]
     fn shell_and_custom_root() {
         let config = ConfigInteractive::new("demo");
-        config.set_arch("x86_64");
-        config.set_root("/srv/rootfs");
-        config.set_shell(true);
-        config.set_uuid(Some("4dea22b3-1d52-d8f3-2516-782e98a23fa0"));
-        assert_golden("lxc-shell-root.xml", &build(config.upcast_ref(), &layout()));
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        base.set_root("/srv/rootfs");
+        base.set_shell(true);
+        base.set_uuid(Some("4dea22b3-1d52-d8f3-2516-782e98a23fa0"));
+        assert_golden("lxc-shell-root.xml", &build(base, &layout()));
     }
 
     use glib::prelude::*;

@@ -66,8 +66,12 @@ pub(crate) mod testing {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, actual).unwrap();
         }
-        let expected = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (SANDBOX_UPDATE_GOLDEN=1 writes it)", path.display()));
+        let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (SANDBOX_UPDATE_GOLDEN=1 writes it)",
+                path.display()
+            )
+        });
         assert_eq!(actual, expected, "{name} differs from its golden file");
     }
 }

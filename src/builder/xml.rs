@@ -60,8 +60,7 @@ impl XmlWriter {
 
     /// The document, newline-terminated.
     pub fn finish(self) -> String {
-        let mut out =
-            String::from_utf8(self.writer.into_inner()).expect("quick-xml writes UTF-8");
+        let mut out = String::from_utf8(self.writer.into_inner()).expect("quick-xml writes UTF-8");
         out.push('\n');
         out
     }
@@ -79,7 +78,10 @@ mod tests {
             w.empty("c", &[("d", "\"q\"")]);
         });
         let xml = w.finish();
-        assert!(xml.contains("x=\"1 &amp; &apos;two&apos; &lt;3&gt;\""), "{xml}");
+        assert!(
+            xml.contains("x=\"1 &amp; &apos;two&apos; &lt;3&gt;\""),
+            "{xml}"
+        );
         assert!(xml.contains("<b>fish &amp; &lt;chips&gt;</b>"), "{xml}");
         assert!(xml.contains("<c d=\"&quot;q&quot;\"/>"), "{xml}");
     }

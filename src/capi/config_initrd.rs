@@ -24,14 +24,24 @@ pub extern "C" fn gvir_sandbox_config_initrd_new() -> *mut GVirSandboxConfigInit
     guard(F, ptr::null_mut(), || ConfigInitrd::new().into_glib_ptr())
 }
 
-string_getter!(gvir_sandbox_config_initrd_get_kver, ConfigInitrd, |o| o.imp().kver.as_ptr());
+string_getter!(gvir_sandbox_config_initrd_get_kver, ConfigInitrd, |o| o
+    .imp()
+    .kver
+    .as_ptr());
 string_setter!(gvir_sandbox_config_initrd_set_kver, ConfigInitrd, "kver");
 string_getter!(gvir_sandbox_config_initrd_get_kmoddir, ConfigInitrd, |o| o
     .imp()
     .kmoddir
     .as_ptr());
-string_setter!(gvir_sandbox_config_initrd_set_kmoddir, ConfigInitrd, "kmoddir");
-string_getter!(gvir_sandbox_config_initrd_get_init, ConfigInitrd, |o| o.imp().init.as_ptr());
+string_setter!(
+    gvir_sandbox_config_initrd_set_kmoddir,
+    ConfigInitrd,
+    "kmoddir"
+);
+string_getter!(gvir_sandbox_config_initrd_get_init, ConfigInitrd, |o| o
+    .imp()
+    .init
+    .as_ptr());
 string_setter!(gvir_sandbox_config_initrd_set_init, ConfigInitrd, "init");
 
 #[unsafe(no_mangle)]

@@ -30,13 +30,9 @@ pub extern "C" fn gvir_sandbox_config_service_systemd_get_type() -> glib::ffi::G
 }
 
 /// Shared body of the `*_new(name)` constructors.
-fn new_named<T: IsA<glib::Object>>(
-    func: &CStr,
-    name: *const c_char,
-    make: impl FnOnce(&str) -> T,
-) -> *mut T::GlibType
+fn new_named<T>(func: &CStr, name: *const c_char, make: impl FnOnce(&str) -> T) -> *mut T::GlibType
 where
-    T: ObjectType,
+    T: IsA<glib::Object> + ObjectType,
 {
     guard(func, ptr::null_mut(), || {
         // SAFETY: string pointer contract of the C API.

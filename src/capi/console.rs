@@ -11,7 +11,9 @@ use glib::prelude::*;
 use glib::translate::*;
 
 use super::gvir::{Connection, Domain};
-use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, str_arg, value_property, with_instance};
+use super::{
+    c_name, error_arg_ok, gbool, guard, instance, set_error, str_arg, value_property, with_instance,
+};
 use crate::console::{Console, ConsoleRaw, ConsoleRpc};
 
 pub type GVirSandboxConsole = <Console as ObjectType>::GlibType;
@@ -32,7 +34,7 @@ pub extern "C" fn gvir_sandbox_console_rpc_get_type() -> glib::ffi::GType {
 }
 
 /// Shared body of the two constructors.
-unsafe fn new_console<T: ObjectType>(
+unsafe fn new_console<T>(
     func: &CStr,
     connection: *mut <Connection as ObjectType>::GlibType,
     domain: *mut <Domain as ObjectType>::GlibType,
@@ -40,13 +42,14 @@ unsafe fn new_console<T: ObjectType>(
     make: fn(Option<&Connection>, &Domain, &str) -> T,
 ) -> *mut T::GlibType
 where
-    T: IntoGlibPtr<*mut T::GlibType>,
+    T: ObjectType + IntoGlibPtr<*mut T::GlibType>,
 {
     guard(func, ptr::null_mut(), || unsafe {
         let connection: Option<Connection> = from_glib_none(connection);
-        let (Some(domain), Some(devname)) =
-            (instance::<Domain>(domain, func), str_arg(devname, func, c"devname"))
-        else {
+        let (Some(domain), Some(devname)) = (
+            instance::<Domain>(domain, func),
+            str_arg(devname, func, c"devname"),
+        ) else {
             return ptr::null_mut();
         };
         make(connection.as_ref(), &domain, devname).into_glib_ptr()
@@ -78,7 +81,9 @@ unsafe fn stream_fd<'a, S>(stream: *mut S, func: &CStr) -> Result<Option<Borrowe
     if stream.is_null() {
         return Ok(None);
     }
-    let Some(s) = (unsafe { instance::<glib::Object>(stream as *mut glib::gobject_ffi::GObject, func) }) else {
+    let Some(s) =
+        (unsafe { instance::<glib::Object>(stream as *mut glib::gobject_ffi::GObject, func) })
+    else {
         return Err(());
     };
     let fd = if let Some(i) = s.downcast_ref::<gio_unix::InputStream>() {
@@ -143,7 +148,14 @@ pub unsafe extern "C" fn gvir_sandbox_console_attach_stdio(
     obj: *mut GVirSandboxConsole,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { call(obj, c_name!(gvir_sandbox_console_attach_stdio), error, Console::attach_stdio) }
+    unsafe {
+        call(
+            obj,
+            c_name!(gvir_sandbox_console_attach_stdio),
+            error,
+            Console::attach_stdio,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -151,7 +163,14 @@ pub unsafe extern "C" fn gvir_sandbox_console_attach_stderr(
     obj: *mut GVirSandboxConsole,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { call(obj, c_name!(gvir_sandbox_console_attach_stderr), error, Console::attach_stderr) }
+    unsafe {
+        call(
+            obj,
+            c_name!(gvir_sandbox_console_attach_stderr),
+            error,
+            Console::attach_stderr,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -159,7 +178,14 @@ pub unsafe extern "C" fn gvir_sandbox_console_detach(
     obj: *mut GVirSandboxConsole,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { call(obj, c_name!(gvir_sandbox_console_detach), error, Console::detach) }
+    unsafe {
+        call(
+            obj,
+            c_name!(gvir_sandbox_console_detach),
+            error,
+            Console::detach,
+        )
+    }
 }
 
 /// Consoles open the host pty directly, so they never depend on the libvirt
@@ -169,7 +195,14 @@ pub unsafe extern "C" fn gvir_sandbox_console_isolate(
     obj: *mut GVirSandboxConsole,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { call(obj, c_name!(gvir_sandbox_console_isolate), error, |_| Ok(())) }
+    unsafe {
+        call(
+            obj,
+            c_name!(gvir_sandbox_console_isolate),
+            error,
+            |_| Ok(()),
+        )
+    }
 }
 
 value_property!(
@@ -188,7 +221,10 @@ pub unsafe extern "C" fn gvir_sandbox_console_get_escape(obj: *mut GVirSandboxCo
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn gvir_sandbox_console_set_escape(obj: *mut GVirSandboxConsole, escape: c_char) {
+pub unsafe extern "C" fn gvir_sandbox_console_set_escape(
+    obj: *mut GVirSandboxConsole,
+    escape: c_char,
+) {
     const F: &CStr = c_name!(gvir_sandbox_console_set_escape);
     unsafe {
         with_instance(obj, F, (), |c: &Console| {
@@ -196,7 +232,7 @@ pub unsafe extern "C" fn gvir_sandbox_console_set_escape(obj: *mut GVirSandboxCo
                 super::return_if_fail_warning(F, c"escape >= 0 && escape <= 127");
                 return;
             }
-            c.set_escape(escape as i8)
+            c.set_escape(escape)
         })
     }
 }

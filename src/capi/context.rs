@@ -5,8 +5,8 @@
 use std::ffi::CStr;
 use std::ptr;
 
-use glib::ffi::{GError, gboolean, gpointer};
 use gio::prelude::*;
+use glib::ffi::{GError, gboolean, gpointer};
 use glib::translate::*;
 
 use super::gvir::{Connection, Domain};
@@ -36,9 +36,11 @@ pub unsafe extern "C" fn gvir_sandbox_context_interactive_new(
     const F: &CStr = c_name!(gvir_sandbox_context_interactive_new);
     guard(F, ptr::null_mut(), || {
         // SAFETY: GObject pointer contract of the C API.
-        let (Some(connection), Some(config)) = (unsafe { instance::<Connection>(connection, F) }, unsafe {
-            instance::<ConfigInteractive>(config, F)
-        }) else {
+        let (Some(connection), Some(config)) =
+            (unsafe { instance::<Connection>(connection, F) }, unsafe {
+                instance::<ConfigInteractive>(config, F)
+            })
+        else {
             return ptr::null_mut();
         };
         ContextInteractive::new(&connection, &config).into_glib_ptr()
@@ -67,7 +69,14 @@ pub unsafe extern "C" fn gvir_sandbox_context_start(
     obj: *mut GVirSandboxContext,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { call(obj, c_name!(gvir_sandbox_context_start), error, Context::start) }
+    unsafe {
+        call(
+            obj,
+            c_name!(gvir_sandbox_context_start),
+            error,
+            Context::start,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -75,7 +84,14 @@ pub unsafe extern "C" fn gvir_sandbox_context_stop(
     obj: *mut GVirSandboxContext,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { call(obj, c_name!(gvir_sandbox_context_stop), error, Context::stop) }
+    unsafe {
+        call(
+            obj,
+            c_name!(gvir_sandbox_context_stop),
+            error,
+            Context::stop,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -83,7 +99,14 @@ pub unsafe extern "C" fn gvir_sandbox_context_attach(
     obj: *mut GVirSandboxContext,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { call(obj, c_name!(gvir_sandbox_context_attach), error, Context::attach) }
+    unsafe {
+        call(
+            obj,
+            c_name!(gvir_sandbox_context_attach),
+            error,
+            Context::attach,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -91,11 +114,20 @@ pub unsafe extern "C" fn gvir_sandbox_context_detach(
     obj: *mut GVirSandboxContext,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { call(obj, c_name!(gvir_sandbox_context_detach), error, Context::detach) }
+    unsafe {
+        call(
+            obj,
+            c_name!(gvir_sandbox_context_detach),
+            error,
+            Context::detach,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn gvir_sandbox_context_is_attached(obj: *mut GVirSandboxContext) -> gboolean {
+pub unsafe extern "C" fn gvir_sandbox_context_is_attached(
+    obj: *mut GVirSandboxContext,
+) -> gboolean {
     const F: &CStr = c_name!(gvir_sandbox_context_is_attached);
     unsafe { with_instance(obj, F, 0, |c: &Context| gbool(c.is_attached())) }
 }
@@ -105,7 +137,11 @@ pub unsafe extern "C" fn gvir_sandbox_context_get_config(
     obj: *mut GVirSandboxContext,
 ) -> *mut <Config as ObjectType>::GlibType {
     const F: &CStr = c_name!(gvir_sandbox_context_get_config);
-    unsafe { with_instance(obj, F, ptr::null_mut(), |c: &Context| c.config().into_glib_ptr()) }
+    unsafe {
+        with_instance(obj, F, ptr::null_mut(), |c: &Context| {
+            c.config().into_glib_ptr()
+        })
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -115,7 +151,8 @@ pub unsafe extern "C" fn gvir_sandbox_context_get_connection(
     const F: &CStr = c_name!(gvir_sandbox_context_get_connection);
     unsafe {
         with_instance(obj, F, ptr::null_mut(), |c: &Context| {
-            c.connection().map_or(ptr::null_mut(), |c| c.into_glib_ptr())
+            c.connection()
+                .map_or(ptr::null_mut(), |c| c.into_glib_ptr())
         })
     }
 }
@@ -146,7 +183,14 @@ pub unsafe extern "C" fn gvir_sandbox_context_get_domain(
     obj: *mut GVirSandboxContext,
     error: *mut *mut GError,
 ) -> *mut <Domain as ObjectType>::GlibType {
-    unsafe { make(obj, c_name!(gvir_sandbox_context_get_domain), error, Context::domain) }
+    unsafe {
+        make(
+            obj,
+            c_name!(gvir_sandbox_context_get_domain),
+            error,
+            Context::domain,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -154,7 +198,14 @@ pub unsafe extern "C" fn gvir_sandbox_context_get_log_console(
     obj: *mut GVirSandboxContext,
     error: *mut *mut GError,
 ) -> *mut <ConsoleRaw as ObjectType>::GlibType {
-    unsafe { make(obj, c_name!(gvir_sandbox_context_get_log_console), error, Context::log_console) }
+    unsafe {
+        make(
+            obj,
+            c_name!(gvir_sandbox_context_get_log_console),
+            error,
+            Context::log_console,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -163,7 +214,12 @@ pub unsafe extern "C" fn gvir_sandbox_context_get_shell_console(
     error: *mut *mut GError,
 ) -> *mut <ConsoleRaw as ObjectType>::GlibType {
     unsafe {
-        make(obj, c_name!(gvir_sandbox_context_get_shell_console), error, Context::shell_console)
+        make(
+            obj,
+            c_name!(gvir_sandbox_context_get_shell_console),
+            error,
+            Context::shell_console,
+        )
     }
 }
 
@@ -230,7 +286,8 @@ unsafe fn finish(
             if !error_arg_ok(error, func) {
                 return 0;
             }
-            if gio::ffi::g_task_is_valid(result, c.as_ptr() as *mut glib::gobject_ffi::GObject) == 0 {
+            if gio::ffi::g_task_is_valid(result, c.as_ptr() as *mut glib::gobject_ffi::GObject) == 0
+            {
                 super::return_if_fail_warning(func, c"g_task_is_valid(result, context)");
                 return 0;
             }
@@ -256,7 +313,14 @@ pub unsafe extern "C" fn gvir_sandbox_context_start_finish(
     result: *mut gio::ffi::GAsyncResult,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { finish(obj, c_name!(gvir_sandbox_context_start_finish), result, error) }
+    unsafe {
+        finish(
+            obj,
+            c_name!(gvir_sandbox_context_start_finish),
+            result,
+            error,
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -276,5 +340,12 @@ pub unsafe extern "C" fn gvir_sandbox_context_stop_finish(
     result: *mut gio::ffi::GAsyncResult,
     error: *mut *mut GError,
 ) -> gboolean {
-    unsafe { finish(obj, c_name!(gvir_sandbox_context_stop_finish), result, error) }
+    unsafe {
+        finish(
+            obj,
+            c_name!(gvir_sandbox_context_stop_finish),
+            result,
+            error,
+        )
+    }
 }

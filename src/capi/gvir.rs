@@ -78,7 +78,8 @@ impl Connection {
     pub fn open(&self) -> crate::Result<()> {
         let mut err = ptr::null_mut();
         // SAFETY: live object; `err` receives a GError we own.
-        let ok = unsafe { ffi::gvir_connection_open(self.to_glib_none().0, ptr::null_mut(), &mut err) };
+        let ok =
+            unsafe { ffi::gvir_connection_open(self.to_glib_none().0, ptr::null_mut(), &mut err) };
         if ok == glib::ffi::GFALSE {
             // SAFETY: on failure libvirt-gobject sets the error.
             let e: glib::Error = unsafe { from_glib_full(err) };
@@ -138,7 +139,10 @@ impl Domain {
         // is virDomainRef: we get our own reference, or NULL.
         let handle = unsafe { glib::gobject_ffi::g_value_dup_boxed(value.to_glib_none().0) };
         if handle.is_null() {
-            return Err(error(SandboxError::NotRunning, "the domain object has no libvirt domain"));
+            return Err(error(
+                SandboxError::NotRunning,
+                "the domain object has no libvirt domain",
+            ));
         }
         // SAFETY: a domain pointer we own one reference of.
         Ok(unsafe { virt::domain::Domain::from_ptr(handle as virt::sys::virDomainPtr) })
@@ -147,7 +151,10 @@ impl Domain {
     /// The live XML description of the domain.
     pub fn live_xml(&self) -> crate::Result<String> {
         self.virt_domain()?.xml_desc(0).map_err(|e| {
-            error(SandboxError::Libvirt, format!("cannot read the sandbox's domain: {}", e.message()))
+            error(
+                SandboxError::Libvirt,
+                format!("cannot read the sandbox's domain: {}", e.message()),
+            )
         })
     }
 }
@@ -161,7 +168,10 @@ pub fn init_object() -> crate::Result<()> {
     if ok == glib::ffi::GFALSE {
         // SAFETY: set on failure.
         let e: glib::Error = unsafe { from_glib_full(err) };
-        return Err(error(SandboxError::Failed, format!("cannot initialize libvirt-gobject: {}", e.message())));
+        return Err(error(
+            SandboxError::Failed,
+            format!("cannot initialize libvirt-gobject: {}", e.message()),
+        ));
     }
     Ok(())
 }

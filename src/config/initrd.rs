@@ -71,7 +71,9 @@ mod imp {
         }
 
         fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
-            let v = value.get::<Option<String>>().expect("type checked by GObject");
+            let v = value
+                .get::<Option<String>>()
+                .expect("type checked by GObject");
             match pspec.name() {
                 "kver" => self.kver.set(v.as_deref()),
                 "kmoddir" => self.kmoddir.set(v.as_deref()),
@@ -152,7 +154,12 @@ mod tests {
     #[test]
     fn defaults_and_modules() {
         let initrd = ConfigInitrd::new();
-        assert!(initrd.init().unwrap().ends_with("/libvirt-sandbox-init-qemu"));
+        assert!(
+            initrd
+                .init()
+                .unwrap()
+                .ends_with("/libvirt-sandbox-init-qemu")
+        );
         assert_eq!(initrd.kver(), None);
         initrd.add_module("virtio.ko");
         initrd.add_module("virtio_pci.ko");

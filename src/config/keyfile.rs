@@ -303,3 +303,155 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{ConfigInteractive, ConfigServiceSystemd};
+
+    fn fixture(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    }
+
+    /// The original writes its own package version; ours differs by design.
+    fn with_our_version(data: &str) -> String {
+        data.replace("version=0.8.0", &format!("version={FORMAT_VERSION}"))
+    }
+
+    fn load_error(data: &str) -> String {
+        match Config::load_from_data(data) {
+            Ok(c) => panic!("loaded {} from bad data", c.class_name()),
+            Err(e) => {
+                assert!(e.matches(SandboxError::InvalidConfig), "{e}");
+                e.message().to_owned()
+            }
+        }
+    }
+
+    #[test]
+    fn original_fixture_loads_every_field() {
+        let config = Config::load_from_data(&fixture("original-full.cfg")).unwrap();
+        let interactive = config
+            .downcast_ref::<ConfigInteractive>()
+            .expect("interactive");
+        assert!(interactive.tty());
+        assert_eq!(config.name().as_deref(), Some("demo"));
+        assert_eq!(
+            config.uuid().as_deref(),
+            Some("4dea22b3-1d52-d8f3-2516-782e98a23fa0")
+        );
+        assert_eq!(config.kernrelease().as_deref(), Some("6.1.0-56-amd64"));
+        assert_eq!(config.kernpath(), None);
+        assert!(config.shell() && config.debug() && !config.verbose());
+        assert_eq!((config.userid(), config.groupid()), (1000, 1000));
+        assert_eq!(config.username().as_deref(), Some("alice"));
+        assert_eq!(config.homedir().as_deref(), Some("/home/alice"));
+        assert_eq!(
+            config.security_label().as_deref(),
+            Some("system_u:system_r:svirt_t:s0:c1,c2")
+        );
+        assert!(!config.security_dynamic());
+        assert_eq!(config.command(), ["/bin/sh", "-c", "echo hello"]);
+        assert_eq!(
+            config.envs(),
+            [
+                ("LANG".to_owned(), "C.UTF-8".to_owned()),
+                ("GREETING".to_owned(), "hello world".to_owned())
+            ]
+        );
+
+        let mounts = config.mounts();
+        let classes: Vec<_> = mounts.iter().map(|m| m.class_name()).collect();
+        assert_eq!(
+            classes,
+            [
+                "GVirSandboxConfigMountHostBind",
+                "GVirSandboxConfigMountHostImage",
+                "GVirSandboxConfigMountGuestBind",
+                "GVirSandboxConfigMountRam"
+            ]
+        );
+        assert_eq!(
+            mounts[0].includes(),
+            [("notes/hosts".to_owned(), "/etc/hosts".to_owned())]
+        );
+
+        let disks = config.disks();
+        assert_eq!(disks.len(), 1);
+        assert_eq!(disks[0].tag().as_deref(), Some("data"));
+
+        let networks = config.networks();
+        assert_eq!(networks.len(), 2);
+        assert!(!networks[0].dhcp() && networks[1].dhcp());
+        assert_eq!(networks[0].source().as_deref(), Some("default"));
+        assert_eq!(networks[0].mac().as_deref(), Some("52:54:00:12:34:56"));
+        assert_eq!(networks[0].addresses().len(), 1);
+        assert_eq!(networks[0].routes().len(), 1);
+    }
+
+    #[test]
+    fn original_fixtures_round_trip_byte_for_byte() {
+        for name in ["original-full.cfg", "original-interactive.cfg"] {
+            let original = fixture(name);
+            let saved = Config::load_from_data(&original).unwrap().save_to_data();
+            assert_eq!(saved, with_our_version(&original), "{name}");
+            let again = Config::load_from_data(&saved).unwrap().save_to_data();
+            assert_eq!(again, saved, "{name}: second round trip");
+        }
+    }
+
+    #[test]
+    fn systemd_round_trip_keeps_the_boot_target() {
+        let config = ConfigServiceSystemd::new("svc");
+        config.set_boot_target("multi-user.target");
+        let saved = config.upcast_ref::<Config>().save_to_data();
+        let loaded = Config::load_from_data(&saved).unwrap();
+        let loaded = loaded
+            .downcast::<ConfigServiceSystemd>()
+            .expect("systemd class");
+        assert_eq!(loaded.boot_target().as_deref(), Some("multi-user.target"));
+        assert_eq!(loaded.upcast_ref::<Config>().save_to_data(), saved);
+    }
+
+    #[test]
+    fn bad_files_are_rejected_with_the_reason() {
+        assert!(load_error("not a key file").contains("not a libvirt-sandbox config file"));
+        assert!(load_error("[core]\nname=x\n").contains("[api] class"));
+        assert!(load_error("[api]\nclass=GObject\n").contains("unknown config class 'GObject'"));
+        assert!(
+            load_error("[api]\nclass=GVirSandboxConfig\n").contains("unknown config class"),
+            "abstract classes cannot be loaded"
+        );
+        let no_command = "[api]\nclass=GVirSandboxConfigInteractive\n";
+        assert!(load_error(no_command).contains("[command]"));
+        let bad_uid = "[api]\nclass=GVirSandboxConfigInteractive\n[identity]\nuid=-4\n\
+                       [command]\nargv.0=/bin/true\n";
+        assert!(load_error(bad_uid).contains("uid"));
+        let bad_mount = "[api]\nclass=GVirSandboxConfigInteractive\n[mount.0]\ntype=Nope\n\
+                         target=/t\nsource=/s\n[command]\nargv.0=/bin/true\n";
+        assert!(load_error(bad_mount).contains("unknown mount type 'Nope'"));
+    }
+
+    #[test]
+    fn save_to_path_never_overwrites() {
+        let dir = std::env::temp_dir().join(format!("sandbox-keyfile-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("demo.cfg");
+        let _ = std::fs::remove_file(&path);
+        let config = ConfigInteractive::new("demo");
+        config.set_command(&["/bin/true"]);
+        let base: &Config = config.upcast_ref();
+        base.save_to_path(&path).unwrap();
+        let err = base.save_to_path(&path).unwrap_err();
+        assert!(err.matches(SandboxError::Io), "{err}");
+        assert!(err.message().contains(&path.display().to_string()), "{err}");
+        let loaded = Config::load_from_path(&path).unwrap();
+        assert_eq!(loaded.command(), ["/bin/true"]);
+        let missing = Config::load_from_path(&dir.join("missing.cfg")).unwrap_err();
+        assert!(missing.matches(SandboxError::Io), "{missing}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -72,8 +72,10 @@ impl Config {
     pub fn uuid(&self) -> Option<String> {
         self.imp().uuid.get()
     }
+    /// Sets the UUID. The property is construct-only, as in the original,
+    /// but the original's setter writes it at any time, and so does this.
     pub fn set_uuid(&self, uuid: Option<&str>) {
-        self.set_property("uuid", uuid);
+        self.imp().uuid.set(uuid);
     }
 
     /// The host directory used as the sandbox's `/` (default `/`).

@@ -210,7 +210,10 @@ impl Console {
 
     fn pty_path(&self) -> crate::Result<String> {
         let domain = self.domain.borrow().clone().ok_or_else(|| {
-            error(SandboxError::NotRunning, "the console has no domain (is the sandbox running?)")
+            error(
+                SandboxError::NotRunning,
+                "the console has no domain (is the sandbox running?)",
+            )
         })?;
         let xml = domain.live_xml()?;
         pty::pty_path(&xml, &self.devname()).ok_or_else(|| {
@@ -231,12 +234,18 @@ impl Console {
         stderr: Option<BorrowedFd<'_>>,
     ) -> crate::Result<()> {
         if self.session.borrow().is_some() {
-            return Err(error(SandboxError::AlreadyRunning, "the console is already attached"));
+            return Err(error(
+                SandboxError::AlreadyRunning,
+                "the console is already attached",
+            ));
         }
         let dup = |fd: Option<BorrowedFd<'_>>| -> crate::Result<Option<OwnedFd>> {
             fd.map(|fd| {
                 fd.try_clone_to_owned().map_err(|e| {
-                    error(SandboxError::Io, format!("cannot duplicate a local descriptor: {e}"))
+                    error(
+                        SandboxError::Io,
+                        format!("cannot duplicate a local descriptor: {e}"),
+                    )
                 })
             })
             .transpose()
@@ -254,7 +263,7 @@ impl Console {
                 if let Some(saved) = &saved {
                     let mut raw = saved.clone();
                     termios::cfmakeraw(&mut raw);
-                    let _ = termios::tcsetattr(bfd, SetArg::TCSAFLUSH, &raw);
+                    let _ = termios::tcsetattr(bfd, SetArg::TCSADRAIN, &raw);
                 }
                 saved
             }
@@ -278,10 +287,18 @@ impl Console {
             }),
         };
         let pty_fd = session.pty.as_raw_fd();
-        session.sources.push(self.watch(pty_fd, IOCondition::IN | IOCondition::HUP | IOCondition::ERR, Self::on_pty_readable));
+        session.sources.push(self.watch(
+            pty_fd,
+            IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
+            Self::on_pty_readable,
+        ));
         // In RPC mode stdin is read only once the handshake is done.
         if let (Some(fd), false) = (stdin_fd, is_rpc) {
-            session.sources.push(self.watch(fd, IOCondition::IN | IOCondition::HUP, Self::on_stdin_readable));
+            session.sources.push(self.watch(
+                fd,
+                IOCondition::IN | IOCondition::HUP,
+                Self::on_stdin_readable,
+            ));
         }
         *self.session.borrow_mut() = Some(session);
 
@@ -308,12 +325,16 @@ impl Console {
         handler: fn(&Self, IOCondition) -> ControlFlow,
     ) -> glib::Source {
         let weak = ThreadGuard::new(self.obj().downgrade());
-        let source = glib_unix::fd_source_new(fd, condition, None, glib::Priority::DEFAULT, move |_, cond| {
-            match weak.get_ref().upgrade() {
+        let source = glib_unix::fd_source_new(
+            fd,
+            condition,
+            None,
+            glib::Priority::DEFAULT,
+            move |_, cond| match weak.get_ref().upgrade() {
                 Some(console) => handler(console.imp(), cond),
                 None => ControlFlow::Break,
-            }
-        });
+            },
+        );
         source.attach(None);
         source
     }
@@ -385,9 +406,16 @@ impl Console {
     fn on_stdin_readable(&self, _cond: IOCondition) -> ControlFlow {
         let mut buf = vec![0u8; CHUNK];
         let (result, is_tty, is_rpc) = match self.session.borrow().as_ref() {
-            Some(Session { stdin: Some(fd), saved_termios, rpc, .. }) => {
-                (read_some(fd.as_fd(), &mut buf), saved_termios.is_some(), rpc.is_some())
-            }
+            Some(Session {
+                stdin: Some(fd),
+                saved_termios,
+                rpc,
+                ..
+            }) => (
+                read_some(fd.as_fd(), &mut buf),
+                saved_termios.is_some(),
+                rpc.is_some(),
+            ),
             _ => return ControlFlow::Break,
         };
         let n = match result {
@@ -433,7 +461,11 @@ impl Console {
             return ControlFlow::Break;
         }
         buf.truncate(n);
-        let is_rpc = self.session.borrow().as_ref().is_some_and(|s| s.rpc.is_some());
+        let is_rpc = self
+            .session
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.rpc.is_some());
         if is_rpc {
             self.rpc_input(&buf)
         } else {
@@ -478,10 +510,18 @@ impl Console {
             data = &data[pos + 1..];
             self.set_handshake(Handshake::Running);
             self.send_to_guest(&[protocol::HANDSHAKE_SYNC]);
-            let stdin = self.session.borrow().as_ref().and_then(|s| s.stdin.as_ref().map(|f| f.as_raw_fd()));
+            let stdin = self
+                .session
+                .borrow()
+                .as_ref()
+                .and_then(|s| s.stdin.as_ref().map(|f| f.as_raw_fd()));
             match stdin {
                 Some(fd) => {
-                    let source = self.watch(fd, IOCondition::IN | IOCondition::HUP, Self::on_stdin_readable);
+                    let source = self.watch(
+                        fd,
+                        IOCondition::IN | IOCondition::HUP,
+                        Self::on_stdin_readable,
+                    );
                     if let Some(s) = self.session.borrow_mut().as_mut() {
                         s.sources.push(source);
                     }
@@ -521,7 +561,12 @@ impl Console {
     }
 
     fn set_handshake(&self, state: Handshake) {
-        if let Some(rpc) = self.session.borrow_mut().as_mut().and_then(|s| s.rpc.as_mut()) {
+        if let Some(rpc) = self
+            .session
+            .borrow_mut()
+            .as_mut()
+            .and_then(|s| s.rpc.as_mut())
+        {
             rpc.handshake = state;
         }
     }
@@ -563,7 +608,9 @@ impl Console {
                 return ControlFlow::Break;
             }
             other => {
-                self.report(&format!("libvirt-sandbox: unexpected message from the guest: {other:?}\n"));
+                self.report(&format!(
+                    "libvirt-sandbox: unexpected message from the guest: {other:?}\n"
+                ));
                 self.finish(true);
                 return ControlFlow::Break;
             }
@@ -572,13 +619,15 @@ impl Console {
     }
 
     fn guest_hung_up(&self) {
-        let clean = self
-            .session
-            .borrow()
-            .as_ref()
-            .map(|s| s.rpc.as_ref().map_or(true, |r| r.handshake == Handshake::Finished));
+        let clean = self.session.borrow().as_ref().map(|s| {
+            s.rpc
+                .as_ref()
+                .is_none_or(|r| r.handshake == Handshake::Finished)
+        });
         if clean == Some(false) {
-            self.report("libvirt-sandbox: the sandbox ended before its command reported an exit status\n");
+            self.report(
+                "libvirt-sandbox: the sandbox ended before its command reported an exit status\n",
+            );
         }
         self.finish(clean != Some(true));
     }
@@ -606,7 +655,7 @@ impl Console {
             id.remove();
         }
         if let (Some(fd), Some(saved)) = (&session.stdin, &session.saved_termios) {
-            let _ = termios::tcsetattr(fd, SetArg::TCSAFLUSH, saved);
+            let _ = termios::tcsetattr(fd, SetArg::TCSADRAIN, saved);
         }
         // Dropping the session closes our end of the pty.
     }

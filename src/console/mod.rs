@@ -59,7 +59,7 @@ impl Kind {
 impl Console {
     /// Connects the console to local file descriptors: guest output goes to
     /// `stdout` (and, for the app console, `stderr`), `stdin` goes to the
-    /// guest. Any of them may be `None`. 
+    /// guest. Any of them may be `None`.
     /// The console works on its own duplicates of the descriptors.
     pub fn attach_fds(
         &self,

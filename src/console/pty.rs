@@ -39,7 +39,9 @@ pub(crate) fn pty_path(xml: &str, devname: &str) -> Option<String> {
                         .flatten()
                         .find(|a| AsRef::<str>::as_ref(&a.key) == key)
                         .and_then(|a| {
-                            a.normalized_value(XmlVersion::Implicit1_0).ok().map(|v| v.into_owned())
+                            a.normalized_value(XmlVersion::Implicit1_0)
+                                .ok()
+                                .map(|v| v.into_owned())
                         })
                 };
                 if depth_device.is_none() && (name == "console" || name == "serial") {
@@ -84,13 +86,24 @@ pub(crate) fn open_raw(path: &str) -> crate::Result<OwnedFd> {
         OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
         Mode::empty(),
     )
-    .map_err(|e| error(SandboxError::Io, format!("cannot open the console pty '{path}': {e}")))?;
+    .map_err(|e| {
+        error(
+            SandboxError::Io,
+            format!("cannot open the console pty '{path}': {e}"),
+        )
+    })?;
     let mut attrs = termios::tcgetattr(&fd).map_err(|e| {
-        error(SandboxError::Io, format!("cannot read the console pty '{path}' settings: {e}"))
+        error(
+            SandboxError::Io,
+            format!("cannot read the console pty '{path}' settings: {e}"),
+        )
     })?;
     termios::cfmakeraw(&mut attrs);
     termios::tcsetattr(&fd, SetArg::TCSANOW, &attrs).map_err(|e| {
-        error(SandboxError::Io, format!("cannot set the console pty '{path}' to raw mode: {e}"))
+        error(
+            SandboxError::Io,
+            format!("cannot set the console pty '{path}' to raw mode: {e}"),
+        )
     })?;
     Ok(fd)
 }
@@ -120,8 +133,14 @@ mod tests {
 
     #[test]
     fn finds_each_console() {
-        assert_eq!(pty_path(LIVE_XML, "console0").as_deref(), Some("/dev/pts/3"));
-        assert_eq!(pty_path(LIVE_XML, "console1").as_deref(), Some("/dev/pts/4"));
+        assert_eq!(
+            pty_path(LIVE_XML, "console0").as_deref(),
+            Some("/dev/pts/3")
+        );
+        assert_eq!(
+            pty_path(LIVE_XML, "console1").as_deref(),
+            Some("/dev/pts/4")
+        );
         assert_eq!(pty_path(LIVE_XML, "serial0").as_deref(), Some("/dev/pts/7"));
         assert_eq!(pty_path(LIVE_XML, "console9"), None);
         assert_eq!(pty_path("<not xml", "console0"), None);

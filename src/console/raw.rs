@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //! `GVirSandboxConsoleRaw`: bytes pass through unchanged (init log, debug shell).
 
-
 use super::Console;
 use crate::capi::gvir::{Connection, Domain};
 
@@ -29,7 +28,11 @@ glib::wrapper! {
 
 impl ConsoleRaw {
     /// A console for the device `devname` of `domain`.
-    pub fn new(connection: Option<&Connection>, domain: &virt::domain::Domain, devname: &str) -> Self {
+    pub fn new(
+        connection: Option<&Connection>,
+        domain: &virt::domain::Domain,
+        devname: &str,
+    ) -> Self {
         Self::for_domain(connection, &Domain::from_virt(domain), devname)
     }
 
@@ -42,4 +45,3 @@ impl ConsoleRaw {
             .build()
     }
 }
-

@@ -17,11 +17,16 @@ use crate::error::{SandboxError, error};
 
 /// A started (or attached) sandbox.
 pub(crate) struct Running {
+    /// Held so the connection outlives every use of `domain`.
+    #[allow(dead_code)]
     pub(crate) conn: virt::connect::Connect,
     pub(crate) domain: virt::domain::Domain,
     pub(crate) layout: Layout,
+    #[allow(dead_code)] // read once the QEMU backend lands (issue 4)
     pub(crate) backend: Backend,
-    /// `None` when attached to a sandbox some other process started.
+    /// Held for its `Drop`, which removes the directory. `None` when attached
+    /// to a sandbox some other process started.
+    #[allow(dead_code)]
     pub(crate) state: Option<StateDir>,
 }
 
@@ -98,10 +103,14 @@ impl ObjectImpl for Context {
 
     fn dispose(&self) {
         // Like the original, a context dropped while its sandbox runs stops it.
-        if self.running.borrow().is_some() {
-            if let Err(e) = self.stop() {
-                glib::g_warning!("LibvirtSandbox", "cannot stop sandbox on dispose: {}", e.message());
-            }
+        if self.running.borrow().is_some()
+            && let Err(e) = self.stop()
+        {
+            glib::g_warning!(
+                "LibvirtSandbox",
+                "cannot stop sandbox on dispose: {}",
+                e.message()
+            );
         }
     }
 }
@@ -121,7 +130,10 @@ fn libvirt_error(what: &str, e: virt::error::Error) -> crate::Error {
 impl Context {
     fn conn(&self) -> crate::Result<(virt::connect::Connect, Backend)> {
         let connection = self.connection.borrow().clone().ok_or_else(|| {
-            error(SandboxError::NotConnected, "the context has no libvirt connection")
+            error(
+                SandboxError::NotConnected,
+                "the context has no libvirt connection",
+            )
         })?;
         let conn = connection.virt_connect()?;
         let uri = conn
@@ -174,7 +186,7 @@ impl Context {
         glib::g_debug!("LibvirtSandbox", "starting domain:\n{xml}");
         let domain = conn
             .create_domain_xml(&xml, virt::sys::VIR_DOMAIN_START_AUTODESTROY)
-        .map_err(|e| libvirt_error(&format!("cannot start sandbox '{domain_name}'"), e))?;
+            .map_err(|e| libvirt_error(&format!("cannot start sandbox '{domain_name}'"), e))?;
         *self.running.borrow_mut() = Some(Running {
             conn,
             domain,
@@ -187,7 +199,11 @@ impl Context {
     }
 
     pub(crate) fn stop(&self) -> crate::Result<()> {
-        let running = self.running.borrow_mut().take().ok_or_else(super::not_running)?;
+        let running = self
+            .running
+            .borrow_mut()
+            .take()
+            .ok_or_else(super::not_running)?;
         let result = match running.domain.is_active() {
             Ok(true) => running.domain.destroy().or_else(|e| {
                 // It may have ended by itself between the two calls.
@@ -215,7 +231,10 @@ impl Context {
         let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
         let (conn, backend) = self.conn()?;
         let domain = conn.lookup_domain_by_name(&name).map_err(|_| {
-            error(SandboxError::NotRunning, format!("sandbox '{name}' does not exist"))
+            error(
+                SandboxError::NotRunning,
+                format!("sandbox '{name}' does not exist"),
+            )
         })?;
         let layout = Layout {
             domain_name: name,

@@ -48,6 +48,9 @@ pub(crate) fn write_spec(config: &Config, layout: &Layout, backend: Backend) -> 
     let path = layout.state_dir.join(LAUNCH_SPEC_NAME);
     let text = spec(config, backend)?.to_json();
     std::fs::write(&path, text).map_err(|e| {
-        error(SandboxError::Io, format!("cannot write the launch spec '{}': {e}", path.display()))
+        error(
+            SandboxError::Io,
+            format!("cannot write the launch spec '{}': {e}", path.display()),
+        )
     })
 }

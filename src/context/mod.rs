@@ -60,7 +60,11 @@ impl Backend {
 impl Context {
     /// The sandbox's configuration.
     pub fn config(&self) -> Config {
-        self.imp().config.borrow().clone().expect("construct-only property set at construction")
+        self.imp()
+            .config
+            .borrow()
+            .clone()
+            .expect("construct-only property set at construction")
     }
 
     /// The libvirt-gobject connection the context was made with.
@@ -107,7 +111,11 @@ impl Context {
 
     /// The name of the running domain (unique per sandbox start).
     pub fn domain_name(&self) -> Option<String> {
-        self.imp().running.borrow().as_ref().map(|r| r.layout.domain_name.clone())
+        self.imp()
+            .running
+            .borrow()
+            .as_ref()
+            .map(|r| r.layout.domain_name.clone())
     }
 
     /// A console carrying the guest init's log (kernel console for machines).

@@ -29,7 +29,10 @@ impl StateDir {
         let io = |what: &str, path: &Path, e: std::io::Error| {
             error(
                 SandboxError::Io,
-                format!("cannot {what} sandbox state directory '{}': {e}", path.display()),
+                format!(
+                    "cannot {what} sandbox state directory '{}': {e}",
+                    path.display()
+                ),
             )
         };
         std::fs::create_dir_all(&root).map_err(|e| io("create", &root, e))?;
@@ -45,14 +48,14 @@ impl StateDir {
 
 impl Drop for StateDir {
     fn drop(&mut self) {
-        if let Err(e) = std::fs::remove_dir_all(&self.path) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                glib::g_warning!(
-                    "LibvirtSandbox",
-                    "cannot remove sandbox state directory '{}': {e}",
-                    self.path.display()
-                );
-            }
+        if let Err(e) = std::fs::remove_dir_all(&self.path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            glib::g_warning!(
+                "LibvirtSandbox",
+                "cannot remove sandbox state directory '{}': {e}",
+                self.path.display()
+            );
         }
     }
 }

@@ -9,6 +9,7 @@ directory, no mount.
 import os
 import pty
 import select
+import signal
 import subprocess
 import time
 import unittest
@@ -87,6 +88,11 @@ class SandboxTestCase(unittest.TestCase):
             if not chunk:
                 break
             output += chunk
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            os.close(fd)
+            self.fail(f"{cmd} still running after {TIMEOUT} s; printed {output!r}")
         _, status = os.waitpid(pid, 0)
         os.close(fd)
         return os.waitstatus_to_exitcode(status), output

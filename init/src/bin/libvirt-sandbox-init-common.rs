@@ -7,7 +7,9 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
     match args.as_slice() {
-        [_, flag, spec] if flag == "--spec" => ExitCode::from(sandbox_init::guest::main(spec.as_ref())),
+        [_, flag, spec] if flag == "--spec" => {
+            ExitCode::from(sandbox_init::guest::main(spec.as_ref()))
+        }
         _ => {
             eprintln!("usage: libvirt-sandbox-init-common --spec LAUNCH-SPEC");
             ExitCode::from(2)
