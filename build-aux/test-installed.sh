@@ -20,17 +20,20 @@ for f in "$libdir" "$typelibdir" "$vapidir" "$pcdir" "$prefix/include/libvirt-sa
 done
 
 export GI_TYPELIB_PATH="$typelibdir" LD_LIBRARY_PATH="$libdir" G_DEBUG=fatal-warnings
-export PKG_CONFIG_PATH="$pcdir"
-# The .pc file says prefix=/usr/local; point it at the staging copy.
-export PKG_CONFIG_SYSROOT_DIR="$stage"
+# The .pc file says prefix=/usr/local; a copy points at the staging directory
+# (PKG_CONFIG_SYSROOT_DIR would also move the system's glib paths).
+mkdir "$stage/pkgconfig"
+sed "s|^prefix=.*|prefix=$prefix|" "$pcdir/libvirt-sandbox-1.0.pc" \
+    >"$stage/pkgconfig/libvirt-sandbox-1.0.pc"
+export PKG_CONFIG_PATH="$stage/pkgconfig"
 
 pass=0 fail=0
 run() {
-    name=$1; shift
-    if "$@" >"$stage/$name.log" 2>&1; then
-        pass=$((pass + 1)); echo "ok - installed $name"
+    label=$1; shift
+    if "$@" >"$stage/$label.log" 2>&1; then
+        pass=$((pass + 1)); echo "ok - installed $label"
     else
-        fail=$((fail + 1)); echo "not ok - installed $name"; cat "$stage/$name.log"
+        fail=$((fail + 1)); echo "not ok - installed $label"; cat "$stage/$label.log"
     fi
 }
 for f in "$src"/bindings-tests/gjs/*.js; do
@@ -39,11 +42,20 @@ done
 for f in "$src"/bindings-tests/python/*.py; do
     run "python-$(basename "$f" .py)" /usr/bin/python3 "$f"
 done
-for f in "$src"/bindings-tests/vala/*.vala; do
+for f in "$src"/bindings-tests/vala/*.vala "$src"/examples/hello-world.vala; do
     name=vala-$(basename "$f" .vala)
     run "$name-build" valac --vapidir="$vapidir" --pkg libvirt-sandbox-1.0 \
-        --pkg libvirt-gobject-1.0 -X -w -o "$stage/$name" "$f"
-    run "$name" "$stage/$name"
+        --pkg libvirt-gobject-1.0 --pkg posix -X -w -o "$stage/$name" "$f"
+    case $name in
+        vala-hello-world) ;; # runs a sandbox: below
+        *) run "$name" "$stage/$name" ;;
+    esac
 done
+
+# The hello worlds run a real sandbox on lxc:/// with the installed guest helpers.
+initdir=$(find "$prefix" -name 'libvirt-sandbox-init-lxc' -printf '%h\n' | head -n 1)
+export LIBVIRT_SANDBOX_INIT_DIR="$initdir" LIBVIRT_DEFAULT_URI=lxc:///
+run gjs-hello-world sh -c 'test "$(gjs "$1"/examples/hello-world.js /bin/echo hi)" = hi' sh "$src"
+run vala-hello-world sh -c 'test "$("$1" /bin/echo hi)" = hi' sh "$stage/vala-hello-world"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -115,11 +115,12 @@ impl ObjectImpl for Context {
     }
 }
 
-/// Directory of the guest init helpers: `$LIBVIRT_SANDBOX_INIT_DIR` (tests,
+/// Directory of the guest init helpers (absolute; libvirt resolves paths in its
+/// own working directory): `$LIBVIRT_SANDBOX_INIT_DIR` (tests,
 /// uninstalled builds) or the installed libexec directory.
 pub(crate) fn init_dir() -> std::path::PathBuf {
     std::env::var_os("LIBVIRT_SANDBOX_INIT_DIR")
-        .map(Into::into)
+        .map(|dir| std::path::absolute(std::path::PathBuf::from(dir)).unwrap_or_default())
         .unwrap_or_else(|| crate::config::initrd::LIBEXECDIR.into())
 }
 

@@ -9,7 +9,7 @@ import subprocess
 import threading
 import unittest
 
-from sandboxtest import SandboxTestCase, domains
+from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase, domains
 
 
 class ExitStatus(SandboxTestCase):
@@ -73,6 +73,14 @@ class Terminal(SandboxTestCase):
         self.assertEqual(code, 0)
         self.assertIn(b"is-a-tty", out)
 
+    def test_tty_exit_3(self):
+        code, _ = self.sandbox_tty("/bin/sh", "-c", "exit 3")
+        self.assertEqual(code, 3)
+
+    def test_tty_killed_by_signal(self):
+        code, _ = self.sandbox_tty("/bin/sh", "-c", "kill -9 $$")
+        self.assertEqual(code, 137)
+
     def test_tty_input_and_output(self):
         code, out = self.sandbox_tty("/bin/sh", "-c", "read line; echo got:$line",
                                      send=b"hello\r")
@@ -120,6 +128,29 @@ class Errors(SandboxTestCase):
         self.assertEqual(r.returncode, 2)
         self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
         self.assertIn(b"mount", r.stderr)
+
+    def test_domain_destroyed_from_outside(self):
+        """Destroying the domain under a running sandbox ends the client with
+        a clear error, not a crash or a hang."""
+        proc = subprocess.Popen([VIRT_SANDBOX, "-c", self.URI, "-n", "victim", "--",
+                                 "/bin/sh", "-c", "echo started; exec sleep 600"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            # The command has run once its first line arrives.
+            self.assertEqual(proc.stdout.readline(), b"started\n")
+            [victim] = [d for d in domains(self.URI) - self.domains_before
+                        if d.startswith("victim-")]
+            subprocess.run(["virsh", "-q", "-c", self.URI, "destroy", victim], check=True,
+                           capture_output=True, timeout=60)
+            _, err = proc.communicate(timeout=TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(proc.returncode, 1, err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn(b"virt-sandbox:", err)
 
     def test_unknown_option(self):
         r = self.sandbox("/bin/true", options=("--no-such-option",))
