@@ -25,7 +25,8 @@ use nix::sys::stat::Mode;
 use nix::sys::termios::{self, SetArg};
 use nix::unistd::{ForkResult, Gid, Pid, Uid, dup2_stderr, dup2_stdin, dup2_stdout};
 
-use crate::launch::LaunchSpec;
+use crate::files;
+use crate::launch::{GuestMount, LaunchSpec};
 use crate::protocol::{self, Decoder, Message};
 use crate::sys;
 
@@ -95,11 +96,15 @@ fn run(spec: &LaunchSpec, channel: &mut Channel) -> Result<(), String> {
             log(&e);
         }
     }
-    let status = match App::spawn(spec) {
+    let status = match setup_filesystems(spec).and_then(|()| App::spawn(spec)) {
         Ok(app) => pump(channel, app)?,
         Err(e) => {
             channel.send(&Message::Error(e.clone()))?;
-            log(&e);
+            // The host prints the ERROR message; the log console repeats it
+            // only when debugging.
+            if spec.debug {
+                log(&e);
+            }
             SETUP_FAILED << 8
         }
     };
@@ -109,6 +114,73 @@ fn run(spec: &LaunchSpec, channel: &mut Channel) -> Result<(), String> {
     channel.send(&Message::Exit(status))?;
     channel.wait_for_quit();
     Ok(())
+}
+
+/// Makes the guest binds (after the backend's mounts, so their sources can
+/// lie inside them) and copies the includes into place.
+fn setup_filesystems(spec: &LaunchSpec) -> Result<(), String> {
+    for mount in &spec.mounts {
+        mount_in_guest(mount)?;
+    }
+    for include in &spec.includes {
+        let dst = Path::new(&include.dst);
+        if let Some(parent) = dst.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                format!(
+                    "cannot create '{}' for the include '{}': {e}",
+                    parent.display(),
+                    include.dst
+                )
+            })?;
+        }
+        files::copy_tree(Path::new(&include.src), dst, Some((spec.uid, spec.gid)))
+            .map_err(|e| format!("cannot copy the include '{}': {e}", include.dst))?;
+    }
+    Ok(())
+}
+
+/// One mount the init makes itself: a bind when `fstype` is empty.
+fn mount_in_guest(m: &GuestMount) -> Result<(), String> {
+    use nix::mount::{MsFlags, mount};
+    let what = if m.fstype.is_empty() {
+        format!("guest-bind:{}={}", m.target, m.source)
+    } else {
+        format!("{} mount on {}", m.fstype, m.target)
+    };
+    if m.fstype.is_empty() {
+        let source = std::fs::metadata(&m.source)
+            .map_err(|e| format!("{what}: the source '{}' is not usable: {e}", m.source))?;
+        let made = if source.is_dir() {
+            std::fs::create_dir_all(&m.target)
+        } else {
+            Path::new(&m.target).try_exists().and_then(|exists| {
+                if exists {
+                    Ok(())
+                } else {
+                    std::fs::write(&m.target, b"")
+                }
+            })
+        };
+        made.map_err(|e| format!("{what}: cannot create the mount point: {e}"))?;
+        mount(
+            Some(m.source.as_str()),
+            m.target.as_str(),
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+    } else {
+        std::fs::create_dir_all(&m.target)
+            .map_err(|e| format!("{what}: cannot create the mount point: {e}"))?;
+        mount(
+            Some(m.source.as_str()),
+            m.target.as_str(),
+            Some(m.fstype.as_str()),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+            Some(m.options.as_str()),
+        )
+    }
+    .map_err(|e| format!("{what}: mount failed: {e}"))
 }
 
 /// The guest end of the app console.

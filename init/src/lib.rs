@@ -8,6 +8,7 @@
 //!
 //! No glib here: the init helpers are small static binaries.
 
+pub mod files;
 pub mod guest;
 pub mod launch;
 pub mod protocol;

@@ -159,6 +159,25 @@ fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)>
     Ok(cfg)
 }
 
+/// A start that failed on what the user asked for (a mount source that does
+/// not exist, say) is a usage error like a malformed option.
+fn start_failure_code(e: &glib::Error) -> u8 {
+    use libvirt_sandbox::error::SandboxError as E;
+    let bad_option = [
+        E::InvalidMount,
+        E::InvalidInclude,
+        E::InvalidDisk,
+        E::InvalidNetwork,
+        E::InvalidEnv,
+        E::InvalidSecurity,
+    ];
+    if bad_option.iter().any(|code| e.matches(*code)) {
+        EXIT_USAGE
+    } else {
+        EXIT_FAILURE
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let config = match build_config(&args) {
@@ -187,7 +206,7 @@ fn main() -> ExitCode {
         .upcast_ref::<libvirt_sandbox::context::Context>()
         .start()
     {
-        return fail(EXIT_FAILURE, "cannot start sandbox", &e);
+        return fail(start_failure_code(&e), "cannot start sandbox", &e);
     }
     let code = run(&context);
     if let Err(e) = context
@@ -234,7 +253,27 @@ fn run(context: &ContextInteractive) -> ExitCode {
     {
         return fail(EXIT_FAILURE, "cannot attach the app console", &e);
     }
+    // Interrupted (Ctrl-C in pipe mode, kill, a closed terminal): end the
+    // loop so that main() stops the sandbox and removes its state.
+    let interrupted: Rc<Cell<Option<i32>>> = Rc::default();
+    let handlers: Vec<_> = [nix::libc::SIGINT, nix::libc::SIGTERM, nix::libc::SIGHUP]
+        .into_iter()
+        .map(|signal| {
+            let (main_loop, interrupted) = (main_loop.clone(), interrupted.clone());
+            glib_unix::unix_signal_add_local(signal, move || {
+                interrupted.set(Some(signal));
+                main_loop.quit();
+                glib::ControlFlow::Break
+            })
+        })
+        .collect();
     main_loop.run();
+    if let Some(signal) = interrupted.get() {
+        eprintln!("virt-sandbox: interrupted by signal {signal}; stopping the sandbox");
+        return ExitCode::from((128 + signal) as u8);
+    }
+    // The handler that fired removed itself; the others are still there.
+    handlers.into_iter().for_each(glib::SourceId::remove);
     let _ = log
         .upcast_ref::<libvirt_sandbox::console::Console>()
         .detach();

@@ -9,7 +9,7 @@
 //! the second console.
 
 use super::xml::XmlWriter;
-use super::{GUEST_INIT_DIR, GUEST_STATE_DIR, LAUNCH_SPEC_NAME, Layout, MEMORY_KIB};
+use super::{GUEST_INIT_DIR, GUEST_STATE_DIR, HostMount, LAUNCH_SPEC_NAME, Layout, MEMORY_KIB};
 use crate::config::Config;
 
 /// File name of the LXC stage-1 init helper.
@@ -63,11 +63,59 @@ fn bind(w: &mut XmlWriter, source: &str, target: &str, readonly: bool) {
     );
 }
 
+/// One of the config's mounts, as libvirt's LXC driver spells it.
+fn host_mount(w: &mut XmlWriter, mount: &HostMount) {
+    let target = |w: &mut XmlWriter| w.empty("target", &[("dir", mount.target())]);
+    match mount {
+        HostMount::Bind { source, .. } => w.element(
+            "filesystem",
+            &[("type", "mount"), ("accessmode", "passthrough")],
+            |w| {
+                w.empty("source", &[("dir", &source.to_string_lossy())]);
+                target(w);
+            },
+        ),
+        HostMount::Image { source, format, .. } => {
+            // The kernel's loop driver reads raw images; anything else needs
+            // qemu-nbd.
+            let driver = if format == "raw" { "loop" } else { "nbd" };
+            w.element(
+                "filesystem",
+                &[("type", "file"), ("accessmode", "passthrough")],
+                |w| {
+                    w.empty("driver", &[("type", driver), ("format", format)]);
+                    w.empty("source", &[("file", &source.to_string_lossy())]);
+                    target(w);
+                },
+            )
+        }
+        HostMount::Ram { usage_kib, .. } => w.element(
+            "filesystem",
+            &[("type", "ram"), ("accessmode", "passthrough")],
+            |w| {
+                w.empty(
+                    "source",
+                    &[("usage", &usage_kib.to_string()), ("units", "KiB")],
+                );
+                target(w);
+            },
+        ),
+    }
+}
+
 fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
     // Order matters: libvirt mounts in document order and creates missing
-    // mount points, so parents come first.
-    let root = config.root().unwrap_or_else(|| "/".to_owned());
-    bind(w, &root, "/", true);
+    // mount points, so parents come first. A mount on `/` replaces the
+    // read-only root.
+    match layout.mounts.iter().find(|m| m.target() == "/") {
+        Some(root) => host_mount(w, root),
+        None => bind(
+            w,
+            &config.root().unwrap_or_else(|| "/".to_owned()),
+            "/",
+            true,
+        ),
+    }
     bind(w, &layout.init_dir.to_string_lossy(), GUEST_INIT_DIR, true);
     bind(
         w,
@@ -75,6 +123,9 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
         GUEST_STATE_DIR,
         true,
     );
+    for mount in layout.mounts.iter().filter(|m| m.target() != "/") {
+        host_mount(w, mount);
+    }
 
     w.empty("console", &[("type", "pty")]);
     if layout.app_console {
@@ -113,6 +164,49 @@ mod tests {
         base.set_shell(true);
         base.set_uuid(Some("4dea22b3-1d52-d8f3-2516-782e98a23fa0"));
         assert_golden("lxc-shell-root.xml", &build(base, &layout()));
+    }
+
+    #[test]
+    fn every_mount_type() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        let mut layout = layout();
+        layout.mounts = vec![
+            HostMount::Bind {
+                source: "/var/lib/sandbox/home".into(),
+                target: "/home".into(),
+            },
+            HostMount::Ram {
+                usage_kib: 10240,
+                target: "/tmp".into(),
+            },
+            HostMount::Image {
+                source: "/var/lib/sandbox/data.img".into(),
+                target: "/mnt".into(),
+                format: "raw".into(),
+            },
+            HostMount::Image {
+                source: "/var/lib/sandbox/data.qcow2".into(),
+                target: "/srv".into(),
+                format: "qcow2".into(),
+            },
+        ];
+        assert_golden("lxc-mounts.xml", &build(base, &layout));
+    }
+
+    #[test]
+    fn image_as_root() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        let mut layout = layout();
+        layout.mounts = vec![HostMount::Image {
+            source: "/var/lib/sandbox/root.img".into(),
+            target: "/".into(),
+            format: "raw".into(),
+        }];
+        assert_golden("lxc-image-root.xml", &build(base, &layout));
     }
 
     use glib::prelude::*;

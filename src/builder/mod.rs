@@ -28,6 +28,33 @@ pub mod consoles {
     pub const SHELL: &str = "console2";
 }
 
+/// A filesystem the backend mounts before the guest init runs, resolved from
+/// the config's mounts (temporary directories created, sources checked).
+/// Guest binds are not here: the init makes them, after these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostMount {
+    /// A host directory, read-write.
+    Bind { source: PathBuf, target: String },
+    /// A filesystem image; `format` is the disk format nick (raw, qcow2, ...).
+    Image {
+        source: PathBuf,
+        target: String,
+        format: String,
+    },
+    /// A tmpfs of `usage_kib` KiB.
+    Ram { usage_kib: u64, target: String },
+}
+
+impl HostMount {
+    pub fn target(&self) -> &str {
+        match self {
+            HostMount::Bind { target, .. }
+            | HostMount::Image { target, .. }
+            | HostMount::Ram { target, .. } => target,
+        }
+    }
+}
+
 /// The per-start facts a builder needs besides the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -39,6 +66,8 @@ pub struct Layout {
     pub init_dir: PathBuf,
     /// Whether an app console is needed (interactive sandboxes).
     pub app_console: bool,
+    /// What the backend mounts, parents before children.
+    pub mounts: Vec<HostMount>,
 }
 
 #[cfg(test)]
@@ -55,7 +84,19 @@ pub(crate) mod testing {
             state_dir: PathBuf::from("/run/libvirt-sandbox/demo-0123456789ab"),
             init_dir: PathBuf::from("/usr/libexec/libvirt-sandbox"),
             app_console: true,
+            mounts: Vec::new(),
         }
+    }
+
+    /// A fresh, empty directory for one test (removed by the test).
+    pub(crate) fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "libvirt-sandbox-test-{name}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     pub(crate) fn assert_golden(name: &str, actual: &str) {

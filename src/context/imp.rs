@@ -124,6 +124,26 @@ pub(crate) fn init_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| crate::config::initrd::LIBEXECDIR.into())
 }
 
+/// Parts of the config a running sandbox cannot honour yet: refused, never
+/// silently ignored.
+fn refuse_unimplemented(config: &Config) -> crate::Result<()> {
+    let refuse = |what: &str| {
+        Err(error(
+            SandboxError::Unsupported,
+            format!(
+                "{what} are not supported by running sandboxes yet; remove them from the configuration"
+            ),
+        ))
+    };
+    if config.has_disks() {
+        return refuse("block disks (--disk)");
+    }
+    if config.has_networks() {
+        return refuse("network interfaces (--network)");
+    }
+    Ok(())
+}
+
 fn libvirt_error(what: &str, e: virt::error::Error) -> crate::Error {
     error(SandboxError::Libvirt, format!("{what}: {}", e.message()))
 }
@@ -158,6 +178,7 @@ impl Context {
                 "virtual-machine sandboxes (qemu://) are not implemented yet; use lxc:///",
             ));
         }
+        refuse_unimplemented(&config)?;
         let init_dir = init_dir();
         let init = init_dir.join(builder::container::INIT_LXC);
         if !init.is_file() {
@@ -174,14 +195,16 @@ impl Context {
         let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
         let domain_name = format!("{name}-{:08x}", glib::random_int());
         let state = StateDir::create(&domain_name)?;
+        // Errors below drop `state`, which removes the directory.
+        let mounts = super::mounts::prepare(&config, state.path())?;
         let layout = Layout {
             domain_name: domain_name.clone(),
             state_dir: state.path().to_owned(),
             init_dir,
             app_console: config.is::<crate::config::ConfigInteractive>(),
+            mounts: mounts.host,
         };
-        // Errors below drop `state`, which removes the directory.
-        super::launch::write_spec(&config, &layout, backend)?;
+        super::launch::write_spec(&config, &layout, backend, mounts.guest, mounts.includes)?;
         config.save_to_path(&state.path().join("sandbox.cfg"))?;
         let xml = builder::container::build(&config, &layout);
         glib::g_debug!("LibvirtSandbox", "starting domain:\n{xml}");
@@ -242,6 +265,7 @@ impl Context {
             state_dir: super::state::state_root(),
             init_dir: init_dir(),
             app_console: false,
+            mounts: Vec::new(),
         };
         *self.running.borrow_mut() = Some(Running {
             conn,

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Turns the config's mounts and includes into what a start needs: the
+//! filesystems the backend mounts ([`HostMount`]), the binds the guest init
+//! makes, and the include files staged in the state directory for the init to
+//! copy. Everything is checked here, on the host, so a bad mount fails the
+//! start with a message naming it instead of a libvirt or guest error.
+
+use std::path::{Path, PathBuf};
+
+use glib::prelude::*;
+use sandbox_init::launch::{GuestMount, Include};
+
+use crate::builder::{GUEST_STATE_DIR, HostMount};
+use crate::config::mount::{
+    ConfigMountGuestBind, ConfigMountHostBind, ConfigMountHostImage, ConfigMountRam,
+};
+use crate::config::{Config, ConfigMount};
+use crate::error::{SandboxError, error};
+
+/// Directory of the state dir holding the sandbox's temporary host-bind dirs.
+const TEMP_DIRS: &str = "tmp";
+/// Directory of the state dir holding staged include files.
+const INCLUDES: &str = "includes";
+
+/// The resolved mounts and includes of one start.
+#[derive(Debug, Default)]
+pub(crate) struct Prepared {
+    pub(crate) host: Vec<HostMount>,
+    pub(crate) guest: Vec<GuestMount>,
+    pub(crate) includes: Vec<Include>,
+}
+
+fn invalid(message: String) -> crate::Error {
+    error(SandboxError::InvalidMount, message)
+}
+
+fn io_error(what: &str, path: &Path, e: std::io::Error) -> crate::Error {
+    error(
+        SandboxError::Io,
+        format!("cannot {what} '{}': {e}", path.display()),
+    )
+}
+
+/// Number of path components: parents sort before their children.
+fn depth(target: &str) -> usize {
+    target.split('/').filter(|c| !c.is_empty()).count()
+}
+
+/// Whether `path` is `parent` or lies below it.
+fn is_within(path: &str, parent: &str) -> bool {
+    let parent = parent.trim_end_matches('/');
+    parent.is_empty()
+        || path == parent
+        || path
+            .strip_prefix(parent)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Resolves the config's mounts and stages its includes under `state_dir`.
+pub(crate) fn prepare(config: &Config, state_dir: &Path) -> crate::Result<Prepared> {
+    let mut prepared = Prepared::default();
+    let mut mounts = config.mounts();
+    // Stable: among equally deep targets the config's order stays.
+    mounts.sort_by_key(|m| depth(&m.target().unwrap_or_default()));
+    for (index, mount) in mounts.iter().enumerate() {
+        let target = mount.target().unwrap_or_default();
+        if !target.starts_with('/') {
+            return Err(invalid(format!(
+                "mount target '{target}' is not an absolute path"
+            )));
+        }
+        if let Some(bind) = mount.downcast_ref::<ConfigMountGuestBind>() {
+            let source = bind
+                .upcast_ref::<crate::config::mount::ConfigMountFile>()
+                .source();
+            prepared.guest.push(GuestMount {
+                source: source.unwrap_or_default(),
+                target,
+                fstype: String::new(),
+                options: String::new(),
+            });
+            continue;
+        }
+        let host = host_mount(mount, &target, index, config, state_dir)?;
+        check_target_exists(config, &prepared.host, &host)?;
+        prepared.host.push(host);
+    }
+    stage_includes(&mounts, state_dir, &mut prepared.includes)?;
+    Ok(prepared)
+}
+
+/// The backend mount of one config mount (not a guest bind).
+fn host_mount(
+    mount: &ConfigMount,
+    target: &str,
+    index: usize,
+    config: &Config,
+    state_dir: &Path,
+) -> crate::Result<HostMount> {
+    let target = target.to_owned();
+    if let Some(ram) = mount.downcast_ref::<ConfigMountRam>() {
+        return Ok(HostMount::Ram {
+            usage_kib: ram.usage().div_ceil(1024).max(1),
+            target,
+        });
+    }
+    if let Some(image) = mount.downcast_ref::<ConfigMountHostImage>() {
+        let source = PathBuf::from(
+            image
+                .upcast_ref::<crate::config::mount::ConfigMountFile>()
+                .source()
+                .unwrap_or_default(),
+        );
+        if !source.is_file() {
+            return Err(invalid(format!(
+                "host-image:{target}: the image '{}' does not exist or is not a file",
+                source.display()
+            )));
+        }
+        let format = image.format().nick().to_owned();
+        if format != "raw" && !program_on_path("qemu-nbd") {
+            return Err(invalid(format!(
+                "host-image:{target}: {format} images need qemu-nbd (Debian package \
+                 qemu-utils); install it or use a raw image"
+            )));
+        }
+        return Ok(HostMount::Image {
+            source,
+            target,
+            format,
+        });
+    }
+    if let Some(bind) = mount.downcast_ref::<ConfigMountHostBind>() {
+        let source = match bind
+            .upcast_ref::<crate::config::mount::ConfigMountFile>()
+            .source()
+            .filter(|s| !s.is_empty())
+        {
+            Some(source) => {
+                let source = PathBuf::from(source);
+                if !source.exists() {
+                    return Err(invalid(format!(
+                        "host-bind:{target}={}: the host path does not exist",
+                        source.display()
+                    )));
+                }
+                source
+            }
+            None => temp_dir(config, state_dir, index)?,
+        };
+        return Ok(HostMount::Bind { source, target });
+    }
+    Err(invalid(format!(
+        "mount on '{target}': the mount class {} is not supported",
+        mount.class_name()
+    )))
+}
+
+/// A fresh empty directory for `host-bind:DST=`, owned by the sandbox's user,
+/// inside the state directory so that it goes away with it.
+fn temp_dir(config: &Config, state_dir: &Path, index: usize) -> crate::Result<PathBuf> {
+    let parent = state_dir.join(TEMP_DIRS);
+    std::fs::create_dir_all(&parent).map_err(|e| io_error("create", &parent, e))?;
+    let dir = parent.join(index.to_string());
+    std::fs::create_dir(&dir).map_err(|e| io_error("create", &dir, e))?;
+    set_mode(&dir, 0o700)?;
+    chown(&dir, config)?;
+    Ok(dir)
+}
+
+fn set_mode(path: &Path, mode: u32) -> crate::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| io_error("set the mode of", path, e))
+}
+
+/// Gives `path` to the sandbox's user (only root can, and only root needs to).
+fn chown(path: &Path, config: &Config) -> crate::Result<()> {
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    std::os::unix::fs::chown(path, Some(config.userid()), Some(config.groupid()))
+        .map_err(|e| io_error("change the owner of", path, e))
+}
+
+fn program_on_path(name: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
+}
+
+/// The root is read-only, so libvirt cannot create a missing mount point in
+/// it; one inside an earlier writable mount it can.
+fn check_target_exists(
+    config: &Config,
+    earlier: &[HostMount],
+    mount: &HostMount,
+) -> crate::Result<()> {
+    let target = mount.target();
+    if target == "/" || earlier.iter().any(|m| is_within(target, m.target())) {
+        return Ok(());
+    }
+    let root = config.root().unwrap_or_else(|| "/".to_owned());
+    let on_root = Path::new(&root).join(target.trim_start_matches('/'));
+    if on_root.exists() {
+        return Ok(());
+    }
+    Err(invalid(format!(
+        "mount target '{target}' does not exist in the sandbox's root '{root}', which is \
+         read-only: choose an existing directory, or mount a writable filesystem on a \
+         parent directory first"
+    )))
+}
+
+/// Copies every include's host file or directory into the state directory
+/// (where the guest init finds it) and records where the init must copy it.
+fn stage_includes(
+    mounts: &[ConfigMount],
+    state_dir: &Path,
+    includes: &mut Vec<Include>,
+) -> crate::Result<()> {
+    let staging = state_dir.join(INCLUDES);
+    for mount in mounts {
+        let target = mount.target().unwrap_or_default();
+        for (dst, src) in mount.includes() {
+            let guest_path = if dst == "/" || dst.is_empty() {
+                target.clone()
+            } else {
+                format!(
+                    "{}/{}",
+                    target.trim_end_matches('/'),
+                    dst.trim_start_matches('/')
+                )
+            };
+            let source = Path::new(&src);
+            if std::fs::symlink_metadata(source).is_err() {
+                return Err(error(
+                    SandboxError::InvalidInclude,
+                    format!("include {guest_path}={src}: the host path '{src}' does not exist"),
+                ));
+            }
+            if includes.is_empty() {
+                std::fs::create_dir_all(&staging).map_err(|e| io_error("create", &staging, e))?;
+            }
+            let staged_name = includes.len().to_string();
+            sandbox_init::files::copy_tree(source, &staging.join(&staged_name), None).map_err(
+                |e| {
+                    error(
+                        SandboxError::InvalidInclude,
+                        format!("include {guest_path}={src}: {e}"),
+                    )
+                },
+            )?;
+            includes.push(Include {
+                src: format!("{GUEST_STATE_DIR}/{INCLUDES}/{staged_name}"),
+                dst: guest_path,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn containment_and_depth() {
+        assert!(is_within("/tmp/x", "/tmp"));
+        assert!(is_within("/tmp", "/tmp/"));
+        assert!(is_within("/anything", "/"));
+        assert!(!is_within("/tmpfoo", "/tmp"));
+        assert_eq!(depth("/"), 0);
+        assert_eq!(depth("/a/b/"), 2);
+    }
+}

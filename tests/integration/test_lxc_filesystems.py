@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Filesystems of LXC sandboxes against a real libvirtd: every mount type,
+includes, and bad specs (the original test plan's sections 2 and 3). Each test
+checks what the command sees and what persists on the host; the base class
+checks that no domain, state directory (holding temporary dirs) or mount is
+left behind."""
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from sandboxtest import SandboxTestCase
+
+
+def make_ext4_image(path, files=None):
+    """A 32 MiB ext4 image holding `files` ({name: text})."""
+    with tempfile.TemporaryDirectory() as content:
+        for name, text in (files or {}).items():
+            with open(os.path.join(content, name), "w") as f:
+                f.write(text)
+        subprocess.run(["truncate", "-s", "32M", path], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-d", content, path], check=True)
+
+
+def read_from_image(path, name):
+    r = subprocess.run(["debugfs", "-R", f"cat /{name}", path], check=True,
+                       capture_output=True, text=True)
+    return r.stdout
+
+
+class FsTestCase(SandboxTestCase):
+    """Gives each test a host work directory."""
+
+    def setUp(self):
+        super().setUp()
+        self.work = tempfile.mkdtemp(prefix="sandbox-fs-test-")
+        self.addCleanup(shutil.rmtree, self.work)
+
+    def path(self, *parts):
+        return os.path.join(self.work, *parts)
+
+    def mkdir(self, name, files=None):
+        d = self.path(name)
+        os.makedirs(d)
+        for fname, text in (files or {}).items():
+            with open(os.path.join(d, fname), "w") as f:
+                f.write(text)
+        return d
+
+    def run_ok(self, script, *options):
+        r = self.sandbox("/bin/sh", "-c", script, options=options)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return r.stdout.decode()
+
+
+class Filesystems(FsTestCase):
+    def test_host_fs_only_is_read_only(self):
+        r = self.sandbox("/bin/sh", "-c", "echo x > /tmp/sandbox-should-fail")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"Read-only file system", r.stderr)
+
+    def test_tmp_dir(self):
+        tmp = self.mkdir("tmp", {"seen": "from host\n"})
+        out = self.run_ok("cat /tmp/seen; echo from sandbox > /tmp/made",
+                          "-m", f"host-bind:/tmp={tmp}")
+        self.assertEqual(out, "from host\n")
+        with open(os.path.join(tmp, "made")) as f:
+            self.assertEqual(f.read(), "from sandbox\n")
+
+    def test_tmp_tempdir(self):
+        out = self.run_ok("ls -A /tmp | wc -l; echo hi > /tmp/x; cat /tmp/x; stat -c %u /tmp",
+                          "-m", "host-bind:/tmp=")
+        self.assertEqual(out.split(), ["0", "hi", str(os.geteuid())])
+        # tearDown: the temporary directory went with the state directory.
+
+    def test_home_dir_and_tmp_tempdir(self):
+        home = self.mkdir("home")
+        self.run_ok("echo kept > /home/kept; echo gone > /tmp/gone",
+                    "-m", f"host-bind:/home={home}", "-m", "host-bind:/tmp=")
+        self.assertEqual(os.listdir(home), ["kept"])
+
+    def test_home_image(self):
+        image = self.path("home.img")
+        make_ext4_image(image, {"inside": "in the image\n"})
+        out = self.run_ok("cat /home/inside; echo written > /home/new",
+                          "-m", f"host-image:/home={image}")
+        self.assertEqual(out, "in the image\n")
+        self.assertEqual(read_from_image(image, "new"), "written\n")
+
+    def test_mnt_image_home_bind_tmp_guest_bind(self):
+        image = self.path("mnt.img")
+        make_ext4_image(image, {"img": "image\n"})
+        home = self.mkdir("home", {"h": "home\n"})
+        os.makedirs(os.path.join(home, "scratch"))
+        out = self.run_ok(
+            "cat /mnt/img /home/h; echo via-tmp > /tmp/t; cat /home/scratch/t",
+            "-m", f"host-image:/mnt={image}", "-m", f"host-bind:/home={home}",
+            "-m", "guest-bind:/tmp=/home/scratch")
+        self.assertEqual(out, "image\nhome\nvia-tmp\n")
+        with open(os.path.join(home, "scratch", "t")) as f:
+            self.assertEqual(f.read(), "via-tmp\n")
+
+    def test_ram(self):
+        out = self.run_ok("grep ' /tmp ' /proc/mounts; echo x > /tmp/x && echo ok",
+                          "-m", "ram:/tmp=8M")
+        fields = out.split()
+        self.assertEqual(fields[2], "tmpfs")
+        self.assertIn("nosuid", fields[3])
+        self.assertIn("nodev", fields[3])
+        self.assertIn("size=8192k", fields[3])
+        self.assertEqual(fields[-1], "ok")
+
+    def test_outside_writable_mounts_is_read_only(self):
+        r = self.sandbox("/bin/sh", "-c", "echo x > /var/sandbox-test", options=("-m", "ram:/tmp=1M"))
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"Read-only file system", r.stderr)
+
+
+class Includes(FsTestCase):
+    def source_files(self):
+        with open(self.path("single.txt"), "w") as f:
+            f.write("single\n")
+        os.chmod(self.path("single.txt"), 0o640)
+        tree = self.mkdir("tree", {"a": "a\n"})
+        os.makedirs(os.path.join(tree, "sub"))
+        with open(os.path.join(tree, "sub", "run.sh"), "w") as f:
+            f.write("#!/bin/sh\necho ran\n")
+        os.chmod(os.path.join(tree, "sub", "run.sh"), 0o755)
+
+    def test_file_dir_and_list_into_a_dir(self):
+        self.source_files()
+        dest = self.mkdir("dest")
+        listing = self.path("list")
+        with open(listing, "w") as f:
+            f.write(f"# a comment\n/tmp/listed={self.path('single.txt')}\n\n")
+        out = self.run_ok(
+            "cat /tmp/one.txt; stat -c %a /tmp/one.txt; /tmp/tree/sub/run.sh; cat /tmp/listed",
+            "-m", f"host-bind:/tmp={dest}",
+            "-i", f"/tmp/one.txt={self.path('single.txt')}",
+            "-i", f"/tmp/tree={self.path('tree')}",
+            "-I", listing)
+        self.assertEqual(out, "single\n640\nran\nsingle\n")
+        # Copied into the host directory, so they persist.
+        self.assertEqual(sorted(os.listdir(dest)), ["listed", "one.txt", "tree"])
+
+    def test_into_a_tempdir(self):
+        self.source_files()
+        out = self.run_ok("find /tmp | sort",
+                          "-m", "host-bind:/tmp=", "-i", f"/tmp/tree={self.path('tree')}")
+        self.assertEqual(out.split(), ["/tmp", "/tmp/tree", "/tmp/tree/a", "/tmp/tree/sub",
+                                       "/tmp/tree/sub/run.sh"])
+
+    def test_include_with_same_host_and_guest_path(self):
+        self.source_files()
+        single = self.path("single.txt")
+        out = self.run_ok(f"cat {single}", "-m", "ram:/tmp=1M", "-i", single)
+        self.assertEqual(out, "single\n")
+
+
+class BadSpecs(SandboxTestCase):
+    def check_rejected(self, *options, mentions):
+        r = self.sandbox("/bin/true", options=options)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        lines = r.stderr.decode().strip().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn(mentions, lines[0])
+
+    def test_unknown_type(self):
+        self.check_rejected("-m", "floppy:/mnt=/x", mentions="unknown type 'floppy'")
+
+    def test_missing_equals(self):
+        self.check_rejected("-m", "host-bind:/mnt", mentions="missing '='")
+
+    def test_relative_target(self):
+        self.check_rejected("-m", "host-bind:mnt=/tmp", mentions="mnt")
+
+    def test_nonexistent_source(self):
+        self.check_rejected("-m", "host-bind:/mnt=/nonexistent/dir", mentions="/nonexistent/dir")
+
+    def test_nonexistent_image(self):
+        self.check_rejected("-m", "host-image:/mnt=/nonexistent.img", mentions="/nonexistent.img")
+
+    def test_unsupported_format(self):
+        self.check_rejected("-m", "host-image:/mnt=/x.img,format=floppy", mentions="floppy")
+
+    def test_missing_target_on_read_only_root(self):
+        self.check_rejected("-m", "host-bind:/no-such-dir=/tmp", mentions="/no-such-dir")
+
+    def test_include_outside_every_mount(self):
+        self.check_rejected("-i", "/etc/hosts", mentions="no mount contains '/etc/hosts'")
+
+    def test_nonexistent_include(self):
+        self.check_rejected("-m", "ram:/tmp=1M", "-i", "/tmp/nonexistent-include",
+                            mentions="/tmp/nonexistent-include")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
