@@ -26,6 +26,9 @@ class ConfigTest(unittest.TestCase):
         cfg.props.uid = 1234
         self.assertEqual(cfg.get_userid(), 1234)
         self.assertEqual(cfg.get_name(), "py-demo")
+        self.assertFalse(cfg.get_privileged())
+        cfg.props.privileged = True
+        self.assertTrue(cfg.get_privileged())
 
     def test_abstract(self):
         with self.assertRaises(TypeError):

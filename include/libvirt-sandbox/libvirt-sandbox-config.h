@@ -84,6 +84,13 @@ struct _GVirSandboxConfigClass
  * Whether a root debug shell is offered on an extra console.
  */
 /**
+ * GVirSandboxConfig:privileged:
+ *
+ * Whether a command running as root (#GVirSandboxConfig:uid 0) keeps all its
+ * capabilities. When %FALSE (the default) the command runs with no
+ * capabilities and no_new_privs, whatever its user ID. Since: 0.9
+ */
+/**
  * GVirSandboxConfig:uid:
  *
  * The user ID the command runs as (default: the caller's).
@@ -211,6 +218,25 @@ void gvir_sandbox_config_set_kmodpath(GVirSandboxConfig *config, const gchar *km
  * Returns: (transfer none) (nullable): the kernel modules directory
  */
 const gchar *gvir_sandbox_config_get_kmodpath(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_privileged:
+ * @config: a #GVirSandboxConfig
+ * @privileged: whether the command keeps root's capabilities
+ *
+ * Since: 0.9
+ */
+void gvir_sandbox_config_set_privileged(GVirSandboxConfig *config, gboolean privileged);
+
+/**
+ * gvir_sandbox_config_get_privileged:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: whether the command keeps root's capabilities
+ *
+ * Since: 0.9
+ */
+gboolean gvir_sandbox_config_get_privileged(GVirSandboxConfig *config);
 
 /**
  * gvir_sandbox_config_set_shell:

@@ -518,9 +518,10 @@ fn exit_for(e: Errno) -> i32 {
 }
 
 /// Switches to the spec's identity with no capabilities and no way to gain
-/// any (no_new_privs), unless the sandbox is privileged.
+/// any (no_new_privs), unless the sandbox is privileged and runs as root
+/// (a privileged sandbox with another user still switches to it).
 fn drop_privileges(p: &Prepared) -> nix::Result<()> {
-    if p.privileged {
+    if p.privileged && p.uid == 0 {
         return Ok(());
     }
     let root = nix::unistd::geteuid().is_root();

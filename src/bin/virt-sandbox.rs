@@ -109,6 +109,7 @@ fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)>
     base.set_kernpath(args.kernpath.as_deref());
     base.set_kmodpath(args.kmodpath.as_deref());
     if args.privileged {
+        base.set_privileged(true);
         base.set_userid(0);
         base.set_groupid(0);
         base.set_username("root");

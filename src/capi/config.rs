@@ -94,6 +94,14 @@ string_setter!(
 );
 
 value_property!(
+    gvir_sandbox_config_get_privileged,
+    gvir_sandbox_config_set_privileged,
+    Config,
+    "privileged",
+    gboolean,
+    bool
+);
+value_property!(
     gvir_sandbox_config_get_shell,
     gvir_sandbox_config_set_shell,
     Config,

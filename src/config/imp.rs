@@ -59,6 +59,7 @@ pub struct Config {
     pub(crate) kernpath: StrField,
     pub(crate) kmodpath: StrField,
     pub(crate) shell: Cell<bool>,
+    pub(crate) privileged: Cell<bool>,
     pub(crate) uid: Cell<u32>,
     pub(crate) gid: Cell<u32>,
     pub(crate) username: StrField,
@@ -85,6 +86,7 @@ impl Default for Config {
             kernpath: StrField::default(),
             kmodpath: StrField::default(),
             shell: Cell::new(false),
+            privileged: Cell::new(false),
             uid: Cell::new(nix_like_geteuid()),
             gid: Cell::new(nix_like_getegid()),
             username: StrField::new(Some(&glib::user_name().to_string_lossy())),
@@ -172,6 +174,10 @@ impl ObjectImpl for Config {
                     .nick("Shell")
                     .blurb("Offer a root debug shell on an extra console")
                     .build(),
+                ParamSpecBoolean::builder("privileged")
+                    .nick("Privileged")
+                    .blurb("Run the command as root with all capabilities")
+                    .build(),
                 ParamSpecUInt::builder("uid")
                     .nick("UID")
                     .blurb("The user ID the command runs as")
@@ -226,6 +232,9 @@ impl ObjectImpl for Config {
             "shell" => self
                 .shell
                 .set(value.get().expect("type checked by GObject")),
+            "privileged" => self
+                .privileged
+                .set(value.get().expect("type checked by GObject")),
             "uid" => self.uid.set(value.get().expect("type checked by GObject")),
             "gid" => self.gid.set(value.get().expect("type checked by GObject")),
             "username" => self.username.set(string().as_deref()),
@@ -248,6 +257,7 @@ impl ObjectImpl for Config {
             "kernpath" => self.kernpath.to_value(),
             "kmodpath" => self.kmodpath.to_value(),
             "shell" => self.shell.get().to_value(),
+            "privileged" => self.privileged.get().to_value(),
             "uid" => self.uid.get().to_value(),
             "gid" => self.gid.get().to_value(),
             "username" => self.username.to_value(),

@@ -131,6 +131,11 @@ impl Config {
         set_opt("core", "kernpath", p.kernpath.get());
         set_opt("core", "kmodpath", p.kmodpath.get());
         kf.set_boolean("core", "shell", p.shell.get());
+        // An extension, written only when set so that files stay as the
+        // original wrote them.
+        if p.privileged.get() {
+            kf.set_boolean("core", "privileged", true);
+        }
 
         kf.set_uint64("identity", "uid", p.uid.get().into());
         kf.set_uint64("identity", "gid", p.gid.get().into());
@@ -257,6 +262,9 @@ impl Config {
         }
         if let Some(v) = optional_bool(kf, "core", "shell")? {
             p.shell.set(v);
+        }
+        if let Some(v) = optional_bool(kf, "core", "privileged")? {
+            p.privileged.set(v);
         }
         if let Some(v) = optional_bool(kf, "core", "debug")? {
             p.debug.set(v);
@@ -401,6 +409,18 @@ mod tests {
             let again = Config::load_from_data(&saved).unwrap().save_to_data();
             assert_eq!(again, saved, "{name}: second round trip");
         }
+    }
+
+    #[test]
+    fn privileged_is_saved_only_when_set() {
+        let config = ConfigInteractive::new("p");
+        config.set_command(&["/bin/true"]);
+        let base: &Config = config.upcast_ref();
+        assert!(!base.save_to_data().contains("privileged"));
+        base.set_privileged(true);
+        let saved = base.save_to_data();
+        assert!(saved.contains("privileged=true"));
+        assert!(Config::load_from_data(&saved).unwrap().privileged());
     }
 
     #[test]

@@ -113,6 +113,16 @@ impl Config {
         self.set_property("kmodpath", value);
     }
 
+    /// Whether the command runs as root keeping all capabilities (otherwise it
+    /// runs with none, whatever its user). An extension: the original kept
+    /// them whenever the username was "root".
+    pub fn privileged(&self) -> bool {
+        self.imp().privileged.get()
+    }
+    pub fn set_privileged(&self, privileged: bool) {
+        self.set_property("privileged", privileged);
+    }
+
     /// Whether a root debug shell is offered on an extra console.
     pub fn shell(&self) -> bool {
         self.imp().shell.get()

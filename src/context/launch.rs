@@ -37,6 +37,7 @@ pub(crate) fn spec(config: &Config, backend: Backend) -> crate::Result<LaunchSpe
     spec.username = config.username().unwrap_or_default();
     spec.homedir = config.homedir().unwrap_or_else(|| "/".to_owned());
     spec.tty = tty;
+    spec.privileged = config.privileged();
     spec.channel = channel.to_owned();
     spec.shell = shell.map(str::to_owned);
     spec.debug = config.debug();

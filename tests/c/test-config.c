@@ -49,6 +49,7 @@ test_interactive_defaults(void)
     g_assert_null(gvir_sandbox_config_get_security_label(base));
     g_assert_true(gvir_sandbox_config_get_security_dynamic(base));
     g_assert_false(gvir_sandbox_config_get_shell(base));
+    g_assert_false(gvir_sandbox_config_get_privileged(base));
     g_assert_cmpuint(gvir_sandbox_config_get_userid(base), ==, geteuid());
     g_assert_cmpuint(gvir_sandbox_config_get_groupid(base), ==, getegid());
     g_assert_cmpstr(gvir_sandbox_config_get_username(base), ==, g_get_user_name());
@@ -78,6 +79,7 @@ test_properties(void)
     gvir_sandbox_config_set_kernrelease(base, "6.1.0-1-amd64");
     gvir_sandbox_config_set_kernrelease(base, NULL);
     gvir_sandbox_config_set_shell(base, TRUE);
+    gvir_sandbox_config_set_privileged(base, TRUE);
     gvir_sandbox_config_interactive_set_tty(cfg, TRUE);
     gvir_sandbox_config_interactive_set_command(cfg, argv);
 
@@ -91,6 +93,7 @@ test_properties(void)
     g_assert_cmpstr(gvir_sandbox_config_get_homedir(base), ==, "/var/run/hell");
     g_assert_null(gvir_sandbox_config_get_kernrelease(base));
     g_assert_true(gvir_sandbox_config_get_shell(base));
+    g_assert_true(gvir_sandbox_config_get_privileged(base));
 
     cmd = gvir_sandbox_config_get_command(base);
     g_assert_cmpuint(g_strv_length(cmd), ==, 3);

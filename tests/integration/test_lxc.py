@@ -122,6 +122,65 @@ class Isolation(SandboxTestCase):
         self.assertEqual([(r.returncode, r.stdout) for r in results], [(0, b"done\n")] * 2)
 
 
+def status_fields(text):
+    """The Cap*/NoNewPrivs lines of /proc/self/status as a dict."""
+    return dict(line.split(":\t") for line in text.splitlines() if ":\t" in line)
+
+
+PROBE = ("grep -E '^(CapPrm|CapEff|CapBnd|NoNewPrivs):' /proc/self/status; "
+         "echo \"id:\t$(id -u) $(id -g) $(id -un)\"; echo \"env:\t$HOME $USER\"")
+
+
+class Identity(SandboxTestCase):
+    def probe(self, *options):
+        r = self.sandbox("/bin/sh", "-c", PROBE, options=options)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        return status_fields(r.stdout.decode())
+
+    def test_default_has_no_capabilities(self):
+        f = self.probe()
+        self.assertEqual(f["id"], f"{os.geteuid()} {os.getegid()} root")
+        for cap in ("CapPrm", "CapEff", "CapBnd"):
+            self.assertEqual(int(f[cap], 16), 0, cap)
+        self.assertEqual(f["NoNewPrivs"], "1")
+
+    def test_root_without_capabilities_cannot_mount_or_write_etc(self):
+        r = self.sandbox("/bin/sh", "-c", "mount -t tmpfs none /mnt || echo mount-failed; "
+                         "touch /etc/sandbox-test || echo write-failed")
+        self.assertEqual(r.stdout.split(), [b"mount-failed", b"write-failed"])
+
+    def test_switch_to_another_user(self):
+        f = self.probe("-S", "nobody")
+        self.assertEqual(f["id"], "65534 65534 nobody")
+        self.assertEqual(f["env"], "/nonexistent nobody")
+        self.assertEqual(int(f["CapEff"], 16), 0)
+
+    def test_privileged_keeps_capabilities(self):
+        f = self.probe("-p")
+        self.assertEqual(f["id"].split()[:2], ["0", "0"])
+        self.assertNotEqual(int(f["CapEff"], 16), 0)
+        self.assertNotEqual(int(f["CapBnd"], 16), 0)
+
+    def test_environment_reaches_the_command(self):
+        r = self.sandbox("/bin/sh", "-c", 'echo "$GREETING|$EMPTY|"',
+                         options=("-e", "GREETING=hello world", "-e", "EMPTY="))
+        self.assertEqual(r.stdout, b"hello world||\n")
+
+    def test_no_network_without_options(self):
+        r = self.sandbox("/bin/ls", "/sys/class/net")
+        self.assertEqual(r.stdout.split(), [b"lo"])
+
+    def test_unknown_user(self):
+        r = self.sandbox("/bin/true", options=("-S", "no-such-user-here"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"no-such-user-here", r.stderr)
+
+    def test_bad_environment_option(self):
+        r = self.sandbox("/bin/true", options=("-e", "NO_EQUALS_SIGN"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"NO_EQUALS_SIGN", r.stderr)
+
+
 class Errors(SandboxTestCase):
     def test_bad_mount_option(self):
         r = self.sandbox("/bin/true", options=("-m", "nonsense"))
