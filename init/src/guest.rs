@@ -96,7 +96,8 @@ fn run(spec: &LaunchSpec, channel: &mut Channel) -> Result<(), String> {
             log(&e);
         }
     }
-    let status = match setup_filesystems(spec).and_then(|()| App::spawn(spec)) {
+    let setup = setup_filesystems(spec).and_then(|()| crate::net::configure(&spec.networks));
+    let status = match setup.and_then(|()| App::spawn(spec)) {
         Ok(app) => pump(channel, app)?,
         Err(e) => {
             channel.send(&Message::Error(e.clone()))?;

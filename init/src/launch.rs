@@ -39,6 +39,35 @@ pub struct DiskTag {
     pub device: String,
 }
 
+/// A static address of an interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetAddress {
+    pub address: String,
+    pub prefix: u32,
+    #[serde(default)]
+    pub broadcast: Option<String>,
+}
+
+/// A static route through an interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetRoute {
+    pub target: String,
+    pub prefix: u32,
+    pub gateway: String,
+}
+
+/// One network interface the init configures, found by its MAC address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetInterface {
+    pub mac: String,
+    #[serde(default)]
+    pub dhcp: bool,
+    #[serde(default)]
+    pub addresses: Vec<NetAddress>,
+    #[serde(default)]
+    pub routes: Vec<NetRoute>,
+}
+
 /// Everything the guest init needs to run the command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaunchSpec {
@@ -71,6 +100,8 @@ pub struct LaunchSpec {
     pub includes: Vec<Include>,
     #[serde(default)]
     pub disks: Vec<DiskTag>,
+    #[serde(default)]
+    pub networks: Vec<NetInterface>,
 }
 
 impl LaunchSpec {
@@ -92,6 +123,7 @@ impl LaunchSpec {
             mounts: Vec::new(),
             includes: Vec::new(),
             disks: Vec::new(),
+            networks: Vec::new(),
         }
     }
 

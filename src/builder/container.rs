@@ -9,7 +9,9 @@
 //! the second console.
 
 use super::xml::XmlWriter;
-use super::{GUEST_INIT_DIR, GUEST_STATE_DIR, HostMount, LAUNCH_SPEC_NAME, Layout, MEMORY_KIB};
+use super::{
+    GUEST_INIT_DIR, GUEST_STATE_DIR, HostMount, Interface, LAUNCH_SPEC_NAME, Layout, MEMORY_KIB,
+};
 use crate::config::Config;
 
 /// File name of the LXC stage-1 init helper.
@@ -103,6 +105,26 @@ fn host_mount(w: &mut XmlWriter, mount: &HostMount) {
     }
 }
 
+/// A network interface joining a libvirt network (shared with the machine
+/// builder: the element is the same for both drivers).
+pub(crate) fn interface(w: &mut XmlWriter, interface: &Interface, model: Option<&str>) {
+    w.element("interface", &[("type", "network")], |w| {
+        w.empty("mac", &[("address", &interface.mac)]);
+        w.empty("source", &[("network", &interface.source)]);
+        w.empty("target", &[("dev", &interface.host_dev)]);
+        if let Some(model) = model {
+            w.empty("model", &[("type", model)]);
+        }
+        if let Some((filter, parameters)) = &interface.filter {
+            w.element("filterref", &[("filter", filter)], |w| {
+                for (name, value) in parameters {
+                    w.empty("parameter", &[("name", name), ("value", value)]);
+                }
+            });
+        }
+    });
+}
+
 fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
     // Order matters: libvirt mounts in document order and creates missing
     // mount points, so parents come first. A mount on `/` replaces the
@@ -125,6 +147,9 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
     );
     for mount in layout.mounts.iter().filter(|m| m.target() != "/") {
         host_mount(w, mount);
+    }
+    for iface in &layout.interfaces {
+        interface(w, iface, None);
     }
 
     w.empty("console", &[("type", "pty")]);
@@ -193,6 +218,32 @@ mod tests {
             },
         ];
         assert_golden("lxc-mounts.xml", &build(base, &layout));
+    }
+
+    #[test]
+    fn interfaces() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        let mut layout = layout();
+        layout.interfaces = vec![
+            Interface {
+                mac: "52:54:00:12:34:56".into(),
+                host_dev: "vsb-0000a1b2".into(),
+                source: "default".into(),
+                filter: None,
+            },
+            Interface {
+                mac: "52:54:00:ab:cd:ef".into(),
+                host_dev: "vsb-0000c3d4".into(),
+                source: "isolated".into(),
+                filter: Some((
+                    "clean-traffic".into(),
+                    vec![("IP".into(), "192.168.122.10".into())],
+                )),
+            },
+        ];
+        assert_golden("lxc-interfaces.xml", &build(base, &layout));
     }
 
     #[test]

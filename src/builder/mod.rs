@@ -55,6 +55,21 @@ impl HostMount {
     }
 }
 
+/// A network interface of the sandbox. The MAC is always set (chosen at
+/// start when the config has none) because the guest init finds the
+/// interface by it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    pub mac: String,
+    /// The host end's device name. libvirt's LXC driver needs it to bind a
+    /// traffic filter ("filter binding has no port dev name" otherwise).
+    pub host_dev: String,
+    /// The libvirt network it joins.
+    pub source: String,
+    /// A libvirt nwfilter and its parameters.
+    pub filter: Option<(String, Vec<(String, String)>)>,
+}
+
 /// The per-start facts a builder needs besides the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -68,6 +83,8 @@ pub struct Layout {
     pub app_console: bool,
     /// What the backend mounts, parents before children.
     pub mounts: Vec<HostMount>,
+    /// The network interfaces, in the config's order.
+    pub interfaces: Vec<Interface>,
 }
 
 #[cfg(test)]
@@ -85,6 +102,7 @@ pub(crate) mod testing {
             init_dir: PathBuf::from("/usr/libexec/libvirt-sandbox"),
             app_console: true,
             mounts: Vec::new(),
+            interfaces: Vec::new(),
         }
     }
 

@@ -18,8 +18,7 @@ use glib::translate::{FromGlib, IntoGlib};
 use crate::capi::config_disk::{disk_format_type, disk_type_type};
 use crate::config::Config;
 use crate::config::keyfile::{MAX_ENTRIES, required_string};
-// TEMPORARY until config/options.rs lands: `use crate::config::options::{self, …}`.
-use crate::config::network::options_pending::{self as options, DiskFormat, DiskType};
+use crate::config::options::{self, DiskFormat, DiskType};
 use crate::error::{SandboxError, error};
 
 /// Declares a newtype over a raw value of one of libvirt-gconfig's enums, typed

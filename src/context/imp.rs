@@ -138,9 +138,6 @@ fn refuse_unimplemented(config: &Config) -> crate::Result<()> {
     if config.has_disks() {
         return refuse("block disks (--disk)");
     }
-    if config.has_networks() {
-        return refuse("network interfaces (--network)");
-    }
     Ok(())
 }
 
@@ -197,14 +194,20 @@ impl Context {
         let state = StateDir::create(&domain_name)?;
         // Errors below drop `state`, which removes the directory.
         let mounts = super::mounts::prepare(&config, state.path())?;
+        let (interfaces, guest_interfaces) = super::network::plan(&config);
         let layout = Layout {
             domain_name: domain_name.clone(),
             state_dir: state.path().to_owned(),
             init_dir,
             app_console: config.is::<crate::config::ConfigInteractive>(),
             mounts: mounts.host,
+            interfaces,
         };
-        super::launch::write_spec(&config, &layout, backend, mounts.guest, mounts.includes)?;
+        let mut spec = super::launch::spec(&config, backend)?;
+        spec.mounts = mounts.guest;
+        spec.includes = mounts.includes;
+        spec.networks = guest_interfaces;
+        super::launch::write_spec(&spec, &layout)?;
         config.save_to_path(&state.path().join("sandbox.cfg"))?;
         let xml = builder::container::build(&config, &layout);
         glib::g_debug!("LibvirtSandbox", "starting domain:\n{xml}");
@@ -266,6 +269,7 @@ impl Context {
             init_dir: init_dir(),
             app_console: false,
             mounts: Vec::new(),
+            interfaces: Vec::new(),
         };
         *self.running.borrow_mut() = Some(Running {
             conn,

@@ -7,7 +7,7 @@ use crate::builder::{LAUNCH_SPEC_NAME, Layout};
 use crate::config::{Config, ConfigInteractive};
 use crate::error::{SandboxError, error};
 use glib::prelude::*;
-use sandbox_init::launch::{GuestMount, Include, LaunchSpec};
+use sandbox_init::launch::LaunchSpec;
 
 /// Guest device of the app channel and of the debug shell (LXC).
 fn lxc_devices(shell: bool) -> (&'static str, Option<&'static str>) {
@@ -44,19 +44,9 @@ pub(crate) fn spec(config: &Config, backend: Backend) -> crate::Result<LaunchSpe
     Ok(spec)
 }
 
-/// Writes the launch spec into the sandbox's state directory, with the
-/// guest's share of the mounts and includes.
-pub(crate) fn write_spec(
-    config: &Config,
-    layout: &Layout,
-    backend: Backend,
-    guest_mounts: Vec<GuestMount>,
-    includes: Vec<Include>,
-) -> crate::Result<()> {
+/// Writes the launch spec into the sandbox's state directory.
+pub(crate) fn write_spec(spec: &LaunchSpec, layout: &Layout) -> crate::Result<()> {
     let path = layout.state_dir.join(LAUNCH_SPEC_NAME);
-    let mut spec = spec(config, backend)?;
-    spec.mounts = guest_mounts;
-    spec.includes = includes;
     let text = spec.to_json();
     std::fs::write(&path, text).map_err(|e| {
         error(

@@ -10,6 +10,7 @@ mod imp;
 pub mod interactive;
 pub(crate) mod launch;
 pub(crate) mod mounts;
+pub(crate) mod network;
 pub(crate) mod state;
 
 use glib::prelude::*;

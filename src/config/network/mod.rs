@@ -14,7 +14,6 @@ pub mod address;
 pub mod filterref;
 pub mod filterref_parameter;
 #[doc(hidden)]
-pub mod options_pending;
 pub mod route;
 
 use gio::prelude::*;
@@ -27,8 +26,7 @@ pub use route::ConfigNetworkRoute;
 
 use crate::config::Config;
 use crate::config::keyfile::{MAX_ENTRIES, optional_bool, optional_string, optional_u64};
-// TEMPORARY until config/options.rs lands: `use crate::config::options;`
-use crate::config::network::options_pending as options;
+use crate::config::options;
 use crate::error::{SandboxError, error};
 
 /// Highest index scanned for `network.N`, `network.N.address.J` and

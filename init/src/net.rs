@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Network set-up inside the sandbox, common to LXC and QEMU: loopback up,
+//! then every configured interface (found by its MAC address, which the host
+//! chose) up with its static addresses and routes, or a DHCP lease.
+//!
+//! It drives `ip` (iproute2, or busybox's applet) and busybox's `udhcpc` from
+//! the sandbox's root rather than speaking netlink itself: the init stays
+//! small, and these are the tools an administrator would use by hand.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::launch::NetInterface;
+
+/// Scratch directory of the init on the guest's writable /dev.
+const RUN_DIR: &str = "/dev/.libvirt-sandbox-run";
+
+/// The udhcpc event script: applies a lease with `ip` and records the DNS
+/// servers in `$RESOLV_CONF`.
+const DHCP_SCRIPT: &str = r#"#!/bin/sh
+# Written by libvirt-sandbox-init: applies udhcpc's lease.
+case "$1" in
+deconfig)
+    $IP addr flush dev "$interface"
+    $IP link set "$interface" up
+    ;;
+bound|renew)
+    $IP addr add "$ip/${mask:-24}" ${broadcast:+broadcast "$broadcast"} dev "$interface"
+    for gw in $router; do
+        $IP route add default via "$gw" dev "$interface" && break
+    done
+    if [ -n "$dns" ]; then
+        : > "$RESOLV_CONF"
+        [ -n "$domain" ] && echo "search $domain" >> "$RESOLV_CONF"
+        for server in $dns; do echo "nameserver $server" >> "$RESOLV_CONF"; done
+    fi
+    ;;
+esac
+exit 0
+"#;
+
+fn find_program(candidates: &[&str]) -> Option<PathBuf> {
+    candidates.iter().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// How to run `ip`: iproute2's, else busybox's applet.
+fn ip_command() -> Result<Vec<String>, String> {
+    if let Some(ip) = find_program(&["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]) {
+        return Ok(vec![ip.to_string_lossy().into_owned()]);
+    }
+    busybox()
+        .map(|b| vec![b.to_string_lossy().into_owned(), "ip".to_owned()])
+        .ok_or_else(|| {
+            "network set-up needs the 'ip' command (Debian package iproute2) or busybox in \
+             the sandbox's root"
+                .to_owned()
+        })
+}
+
+fn busybox() -> Option<PathBuf> {
+    find_program(&["/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"])
+}
+
+/// Runs a command to completion; its stderr becomes the error.
+fn run(argv: &[String], env: &[(&str, &str)]) -> Result<(), String> {
+    let output = Command::new(&argv[0])
+        .args(&argv[1..])
+        .envs(env.iter().copied())
+        .output()
+        .map_err(|e| format!("cannot run '{}': {e}", argv.join(" ")))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "'{}' failed ({}): {}",
+            argv.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ))
+    }
+}
+
+fn ip(ip: &[String], args: &[&str]) -> Result<(), String> {
+    let argv: Vec<String> = ip
+        .iter()
+        .cloned()
+        .chain(args.iter().map(|s| (*s).to_owned()))
+        .collect();
+    run(&argv, &[])
+}
+
+/// The guest's name of the interface with `mac`.
+fn interface_with_mac(mac: &str) -> Result<String, String> {
+    let mut seen = Vec::new();
+    let entries = std::fs::read_dir("/sys/class/net")
+        .map_err(|e| format!("cannot list /sys/class/net: {e}"))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let address = std::fs::read_to_string(entry.path().join("address")).unwrap_or_default();
+        if address.trim().eq_ignore_ascii_case(mac) {
+            return Ok(name);
+        }
+        seen.push(format!("{name}={}", address.trim()));
+    }
+    Err(format!(
+        "no network interface has the MAC address {mac} (interfaces: {})",
+        seen.join(", ")
+    ))
+}
+
+/// Brings up loopback and configures every interface.
+pub fn configure(interfaces: &[NetInterface]) -> Result<(), String> {
+    if interfaces.is_empty() {
+        // Loopback only: best effort, a root without `ip` still runs.
+        if let Ok(ip_cmd) = ip_command() {
+            let _ = ip(&ip_cmd, &["link", "set", "lo", "up"]);
+        }
+        return Ok(());
+    }
+    let ip_cmd = ip_command()?;
+    ip(&ip_cmd, &["link", "set", "lo", "up"])?;
+    let resolv_conf = Path::new(RUN_DIR).join("resolv.conf");
+    for interface in interfaces {
+        let name = interface_with_mac(&interface.mac)?;
+        ip(&ip_cmd, &["link", "set", &name, "up"])?;
+        for a in &interface.addresses {
+            let cidr = format!("{}/{}", a.address, a.prefix);
+            let mut args = vec!["addr", "add", &cidr];
+            if let Some(b) = &a.broadcast {
+                args.extend(["broadcast", b]);
+            }
+            args.extend(["dev", &name]);
+            if a.address.contains(':') {
+                // Usable at once, without duplicate address detection's delay.
+                args.push("nodad");
+            }
+            ip(&ip_cmd, &args)?;
+        }
+        for r in &interface.routes {
+            let target = format!("{}/{}", r.target, r.prefix);
+            ip(
+                &ip_cmd,
+                &["route", "add", &target, "via", &r.gateway, "dev", &name],
+            )?;
+        }
+        if interface.dhcp {
+            dhcp(&ip_cmd, &name, &resolv_conf)?;
+        }
+    }
+    use_resolv_conf(&resolv_conf)
+}
+
+/// Gets a lease for `name` with busybox udhcpc (foreground, one attempt
+/// series, fails when no server answers).
+fn dhcp(ip_cmd: &[String], name: &str, resolv_conf: &Path) -> Result<(), String> {
+    let busybox = busybox().ok_or_else(|| {
+        format!("DHCP on {name} needs busybox (for udhcpc) in the sandbox's root")
+    })?;
+    std::fs::create_dir_all(RUN_DIR).map_err(|e| format!("cannot create {RUN_DIR}: {e}"))?;
+    let script = Path::new(RUN_DIR).join("dhcp-event");
+    if !script.exists() {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o700)
+            .open(&script)
+            .map_err(|e| format!("cannot create {}: {e}", script.display()))?;
+        file.write_all(DHCP_SCRIPT.as_bytes())
+            .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    }
+    let argv: Vec<String> = [
+        busybox.to_string_lossy().as_ref(),
+        "udhcpc",
+        "-i",
+        name,
+        "-f",
+        "-q",
+        "-n",
+        "-t",
+        "10",
+        "-T",
+        "1",
+        "-s",
+        script.to_string_lossy().as_ref(),
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let ip_for_script = ip_cmd.join(" ");
+    run(
+        &argv,
+        &[
+            ("IP", ip_for_script.as_str()),
+            ("RESOLV_CONF", resolv_conf.to_string_lossy().as_ref()),
+        ],
+    )
+    .map_err(|e| format!("DHCP on {name} got no lease: {e}"))
+}
+
+/// The root is read-only: a DHCP-provided resolv.conf is bound over the
+/// root's (following a symlink such as systemd-resolved's).
+fn use_resolv_conf(resolv_conf: &Path) -> Result<(), String> {
+    if !resolv_conf.exists() {
+        return Ok(());
+    }
+    let target = std::fs::canonicalize("/etc/resolv.conf").map_err(|e| {
+        format!("cannot use the DHCP server's DNS settings: /etc/resolv.conf is unusable: {e}")
+    })?;
+    nix::mount::mount(
+        Some(resolv_conf),
+        &target,
+        None::<&str>,
+        nix::mount::MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(|e| {
+        format!(
+            "cannot bind the DHCP DNS settings over {}: {e}",
+            target.display()
+        )
+    })
+}
