@@ -123,6 +123,20 @@ fn setup_filesystems(spec: &LaunchSpec) -> Result<(), String> {
     for mount in &spec.mounts {
         mount_in_guest(mount)?;
     }
+    if !spec.disks.is_empty() {
+        let by_tag = Path::new("/dev/disk/by-tag");
+        std::fs::create_dir_all(by_tag)
+            .map_err(|e| format!("cannot create {}: {e}", by_tag.display()))?;
+        for disk in &spec.disks {
+            let link = by_tag.join(&disk.tag);
+            std::os::unix::fs::symlink(&disk.device, &link)
+                .map_err(|e| format!("cannot link {} to {}: {e}", link.display(), disk.device))?;
+            // The disk is the command's: its user may read and write it. The
+            // node is the sandbox's own (its /dev), not the host's.
+            std::os::unix::fs::chown(&disk.device, Some(spec.uid), Some(spec.gid))
+                .map_err(|e| format!("cannot give {} to the sandbox's user: {e}", disk.device))?;
+        }
+    }
     for include in &spec.includes {
         let dst = Path::new(&include.dst);
         if let Some(parent) = dst.parent() {

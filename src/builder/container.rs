@@ -151,6 +151,17 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
     for iface in &layout.interfaces {
         interface(w, iface, None);
     }
+    for device in &layout.block_devices {
+        w.element(
+            "hostdev",
+            &[("mode", "capabilities"), ("type", "storage")],
+            |w| {
+                w.element("source", &[], |w| {
+                    w.text("block", &[], &device.to_string_lossy());
+                })
+            },
+        );
+    }
 
     w.empty("console", &[("type", "pty")]);
     if layout.app_console {
@@ -244,6 +255,16 @@ mod tests {
             },
         ];
         assert_golden("lxc-interfaces.xml", &build(base, &layout));
+    }
+
+    #[test]
+    fn block_devices() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        let mut layout = layout();
+        layout.block_devices = vec!["/dev/loop7".into()];
+        assert_golden("lxc-disks.xml", &build(base, &layout));
     }
 
     #[test]

@@ -85,6 +85,8 @@ pub struct Layout {
     pub mounts: Vec<HostMount>,
     /// The network interfaces, in the config's order.
     pub interfaces: Vec<Interface>,
+    /// Host block devices passed into the sandbox (its `--disk`s).
+    pub block_devices: Vec<PathBuf>,
 }
 
 #[cfg(test)]
@@ -103,6 +105,7 @@ pub(crate) mod testing {
             app_console: true,
             mounts: Vec::new(),
             interfaces: Vec::new(),
+            block_devices: Vec::new(),
         }
     }
 

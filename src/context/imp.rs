@@ -28,6 +28,9 @@ pub(crate) struct Running {
     /// to a sandbox some other process started.
     #[allow(dead_code)]
     pub(crate) state: Option<StateDir>,
+    /// Loop devices of the disks, detached on drop (after the domain ended).
+    #[allow(dead_code)]
+    pub(crate) loops: Vec<super::disks::LoopDevice>,
 }
 
 #[derive(Default)]
@@ -124,23 +127,6 @@ pub(crate) fn init_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| crate::config::initrd::LIBEXECDIR.into())
 }
 
-/// Parts of the config a running sandbox cannot honour yet: refused, never
-/// silently ignored.
-fn refuse_unimplemented(config: &Config) -> crate::Result<()> {
-    let refuse = |what: &str| {
-        Err(error(
-            SandboxError::Unsupported,
-            format!(
-                "{what} are not supported by running sandboxes yet; remove them from the configuration"
-            ),
-        ))
-    };
-    if config.has_disks() {
-        return refuse("block disks (--disk)");
-    }
-    Ok(())
-}
-
 fn libvirt_error(what: &str, e: virt::error::Error) -> crate::Error {
     error(SandboxError::Libvirt, format!("{what}: {}", e.message()))
 }
@@ -175,7 +161,6 @@ impl Context {
                 "virtual-machine sandboxes (qemu://) are not implemented yet; use lxc:///",
             ));
         }
-        refuse_unimplemented(&config)?;
         let init_dir = init_dir();
         let init = init_dir.join(builder::container::INIT_LXC);
         if !init.is_file() {
@@ -195,6 +180,7 @@ impl Context {
         // Errors below drop `state`, which removes the directory.
         let mounts = super::mounts::prepare(&config, state.path())?;
         let (interfaces, guest_interfaces) = super::network::plan(&config);
+        let disks = super::disks::prepare_lxc(&config)?;
         let layout = Layout {
             domain_name: domain_name.clone(),
             state_dir: state.path().to_owned(),
@@ -202,11 +188,13 @@ impl Context {
             app_console: config.is::<crate::config::ConfigInteractive>(),
             mounts: mounts.host,
             interfaces,
+            block_devices: disks.devices,
         };
         let mut spec = super::launch::spec(&config, backend)?;
         spec.mounts = mounts.guest;
         spec.includes = mounts.includes;
         spec.networks = guest_interfaces;
+        spec.disks = disks.tags;
         super::launch::write_spec(&spec, &layout)?;
         config.save_to_path(&state.path().join("sandbox.cfg"))?;
         let xml = builder::container::build(&config, &layout);
@@ -220,6 +208,7 @@ impl Context {
             layout,
             backend,
             state: Some(state),
+            loops: disks.loops,
         });
         self.obj().notify("domain");
         Ok(())
@@ -270,6 +259,7 @@ impl Context {
             app_console: false,
             mounts: Vec::new(),
             interfaces: Vec::new(),
+            block_devices: Vec::new(),
         };
         *self.running.borrow_mut() = Some(Running {
             conn,
@@ -277,6 +267,7 @@ impl Context {
             layout,
             backend,
             state: None,
+            loops: Vec::new(),
         });
         self.obj().notify("domain");
         Ok(())

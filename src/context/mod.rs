@@ -6,6 +6,7 @@
 //! The abstract class holds the shared state; [`ContextInteractive`] is the
 //! concrete kind that runs a command with its stdio attached.
 
+pub(crate) mod disks;
 mod imp;
 pub mod interactive;
 pub(crate) mod launch;

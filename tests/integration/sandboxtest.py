@@ -4,7 +4,7 @@
 The tests drive the built `virt-sandbox` (path in $VIRT_SANDBOX) against a
 running libvirtd (started by build-aux/start-libvirtd.sh). After every test
 they check that nothing was left behind: no libvirt domain, no state
-directory, no mount.
+directory, no mount, no loop device.
 """
 import os
 import pty
@@ -33,6 +33,13 @@ def state_dirs():
         return set()
 
 
+def loop_devices():
+    """Attached loop devices (those with a backing file)."""
+    import glob
+    return {os.path.basename(os.path.dirname(os.path.dirname(p)))
+            for p in glob.glob("/sys/block/loop*/loop/backing_file")}
+
+
 def host_mounts():
     with open("/proc/self/mounts") as f:
         return {line.split()[1] for line in f}
@@ -47,6 +54,7 @@ class SandboxTestCase(unittest.TestCase):
         self.domains_before = domains(self.URI)
         self.state_before = state_dirs()
         self.mounts_before = host_mounts()
+        self.loops_before = loop_devices()
 
     def tearDown(self):
         # A domain may take a moment to vanish after its init exited; wait for
@@ -57,6 +65,7 @@ class SandboxTestCase(unittest.TestCase):
         self.assertEqual(domains(self.URI) - self.domains_before, set(), "domains left behind")
         self.assertEqual(state_dirs() - self.state_before, set(), "state directories left behind")
         self.assertEqual(host_mounts() - self.mounts_before, set(), "mounts left behind")
+        self.assertEqual(loop_devices() - self.loops_before, set(), "loop devices left behind")
 
     def sandbox(self, *args, stdin=subprocess.DEVNULL, input=None, options=()):
         """Runs `virt-sandbox -c URI OPTIONS -- ARGS`; returns CompletedProcess (bytes)."""

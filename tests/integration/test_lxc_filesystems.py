@@ -118,6 +118,37 @@ class Filesystems(FsTestCase):
         self.assertIn(b"Read-only file system", r.stderr)
 
 
+class Disks(FsTestCase):
+    def test_image_disk_by_tag(self):
+        image = self.path("home.img")
+        make_ext4_image(image, {"x": "x\n"})
+        uuid = subprocess.run(["blkid", "-s", "UUID", "-o", "value", image], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        out = self.run_ok("blkid -s UUID -o value /dev/disk/by-tag/home",
+                          "--disk", f"file:home={image}")
+        self.assertEqual(out.strip(), uuid)
+
+    def test_disk_belongs_to_the_sandbox_user(self):
+        image = self.path("data.img")
+        subprocess.run(["truncate", "-s", "1M", image], check=True)
+        self.run_ok("echo written-by-nobody > /dev/disk/by-tag/data",
+                    "-S", "nobody", "--disk", f"file:data={image}")
+        with open(image, "rb") as f:
+            self.assertEqual(f.read(17), b"written-by-nobody")
+
+    def test_bad_disks(self):
+        qcow2 = self.path("x.qcow2")
+        with open(qcow2, "w") as f:
+            f.write("not really qcow2")
+        for spec, mentions in [(f"file:d={self.path('missing.img')}", b"missing.img"),
+                               (f"file:d={qcow2},format=qcow2", b"raw images only"),
+                               ("floppy:d=/dev/null", b"floppy")]:
+            r = self.sandbox("/bin/true", options=("--disk", spec))
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+            self.assertIn(mentions, r.stderr)
+
+
 class Includes(FsTestCase):
     def source_files(self):
         with open(self.path("single.txt"), "w") as f:

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Block disks of LXC sandboxes (`--disk TYPE:TAG=SOURCE`): a host block
+//! device is passed in as is; a raw image file is attached to a loop device
+//! first (detached again when the sandbox ends). The guest init links each
+//! one as `/dev/disk/by-tag/TAG`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sandbox_init::launch::DiskTag;
+
+use crate::config::Config;
+use crate::config::options::{DiskFormat, DiskType};
+use crate::error::{SandboxError, error};
+
+/// A loop device this process attached; dropping it detaches it.
+#[derive(Debug)]
+pub(crate) struct LoopDevice {
+    path: PathBuf,
+}
+
+impl LoopDevice {
+    fn attach(image: &Path) -> crate::Result<Self> {
+        let output = Command::new("losetup")
+            .args(["--find", "--show", "--"])
+            .arg(image)
+            .output()
+            .map_err(|e| {
+                error(
+                    SandboxError::Io,
+                    format!(
+                        "cannot run losetup (util-linux) for '{}': {e}",
+                        image.display()
+                    ),
+                )
+            })?;
+        if !output.status.success() {
+            return Err(error(
+                SandboxError::InvalidDisk,
+                format!(
+                    "cannot attach the disk image '{}' to a loop device: {}",
+                    image.display(),
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ),
+            ));
+        }
+        let path = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        Ok(Self { path: path.into() })
+    }
+}
+
+impl Drop for LoopDevice {
+    fn drop(&mut self) {
+        let detached = Command::new("losetup")
+            .arg("--detach")
+            .arg(&self.path)
+            .status();
+        if !matches!(detached, Ok(s) if s.success()) {
+            glib::g_warning!(
+                "LibvirtSandbox",
+                "cannot detach the loop device '{}'",
+                self.path.display()
+            );
+        }
+    }
+}
+
+/// The disks of one LXC start.
+#[derive(Debug, Default)]
+pub(crate) struct PreparedDisks {
+    /// Host block devices to pass into the container.
+    pub(crate) devices: Vec<PathBuf>,
+    /// What the init links under `/dev/disk/by-tag`.
+    pub(crate) tags: Vec<DiskTag>,
+    /// Held until the sandbox ends.
+    pub(crate) loops: Vec<LoopDevice>,
+}
+
+fn invalid(message: String) -> crate::Error {
+    error(SandboxError::InvalidDisk, message)
+}
+
+/// Checks every disk and attaches the image files.
+pub(crate) fn prepare_lxc(config: &Config) -> crate::Result<PreparedDisks> {
+    let mut prepared = PreparedDisks::default();
+    for disk in config.disks() {
+        let tag = disk.tag().unwrap_or_default();
+        let source = PathBuf::from(disk.source().unwrap_or_default());
+        let what = format!("disk '{tag}' ({})", source.display());
+        let device = match disk.disk_type() {
+            DiskType::Block => {
+                use std::os::unix::fs::FileTypeExt;
+                let meta = std::fs::metadata(&source)
+                    .map_err(|e| invalid(format!("{what}: cannot use the device: {e}")))?;
+                if !meta.file_type().is_block_device() {
+                    return Err(invalid(format!("{what}: not a block device")));
+                }
+                source
+            }
+            DiskType::File => {
+                if !source.is_file() {
+                    return Err(invalid(format!("{what}: the image file does not exist")));
+                }
+                if disk.format() != DiskFormat::Raw {
+                    return Err(invalid(format!(
+                        "{what}: container sandboxes take raw images only (this one is {}); \
+                         convert it with qemu-img or use a virtual machine (qemu:///system)",
+                        disk.format().nick()
+                    )));
+                }
+                let attached = LoopDevice::attach(&source)?;
+                let path = attached.path.clone();
+                prepared.loops.push(attached);
+                path
+            }
+            other => {
+                return Err(invalid(format!(
+                    "{what}: {} disks are not supported; use file or block",
+                    other.nick()
+                )));
+            }
+        };
+        prepared.tags.push(DiskTag {
+            tag,
+            device: device.to_string_lossy().into_owned(),
+        });
+        prepared.devices.push(device);
+    }
+    Ok(prepared)
+}
