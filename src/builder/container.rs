@@ -11,6 +11,7 @@
 use super::xml::XmlWriter;
 use super::{
     GUEST_INIT_DIR, GUEST_STATE_DIR, HostMount, Interface, LAUNCH_SPEC_NAME, Layout, MEMORY_KIB,
+    SecLabel,
 };
 use crate::config::Config;
 
@@ -34,8 +35,39 @@ pub fn build(config: &Config, layout: &Layout) -> String {
         w.text("on_reboot", &[], "destroy");
         w.text("on_crash", &[], "destroy");
         w.element("devices", &[], |w| devices(w, config, layout));
+        if let Some(security) = &layout.security {
+            seclabel(w, security);
+        }
     });
     w.finish()
+}
+
+/// The security label element (the same for both drivers).
+pub(crate) fn seclabel(w: &mut XmlWriter, security: &SecLabel) {
+    let kind = if security.dynamic {
+        "dynamic"
+    } else {
+        "static"
+    };
+    w.element(
+        "seclabel",
+        &[
+            ("type", kind),
+            ("model", &security.model),
+            ("relabel", "yes"),
+        ],
+        |w| {
+            if let Some(label) = &security.label {
+                // A dynamic label is generated from the base label.
+                let element = if security.dynamic {
+                    "baselabel"
+                } else {
+                    "label"
+                };
+                w.text(element, &[], label);
+            }
+        },
+    );
 }
 
 fn os(w: &mut XmlWriter, config: &Config) {
@@ -255,6 +287,42 @@ mod tests {
             },
         ];
         assert_golden("lxc-interfaces.xml", &build(base, &layout));
+    }
+
+    #[test]
+    fn security_labels() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        for (name, model, dynamic, label) in [
+            ("lxc-seclabel-dynamic.xml", "selinux", true, None),
+            (
+                "lxc-seclabel-dynamic-base.xml",
+                "selinux",
+                true,
+                Some("system_u:system_r:svirt_lxc_net_t:s0"),
+            ),
+            (
+                "lxc-seclabel-static.xml",
+                "selinux",
+                false,
+                Some("system_u:system_r:svirt_t:s0:c1,c2"),
+            ),
+            (
+                "lxc-seclabel-apparmor.xml",
+                "apparmor",
+                false,
+                Some("libvirt-sandbox-demo"),
+            ),
+        ] {
+            let mut layout = layout();
+            layout.security = Some(SecLabel {
+                model: model.into(),
+                dynamic,
+                label: label.map(Into::into),
+            });
+            assert_golden(name, &build(base, &layout));
+        }
     }
 
     #[test]

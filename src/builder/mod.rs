@@ -70,6 +70,16 @@ pub struct Interface {
     pub filter: Option<(String, Vec<(String, String)>)>,
 }
 
+/// The sandbox's security label (`<seclabel>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecLabel {
+    /// The libvirt security model: selinux or apparmor.
+    pub model: String,
+    /// libvirt picks a unique label; `label` is then the base label.
+    pub dynamic: bool,
+    pub label: Option<String>,
+}
+
 /// The per-start facts a builder needs besides the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
@@ -87,6 +97,8 @@ pub struct Layout {
     pub interfaces: Vec<Interface>,
     /// Host block devices passed into the sandbox (its `--disk`s).
     pub block_devices: Vec<PathBuf>,
+    /// The security label, if the host can apply one.
+    pub security: Option<SecLabel>,
 }
 
 #[cfg(test)]
@@ -106,6 +118,7 @@ pub(crate) mod testing {
             mounts: Vec::new(),
             interfaces: Vec::new(),
             block_devices: Vec::new(),
+            security: None,
         }
     }
 

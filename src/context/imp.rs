@@ -180,6 +180,11 @@ impl Context {
         // Errors below drop `state`, which removes the directory.
         let mounts = super::mounts::prepare(&config, state.path())?;
         let (interfaces, guest_interfaces) = super::network::plan(&config);
+        let capabilities = conn
+            .capabilities()
+            .map_err(|e| libvirt_error("cannot read the host's capabilities", e))?;
+        let security =
+            super::security::choose(&config, &super::security::host_models(&capabilities))?;
         let disks = super::disks::prepare_lxc(&config)?;
         let layout = Layout {
             domain_name: domain_name.clone(),
@@ -189,6 +194,7 @@ impl Context {
             mounts: mounts.host,
             interfaces,
             block_devices: disks.devices,
+            security,
         };
         let mut spec = super::launch::spec(&config, backend)?;
         spec.mounts = mounts.guest;
@@ -260,6 +266,7 @@ impl Context {
             mounts: Vec::new(),
             interfaces: Vec::new(),
             block_devices: Vec::new(),
+            security: None,
         };
         *self.running.borrow_mut() = Some(Running {
             conn,

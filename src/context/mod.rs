@@ -12,6 +12,7 @@ pub mod interactive;
 pub(crate) mod launch;
 pub(crate) mod mounts;
 pub(crate) mod network;
+pub(crate) mod security;
 pub(crate) mod state;
 
 use glib::prelude::*;

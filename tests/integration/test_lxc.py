@@ -181,6 +181,26 @@ class Identity(SandboxTestCase):
         self.assertIn(b"NO_EQUALS_SIGN", r.stderr)
 
 
+class Security(SandboxTestCase):
+    """This host's libvirt has no SELinux/AppArmor driver (the golden XML
+    tests cover the labels themselves): the default works, anything that
+    needs a driver fails fast with a clear error."""
+
+    def test_default_dynamic_label_runs(self):
+        r = self.sandbox("/bin/true", options=("-s", "dynamic"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_static_label_without_a_driver(self):
+        r = self.sandbox("/bin/true", options=("-s", "static,label=system_u:system_r:svirt_t:s0"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"no SELinux or AppArmor security driver", r.stderr)
+
+    def test_bad_security_option(self):
+        r = self.sandbox("/bin/true", options=("-s", "bogus"))
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"unknown mode 'bogus'", r.stderr)
+
+
 class Errors(SandboxTestCase):
     def test_bad_mount_option(self):
         r = self.sandbox("/bin/true", options=("-m", "nonsense"))
