@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * GVirSandboxContext through the C ABI: error paths on test:///default (no
+ * sandbox can run there), and the asynchronous start/stop of a real LXC
+ * sandbox whose exit status and output arrive through the console.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libvirt-sandbox/libvirt-sandbox.h>
+
+static GVirConnection *
+open_connection(const char *uri)
+{
+    g_autoptr(GError) err = NULL;
+    GVirConnection *conn = gvir_connection_new(uri);
+
+    g_assert_true(gvir_connection_open(conn, NULL, &err));
+    g_assert_no_error(err);
+    return conn;
+}
+
+static GVirSandboxContextInteractive *
+new_context(const char *uri, const char *const *argv)
+{
+    /* libvirt-gobject 4.0 declares no autoptr cleanup for its types. */
+    GVirConnection *conn = open_connection(uri);
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("ctest");
+    GVirSandboxContextInteractive *ctxt;
+
+    gvir_sandbox_config_interactive_set_command(cfg, (gchar **)argv);
+    ctxt = gvir_sandbox_context_interactive_new(conn, cfg);
+    g_object_unref(conn);
+    return ctxt;
+}
+
+static void
+test_not_running_errors(void)
+{
+    const char *argv[] = {"/bin/true", NULL};
+    g_autoptr(GVirSandboxContextInteractive) ctxt = new_context("test:///default", argv);
+    GVirSandboxContext *base = GVIR_SANDBOX_CONTEXT(ctxt);
+    g_autoptr(GError) err = NULL;
+
+    g_assert_false(gvir_sandbox_context_is_attached(base));
+    g_assert_null(gvir_sandbox_context_get_domain(base, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_NOT_RUNNING);
+    g_clear_error(&err);
+    g_assert_false(gvir_sandbox_context_stop(base, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_NOT_RUNNING);
+    g_clear_error(&err);
+    g_assert_null(gvir_sandbox_context_interactive_get_app_console(ctxt, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_NOT_RUNNING);
+    g_clear_error(&err);
+    g_assert_null(gvir_sandbox_context_get_log_console(base, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_NOT_RUNNING);
+}
+
+static void
+test_unsupported_driver(void)
+{
+    const char *argv[] = {"/bin/true", NULL};
+    g_autoptr(GVirSandboxContextInteractive) ctxt = new_context("test:///default", argv);
+    g_autoptr(GError) err = NULL;
+
+    g_assert_false(gvir_sandbox_context_start(GVIR_SANDBOX_CONTEXT(ctxt), &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_UNSUPPORTED);
+    g_assert_nonnull(strstr(err->message, "test:///default"));
+}
+
+static void
+test_null_arguments(void)
+{
+    g_autoptr(GError) err = NULL;
+
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*");
+    g_assert_false(gvir_sandbox_context_start(NULL, &err));
+    g_test_assert_expected_messages();
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*GVirConnection*");
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*GVirSandboxConfigInteractive*");
+    g_assert_null(gvir_sandbox_context_interactive_new(NULL, NULL));
+    g_test_assert_expected_messages();
+}
+
+typedef struct {
+    GMainLoop *loop;
+    gboolean ok;
+    GError *error;
+    int status;
+    gboolean closed;
+} AsyncState;
+
+static void
+on_finished(GObject *source, GAsyncResult *res, gpointer data)
+{
+    AsyncState *state = data;
+    GVirSandboxContext *ctxt = GVIR_SANDBOX_CONTEXT(source);
+
+    if (g_async_result_is_tagged(res, gvir_sandbox_context_start_async))
+        state->ok = gvir_sandbox_context_start_finish(ctxt, res, &state->error);
+    else
+        state->ok = gvir_sandbox_context_stop_finish(ctxt, res, &state->error);
+    g_main_loop_quit(state->loop);
+}
+
+static void
+on_exited(GVirSandboxConsoleRpc *console G_GNUC_UNUSED, int status, gpointer data)
+{
+    ((AsyncState *)data)->status = status;
+}
+
+static void
+on_closed(GVirSandboxConsole *console G_GNUC_UNUSED, gboolean error, gpointer data)
+{
+    AsyncState *state = data;
+
+    g_assert_false(error);
+    state->closed = TRUE;
+    g_main_loop_quit(state->loop);
+}
+
+static void
+test_lxc_async_round_trip(void)
+{
+    const char *argv[] = {"/bin/sh", "-c", "echo async-out; exit 7", NULL};
+    g_autoptr(GVirSandboxContextInteractive) ctxt = new_context("lxc:///", argv);
+    GVirSandboxContext *base = GVIR_SANDBOX_CONTEXT(ctxt);
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    AsyncState state = {.loop = loop, .status = -1};
+    g_autoptr(GVirSandboxConsole) console = NULL;
+    g_autoptr(GInputStream) in = NULL;
+    g_autoptr(GOutputStream) out = NULL;
+    g_autoptr(GOutputStream) errout = NULL;
+    g_autoptr(GError) err = NULL;
+    char buf[64] = {0};
+    int fds[2];
+
+    gvir_sandbox_context_start_async(base, NULL, on_finished, &state);
+    g_main_loop_run(loop);
+    g_assert_no_error(state.error);
+    g_assert_true(state.ok);
+    g_assert_true(gvir_sandbox_context_is_attached(base));
+
+    console = gvir_sandbox_context_interactive_get_app_console(ctxt, &err);
+    g_assert_no_error(err);
+    g_assert_true(GVIR_SANDBOX_IS_CONSOLE_RPC(console));
+    g_signal_connect(console, "exited", G_CALLBACK(on_exited), &state);
+    g_signal_connect(console, "closed", G_CALLBACK(on_closed), &state);
+
+    g_assert_cmpint(pipe(fds), ==, 0);
+    in = g_unix_input_stream_new(open("/dev/null", O_RDONLY), TRUE);
+    out = g_unix_output_stream_new(fds[1], TRUE);
+    errout = g_unix_output_stream_new(dup(STDERR_FILENO), TRUE);
+    g_assert_true(gvir_sandbox_console_attach(console, G_UNIX_INPUT_STREAM(in),
+                                              G_UNIX_OUTPUT_STREAM(out),
+                                              G_UNIX_OUTPUT_STREAM(errout), &err));
+    g_assert_no_error(err);
+    g_main_loop_run(loop);
+    g_assert_true(state.closed);
+    g_assert_true(WIFEXITED(state.status));
+    g_assert_cmpint(WEXITSTATUS(state.status), ==, 7);
+    g_assert_true(gvir_sandbox_console_detach(console, &err));
+    g_assert_no_error(err);
+    g_clear_object(&out); /* closes the write end */
+    g_assert_cmpint(read(fds[0], buf, sizeof(buf) - 1), ==, strlen("async-out\n"));
+    g_assert_cmpstr(buf, ==, "async-out\n");
+    close(fds[0]);
+
+    gvir_sandbox_context_stop_async(base, NULL, on_finished, &state);
+    g_main_loop_run(loop);
+    g_assert_no_error(state.error);
+    g_assert_true(state.ok);
+    g_assert_false(gvir_sandbox_context_is_attached(base));
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GError) err = NULL;
+
+    g_test_init(&argc, &argv, NULL);
+    if (!gvir_sandbox_init_check(&argc, &argv, &err))
+        g_error("init: %s", err->message);
+    g_test_add_func("/context/not-running-errors", test_not_running_errors);
+    g_test_add_func("/context/unsupported-driver", test_unsupported_driver);
+    g_test_add_func("/context/null-arguments", test_null_arguments);
+    /* Needs libvirtd and the guest helpers (LIBVIRT_SANDBOX_INIT_DIR). */
+    g_test_add_func("/context/lxc-async-round-trip", test_lxc_async_round_trip);
+    return g_test_run();
+}
