@@ -4,7 +4,8 @@
 # meson's build directory.
 #   cargo-build.sh SRCDIR TARGETDIR PROFILE OUTDIR LIBEXECDIR
 # Produces in OUTDIR: libvirt_sandbox_rs.a (linked whole into the .so), the
-# virt-sandbox CLI, and the statically linked guest init helpers.
+# virt-sandbox CLI, and the statically linked guest init helpers (init-qemu
+# becomes the /init of QEMU sandboxes' initrd).
 set -eu
 src=$1 target=$2 profile=$3 out=$4 libexecdir=$5
 if [ "$profile" = release ]; then flag=--release; else flag=; fi
@@ -22,6 +23,6 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 RUSTFLAGS="-C target-feature=+crt-static" cargo build $flag --locked \
     --manifest-path "$src/Cargo.toml" --target-dir "$target" --target "$host" \
     -p libvirt-sandbox-init --bins
-for helper in libvirt-sandbox-init-lxc libvirt-sandbox-init-common; do
+for helper in libvirt-sandbox-init-lxc libvirt-sandbox-init-common libvirt-sandbox-init-qemu; do
     cp "$target/$host/$profile/$helper" "$out/$helper"
 done

@@ -14,4 +14,5 @@ pub mod guest;
 pub mod launch;
 pub mod net;
 pub mod protocol;
+pub mod qemu;
 mod sys;

@@ -127,6 +127,55 @@ pub(crate) fn init_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| crate::config::initrd::LIBEXECDIR.into())
 }
 
+/// What virtual-machine sandboxes cannot do yet: refused with a clear error,
+/// never silently dropped.
+fn refuse_in_machines(config: &Config) -> crate::Result<()> {
+    let missing = [
+        (config.has_mounts(), "mounts (--mount)"),
+        (config.has_networks(), "network interfaces (--network)"),
+        (config.has_disks(), "block disks (--disk)"),
+    ];
+    match missing.iter().find(|(present, _)| *present) {
+        Some((_, what)) => Err(error(
+            SandboxError::Unsupported,
+            format!(
+                "{what} are not supported in virtual-machine sandboxes (qemu://) yet;                  use lxc:/// or remove them"
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// How a virtual-machine sandbox boots: the kernel (the cached PVH vmlinux
+/// when it has one), the cached initrd, the accelerator.
+fn machine_boot(config: &Config, layout: &Layout) -> crate::Result<builder::machine::MachineBoot> {
+    use builder::{cache, initrd, kernel, machine, vmlinux};
+    let kernel = kernel::select(
+        config.kernrelease().as_deref(),
+        config.kernpath().as_deref(),
+        config.kmodpath().as_deref(),
+    )?;
+    let cache = cache::cache_root()?;
+    let image = vmlinux::boot_image(&kernel, &cache)?;
+    if !image.pvh {
+        glib::g_debug!("LibvirtSandbox", "booting the bzImage: {}", image.reason);
+    }
+    let initrd = initrd::ensure_initrd(&kernel, &layout.init_dir.join(machine::INIT_QEMU), &cache)?;
+    let (kvm, why) = machine::kvm_usable();
+    glib::g_debug!(
+        "LibvirtSandbox",
+        "accelerator: {} ({why})",
+        if kvm { "KVM" } else { "TCG" }
+    );
+    Ok(machine::MachineBoot {
+        kernel: image.path,
+        initrd,
+        cmdline: machine::cmdline(config.debug()),
+        kvm,
+        firmware: machine::default_firmware(),
+    })
+}
+
 fn libvirt_error(what: &str, e: virt::error::Error) -> crate::Error {
     error(SandboxError::Libvirt, format!("{what}: {}", e.message()))
 }
@@ -156,13 +205,13 @@ impl Context {
         let config = self.obj().config();
         let (conn, backend) = self.conn()?;
         if backend == Backend::Qemu {
-            return Err(error(
-                SandboxError::Unsupported,
-                "virtual-machine sandboxes (qemu://) are not implemented yet; use lxc:///",
-            ));
+            refuse_in_machines(&config)?;
         }
         let init_dir = init_dir();
-        let init = init_dir.join(builder::container::INIT_LXC);
+        let init = init_dir.join(match backend {
+            Backend::Lxc => builder::container::INIT_LXC,
+            Backend::Qemu => builder::machine::INIT_QEMU,
+        });
         if !init.is_file() {
             return Err(error(
                 SandboxError::Unsupported,
@@ -185,7 +234,10 @@ impl Context {
             .map_err(|e| libvirt_error("cannot read the host's capabilities", e))?;
         let security =
             super::security::choose(&config, &super::security::host_models(&capabilities))?;
-        let disks = super::disks::prepare_lxc(&config)?;
+        let disks = match backend {
+            Backend::Lxc => super::disks::prepare_lxc(&config)?,
+            Backend::Qemu => Default::default(),
+        };
         let layout = Layout {
             domain_name: domain_name.clone(),
             state_dir: state.path().to_owned(),
@@ -196,14 +248,19 @@ impl Context {
             block_devices: disks.devices,
             security,
         };
-        let mut spec = super::launch::spec(&config, backend)?;
+        let mut spec = super::launch::spec(&config, &layout, backend)?;
         spec.mounts = mounts.guest;
         spec.includes = mounts.includes;
         spec.networks = guest_interfaces;
         spec.disks = disks.tags;
         super::launch::write_spec(&spec, &layout)?;
         config.save_to_path(&state.path().join("sandbox.cfg"))?;
-        let xml = builder::container::build(&config, &layout);
+        let xml = match backend {
+            Backend::Lxc => builder::container::build(&config, &layout),
+            Backend::Qemu => {
+                builder::machine::build(&config, &layout, &machine_boot(&config, &layout)?)
+            }
+        };
         glib::g_debug!("LibvirtSandbox", "starting domain:\n{xml}");
         let domain = conn
             .create_domain_xml(&xml, virt::sys::VIR_DOMAIN_START_AUTODESTROY)

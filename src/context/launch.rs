@@ -3,19 +3,26 @@
 //! defined once, in `sandbox_init::launch`).
 
 use super::Backend;
-use crate::builder::{LAUNCH_SPEC_NAME, Layout};
+use crate::builder::{LAUNCH_SPEC_NAME, Layout, machine};
 use crate::config::{Config, ConfigInteractive};
 use crate::error::{SandboxError, error};
 use glib::prelude::*;
 use sandbox_init::launch::LaunchSpec;
 
 /// Guest device of the app channel and of the debug shell (LXC).
-fn lxc_devices(shell: bool) -> (&'static str, Option<&'static str>) {
-    ("/dev/tty2", shell.then_some("/dev/tty3"))
+fn lxc_devices(shell: bool) -> (String, Option<String>) {
+    (
+        "/dev/tty2".to_owned(),
+        shell.then(|| "/dev/tty3".to_owned()),
+    )
 }
 
 /// Builds the launch spec of `config`.
-pub(crate) fn spec(config: &Config, backend: Backend) -> crate::Result<LaunchSpec> {
+pub(crate) fn spec(
+    config: &Config,
+    layout: &Layout,
+    backend: Backend,
+) -> crate::Result<LaunchSpec> {
     let command = config.command();
     if command.is_empty() || command[0].is_empty() {
         return Err(error(
@@ -28,7 +35,10 @@ pub(crate) fn spec(config: &Config, backend: Backend) -> crate::Result<LaunchSpe
         .is_some_and(|c| c.tty());
     let (channel, shell) = match backend {
         Backend::Lxc => lxc_devices(config.shell()),
-        Backend::Qemu => ("/dev/hvc0", config.shell().then_some("/dev/ttyS1")),
+        Backend::Qemu => (
+            machine::app_device(layout).unwrap_or_default(),
+            machine::shell_device(config, layout),
+        ),
     };
     let mut spec = LaunchSpec::new(command);
     spec.env = config.envs();
@@ -38,8 +48,8 @@ pub(crate) fn spec(config: &Config, backend: Backend) -> crate::Result<LaunchSpe
     spec.homedir = config.homedir().unwrap_or_else(|| "/".to_owned());
     spec.tty = tty;
     spec.privileged = config.privileged();
-    spec.channel = channel.to_owned();
-    spec.shell = shell.map(str::to_owned);
+    spec.channel = channel;
+    spec.shell = shell;
     spec.debug = config.debug();
     Ok(spec)
 }

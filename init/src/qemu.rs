@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Stage 1 for QEMU: `/init` of the sandbox's initrd, PID 1 of the VM.
+//!
+//! It reads like the boot script it is: [`main`] runs the named steps in
+//! order (mount the kernel filesystems, load the modules, mount the host's
+//! root over virtio-9p, switch into it, mount the sandbox's directories, wait
+//! for the channel device), hands over to the common stage 2
+//! ([`crate::guest::main`]) in-process, and then powers the VM off, whatever
+//! happened: on success, on any error and on a panic. PID 1 returning would
+//! be a kernel panic, which is never the way out.
+//!
+//! Messages carry a `libvirt-sandbox-init-qemu:` prefix. Errors are always
+//! written; progress only when the kernel command line has `debug`. Until
+//! the virtio console exists they go to `/dev/kmsg` (the kernel replays its
+//! log on `hvc0` when that registers), then to `hvc0` itself.
+
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::AsFd;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use nix::fcntl::OFlag;
+use nix::kmod::{ModuleInitFlags, finit_module};
+use nix::mount::{MsFlags, mount};
+use nix::sys::reboot::{RebootMode, reboot};
+use nix::sys::stat::Mode;
+
+use crate::launch::LaunchSpec;
+
+/// What the host and the guest agree on: the host crate's builders use these
+/// very constants (and test that its own copies match).
+pub mod layout {
+    /// 9p tag of the sandbox's root, mounted read-only as `/`.
+    pub const ROOT_TAG: &str = "sandbox-root";
+    /// 9p tag of the init helpers' directory, mounted at [`INIT_DIR`].
+    pub const INIT_TAG: &str = "sandbox-bin";
+    /// 9p tag of the sandbox's state directory, mounted at [`STATE_DIR`].
+    pub const STATE_TAG: &str = "sandbox-state";
+    /// Where the init helpers appear in the guest.
+    pub const INIT_DIR: &str = "/dev/.libvirt-sandbox-bin";
+    /// Where the state directory appears in the guest.
+    pub const STATE_DIR: &str = "/dev/.libvirt-sandbox";
+    /// The launch spec, inside [`STATE_DIR`].
+    pub const SPEC_PATH: &str = "/dev/.libvirt-sandbox/launch.json";
+    /// The initrd's module directory (relative to the initrd root).
+    pub const MODULES_DIR: &str = "modules";
+    /// The initrd's module load-order file: one `GROUP FILE` a line (FILE
+    /// in [`MODULES_DIR`]), dependencies first.
+    pub const ORDER_FILE: &str = "modules/order";
+    /// Modules always loaded (virtio PCI, consoles, 9p).
+    pub const GROUP_CORE: &str = "core";
+    /// Modules loaded when the VM has a virtio disk (virtio_blk, ext4).
+    pub const GROUP_BLOCK: &str = "blk";
+    /// Modules loaded when the VM has a virtio NIC.
+    pub const GROUP_NET: &str = "net";
+    /// The log console (the kernel's `console=hvc0`).
+    pub const LOG_CONSOLE: &str = "/dev/hvc0";
+}
+
+/// Where the root is mounted before the switch.
+const NEW_ROOT: &str = "/newroot";
+/// 9p options: the largest message virtio's transport takes in one request
+/// (fewer round trips per read); `cache=loose` lets the guest cache the
+/// read-only trees (root, helpers) like a local filesystem.
+const P9_RO_OPTIONS: &str = "trans=virtio,version=9p2000.L,msize=512000,cache=loose";
+/// The state directory: no caching, the host owns it.
+const P9_STATE_OPTIONS: &str = "trans=virtio,version=9p2000.L,msize=512000";
+/// How long devices (virtio consoles, 9p) may take to appear after their
+/// modules are loaded: their probing is asynchronous.
+const DEVICE_TIMEOUT: Duration = Duration::from_secs(10);
+
+static DEBUG: AtomicBool = AtomicBool::new(false);
+/// Whether stdio is on the log console yet (else messages go to /dev/kmsg).
+static CONSOLE: AtomicBool = AtomicBool::new(false);
+
+fn emit(level: u8, message: &str) {
+    let line = format!("libvirt-sandbox-init-qemu: {message}\n");
+    if CONSOLE.load(Ordering::Relaxed) {
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    } else if let Ok(mut kmsg) = std::fs::OpenOptions::new().write(true).open("/dev/kmsg") {
+        // "<N>" is the kernel log level: 3 (err) shows even with `quiet`.
+        let _ = kmsg.write_all(format!("<{level}>{line}").as_bytes());
+    }
+}
+
+/// Logs an error (always).
+fn error(message: &str) {
+    emit(3, message);
+}
+
+/// Logs progress (with `debug` on the kernel command line).
+fn debug(message: &str) {
+    if DEBUG.load(Ordering::Relaxed) {
+        emit(6, message);
+    }
+}
+
+/// Runs stage 1, stage 2, then powers off. Never returns.
+pub fn main() -> ! {
+    std::panic::set_hook(Box::new(|info| error(&format!("panic: {info}"))));
+    let started = Instant::now();
+    match std::panic::catch_unwind(run) {
+        Ok(Ok(code)) => debug(&format!(
+            "the sandbox ended (stage 2 returned {code}) after {:?}",
+            started.elapsed()
+        )),
+        Ok(Err(e)) => error(&e),
+        Err(_) => error("the init panicked"),
+    }
+    power_off()
+}
+
+/// Every step, in order; returns stage 2's exit code.
+fn run() -> Result<u8, String> {
+    mount_kernel_filesystems()?;
+    DEBUG.store(kernel_cmdline_has("debug"), Ordering::Relaxed);
+    debug("mounted /proc, /sys and /dev");
+    load_modules()?;
+    console_stdio()?;
+    mount_root()?;
+    switch_root()?;
+    mount_dev_extras()?;
+    mount_share(layout::INIT_TAG, layout::INIT_DIR, P9_RO_OPTIONS)?;
+    mount_share(layout::STATE_TAG, layout::STATE_DIR, P9_STATE_OPTIONS)?;
+    wait_for_spec_devices()?;
+    debug("starting stage 2");
+    Ok(crate::guest::main(Path::new(layout::SPEC_PATH)))
+}
+
+fn mount_fs(
+    source: &str,
+    target: &str,
+    fstype: &str,
+    flags: MsFlags,
+    data: Option<&str>,
+) -> Result<(), String> {
+    mount(Some(source), target, Some(fstype), flags, data).map_err(|e| {
+        format!(
+            "cannot mount {fstype} '{source}' on '{target}'{}: {e}",
+            data.map(|d| format!(" ({d})")).unwrap_or_default()
+        )
+    })
+}
+
+fn mkdir(path: &str) -> Result<(), String> {
+    match std::fs::create_dir(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(format!("cannot create the mount point '{path}': {e}")),
+    }
+}
+
+/// /proc, /sys and a devtmpfs /dev (device nodes appear as drivers load).
+fn mount_kernel_filesystems() -> Result<(), String> {
+    let plain = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    for dir in ["/proc", "/sys", "/dev"] {
+        mkdir(dir)?;
+    }
+    mount_fs("proc", "/proc", "proc", plain, None)?;
+    mount_fs("sysfs", "/sys", "sysfs", plain, None)?;
+    mount_fs(
+        "devtmpfs",
+        "/dev",
+        "devtmpfs",
+        MsFlags::MS_NOSUID,
+        Some("mode=0755"),
+    )
+}
+
+fn kernel_cmdline_has(word: &str) -> bool {
+    std::fs::read_to_string("/proc/cmdline")
+        .map(|c| c.split_whitespace().any(|w| w == word))
+        .unwrap_or(false)
+}
+
+/// Loads the initrd's modules in the order file's order (dependencies
+/// first, as the host resolved them from modules.dep): the core group
+/// always, the disk and network groups only when the VM has such a virtio
+/// device (ext4 alone costs half a second under TCG).
+fn load_modules() -> Result<(), String> {
+    let order = format!("/{}", layout::ORDER_FILE);
+    let text = std::fs::read_to_string(&order)
+        .map_err(|e| format!("cannot read the module list '{order}': {e}"))?;
+    // Known once the core group (virtio_pci) is in: its probe registers the
+    // virtio devices synchronously.
+    let mut present: Option<Vec<u32>> = None;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let (group, name) = line
+            .split_once(' ')
+            .ok_or_else(|| format!("malformed line '{line}' in the module list '{order}'"))?;
+        let path = format!("/{}/{name}", layout::MODULES_DIR);
+        if group != layout::GROUP_CORE {
+            let devices = present.get_or_insert_with(virtio_device_ids);
+            if !group_wanted(group, devices) {
+                let _ = std::fs::remove_file(&path);
+                continue;
+            }
+        }
+        let module =
+            File::open(&path).map_err(|e| format!("cannot open the module '{path}': {e}"))?;
+        match finit_module(&module, c"", ModuleInitFlags::empty()) {
+            // Already loaded (or pulled in by another): fine.
+            Ok(()) | Err(nix::errno::Errno::EEXIST) => debug(&format!("loaded {name}")),
+            Err(e) => {
+                return Err(format!(
+                    "cannot load the kernel module '{name}': {e} (the initrd does not match \
+                     the booted kernel?)"
+                ));
+            }
+        }
+        // The initrd is RAM: the module's memory is freed once unlinked.
+        let _ = std::fs::remove_file(&path);
+    }
+    Ok(())
+}
+
+/// Whether an optional module group is needed with these virtio devices
+/// (an unknown group is loaded: a newer host knows better).
+fn group_wanted(group: &str, virtio_ids: &[u32]) -> bool {
+    match group {
+        layout::GROUP_CORE => true,
+        layout::GROUP_BLOCK => virtio_ids.contains(&VIRTIO_ID_BLOCK),
+        layout::GROUP_NET => virtio_ids.contains(&VIRTIO_ID_NET),
+        _ => true,
+    }
+}
+
+/// Virtio device IDs (virtio spec, "Device Types").
+const VIRTIO_ID_NET: u32 = 1;
+const VIRTIO_ID_BLOCK: u32 = 2;
+
+/// The device IDs of the VM's virtio devices, from sysfs.
+fn virtio_device_ids() -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/sys/bus/virtio/devices") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path().join("device")).ok())
+        .filter_map(|id| u32::from_str_radix(id.trim().trim_start_matches("0x"), 16).ok())
+        .collect()
+}
+
+/// Waits for a device node that an asynchronously probed driver creates.
+fn wait_for(path: &str) -> Result<(), String> {
+    let deadline = Instant::now() + DEVICE_TIMEOUT;
+    while !Path::new(path).exists() {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the device '{path}' did not appear within {DEVICE_TIMEOUT:?} (is the domain's \
+                 console or channel missing?)"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Ok(())
+}
+
+/// Makes the log console stdin, stdout and stderr (the kernel could not
+/// open a console for /init: virtio_console was not loaded yet).
+fn console_stdio() -> Result<(), String> {
+    wait_for(layout::LOG_CONSOLE)?;
+    let fd = nix::fcntl::open(
+        layout::LOG_CONSOLE,
+        OFlag::O_RDWR | OFlag::O_NOCTTY,
+        Mode::empty(),
+    )
+    .map_err(|e| format!("cannot open the log console '{}': {e}", layout::LOG_CONSOLE))?;
+    nix::unistd::dup2_stdin(fd.as_fd()).map_err(|e| format!("dup2: {e}"))?;
+    nix::unistd::dup2_stdout(fd.as_fd()).map_err(|e| format!("dup2: {e}"))?;
+    nix::unistd::dup2_stderr(fd.as_fd()).map_err(|e| format!("dup2: {e}"))?;
+    CONSOLE.store(true, Ordering::Relaxed);
+    debug("log console ready");
+    Ok(())
+}
+
+fn mount_root() -> Result<(), String> {
+    mkdir(NEW_ROOT)?;
+    mount_fs(
+        layout::ROOT_TAG,
+        NEW_ROOT,
+        "9p",
+        MsFlags::MS_RDONLY,
+        Some(P9_RO_OPTIONS),
+    )?;
+    debug("mounted the root");
+    Ok(())
+}
+
+/// Moves /dev, /proc and /sys into the new root, frees the initrd and makes
+/// the new root `/` (what switch_root does: the initramfs cannot be
+/// unmounted, so the new root is moved over it and chrooted into).
+fn switch_root() -> Result<(), String> {
+    for dir in ["/dev", "/proc", "/sys"] {
+        let target = format!("{NEW_ROOT}{dir}");
+        mount(
+            Some(dir),
+            target.as_str(),
+            None::<&str>,
+            MsFlags::MS_MOVE,
+            None::<&str>,
+        )
+        .map_err(|e| {
+            format!(
+                "cannot move '{dir}' to '{target}': {e} (the sandbox root needs /dev, \
+                     /proc and /sys directories)"
+            )
+        })?;
+    }
+    // What is left of the initrd (modules were unlinked once loaded).
+    let _ = std::fs::remove_file(format!("/{}", layout::ORDER_FILE));
+    let _ = std::fs::remove_dir(format!("/{}", layout::MODULES_DIR));
+    let _ = std::fs::remove_file("/init");
+    std::env::set_current_dir(NEW_ROOT).map_err(|e| format!("cannot enter '{NEW_ROOT}': {e}"))?;
+    mount(Some("."), "/", None::<&str>, MsFlags::MS_MOVE, None::<&str>)
+        .map_err(|e| format!("cannot move the new root onto '/': {e}"))?;
+    nix::unistd::chroot(".").map_err(|e| format!("cannot chroot into the new root: {e}"))?;
+    std::env::set_current_dir("/").map_err(|e| format!("cannot enter the new root: {e}"))?;
+    debug("switched to the root");
+    Ok(())
+}
+
+/// The pieces of /dev every Linux program may expect and devtmpfs lacks:
+/// devpts (ptys: stage 2 gives tty-mode commands one) and a tmpfs /dev/shm.
+fn mount_dev_extras() -> Result<(), String> {
+    mkdir("/dev/pts")?;
+    mount_fs(
+        "devpts",
+        "/dev/pts",
+        "devpts",
+        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
+        Some("gid=5,mode=620,ptmxmode=666"),
+    )?;
+    mkdir("/dev/shm")?;
+    mount_fs(
+        "tmpfs",
+        "/dev/shm",
+        "tmpfs",
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some("mode=1777"),
+    )
+}
+
+/// A read-only 9p share at a mount point under /dev (a devtmpfs, writable
+/// whatever the root is).
+fn mount_share(tag: &str, target: &str, options: &str) -> Result<(), String> {
+    mkdir(target)?;
+    mount_fs(
+        tag,
+        target,
+        "9p",
+        MsFlags::MS_RDONLY | MsFlags::MS_NODEV | MsFlags::MS_NOSUID,
+        Some(options),
+    )?;
+    debug(&format!("mounted {tag} on {target}"));
+    Ok(())
+}
+
+/// Waits until the channel (and shell) consoles of the spec exist: virtio
+/// ports are added asynchronously after the driver loads. A spec that does
+/// not parse is left for stage 2 to report over the usual path.
+fn wait_for_spec_devices() -> Result<(), String> {
+    let Ok(text) = std::fs::read_to_string(layout::SPEC_PATH) else {
+        return Ok(());
+    };
+    let Ok(spec) = LaunchSpec::from_json(&text) else {
+        return Ok(());
+    };
+    wait_for(&spec.channel)?;
+    if let Some(shell) = &spec.shell {
+        wait_for(shell)?;
+    }
+    Ok(())
+}
+
+/// Flushes and powers the VM off (on_poweroff destroys the domain). Falls
+/// back to a reboot (on_reboot destroys it too), then to halting forever:
+/// PID 1 must not exit.
+fn power_off() -> ! {
+    // The hvc driver sends console output asynchronously: without draining,
+    // the last messages (often the error that explains the power-off) are
+    // lost with the VM.
+    if CONSOLE.load(Ordering::Relaxed) {
+        let _ = nix::sys::termios::tcdrain(std::io::stderr());
+    }
+    nix::unistd::sync();
+    let mut why = Vec::new();
+    for mode in [
+        RebootMode::RB_POWER_OFF,
+        RebootMode::RB_AUTOBOOT,
+        RebootMode::RB_HALT_SYSTEM,
+    ] {
+        // reboot() only ever returns an error.
+        let Err(e) = reboot(mode);
+        why.push(format!("{mode:?}: {e}"));
+    }
+    error(&format!("cannot power off ({}); halting", why.join(", ")));
+    loop {
+        std::thread::sleep(Duration::from_secs(3600));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn optional_groups_follow_the_devices() {
+        // A console (3) and 9p (9) only: neither disks nor network.
+        let ids = [3, 9, 9, 9];
+        assert!(group_wanted(layout::GROUP_CORE, &ids));
+        assert!(!group_wanted(layout::GROUP_BLOCK, &ids));
+        assert!(!group_wanted(layout::GROUP_NET, &ids));
+        assert!(group_wanted(layout::GROUP_BLOCK, &[3, 2]));
+        assert!(group_wanted(layout::GROUP_NET, &[1]));
+        assert!(group_wanted("future", &[]));
+    }
+
+    #[test]
+    fn the_initrd_layout_is_relative() {
+        // The host writes these paths into a cpio archive: no leading '/'.
+        assert!(!layout::MODULES_DIR.starts_with('/'));
+        assert!(layout::ORDER_FILE.starts_with(layout::MODULES_DIR));
+        assert!(layout::SPEC_PATH.starts_with(layout::STATE_DIR));
+    }
+}

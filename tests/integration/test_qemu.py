@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""virt-sandbox on qemu:///system against a real libvirtd: a virtual machine
+booting the host kernel (TCG here: few tests, generous timeouts) with the
+same console protocol and init stage 2 as LXC."""
+import os
+import subprocess
+import unittest
+
+from sandboxtest import TIMEOUT, SandboxTestCase
+
+CACHE = os.environ.get("LIBVIRT_SANDBOX_CACHE_DIR", "/var/cache/libvirt-sandbox")
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def cache_files():
+    """{path: (size, mtime)} of the kernel/initrd cache."""
+    found = {}
+    for root, _, files in os.walk(CACHE):
+        for name in files:
+            path = os.path.join(root, name)
+            st = os.stat(path)
+            found[path] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
+class Qemu(SandboxTestCase):
+    URI = "qemu:///system"
+
+    def test_exit_codes_and_streams(self):
+        r = self.sandbox("/bin/sh", "-c", "echo out; echo err >&2; exit 3")
+        self.assertEqual((r.returncode, r.stdout, r.stderr), (3, b"out\n", b"err\n"))
+
+    def test_true_and_false(self):
+        self.assertEqual(self.sandbox("/bin/true").returncode, 0)
+        self.assertEqual(self.sandbox("/bin/false").returncode, 1)
+
+    def test_stdin_round_trip(self):
+        data = os.urandom(256 * 1024)
+        r = self.sandbox("/bin/cat", input=data)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, data)
+
+    def test_is_a_qemu_machine_with_a_read_only_root(self):
+        r = self.sandbox("/bin/sh", "-c", "grep -m1 'model name' /proc/cpuinfo; "
+                         "touch /usr/.sandbox-write-test")
+        self.assertIn(b"QEMU", r.stdout)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"Read-only file system", r.stderr)
+        self.assertFalse(os.path.exists("/usr/.sandbox-write-test"))
+
+    def test_runs_without_capabilities(self):
+        r = self.sandbox("/bin/sh", "-c", "grep CapEff /proc/self/status; id -u")
+        self.assertEqual(r.stdout.split()[1:], [b"0000000000000000", str(os.geteuid()).encode()])
+
+    def test_second_start_uses_the_cache(self):
+        self.assertEqual(self.sandbox("/bin/true").returncode, 0)
+        before = cache_files()
+        self.assertTrue(any("vmlinux" in p or "initrd" in p for p in before), before)
+        self.assertEqual(self.sandbox("/bin/true").returncode, 0)
+        self.assertEqual(cache_files(), before, "the second start rebuilt a cached file")
+
+    def test_missing_command(self):
+        r = self.sandbox("/no/such/program")
+        self.assertEqual(r.returncode, 127)
+        self.assertIn(b"/no/such/program", r.stderr)
+
+    def test_unsupported_options_are_refused(self):
+        r = self.sandbox("/bin/true", options=("-m", "ram:/tmp=1M"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"not supported in virtual-machine sandboxes", r.stderr)
+
+    def test_hello_world_example(self):
+        env = dict(os.environ, LIBVIRT_DEFAULT_URI=self.URI)
+        r = subprocess.run(["gjs", os.path.join(SOURCE_ROOT, "examples", "hello-world.js"),
+                            "/bin/echo", "hello from a VM"], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=TIMEOUT, env=env)
+        self.assertEqual((r.returncode, r.stdout), (0, b"hello from a VM\n"), r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
