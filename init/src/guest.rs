@@ -187,15 +187,73 @@ fn mount_in_guest(m: &GuestMount) -> Result<(), String> {
     } else {
         std::fs::create_dir_all(&m.target)
             .map_err(|e| format!("{what}: cannot create the mount point: {e}"))?;
-        mount(
-            Some(m.source.as_str()),
-            m.target.as_str(),
-            Some(m.fstype.as_str()),
-            MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-            Some(m.options.as_str()),
-        )
+        let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+        let mount_as = |fstype: &str| {
+            mount(
+                Some(m.source.as_str()),
+                m.target.as_str(),
+                Some(fstype),
+                flags,
+                Some(m.options.as_str()),
+            )
+        };
+        if m.fstype == AUTO_FSTYPE {
+            return mount_auto(&m.source, mount_as)
+                .map_err(|e| format!("{what}: mount of '{}' failed: {e}", m.source));
+        }
+        mount_as(m.fstype.as_str())
     }
     .map_err(|e| format!("{what}: mount failed: {e}"))
+}
+
+/// The `fstype` of a [`GuestMount`] whose filesystem the init detects.
+pub const AUTO_FSTYPE: &str = "auto";
+
+/// Mounts a block device whose filesystem type is unknown: tries every
+/// block-device filesystem the kernel has (`/proc/filesystems` without
+/// `nodev`), as mount(8) does; the kernel refuses the wrong ones.
+fn mount_auto(source: &str, mount_as: impl Fn(&str) -> nix::Result<()>) -> Result<(), String> {
+    let known = std::fs::read_to_string("/proc/filesystems")
+        .map_err(|e| format!("cannot read /proc/filesystems: {e}"))?;
+    let mut candidates: Vec<&str> = known
+        .lines()
+        .filter(|line| !line.starts_with("nodev"))
+        .map(str::trim)
+        .filter(|fstype| !fstype.is_empty())
+        .collect();
+    // ext4 mounts ext2 and ext3 filesystems too; trying those names first
+    // only makes the kernel log "couldn't mount as ext3" on the console.
+    if candidates.contains(&"ext4") {
+        candidates.retain(|fstype| !matches!(*fstype, "ext2" | "ext3" | "ext4"));
+        candidates.insert(0, "ext4");
+    }
+    let mut tried = Vec::new();
+    for fstype in &candidates {
+        match mount_as(fstype) {
+            Ok(()) => return Ok(()),
+            Err(e) => tried.push(format!("{fstype}: {e}")),
+        }
+    }
+    Err(format!(
+        "no filesystem the kernel knows fits '{source}' (tried {})",
+        if tried.is_empty() {
+            "none: the kernel has no block-device filesystem loaded".to_owned()
+        } else {
+            tried.join(", ")
+        }
+    ))
+}
+
+/// The device of the virtio-serial port named `name` (QEMU), found in sysfs
+/// (there is no udev to make /dev/virtio-ports/NAME).
+pub fn virtio_port(name: &str) -> Option<PathBuf> {
+    std::fs::read_dir("/sys/class/virtio-ports")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let port = std::fs::read_to_string(entry.path().join("name")).ok()?;
+            (port.trim() == name).then(|| Path::new("/dev").join(entry.file_name()))
+        })
 }
 
 /// The guest end of the app console.
@@ -207,8 +265,38 @@ struct Channel {
 }
 
 impl Channel {
-    /// Opens the device and puts it in raw mode before anything is sent.
+    /// Opens the device and puts it in raw mode before anything is sent, or
+    /// connects to the host's socket for a `unix:PATH` channel.
     fn open(path: &str) -> Result<Self, String> {
+        if let Some(name) = path.strip_prefix("virtio-port:") {
+            let device = virtio_port(name)
+                .ok_or_else(|| format!("the VM has no virtio-serial port named '{name}'"))?;
+            let fd = open(
+                &device,
+                OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| {
+                format!(
+                    "cannot open the console channel '{}': {e}",
+                    device.display()
+                )
+            })?;
+            return Ok(Self {
+                fd,
+                decoder: Decoder::new(),
+                inbox: VecDeque::new(),
+            });
+        }
+        if let Some(socket) = path.strip_prefix("unix:") {
+            let stream = std::os::unix::net::UnixStream::connect(socket)
+                .map_err(|e| format!("cannot connect to the console channel '{socket}': {e}"))?;
+            return Ok(Self {
+                fd: OwnedFd::from(stream),
+                decoder: Decoder::new(),
+                inbox: VecDeque::new(),
+            });
+        }
         let fd = open(
             path,
             OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,

@@ -87,7 +87,8 @@ pub struct LaunchSpec {
     /// Keep root's capabilities (otherwise all are dropped).
     #[serde(default)]
     pub privileged: bool,
-    /// The device the app console protocol runs on.
+    /// Where the app console protocol runs: a device, or `unix:PATH` for a
+    /// socket the host listens on.
     pub channel: String,
     /// The device a root debug shell runs on, if any.
     #[serde(default)]

@@ -57,6 +57,18 @@ pub mod layout {
     pub const GROUP_NET: &str = "net";
     /// The log console (the kernel's `console=hvc0`).
     pub const LOG_CONSOLE: &str = "/dev/hvc0";
+    /// 9p options of the writable shares (the state directory and the
+    /// config's host binds): no caching, the host owns the files.
+    pub const P9_RW_OPTIONS: &str = "trans=virtio,version=9p2000.L,msize=512000";
+    /// Where init-qemu links the virtio disks by serial, as udev would
+    /// (there is no udev in a sandbox).
+    pub const DISK_BY_ID: &str = "/dev/disk/by-id";
+
+    /// The guest path of the virtio disk with `serial`: a link init-qemu
+    /// makes before stage 2 (see `link_virtio_disks`).
+    pub fn disk_by_serial(serial: &str) -> String {
+        format!("{DISK_BY_ID}/virtio-{serial}")
+    }
 }
 
 /// Where the root is mounted before the switch.
@@ -65,8 +77,6 @@ const NEW_ROOT: &str = "/newroot";
 /// (fewer round trips per read); `cache=loose` lets the guest cache the
 /// read-only trees (root, helpers) like a local filesystem.
 const P9_RO_OPTIONS: &str = "trans=virtio,version=9p2000.L,msize=512000,cache=loose";
-/// The state directory: no caching, the host owns it.
-const P9_STATE_OPTIONS: &str = "trans=virtio,version=9p2000.L,msize=512000";
 /// How long devices (virtio consoles, 9p) may take to appear after their
 /// modules are loaded: their probing is asynchronous.
 const DEVICE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -123,8 +133,9 @@ fn run() -> Result<u8, String> {
     switch_root()?;
     mount_dev_extras()?;
     mount_share(layout::INIT_TAG, layout::INIT_DIR, P9_RO_OPTIONS)?;
-    mount_share(layout::STATE_TAG, layout::STATE_DIR, P9_STATE_OPTIONS)?;
+    mount_share(layout::STATE_TAG, layout::STATE_DIR, layout::P9_RW_OPTIONS)?;
     wait_for_spec_devices()?;
+    link_virtio_disks()?;
     debug("starting stage 2");
     Ok(crate::guest::main(Path::new(layout::SPEC_PATH)))
 }
@@ -368,11 +379,98 @@ fn wait_for_spec_devices() -> Result<(), String> {
     let Ok(spec) = LaunchSpec::from_json(&text) else {
         return Ok(());
     };
-    wait_for(&spec.channel)?;
+    match spec.channel.strip_prefix("virtio-port:") {
+        Some(name) => {
+            let deadline = Instant::now() + DEVICE_TIMEOUT;
+            while crate::guest::virtio_port(name).is_none() {
+                if Instant::now() > deadline {
+                    return Err(format!(
+                        "the virtio-serial port '{name}' did not appear within \
+                         {DEVICE_TIMEOUT:?} (is the domain's channel missing?)"
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            // The device node follows the sysfs entry (devtmpfs).
+            if let Some(device) = crate::guest::virtio_port(name) {
+                wait_for(&device.to_string_lossy())?;
+            }
+        }
+        None => wait_for(&spec.channel)?,
+    }
     if let Some(shell) = &spec.shell {
         wait_for(shell)?;
     }
     Ok(())
+}
+
+/// The serials of the virtio disks `spec` uses (mount sources and tagged
+/// disks named by [`layout::disk_by_serial`]).
+fn wanted_serials(spec: &LaunchSpec) -> Vec<String> {
+    let prefix = layout::disk_by_serial("");
+    let mut serials: Vec<String> = spec
+        .mounts
+        .iter()
+        .map(|m| m.source.as_str())
+        .chain(spec.disks.iter().map(|d| d.device.as_str()))
+        .filter_map(|path| path.strip_prefix(&prefix))
+        .map(str::to_owned)
+        .collect();
+    serials.sort();
+    serials.dedup();
+    serials
+}
+
+/// Makes `/dev/disk/by-id/virtio-SERIAL -> ../../vdX` for every disk the
+/// spec uses, as udev would. The kernel names virtio disks in probe order,
+/// which need not be the domain's order: the serial the host gave each disk
+/// (`/sys/block/vdX/serial`) is what identifies it. Waits for disks still
+/// being probed. A spec that does not parse is left for stage 2.
+fn link_virtio_disks() -> Result<(), String> {
+    let Ok(text) = std::fs::read_to_string(layout::SPEC_PATH) else {
+        return Ok(());
+    };
+    let Ok(spec) = LaunchSpec::from_json(&text) else {
+        return Ok(());
+    };
+    let mut missing = wanted_serials(&spec);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(layout::DISK_BY_ID)
+        .map_err(|e| format!("cannot create '{}': {e}", layout::DISK_BY_ID))?;
+    let deadline = Instant::now() + DEVICE_TIMEOUT;
+    loop {
+        let disks =
+            std::fs::read_dir("/sys/block").map_err(|e| format!("cannot list /sys/block: {e}"))?;
+        for entry in disks.filter_map(|e| e.ok()) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with("vd") || !Path::new("/dev").join(&name).exists() {
+                continue;
+            }
+            let Ok(serial) = std::fs::read_to_string(entry.path().join("serial")) else {
+                continue;
+            };
+            if let Some(i) = missing.iter().position(|s| s == serial.trim()) {
+                let link = layout::disk_by_serial(&missing[i]);
+                std::os::unix::fs::symlink(format!("../../{name}"), &link)
+                    .map_err(|e| format!("cannot link '{link}' to /dev/{name}: {e}"))?;
+                debug(&format!("linked {link} to /dev/{name}"));
+                missing.swap_remove(i);
+            }
+        }
+        if missing.is_empty() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the virtio disks with serials {} did not appear within {DEVICE_TIMEOUT:?} \
+                 (is the domain's <disk> missing?)",
+                missing.join(", ")
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
 }
 
 /// Flushes and powers the VM off (on_poweroff destroys the domain). Falls
@@ -416,6 +514,38 @@ mod tests {
         assert!(group_wanted(layout::GROUP_BLOCK, &[3, 2]));
         assert!(group_wanted(layout::GROUP_NET, &[1]));
         assert!(group_wanted("future", &[]));
+    }
+
+    #[test]
+    fn disks_are_wanted_by_serial() {
+        use crate::launch::{DiskTag, GuestMount};
+        let mut spec = LaunchSpec::new(vec!["/bin/true".into()]);
+        spec.mounts.push(GuestMount {
+            source: layout::disk_by_serial("sandbox-mount1"),
+            target: "/mnt".into(),
+            fstype: "auto".into(),
+            options: String::new(),
+        });
+        spec.mounts.push(GuestMount {
+            source: "sandbox-mount0".into(),
+            target: "/home".into(),
+            fstype: "9p".into(),
+            options: layout::P9_RW_OPTIONS.into(),
+        });
+        spec.disks.push(DiskTag {
+            tag: "data".into(),
+            device: layout::disk_by_serial("sandbox-disk0"),
+        });
+        spec.disks.push(DiskTag {
+            tag: "loop".into(),
+            device: "/dev/loop7".into(),
+        });
+        assert_eq!(wanted_serials(&spec), ["sandbox-disk0", "sandbox-mount1"]);
+        assert_eq!(
+            layout::disk_by_serial("x"),
+            "/dev/disk/by-id/virtio-x",
+            "udev's name, which users may know"
+        );
     }
 
     #[test]

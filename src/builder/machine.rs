@@ -6,22 +6,31 @@
 //! initrd of [`super::initrd`], whose init-qemu mounts the host root and the
 //! sandbox's directories over virtio-9p by tag and hands over to the common
 //! stage 2. Everything a sandbox does not need is left out: no USB, video,
-//! sound, balloon or network. The guest powers itself off when the command
-//! ends; every way a VM can end (power-off, reboot, crash) destroys it.
+//! sound or balloon; a network only when the config asks for one. The guest
+//! powers itself off when the command ends; every way a VM can end
+//! (power-off, reboot, crash) destroys it.
 //!
-//! Consoles are virtio consoles backed by host ptys, in this order:
+//! The config's mounts: host binds are extra writable 9p shares
+//! ([`mount_tag`]), filesystem images and `--disk`s are virtio disks the
+//! guest finds by serial, RAM mounts are the init's tmpfs; the init mounts
+//! them all as [`guest_mounts`] says. QEMU runs as root when it opens host
+//! files the caller named ([`runs_as_root`]).
+//!
+//! Consoles are virtio consoles backed by host ptys:
 //! - `console0` = guest `/dev/hvc0`: kernel and init log (`console=hvc0`);
-//! - `console1` = guest `/dev/hvc1`: the app channel (interactive sandboxes);
-//! - next = the debug shell when `config.shell()` (`/dev/hvc2`, or `/dev/hvc1`
-//!   without an app channel).
+//! - `console1` = guest `/dev/hvc1`: the debug shell when `config.shell()`.
 //!
-//! libvirt names them `console0`, `console1`, `console2` in document order
-//! (see [`super::consoles`]), like the LXC builder's consoles.
+//! The app channel (interactive sandboxes) is a virtio-serial port named
+//! [`super::APP_CHANNEL_PORT`] whose host end QEMU connects to the socket the
+//! host listens on in the state directory: a pty there loses data under load.
 
 use std::path::PathBuf;
 
+use sandbox_init::launch::GuestMount;
+use sandbox_init::qemu::layout::{P9_RW_OPTIONS, disk_by_serial};
+
 use super::xml::XmlWriter;
-use super::{Layout, MEMORY_KIB};
+use super::{HostMount, Layout, MEMORY_KIB};
 use crate::config::Config;
 
 pub use super::kvm::kvm_usable;
@@ -43,16 +52,68 @@ pub mod tags {
 /// The guest's log console device.
 pub const LOG_DEVICE: &str = sandbox_init::qemu::layout::LOG_CONSOLE;
 
-/// The guest device of the app channel, when `layout` has one.
+/// The 9p tag of `layout.mounts[index]` when it is a host bind, and the
+/// virtio serial of it when it is a filesystem image (at most 20 bytes).
+pub fn mount_tag(index: usize) -> String {
+    format!("sandbox-mount{index}")
+}
+
+/// The virtio serial of `layout.disks[index]` (a `--disk`).
+pub fn disk_serial(index: usize) -> String {
+    format!("sandbox-disk{index}")
+}
+
+/// The guest path of `layout.disks[index]`: the link init-qemu makes from
+/// its serial (the kernel's vdX names follow probe order, not the domain's).
+pub fn disk_device(index: usize) -> String {
+    disk_by_serial(&disk_serial(index))
+}
+
+/// What the guest init mounts for `layout.mounts`, in their order (parents
+/// first): host binds over 9p, images from their virtio disk (filesystem
+/// detected by the init), tmpfs for RAM mounts, owned by the sandbox's user.
+pub fn guest_mounts(layout: &Layout, uid: u32, gid: u32) -> Vec<GuestMount> {
+    layout
+        .mounts
+        .iter()
+        .enumerate()
+        .map(|(index, mount)| {
+            let target = mount.target().to_owned();
+            match mount {
+                HostMount::Bind { .. } => GuestMount {
+                    source: mount_tag(index),
+                    target,
+                    fstype: "9p".to_owned(),
+                    options: P9_RW_OPTIONS.to_owned(),
+                },
+                HostMount::Image { .. } => GuestMount {
+                    source: disk_by_serial(&mount_tag(index)),
+                    target,
+                    fstype: sandbox_init::guest::AUTO_FSTYPE.to_owned(),
+                    options: String::new(),
+                },
+                HostMount::Ram { usage_kib, .. } => GuestMount {
+                    source: "tmpfs".to_owned(),
+                    target,
+                    fstype: "tmpfs".to_owned(),
+                    options: format!("size={usage_kib}k,mode=0755,uid={uid},gid={gid}"),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The guest's app channel (`virtio-port:NAME`, as the launch spec says),
+/// when `layout` has one.
 pub fn app_device(layout: &Layout) -> Option<String> {
-    layout.app_console.then(|| "/dev/hvc1".to_owned())
+    layout
+        .app_console
+        .then(|| format!("virtio-port:{}", super::APP_CHANNEL_PORT))
 }
 
 /// The guest device of the debug shell console, when `config` asks for one.
-pub fn shell_device(config: &Config, layout: &Layout) -> Option<String> {
-    config
-        .shell()
-        .then(|| format!("/dev/hvc{}", if layout.app_console { 2 } else { 1 }))
+pub fn shell_device(config: &Config, _layout: &Layout) -> Option<String> {
+    config.shell().then(|| "/dev/hvc1".to_owned())
 }
 
 /// How the VM boots, decided by the caller from the host (see
@@ -121,6 +182,10 @@ pub fn build(config: &Config, layout: &Layout, boot: &MachineBoot) -> String {
         w.text("on_reboot", &[], "destroy");
         w.text("on_crash", &[], "destroy");
         w.element("devices", &[], |w| devices(w, config, layout));
+        if let Some(security) = &layout.security {
+            super::container::seclabel(w, security);
+        }
+        dac_seclabel(w, config, layout);
     });
     w.finish()
 }
@@ -147,9 +212,9 @@ fn os(w: &mut XmlWriter, config: &Config, boot: &MachineBoot) {
 
 fn share(w: &mut XmlWriter, source: &str, tag: &str) {
     // passthrough: files keep their host owners and modes; QEMU (running as
-    // libvirt-qemu under qemu:///system) reads what that user may read. All
-    // three shares are read-only; writable mounts are added by the caller's
-    // config, not here.
+    // libvirt-qemu, or root: see dac_seclabel) reads what that user may read.
+    // All three shares are read-only; writable mounts are the config's (see
+    // writable_share).
     //
     // multidevs=remap: the host's `/` spans several filesystems whose inode
     // numbers collide (the roots of /proc and /sys are both inode 1); without
@@ -170,6 +235,109 @@ fn share(w: &mut XmlWriter, source: &str, tag: &str) {
     );
 }
 
+/// A writable share of one of the config's host binds. QEMU runs as root
+/// then (see [`dac_seclabel`]); `passthrough` gives new files the owner the
+/// guest asks for (the sandbox's user), and the guest kernel checks the
+/// user's permissions against the host's owners and modes (9p
+/// `access=client`), so the command writes where its user may.
+fn writable_share(w: &mut XmlWriter, source: &str, tag: &str) {
+    w.element(
+        "filesystem",
+        &[
+            ("type", "mount"),
+            ("accessmode", "passthrough"),
+            ("multidevs", "remap"),
+        ],
+        |w| {
+            w.empty("source", &[("dir", source)]);
+            w.empty("target", &[("dir", tag)]);
+        },
+    );
+}
+
+/// The libvirt target name of the `index`th virtio disk (vda, ..., vdz,
+/// vdaa, ...). Only libvirt uses it; the guest finds disks by serial.
+fn disk_target(index: usize) -> String {
+    let letter = |i: usize| char::from(b'a' + (i % 26) as u8);
+    if index < 26 {
+        format!("vd{}", letter(index))
+    } else {
+        format!("vd{}{}", letter(index / 26 - 1), letter(index))
+    }
+}
+
+/// A virtio disk: an image file or a host block device.
+fn disk(w: &mut XmlWriter, index: usize, source: &str, block: bool, format: &str, serial: &str) {
+    let kind = if block { "block" } else { "file" };
+    w.element("disk", &[("type", kind), ("device", "disk")], |w| {
+        w.empty("driver", &[("name", "qemu"), ("type", format)]);
+        let attr = if block { "dev" } else { "file" };
+        w.empty("source", &[(attr, source)]);
+        w.empty("target", &[("dev", &disk_target(index)), ("bus", "virtio")]);
+        w.text("serial", &[], serial);
+    });
+}
+
+/// The config's mounts and disks: 9p shares for host binds, virtio disks
+/// for filesystem images and `--disk`s (RAM mounts are the init's alone).
+fn mounts_and_disks(w: &mut XmlWriter, layout: &Layout) {
+    let mut disks = 0;
+    for (index, mount) in layout.mounts.iter().enumerate() {
+        match mount {
+            HostMount::Bind { source, .. } => {
+                writable_share(w, &source.to_string_lossy(), &mount_tag(index))
+            }
+            HostMount::Image { source, format, .. } => {
+                let source = source.to_string_lossy();
+                disk(w, disks, &source, false, format, &mount_tag(index));
+                disks += 1;
+            }
+            HostMount::Ram { .. } => {}
+        }
+    }
+    for (index, d) in layout.disks.iter().enumerate() {
+        let source = d.source.to_string_lossy();
+        disk(w, disks, &source, d.block, &d.format, &disk_serial(index));
+        disks += 1;
+    }
+}
+
+/// Whether QEMU must run as root rather than libvirt's unprivileged
+/// `libvirt-qemu`: when it opens host files the caller named — host binds
+/// (written as whichever user owns them), images and disks (often in
+/// directories only their owner may enter), staged includes (copies keep
+/// their modes). The caller is root (qemu:///system); LXC sandboxes use
+/// these with root's rights too (binds, loop devices). Guest permissions
+/// still hold: the guest kernel checks the sandbox user's against the
+/// files' host owners and modes.
+///
+/// Running QEMU as the sandbox's own user instead does not work with
+/// qemu:///system: QEMU must read libvirt's per-domain files under
+/// /var/lib/libvirt/qemu (0750, libvirt-qemu's), which no other user may
+/// (measured: "Unable to read .../master-key.aes: Permission denied").
+pub fn runs_as_root(config: &Config, layout: &Layout) -> bool {
+    layout
+        .mounts
+        .iter()
+        .any(|m| !matches!(m, HostMount::Ram { .. }))
+        || !layout.disks.is_empty()
+        || config.mounts().iter().any(|m| !m.includes().is_empty())
+}
+
+/// `<seclabel model='dac'>` running QEMU as root when [`runs_as_root`];
+/// `relabel='no'`: root opens the kernel, initrd and disks as they are, and
+/// libvirt must not chown them.
+fn dac_seclabel(w: &mut XmlWriter, config: &Config, layout: &Layout) {
+    if !runs_as_root(config, layout) {
+        return;
+    }
+    w.element(
+        "seclabel",
+        &[("type", "static"), ("model", "dac"), ("relabel", "no")],
+        |w| w.text("label", &[], "+0:+0"),
+    );
+}
+
 fn console(w: &mut XmlWriter, port: usize) {
     w.element("console", &[("type", "pty")], |w| {
         w.empty("target", &[("type", "virtio"), ("port", &port.to_string())])
@@ -181,17 +349,28 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
     share(w, &root, tags::ROOT);
     share(w, &layout.init_dir.to_string_lossy(), tags::INIT);
     share(w, &layout.state_dir.to_string_lossy(), tags::STATE);
+    mounts_and_disks(w, layout);
+    for iface in &layout.interfaces {
+        super::container::interface(w, iface, Some("virtio"));
+    }
     // libvirt adds a USB controller and a balloon unless told not to.
     w.empty("controller", &[("type", "usb"), ("model", "none")]);
-    let mut port = 0;
-    console(w, port);
-    if layout.app_console {
-        port += 1;
-        console(w, port);
-    }
+    console(w, 0);
     if config.shell() {
-        port += 1;
-        console(w, port);
+        console(w, 1);
+    }
+    if layout.app_console {
+        let socket = layout.state_dir.join(super::APP_CHANNEL_SOCKET);
+        w.element("channel", &[("type", "unix")], |w| {
+            w.empty(
+                "source",
+                &[("mode", "connect"), ("path", &socket.to_string_lossy())],
+            );
+            w.empty(
+                "target",
+                &[("type", "virtio"), ("name", super::APP_CHANNEL_PORT)],
+            );
+        });
     }
     w.empty("memballoon", &[("model", "none")]);
 }
@@ -226,6 +405,126 @@ mod tests {
         );
     }
 
+    fn mounts_layout() -> Layout {
+        use crate::builder::{SecLabel, VirtioDisk};
+        let mut l = layout();
+        l.mounts = vec![
+            HostMount::Bind {
+                source: "/var/lib/sandbox/home".into(),
+                target: "/home".into(),
+            },
+            HostMount::Ram {
+                usage_kib: 10240,
+                target: "/tmp".into(),
+            },
+            HostMount::Image {
+                source: "/var/lib/sandbox/data.img".into(),
+                target: "/mnt".into(),
+                format: "raw".into(),
+            },
+            HostMount::Image {
+                source: "/var/lib/sandbox/data.qcow2".into(),
+                target: "/srv".into(),
+                format: "qcow2".into(),
+            },
+            HostMount::Bind {
+                source: "/run/libvirt-sandbox/demo-0123456789ab/tmp/4".into(),
+                target: "/home/scratch".into(),
+            },
+        ];
+        l.disks = vec![
+            VirtioDisk {
+                source: "/var/lib/sandbox/disk.qcow2".into(),
+                block: false,
+                format: "qcow2".into(),
+            },
+            VirtioDisk {
+                source: "/dev/loop7".into(),
+                block: true,
+                format: "raw".into(),
+            },
+        ];
+        l.security = Some(SecLabel {
+            model: "selinux".into(),
+            dynamic: true,
+            label: None,
+        });
+        l
+    }
+
+    #[test]
+    fn mounts_disks_and_labels() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        let l = mounts_layout();
+        assert!(runs_as_root(base, &l));
+        assert_golden("qemu-mounts.xml", &build(base, &l, &boot(false, true)));
+    }
+
+    #[test]
+    fn guest_mounts_follow_the_layout() {
+        let mounts = guest_mounts(&mounts_layout(), 1000, 100);
+        let summary: Vec<_> = mounts
+            .iter()
+            .map(|m| (m.source.as_str(), m.target.as_str(), m.fstype.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("sandbox-mount0", "/home", "9p"),
+                ("tmpfs", "/tmp", "tmpfs"),
+                ("/dev/disk/by-id/virtio-sandbox-mount2", "/mnt", "auto"),
+                ("/dev/disk/by-id/virtio-sandbox-mount3", "/srv", "auto"),
+                ("sandbox-mount4", "/home/scratch", "9p"),
+            ]
+        );
+        assert_eq!(mounts[0].options, P9_RW_OPTIONS);
+        assert_eq!(mounts[1].options, "size=10240k,mode=0755,uid=1000,gid=100");
+        assert_eq!(disk_device(1), "/dev/disk/by-id/virtio-sandbox-disk1");
+        // Serials are at most 20 bytes (VIRTIO_BLK_ID_BYTES).
+        assert!(mount_tag(999).len() <= 20 && disk_serial(999).len() <= 20);
+        assert_eq!(disk_target(0), "vda");
+        assert_eq!(disk_target(25), "vdz");
+        assert_eq!(disk_target(26), "vdaa");
+        assert_eq!(disk_target(52), "vdba");
+    }
+
+    #[test]
+    fn interfaces_without_writable_mounts() {
+        use crate::builder::Interface;
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        let mut l = layout();
+        l.mounts = vec![HostMount::Ram {
+            usage_kib: 1024,
+            target: "/tmp".into(),
+        }];
+        l.interfaces = vec![
+            Interface {
+                mac: "52:54:00:12:34:56".into(),
+                host_dev: "vsb-0000a1b2".into(),
+                source: "default".into(),
+                filter: None,
+            },
+            Interface {
+                mac: "52:54:00:ab:cd:ef".into(),
+                host_dev: "vsb-0000c3d4".into(),
+                source: "isolated".into(),
+                filter: Some((
+                    "clean-traffic".into(),
+                    vec![("IP".into(), "192.168.122.10".into())],
+                )),
+            },
+        ];
+        // No host file to open (a tmpfs only): QEMU keeps libvirt's own user.
+        assert!(!runs_as_root(base, &l));
+        let xml = build(base, &l, &boot(false, true));
+        assert!(!xml.contains("model=\"dac\""), "{xml}");
+        assert_golden("qemu-interfaces.xml", &xml);
+    }
+
     #[test]
     fn shell_root_kvm_seabios() {
         let config = ConfigInteractive::new("demo");
@@ -245,15 +544,20 @@ mod tests {
         let config = ConfigInteractive::new("demo");
         let base: &Config = config.upcast_ref();
         let mut l = layout();
-        assert_eq!(app_device(&l).as_deref(), Some("/dev/hvc1"));
+        assert_eq!(
+            app_device(&l).as_deref(),
+            Some("virtio-port:org.libvirt-sandbox.app")
+        );
         assert_eq!(shell_device(base, &l), None);
         base.set_shell(true);
-        assert_eq!(shell_device(base, &l).as_deref(), Some("/dev/hvc2"));
-        l.app_console = false;
-        assert_eq!(app_device(&l), None);
         assert_eq!(shell_device(base, &l).as_deref(), Some("/dev/hvc1"));
         let xml = build(base, &l, &boot(false, true));
         assert_eq!(xml.matches("<console").count(), 2, "{xml}");
+        assert_eq!(xml.matches("<channel type=\"unix\">").count(), 1, "{xml}");
+        l.app_console = false;
+        assert_eq!(app_device(&l), None);
+        let xml = build(base, &l, &boot(false, true));
+        assert!(!xml.contains("<channel"), "{xml}");
     }
 
     /// init-qemu hard-codes where it mounts things; the LXC side and the
@@ -275,249 +579,5 @@ mod tests {
         assert!(cmdline(false).contains("quiet") && !cmdline(false).contains("debug"));
         assert!(cmdline(true).split(' ').any(|a| a == "debug"));
         assert!(cmdline(true).contains("console=hvc0"));
-    }
-
-    /// Boots a real sandbox VM on qemu:///system (TCG here) running
-    /// `/bin/echo hello` through init-qemu and stage 2, speaking the protocol
-    /// on the app console, and checks the output, exit status and power-off.
-    /// Needs root, libvirtd, a host kernel and the static init-qemu:
-    ///   RUSTFLAGS="-C target-feature=+crt-static" cargo build --release \
-    ///     -p libvirt-sandbox-init --target x86_64-unknown-linux-gnu
-    ///   SANDBOX_INIT_QEMU=target/x86_64-unknown-linux-gnu/release/libvirt-sandbox-init-qemu \
-    ///     cargo test --lib boots_on_qemu_system -- --ignored --nocapture
-    #[test]
-    #[ignore = "boots a VM on qemu:///system (slow, needs root and libvirtd)"]
-    fn boots_on_qemu_system() {
-        use crate::builder::{cache, initrd, kernel, testing::temp_dir, vmlinux};
-        use nix::sys::termios;
-        use sandbox_init::protocol::{self, Decoder, Message};
-        use std::io::{Read, Write};
-        use std::os::unix::fs::OpenOptionsExt;
-        use std::process::Command;
-        use std::time::{Duration, Instant};
-
-        let init_qemu = PathBuf::from(
-            std::env::var("SANDBOX_INIT_QEMU")
-                .expect("set SANDBOX_INIT_QEMU to the static init-qemu"),
-        );
-        let debug = std::env::var_os("SANDBOX_BOOT_DEBUG").is_some();
-        let t0 = Instant::now();
-        let kernel = kernel::select(None, None, None).unwrap();
-        let root = cache::cache_root().unwrap();
-        let image = vmlinux::boot_image(&kernel, &root).unwrap();
-        let initrd = initrd::ensure_initrd(&kernel, &init_qemu, &root).unwrap();
-        let t_warm = Instant::now();
-        initrd::ensure_initrd(&kernel, &init_qemu, &root).unwrap();
-        vmlinux::boot_image(&kernel, &root).unwrap();
-        eprintln!(
-            "boot files: {:?} (warm: {:?}); kernel {:?}, initrd {}",
-            t_warm - t0,
-            t_warm.elapsed(),
-            image,
-            initrd.display()
-        );
-
-        let dir = temp_dir("qemu-boot");
-        let state = dir.join("state");
-        let bin = dir.join("bin");
-        std::fs::create_dir_all(&state).unwrap();
-        std::fs::create_dir_all(&bin).unwrap();
-        let mut spec = sandbox_init::launch::LaunchSpec::new(vec![
-            "/bin/sh".into(),
-            "-c".into(),
-            "echo hello; echo oops >&2; grep -m1 'model name' /proc/cpuinfo; exit 3".into(),
-        ]);
-        spec.channel = "/dev/hvc1".into();
-        spec.debug = debug;
-        // SANDBOX_BOOT_SHELL=1 adds the debug shell console (/dev/hvc2).
-        let shell = std::env::var_os("SANDBOX_BOOT_SHELL").is_some();
-        if shell {
-            spec.shell = Some("/dev/hvc2".into());
-        }
-        std::fs::write(state.join(crate::builder::LAUNCH_SPEC_NAME), spec.to_json()).unwrap();
-
-        let config = crate::config::ConfigInteractive::new("demo");
-        let base: &Config = config.upcast_ref();
-        base.set_arch("x86_64");
-        base.set_shell(shell);
-        let name = format!("sandbox-boot-test-{}", std::process::id());
-        let layout = Layout {
-            domain_name: name.clone(),
-            state_dir: state.clone(),
-            init_dir: bin.clone(),
-            app_console: true,
-            // Whatever else a layout has: the defaults of the golden tests.
-            ..crate::builder::testing::layout()
-        };
-        let (mut kvm, why) = kvm_usable();
-        // SANDBOX_BOOT_KVM=1 forces KVM (to see what a broken KVM does).
-        kvm |= std::env::var_os("SANDBOX_BOOT_KVM").is_some();
-        eprintln!("kvm: {kvm} ({why})");
-        let boot = MachineBoot {
-            // SANDBOX_BOOT_BZIMAGE=1 boots the compressed bzImage (to compare).
-            kernel: if std::env::var_os("SANDBOX_BOOT_BZIMAGE").is_some() {
-                kernel.image.clone()
-            } else {
-                image.path.clone()
-            },
-            initrd,
-            cmdline: cmdline(debug),
-            kvm,
-            firmware: default_firmware(),
-        };
-        let log = dir.join("log.txt");
-        let xml = build(base, &layout, &boot).replacen(
-            "<console type=\"pty\">\n      <target type=\"virtio\" port=\"0\"/>",
-            &format!(
-                "<console type=\"file\">\n      <source path=\"{}\"/>\n      <target type=\"virtio\" port=\"0\"/>",
-                log.display()
-            ),
-            1,
-        );
-        // Kernel messages from before the virtio console exists, for debugging.
-        let xml = if std::env::var_os("SANDBOX_BOOT_SERIAL").is_some() {
-            xml.replace("console=hvc0", "earlyprintk=ttyS0 keep_bootcon console=hvc0").replace(
-                "<memballoon",
-                &format!("<serial type=\"file\"><source path=\"{}/serial.txt\"/></serial>\n    <memballoon", dir.display()),
-            )
-        } else {
-            xml
-        };
-        let xml_path = dir.join("domain.xml");
-        std::fs::write(&xml_path, &xml).unwrap();
-        let virsh = |args: &[&str]| {
-            Command::new("virsh")
-                .args(["-q", "-c", "qemu:///system"])
-                .args(args)
-                .output()
-                .unwrap()
-        };
-        struct Destroy<'a>(&'a str);
-        impl Drop for Destroy<'_> {
-            fn drop(&mut self) {
-                let _ = Command::new("virsh")
-                    .args(["-q", "-c", "qemu:///system", "destroy", self.0])
-                    .output();
-            }
-        }
-        let started = Instant::now();
-        let out = virsh(&["create", xml_path.to_str().unwrap()]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let _guard = Destroy(&name);
-        let created = started.elapsed();
-        let live = String::from_utf8(virsh(&["dumpxml", &name]).stdout).unwrap();
-        eprintln!(
-            "{}",
-            live.lines()
-                .filter(|l| l.contains("alias") || l.contains("pty") || l.contains("source path"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-        let pty = live
-            .split("<console type='pty'")
-            .nth(1)
-            .and_then(|c| c.split("path='").nth(1))
-            .and_then(|p| p.split('\'').next())
-            .expect("the app console's pty")
-            .to_owned();
-        let mut chan = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .custom_flags(nix::libc::O_NOCTTY)
-            .open(&pty)
-            .unwrap();
-        let mut attrs = termios::tcgetattr(&chan).unwrap();
-        termios::cfmakeraw(&mut attrs);
-        termios::tcsetattr(&chan, termios::SetArg::TCSANOW, &attrs).unwrap();
-
-        // Handshake: WAIT until the guest answers SYNC.
-        let set_nonblock = |chan: &std::fs::File, on: bool| {
-            use nix::fcntl::{FcntlArg, OFlag, fcntl};
-            let flags = OFlag::from_bits_truncate(fcntl(chan, FcntlArg::F_GETFL).unwrap());
-            let flags = if on {
-                flags | OFlag::O_NONBLOCK
-            } else {
-                flags - OFlag::O_NONBLOCK
-            };
-            fcntl(chan, FcntlArg::F_SETFL(flags)).unwrap();
-        };
-        set_nonblock(&chan, true);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let mut byte = [0u8; 1];
-        let mut synced_at = None;
-        while synced_at.is_none() {
-            assert!(
-                Instant::now() < deadline,
-                "no SYNC; log:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
-            if let Err(e) = chan.write_all(&[protocol::HANDSHAKE_WAIT]) {
-                panic!("{:?}: writing WAIT: {e}", started.elapsed());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-            while let Ok(1) = chan.read(&mut byte) {
-                if byte[0] == protocol::HANDSHAKE_SYNC {
-                    synced_at = Some(started.elapsed());
-                }
-            }
-        }
-        chan.write_all(&[protocol::HANDSHAKE_SYNC]).unwrap();
-        set_nonblock(&chan, false);
-        let mut decoder = Decoder::new();
-        let (mut stdout, mut stderr, mut status) = (Vec::new(), Vec::new(), None);
-        let mut buf = vec![0u8; 65536];
-        while status.is_none() {
-            let n = chan.read(&mut buf).unwrap();
-            assert!(n > 0);
-            for m in decoder.feed(&buf[..n]).unwrap() {
-                match m {
-                    Message::Stdout(d) => stdout.extend(d),
-                    Message::Stderr(d) => stderr.extend(d),
-                    Message::Exit(s) => status = Some(s),
-                    _ => {}
-                }
-            }
-        }
-        let exited_at = started.elapsed();
-        chan.write_all(&Message::Quit.encode()).unwrap();
-        // The guest powers off: the domain disappears.
-        let mut gone_at = None;
-        while Instant::now() < deadline {
-            if !virsh(&["domstate", &name]).status.success() {
-                gone_at = Some(started.elapsed());
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-        eprintln!("--- log console ---\n{log_text}\n---");
-        if let Ok(serial) = std::fs::read_to_string(dir.join("serial.txt")) {
-            eprintln!("--- serial ---\n{serial}\n---");
-        }
-        eprintln!(
-            "create {created:?}, SYNC at {synced_at:?}, exit status at {exited_at:?}, domain gone at {gone_at:?}"
-        );
-        eprintln!(
-            "stdout {:?} stderr {:?} status {status:?}",
-            String::from_utf8_lossy(&stdout),
-            String::from_utf8_lossy(&stderr)
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&stdout).lines().next(),
-            Some("hello")
-        );
-        assert!(
-            String::from_utf8_lossy(&stdout).contains("QEMU"),
-            "{}",
-            String::from_utf8_lossy(&stdout)
-        );
-        assert_eq!(stderr, b"oops\n");
-        assert_eq!(status, Some(3 << 8));
-        assert!(gone_at.is_some(), "the VM did not power off");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -19,6 +19,12 @@ use std::path::PathBuf;
 pub const GUEST_STATE_DIR: &str = "/dev/.libvirt-sandbox";
 /// Where the guest finds the init helpers.
 pub const GUEST_INIT_DIR: &str = "/dev/.libvirt-sandbox-bin";
+/// File name of the app channel socket inside the state directory: the host
+/// listens on it; the LXC guest connects to it, QEMU connects to it for the
+/// VM's virtio-serial port.
+pub const APP_CHANNEL_SOCKET: &str = "app.sock";
+/// Name of the VM's virtio-serial port carrying the app channel.
+pub const APP_CHANNEL_PORT: &str = "org.libvirt-sandbox.app";
 /// File name of the launch spec inside the state directory.
 pub const LAUNCH_SPEC_NAME: &str = "launch.json";
 /// Memory given to a sandbox (the original's fixed 512 MiB).
@@ -76,6 +82,18 @@ pub struct Interface {
     pub filter: Option<(String, Vec<(String, String)>)>,
 }
 
+/// A virtio block disk of a virtual-machine sandbox (one of its `--disk`s).
+/// The guest finds it by its serial (see [`machine::disk_serial`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtioDisk {
+    /// The image file or host block device.
+    pub source: PathBuf,
+    /// A host block device rather than an image file.
+    pub block: bool,
+    /// The format QEMU reads it as: raw or qcow2.
+    pub format: String,
+}
+
 /// The sandbox's security label (`<seclabel>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecLabel {
@@ -101,8 +119,10 @@ pub struct Layout {
     pub mounts: Vec<HostMount>,
     /// The network interfaces, in the config's order.
     pub interfaces: Vec<Interface>,
-    /// Host block devices passed into the sandbox (its `--disk`s).
+    /// Host block devices passed into the sandbox (its `--disk`s, LXC).
     pub block_devices: Vec<PathBuf>,
+    /// The sandbox's `--disk`s as virtio disks (QEMU).
+    pub disks: Vec<VirtioDisk>,
     /// The security label, if the host can apply one.
     pub security: Option<SecLabel>,
 }
@@ -124,6 +144,7 @@ pub(crate) mod testing {
             mounts: Vec::new(),
             interfaces: Vec::new(),
             block_devices: Vec::new(),
+            disks: Vec::new(),
             security: None,
         }
     }

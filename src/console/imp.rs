@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixListener;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -39,7 +40,13 @@ enum Handshake {
 
 /// One attachment of a console to local file descriptors.
 pub(crate) struct Session {
+    /// The guest's end: the console pty, or the channel socket once the
+    /// guest connected to it.
     pty: OwnedFd,
+    /// The channel socket the guest connects to, until it has.
+    listener: Option<UnixListener>,
+    /// The source reading `pty`.
+    pty_source: Option<glib::Source>,
     /// Our own duplicates of the caller's descriptors.
     stdin: Option<OwnedFd>,
     stdout: Option<OwnedFd>,
@@ -66,6 +73,10 @@ pub struct Console {
     pub(crate) escape: Cell<i8>,
     pub(crate) direct: Cell<bool>,
     pub(crate) session: RefCell<Option<Session>>,
+    /// A listening socket the guest connects to for the app channel (faster
+    /// than libvirt's console relay); the console pty then only tells when
+    /// the sandbox ended before connecting.
+    pub(crate) channel: RefCell<Option<UnixListener>>,
 }
 
 impl Default for Console {
@@ -77,6 +88,7 @@ impl Default for Console {
             escape: Cell::new(b']' as i8),
             direct: Cell::new(false),
             session: RefCell::default(),
+            channel: RefCell::default(),
         }
     }
 }
@@ -178,6 +190,23 @@ impl ObjectImpl for Console {
 
 /// Writes all of `data` to `fd`, waiting while it would block (the local
 /// stdout may be a non-blocking pipe). Errors end the console.
+/// Accepts the connection already waiting on `listener`.
+fn accept_now(listener: &UnixListener) -> crate::Result<OwnedFd> {
+    let (stream, _) = listener.accept().map_err(|e| {
+        error(
+            SandboxError::Io,
+            format!("the sandbox did not connect to its console channel: {e}"),
+        )
+    })?;
+    stream.set_nonblocking(true).map_err(|e| {
+        error(
+            SandboxError::Io,
+            format!("cannot set up the console channel: {e}"),
+        )
+    })?;
+    Ok(OwnedFd::from(stream))
+}
+
 fn write_all(fd: &OwnedFd, mut data: &[u8]) -> nix::Result<()> {
     let bfd = fd.as_fd();
     while !data.is_empty() {
@@ -251,7 +280,27 @@ impl Console {
             .transpose()
         };
         let (stdin, stdout, stderr) = (dup(stdin)?, dup(stdout)?, dup(stderr)?);
-        let pty = pty::open_raw(&self.pty_path()?)?;
+        let listener = self
+            .channel
+            .borrow()
+            .as_ref()
+            .map(|l| {
+                l.try_clone().map_err(|e| {
+                    error(
+                        SandboxError::Io,
+                        format!("cannot use the console channel socket: {e}"),
+                    )
+                })
+            })
+            .transpose()?;
+        // A channel with no console device (a VM's virtio-serial port): its
+        // client (QEMU) connected when the sandbox started.
+        let (pty, listener) = match (self.pty_path(), listener) {
+            (Ok(path), listener) => (pty::open_raw(&path)?, listener),
+            (Err(_), Some(listener)) => (accept_now(&listener)?, None),
+            (Err(e), None) => return Err(e),
+        };
+        let accepted = self.channel.borrow().is_some() && listener.is_none();
         let is_rpc = self.obj().is::<super::ConsoleRpc>();
 
         // An interactive terminal goes raw so every key reaches the guest; it
@@ -271,8 +320,11 @@ impl Console {
         };
 
         let stdin_fd = stdin.as_ref().map(|fd| fd.as_raw_fd());
+        let listener_fd = listener.as_ref().map(|l| l.as_raw_fd());
         let mut session = Session {
             pty,
+            listener,
+            pty_source: None,
             stdin,
             stdout,
             stderr,
@@ -287,11 +339,16 @@ impl Console {
             }),
         };
         let pty_fd = session.pty.as_raw_fd();
-        session.sources.push(self.watch(
+        session.pty_source = Some(self.watch(
             pty_fd,
             IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
             Self::on_pty_readable,
         ));
+        if let Some(fd) = listener_fd {
+            session
+                .sources
+                .push(self.watch(fd, IOCondition::IN, Self::on_channel_connect));
+        }
         // In RPC mode stdin is read only once the handshake is done.
         if let (Some(fd), false) = (stdin_fd, is_rpc) {
             session.sources.push(self.watch(
@@ -302,20 +359,68 @@ impl Console {
         }
         *self.session.borrow_mut() = Some(session);
 
-        if is_rpc {
-            self.send_to_guest(&[protocol::HANDSHAKE_WAIT]);
-            let weak = ThreadGuard::new(self.obj().downgrade());
-            let id = glib::timeout_add_local(HANDSHAKE_INTERVAL, move || {
-                let Some(console) = weak.get_ref().upgrade() else {
-                    return ControlFlow::Break;
-                };
-                console.imp().resend_wait()
-            });
-            if let Some(s) = self.session.borrow_mut().as_mut() {
-                s.handshake_source = Some(id);
-            }
+        // With a channel socket the handshake starts once the guest connected.
+        if is_rpc && (listener_fd.is_none() || accepted) {
+            self.start_handshake();
         }
         Ok(())
+    }
+
+    /// The guest connected to the channel socket: it replaces the pty.
+    fn on_channel_connect(&self, _cond: IOCondition) -> ControlFlow {
+        let accepted = {
+            let session = self.session.borrow();
+            let Some(listener) = session.as_ref().and_then(|s| s.listener.as_ref()) else {
+                return ControlFlow::Break;
+            };
+            listener.accept()
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return ControlFlow::Continue,
+            Err(e) => {
+                self.report(&format!(
+                    "libvirt-sandbox: cannot accept the sandbox's console connection: {e}\n"
+                ));
+                self.finish(true);
+                return ControlFlow::Break;
+            }
+        };
+        if let Err(e) = stream.set_nonblocking(true) {
+            self.report(&format!("libvirt-sandbox: console channel: {e}\n"));
+            self.finish(true);
+            return ControlFlow::Break;
+        }
+        let fd = stream.as_raw_fd();
+        let source = self.watch(
+            fd,
+            IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
+            Self::on_pty_readable,
+        );
+        if let Some(s) = self.session.borrow_mut().as_mut() {
+            if let Some(old) = s.pty_source.replace(source) {
+                old.destroy();
+            }
+            s.pty = OwnedFd::from(stream);
+            s.listener = None;
+        }
+        self.start_handshake();
+        ControlFlow::Break
+    }
+
+    /// Sends WAIT now and every HANDSHAKE_INTERVAL until the guest answers.
+    fn start_handshake(&self) {
+        self.send_to_guest(&[protocol::HANDSHAKE_WAIT]);
+        let weak = ThreadGuard::new(self.obj().downgrade());
+        let id = glib::timeout_add_local(HANDSHAKE_INTERVAL, move || {
+            let Some(console) = weak.get_ref().upgrade() else {
+                return ControlFlow::Break;
+            };
+            console.imp().resend_wait()
+        });
+        if let Some(s) = self.session.borrow_mut().as_mut() {
+            s.handshake_source = Some(id);
+        }
     }
 
     fn watch(
@@ -645,7 +750,7 @@ impl Console {
         let Some(session) = self.session.borrow_mut().take() else {
             return;
         };
-        for source in &session.sources {
+        for source in session.sources.iter().chain(&session.pty_source) {
             source.destroy();
         }
         if let Some(source) = &session.pty_out_source {

@@ -91,6 +91,12 @@ impl Console {
     }
 
     /// Whether the console is attached.
+    /// Makes the guest connect to `listener` for this console's data instead
+    /// of using the console device (the context sets it on app consoles).
+    pub(crate) fn set_channel(&self, listener: std::os::unix::net::UnixListener) {
+        *self.imp().channel.borrow_mut() = Some(listener);
+    }
+
     pub fn is_attached(&self) -> bool {
         self.imp().session.borrow().is_some()
     }

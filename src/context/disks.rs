@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! Block disks of LXC sandboxes (`--disk TYPE:TAG=SOURCE`): a host block
-//! device is passed in as is; a raw image file is attached to a loop device
-//! first (detached again when the sandbox ends). The guest init links each
-//! one as `/dev/disk/by-tag/TAG`.
+//! Block disks (`--disk TYPE:TAG=SOURCE`). LXC: a host block device is
+//! passed in as is; a raw image file is attached to a loop device first
+//! (detached again when the sandbox ends). QEMU: each is a virtio disk (raw
+//! or qcow2, read by QEMU itself). The guest init links each one as
+//! `/dev/disk/by-tag/TAG`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sandbox_init::launch::DiskTag;
 
+use crate::builder::{VirtioDisk, machine};
 use crate::config::Config;
 use crate::config::options::{DiskFormat, DiskType};
 use crate::error::{SandboxError, error};
@@ -74,6 +76,8 @@ pub(crate) struct PreparedDisks {
     pub(crate) tags: Vec<DiskTag>,
     /// Held until the sandbox ends.
     pub(crate) loops: Vec<LoopDevice>,
+    /// The virtio disks of a virtual machine (QEMU).
+    pub(crate) virtio: Vec<VirtioDisk>,
 }
 
 fn invalid(message: String) -> crate::Error {
@@ -125,6 +129,58 @@ pub(crate) fn prepare_lxc(config: &Config) -> crate::Result<PreparedDisks> {
             device: device.to_string_lossy().into_owned(),
         });
         prepared.devices.push(device);
+    }
+    Ok(prepared)
+}
+
+/// Checks every disk of a virtual-machine sandbox: QEMU opens them itself
+/// (as the sandbox's user), raw or qcow2.
+pub(crate) fn prepare_qemu(config: &Config) -> crate::Result<PreparedDisks> {
+    let mut prepared = PreparedDisks::default();
+    for (index, disk) in config.disks().iter().enumerate() {
+        let tag = disk.tag().unwrap_or_default();
+        let source = PathBuf::from(disk.source().unwrap_or_default());
+        let what = format!("disk '{tag}' ({})", source.display());
+        let block = match disk.disk_type() {
+            DiskType::Block => {
+                use std::os::unix::fs::FileTypeExt;
+                let meta = std::fs::metadata(&source)
+                    .map_err(|e| invalid(format!("{what}: cannot use the device: {e}")))?;
+                if !meta.file_type().is_block_device() {
+                    return Err(invalid(format!("{what}: not a block device")));
+                }
+                true
+            }
+            DiskType::File => {
+                if !source.is_file() {
+                    return Err(invalid(format!("{what}: the image file does not exist")));
+                }
+                false
+            }
+            other => {
+                return Err(invalid(format!(
+                    "{what}: {} disks are not supported; use file or block",
+                    other.nick()
+                )));
+            }
+        };
+        let format = disk.format();
+        if !matches!(format, DiskFormat::Raw | DiskFormat::Qcow2) {
+            return Err(invalid(format!(
+                "{what}: the format {} is not supported; use raw or qcow2 \
+                 (convert it with qemu-img)",
+                format.nick()
+            )));
+        }
+        prepared.tags.push(DiskTag {
+            tag,
+            device: machine::disk_device(index),
+        });
+        prepared.virtio.push(VirtioDisk {
+            source,
+            block,
+            format: format.nick().to_owned(),
+        });
     }
     Ok(prepared)
 }

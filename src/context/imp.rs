@@ -22,12 +22,13 @@ pub(crate) struct Running {
     pub(crate) conn: virt::connect::Connect,
     pub(crate) domain: virt::domain::Domain,
     pub(crate) layout: Layout,
-    #[allow(dead_code)] // read once the QEMU backend lands (issue 4)
     pub(crate) backend: Backend,
     /// Held for its `Drop`, which removes the directory. `None` when attached
     /// to a sandbox some other process started.
     #[allow(dead_code)]
     pub(crate) state: Option<StateDir>,
+    /// The socket the guest's app channel connects to (LXC).
+    pub(crate) app_channel: Option<std::os::unix::net::UnixListener>,
     /// Loop devices of the disks, detached on drop (after the domain ended).
     #[allow(dead_code)]
     pub(crate) loops: Vec<super::disks::LoopDevice>,
@@ -127,23 +128,35 @@ pub(crate) fn init_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| crate::config::initrd::LIBEXECDIR.into())
 }
 
-/// What virtual-machine sandboxes cannot do yet: refused with a clear error,
+/// What virtual-machine sandboxes cannot do: refused with a clear error,
 /// never silently dropped.
 fn refuse_in_machines(config: &Config) -> crate::Result<()> {
-    let missing = [
-        (config.has_mounts(), "mounts (--mount)"),
-        (config.has_networks(), "network interfaces (--network)"),
-        (config.has_disks(), "block disks (--disk)"),
-    ];
-    match missing.iter().find(|(present, _)| *present) {
-        Some((_, what)) => Err(error(
-            SandboxError::Unsupported,
+    // init-qemu mounts the root share before it reads the launch spec; a
+    // writable root is `--root DIR`'s job there.
+    if let Some(mount) = config
+        .mounts()
+        .iter()
+        .find(|m| m.target().as_deref().map(|t| t.trim_end_matches('/')) == Some(""))
+    {
+        use crate::config::mount::{ConfigMountGuestBind, ConfigMountHostImage, ConfigMountRam};
+        let kind = if mount.is::<ConfigMountHostImage>() {
+            "host-image"
+        } else if mount.is::<ConfigMountRam>() {
+            "ram"
+        } else if mount.is::<ConfigMountGuestBind>() {
+            "guest-bind"
+        } else {
+            "host-bind"
+        };
+        return Err(error(
+            SandboxError::InvalidMount,
             format!(
-                "{what} are not supported in virtual-machine sandboxes (qemu://) yet;                  use lxc:/// or remove them"
+                "{kind}:/: a mount on '/' is not supported in virtual-machine sandboxes \
+                 (qemu://); use --root DIR for another root, or lxc:///"
             ),
-        )),
-        None => Ok(()),
+        ));
     }
+    Ok(())
 }
 
 /// How a virtual-machine sandbox boots: the kernel (the cached PVH vmlinux
@@ -227,7 +240,7 @@ impl Context {
         let domain_name = format!("{name}-{:08x}", glib::random_int());
         let state = StateDir::create(&domain_name)?;
         // Errors below drop `state`, which removes the directory.
-        let mounts = super::mounts::prepare(&config, state.path())?;
+        let mounts = super::mounts::prepare(&config, state.path(), backend)?;
         let (interfaces, guest_interfaces) = super::network::plan(&config);
         let capabilities = conn
             .capabilities()
@@ -236,7 +249,7 @@ impl Context {
             super::security::choose(&config, &super::security::host_models(&capabilities))?;
         let disks = match backend {
             Backend::Lxc => super::disks::prepare_lxc(&config)?,
-            Backend::Qemu => Default::default(),
+            Backend::Qemu => super::disks::prepare_qemu(&config)?,
         };
         let layout = Layout {
             domain_name: domain_name.clone(),
@@ -246,10 +259,34 @@ impl Context {
             mounts: mounts.host,
             interfaces,
             block_devices: disks.devices,
+            disks: disks.virtio,
             security,
         };
         let mut spec = super::launch::spec(&config, &layout, backend)?;
-        spec.mounts = mounts.guest;
+        // The app channel is a socket in the state directory, much faster
+        // (and, for QEMU, more reliable) than a console pty: the LXC guest
+        // connects to it through the state directory it sees, QEMU connects
+        // to it for the VM's virtio-serial port.
+        let app_channel = if layout.app_console {
+            let (listener, lxc_path) = super::launch::app_channel(&layout)?;
+            if backend == Backend::Lxc {
+                spec.channel = lxc_path;
+            }
+            Some(listener)
+        } else {
+            None
+        };
+        spec.mounts = match backend {
+            Backend::Lxc => mounts.guest,
+            // The backend's mounts are the init's too in a VM, before the
+            // guest binds (whose sources may lie inside them).
+            Backend::Qemu => {
+                let mut all =
+                    builder::machine::guest_mounts(&layout, config.userid(), config.groupid());
+                all.extend(mounts.guest);
+                all
+            }
+        };
         spec.includes = mounts.includes;
         spec.networks = guest_interfaces;
         spec.disks = disks.tags;
@@ -271,6 +308,7 @@ impl Context {
             layout,
             backend,
             state: Some(state),
+            app_channel,
             loops: disks.loops,
         });
         self.obj().notify("domain");
@@ -323,6 +361,7 @@ impl Context {
             mounts: Vec::new(),
             interfaces: Vec::new(),
             block_devices: Vec::new(),
+            disks: Vec::new(),
             security: None,
         };
         *self.running.borrow_mut() = Some(Running {
@@ -331,6 +370,7 @@ impl Context {
             layout,
             backend,
             state: None,
+            app_channel: None,
             loops: Vec::new(),
         });
         self.obj().notify("domain");
@@ -343,7 +383,9 @@ impl Context {
         Ok(ConsoleRaw::new(
             self.connection.borrow().as_ref(),
             &running.domain,
-            kind.devname(running.layout.app_console),
+            // A VM's app channel is no console: its shell console comes next
+            // to the log console.
+            kind.devname(running.layout.app_console && running.backend == Backend::Lxc),
         ))
     }
 }

@@ -47,10 +47,27 @@ impl ContextInteractive {
         let context: &Context = self.upcast_ref();
         let running = context.imp().running.borrow();
         let running = running.as_ref().ok_or_else(super::not_running)?;
-        Ok(ConsoleRpc::for_domain(
+        // A VM's app channel is a virtio-serial port, named as such.
+        let devname = match running.backend {
+            super::Backend::Lxc => ConsoleKind::App.devname(true),
+            super::Backend::Qemu => crate::builder::APP_CHANNEL_PORT,
+        };
+        let console = ConsoleRpc::for_domain(
             context.connection().as_ref(),
             &Domain::from_virt(&running.domain),
-            ConsoleKind::App.devname(true),
-        ))
+            devname,
+        );
+        if let Some(listener) = &running.app_channel {
+            let listener = listener.try_clone().map_err(|e| {
+                crate::error::error(
+                    crate::error::SandboxError::Io,
+                    format!("cannot use the console channel socket: {e}"),
+                )
+            })?;
+            console
+                .upcast_ref::<crate::console::Console>()
+                .set_channel(listener);
+        }
+        Ok(console)
     }
 }

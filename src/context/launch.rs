@@ -3,7 +3,9 @@
 //! defined once, in `sandbox_init::launch`).
 
 use super::Backend;
-use crate::builder::{LAUNCH_SPEC_NAME, Layout, machine};
+use std::os::unix::net::UnixListener;
+
+use crate::builder::{APP_CHANNEL_SOCKET, GUEST_STATE_DIR, LAUNCH_SPEC_NAME, Layout, machine};
 use crate::config::{Config, ConfigInteractive};
 use crate::error::{SandboxError, error};
 use glib::prelude::*;
@@ -52,6 +54,28 @@ pub(crate) fn spec(
     spec.shell = shell;
     spec.debug = config.debug();
     Ok(spec)
+}
+
+/// Creates the app channel socket in the state directory; returns it and the
+/// channel an LXC guest connects to (`unix:PATH`, as the launch spec says).
+pub(crate) fn app_channel(layout: &Layout) -> crate::Result<(UnixListener, String)> {
+    let path = layout.state_dir.join(APP_CHANNEL_SOCKET);
+    let listener = UnixListener::bind(&path).map_err(|e| {
+        error(
+            SandboxError::Io,
+            format!("cannot create the console socket '{}': {e}", path.display()),
+        )
+    })?;
+    listener.set_nonblocking(true).map_err(|e| {
+        error(
+            SandboxError::Io,
+            format!("cannot set up the console socket '{}': {e}", path.display()),
+        )
+    })?;
+    Ok((
+        listener,
+        format!("unix:{GUEST_STATE_DIR}/{APP_CHANNEL_SOCKET}"),
+    ))
 }
 
 /// Writes the launch spec into the sandbox's state directory.

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use glib::prelude::*;
 use sandbox_init::launch::{GuestMount, Include};
 
+use super::Backend;
 use crate::builder::{GUEST_STATE_DIR, HostMount};
 use crate::config::mount::{
     ConfigMountGuestBind, ConfigMountHostBind, ConfigMountHostImage, ConfigMountRam,
@@ -57,7 +58,11 @@ fn is_within(path: &str, parent: &str) -> bool {
 }
 
 /// Resolves the config's mounts and stages its includes under `state_dir`.
-pub(crate) fn prepare(config: &Config, state_dir: &Path) -> crate::Result<Prepared> {
+pub(crate) fn prepare(
+    config: &Config,
+    state_dir: &Path,
+    backend: Backend,
+) -> crate::Result<Prepared> {
     let mut prepared = Prepared::default();
     let mut mounts = config.mounts();
     // Stable: among equally deep targets the config's order stays.
@@ -81,11 +86,11 @@ pub(crate) fn prepare(config: &Config, state_dir: &Path) -> crate::Result<Prepar
             });
             continue;
         }
-        let host = host_mount(mount, &target, index, config, state_dir)?;
+        let host = host_mount(mount, &target, index, config, state_dir, backend)?;
         check_target_exists(config, &prepared.host, &host)?;
         prepared.host.push(host);
     }
-    stage_includes(&mounts, state_dir, &mut prepared.includes)?;
+    stage_includes(&mounts, state_dir, config, &mut prepared.includes)?;
     Ok(prepared)
 }
 
@@ -96,6 +101,7 @@ fn host_mount(
     index: usize,
     config: &Config,
     state_dir: &Path,
+    backend: Backend,
 ) -> crate::Result<HostMount> {
     let target = target.to_owned();
     if let Some(ram) = mount.downcast_ref::<ConfigMountRam>() {
@@ -118,7 +124,14 @@ fn host_mount(
             )));
         }
         let format = image.format().nick().to_owned();
-        if format != "raw" && !program_on_path("qemu-nbd") {
+        // A virtual machine's QEMU reads the image itself.
+        if backend == Backend::Qemu && format != "raw" && format != "qcow2" {
+            return Err(invalid(format!(
+                "host-image:{target}: {format} images are not supported; use raw or qcow2 \
+                 (convert it with qemu-img)"
+            )));
+        }
+        if backend == Backend::Lxc && format != "raw" && !program_on_path("qemu-nbd") {
             return Err(invalid(format!(
                 "host-image:{target}: {format} images need qemu-nbd (Debian package \
                  qemu-utils); install it or use a raw image"
@@ -188,8 +201,9 @@ fn program_on_path(name: &str) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(name).is_file()))
 }
 
-/// The root is read-only, so libvirt cannot create a missing mount point in
-/// it; one inside an earlier writable mount it can.
+/// The root is read-only, so neither libvirt (LXC) nor the guest init (QEMU)
+/// can create a missing mount point in it; one inside an earlier writable
+/// mount they can.
 fn check_target_exists(
     config: &Config,
     earlier: &[HostMount],
@@ -216,8 +230,14 @@ fn check_target_exists(
 fn stage_includes(
     mounts: &[ConfigMount],
     state_dir: &Path,
+    config: &Config,
     includes: &mut Vec<Include>,
 ) -> crate::Result<()> {
+    // The staged copies belong to the sandbox's user: a virtual machine's
+    // QEMU runs as that user and reads them over 9p.
+    let owner = nix::unistd::geteuid()
+        .is_root()
+        .then(|| (config.userid(), config.groupid()));
     let staging = state_dir.join(INCLUDES);
     for mount in mounts {
         let target = mount.target().unwrap_or_default();
@@ -242,7 +262,7 @@ fn stage_includes(
                 std::fs::create_dir_all(&staging).map_err(|e| io_error("create", &staging, e))?;
             }
             let staged_name = includes.len().to_string();
-            sandbox_init::files::copy_tree(source, &staging.join(&staged_name), None).map_err(
+            sandbox_init::files::copy_tree(source, &staging.join(&staged_name), owner).map_err(
                 |e| {
                     error(
                         SandboxError::InvalidInclude,

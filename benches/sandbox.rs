@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! Sandbox benchmarks, each against its floor measured in the same run and
+//! interleaved (A B A B …) because these machines are noisy:
+//!
+//!   cargo bench --bench sandbox [-- [lxc] [qemu] [console] [cache] [RUNS]]
+//!
+//! (no case names: all of them; RUNS defaults to 10)
+//!
+//! - `lxc`: `virt-sandbox -c lxc:/// /bin/true` vs this process creating a
+//!   minimal `/bin/true` container through the `virt` crate and waiting until
+//!   it is gone;
+//! - `qemu`: `virt-sandbox -c qemu:///system /bin/true` vs QEMU booting the same
+//!   kernel (PVH vmlinux + qboot, TCG) with a busybox init that powers off,
+//!   no libvirt;
+//! - `console`: `cat` of 100 MB through the sandbox's stdout, MB/s (net of
+//!   the start-up time of /bin/true);
+//! - `cache`: the kernel/initrd cache: cold (rebuilt in a fresh directory)
+//!   and warm lookups;
+//! - the peak RSS of the `virt-sandbox` process.
+//!
+//! The built CLI comes from `$VIRT_SANDBOX` (default `build/virt-sandbox`),
+//! its guest helpers from `$LIBVIRT_SANDBOX_INIT_DIR` (default `build/`).
+//! Needs root and a running libvirtd (build-aux/start-libvirtd.sh).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use libvirt_sandbox::builder::{cache, initrd, kernel, machine, vmlinux};
+use virt::connect::Connect;
+
+const CONSOLE_BYTES: u64 = 100_000_000;
+
+fn floor_xml(name: &str) -> String {
+    format!(
+        "<domain type='lxc'><name>{name}</name><memory unit='KiB'>524288</memory>\
+         <os><type>exe</type><init>/bin/true</init></os>\
+         <features><privnet/></features>\
+         <on_poweroff>destroy</on_poweroff><on_reboot>destroy</on_reboot>\
+         <devices><filesystem type='mount'><source dir='/'/><target dir='/'/><readonly/>\
+         </filesystem><console type='pty'/></devices></domain>"
+    )
+}
+
+/// One minimal container from creation until libvirt no longer has it.
+/// `Err` when libvirt failed the start (a known race of libvirt 9.0 with an
+/// init that exits at once: "Timed out while reading log output").
+fn lxc_floor(conn: &Connect, run: usize) -> Result<Duration, String> {
+    let name = format!("bench-floor-{}-{run}", std::process::id());
+    let start = Instant::now();
+    let domain = conn
+        .create_domain_xml(&floor_xml(&name), 0)
+        .map_err(|e| e.to_string())?;
+    // A transient domain disappears when its init ends; 1 ms polling adds at
+    // most 1 ms to a ~300 ms figure.
+    while domain.is_active().unwrap_or(false) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Ok(start.elapsed())
+}
+
+/// Runs `virt-sandbox -c URI ARGS`; its wall time, and how many bytes it
+/// printed.
+fn cli(virt_sandbox: &Path, uri: &str, args: &[&str]) -> Result<(Duration, u64), String> {
+    let start = Instant::now();
+    let mut child = Command::new(virt_sandbox)
+        .args(["-c", uri])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", virt_sandbox.display()))?;
+    let mut stdout = child.stdout.take().expect("piped");
+    let mut buf = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        match stdout.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => total += n as u64,
+            Err(e) => return Err(format!("reading its output: {e}")),
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    let elapsed = start.elapsed();
+    if !status.success() {
+        return Err(format!("virt-sandbox exited with {status}"));
+    }
+    Ok((elapsed, total))
+}
+
+/// A busybox initrd whose /init powers the machine off at once.
+fn floor_initrd(path: &Path) -> Result<(), String> {
+    let busybox = std::fs::read("/bin/busybox")
+        .map_err(|e| format!("the QEMU floor needs busybox-static (/bin/busybox): {e}"))?;
+    let file = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    let mut cpio = initrd::CpioWriter::new(std::io::BufWriter::new(file));
+    let io = |e: std::io::Error| e.to_string();
+    cpio.dir("bin").map_err(io)?;
+    cpio.file("bin/busybox", 0o755, &busybox).map_err(io)?;
+    cpio.file(
+        "init",
+        0o755,
+        b"#!/bin/busybox sh\n/bin/busybox poweroff -f\n",
+    )
+    .map_err(io)?;
+    cpio.finish().map_err(io)?;
+    Ok(())
+}
+
+/// QEMU booting `kernel` with the busybox initrd until it powered off.
+fn qemu_floor(kernel: &Path, initrd: &Path) -> Result<Duration, String> {
+    let mut cmd = Command::new("qemu-system-x86_64");
+    cmd.args([
+        "-machine",
+        "q35",
+        "-accel",
+        "tcg",
+        "-m",
+        "512",
+        "-nodefaults",
+    ])
+    .args(["-no-reboot", "-display", "none", "-serial", "none"]);
+    if let Some(firmware) = machine::default_firmware() {
+        cmd.arg("-bios").arg(firmware);
+    }
+    cmd.arg("-kernel")
+        .arg(kernel)
+        .arg("-initrd")
+        .arg(initrd)
+        .args(["-append", "quiet panic=-1"]);
+    let start = Instant::now();
+    let status = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run qemu-system-x86_64: {e}"))?;
+    let elapsed = start.elapsed();
+    if !status.success() {
+        return Err(format!("qemu exited with {status}"));
+    }
+    Ok(elapsed)
+}
+
+struct Stats {
+    name: String,
+    samples: Vec<Duration>,
+    failures: Vec<String>,
+}
+
+impl Stats {
+    fn new(name: &str) -> Self {
+        Stats {
+            name: name.to_owned(),
+            samples: Vec::new(),
+            failures: Vec::new(),
+        }
+    }
+    fn record(&mut self, result: Result<Duration, String>) {
+        match result {
+            Ok(d) => self.samples.push(d),
+            Err(e) => self.failures.push(e),
+        }
+    }
+    fn median(&self) -> Duration {
+        let mut s = self.samples.clone();
+        s.sort();
+        s.get(s.len() / 2).copied().unwrap_or_default()
+    }
+    fn print(&self, floor: Option<&Stats>) {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let min = self.samples.iter().min().copied().unwrap_or_default();
+        let max = self.samples.iter().max().copied().unwrap_or_default();
+        let ratio = floor
+            .map(|f| {
+                format!(
+                    "  ratio to floor {:.2}x",
+                    ms(self.median()) / ms(f.median())
+                )
+            })
+            .unwrap_or_default();
+        println!(
+            "{:<22} n={:<3} min {:8.1} ms  median {:8.1} ms  max {:8.1} ms{ratio}",
+            self.name,
+            self.samples.len(),
+            ms(min),
+            ms(self.median()),
+            ms(max)
+        );
+        for f in &self.failures {
+            println!("{:<22} failed run: {f}", self.name);
+        }
+    }
+}
+
+fn bench_lxc(virt_sandbox: &Path, runs: usize) {
+    let conn = Connect::open(Some("lxc:///")).expect("cannot connect to lxc:///");
+    let _ = lxc_floor(&conn, usize::MAX); // warm-up
+    let mut floor = Stats::new("lxc floor (virt)");
+    let mut ours = Stats::new("lxc virt-sandbox");
+    for run in 0..runs {
+        floor.record(lxc_floor(&conn, run));
+        ours.record(cli(virt_sandbox, "lxc:///", &["/bin/true"]).map(|r| r.0));
+    }
+    println!("LXC round trip of /bin/true, {runs} interleaved runs each:");
+    floor.print(None);
+    ours.print(Some(&floor));
+}
+
+fn bench_qemu(virt_sandbox: &Path, runs: usize) {
+    let boot = (|| -> Result<(PathBuf, PathBuf), String> {
+        let kernel = kernel::select(None, None, None).map_err(|e| e.to_string())?;
+        let cache = cache::cache_root().map_err(|e| e.to_string())?;
+        let image = vmlinux::boot_image(&kernel, &cache).map_err(|e| e.to_string())?;
+        let initrd = std::env::temp_dir().join(format!("bench-floor-{}.cpio", std::process::id()));
+        floor_initrd(&initrd)?;
+        Ok((image.path, initrd))
+    })();
+    let (kernel, initrd) = match boot {
+        Ok(b) => b,
+        Err(e) => {
+            println!("QEMU: skipped: {e}");
+            return;
+        }
+    };
+    let _ = cli(virt_sandbox, "qemu:///system", &["/bin/true"]); // warm the caches
+    let mut floor = Stats::new("qemu floor (bare)");
+    let mut ours = Stats::new("qemu virt-sandbox");
+    for _ in 0..runs {
+        floor.record(qemu_floor(&kernel, &initrd));
+        ours.record(cli(virt_sandbox, "qemu:///system", &["/bin/true"]).map(|r| r.0));
+    }
+    let _ = std::fs::remove_file(&initrd);
+    println!("QEMU round trip of /bin/true (TCG), {runs} interleaved runs each:");
+    floor.print(None);
+    ours.print(Some(&floor));
+}
+
+fn bench_console(virt_sandbox: &Path, uri: &str, runs: usize) {
+    let cat = format!("head -c {CONSOLE_BYTES} /dev/zero");
+    let mut rates = Vec::new();
+    for _ in 0..runs {
+        let base = cli(virt_sandbox, uri, &["/bin/true"]);
+        let full = cli(virt_sandbox, uri, &["--", "/bin/sh", "-c", &cat]);
+        match (base, full) {
+            (Ok((b, _)), Ok((f, bytes))) if bytes == CONSOLE_BYTES && f > b => {
+                rates.push(bytes as f64 / 1e6 / (f - b).as_secs_f64());
+            }
+            (b, f) => println!("console {uri}: failed run: {b:?} {f:?}"),
+        }
+    }
+    rates.sort_by(f64::total_cmp);
+    if let (Some(min), Some(max)) = (rates.first(), rates.last()) {
+        println!(
+            "console {uri:<16} n={:<3} min {min:8.1} MB/s  median {:8.1} MB/s  max {max:8.1} MB/s \
+             (100 MB through stdout, net of /bin/true's round trip)",
+            rates.len(),
+            rates[rates.len() / 2]
+        );
+    }
+}
+
+fn bench_cache(runs: usize) {
+    let kernel = match kernel::select(None, None, None) {
+        Ok(k) => k,
+        Err(e) => {
+            println!("cache: skipped: {e}");
+            return;
+        }
+    };
+    let init_dir = std::env::var_os("LIBVIRT_SANDBOX_INIT_DIR").map(PathBuf::from);
+    let init = init_dir.unwrap_or_default().join(machine::INIT_QEMU);
+    let cold_root = std::env::temp_dir().join(format!("bench-cache-{}", std::process::id()));
+    let mut cold = Stats::new("cache cold (build)");
+    let mut warm = Stats::new("cache warm (hit)");
+    for _ in 0..runs.min(3) {
+        let _ = std::fs::remove_dir_all(&cold_root);
+        let start = Instant::now();
+        let built = vmlinux::boot_image(&kernel, &cold_root)
+            .and_then(|_| initrd::ensure_initrd(&kernel, &init, &cold_root));
+        cold.record(built.map(|_| start.elapsed()).map_err(|e| e.to_string()));
+    }
+    for _ in 0..runs {
+        let start = Instant::now();
+        let hit = vmlinux::boot_image(&kernel, &cold_root)
+            .and_then(|_| initrd::ensure_initrd(&kernel, &init, &cold_root));
+        warm.record(hit.map(|_| start.elapsed()).map_err(|e| e.to_string()));
+    }
+    let _ = std::fs::remove_dir_all(&cold_root);
+    println!("Kernel (vmlinux) + initrd cache:");
+    cold.print(None);
+    warm.print(None);
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let runs: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(10);
+    let wanted = |case: &str| {
+        !args.iter().any(|a| a.parse::<usize>().is_err()) || args.iter().any(|a| a == case)
+    };
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let virt_sandbox = std::env::var_os("VIRT_SANDBOX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("build/virt-sandbox"));
+    if std::env::var_os("LIBVIRT_SANDBOX_INIT_DIR").is_none() {
+        // SAFETY: single-threaded at this point; only children read it.
+        unsafe { std::env::set_var("LIBVIRT_SANDBOX_INIT_DIR", root.join("build")) };
+    }
+    // is_active() on a vanished transient domain is the expected end; keep
+    // libvirt from printing it.
+    virt::error::clear_error_callback();
+
+    // The first child: its peak RSS is the only one getrusage has seen yet.
+    if cli(&virt_sandbox, "lxc:///", &["/bin/true"]).is_ok() {
+        let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN);
+        if let Ok(usage) = usage {
+            println!(
+                "peak RSS of virt-sandbox (lxc:/// /bin/true): {} KiB",
+                usage.max_rss()
+            );
+        }
+    }
+    if wanted("lxc") {
+        bench_lxc(&virt_sandbox, runs);
+    }
+    if wanted("console") {
+        bench_console(&virt_sandbox, "lxc:///", runs.min(5));
+        bench_console(&virt_sandbox, "qemu:///system", runs.min(3));
+    }
+    if wanted("cache") {
+        bench_cache(runs);
+    }
+    if wanted("qemu") {
+        bench_qemu(&virt_sandbox, runs.min(5));
+    }
+}

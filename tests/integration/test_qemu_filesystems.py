@@ -1,0 +1,199 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Filesystems of QEMU sandboxes against a real libvirtd (qemu:///system, TCG):
+host binds (9p), temporary dirs, RAM mounts, filesystem images and --disks
+(virtio disks), guest binds and includes, the same assertions as the LXC
+tests. A VM start costs seconds under TCG, so each test groups several checks
+into one sandbox run; the base class checks that nothing is left behind."""
+import os
+import shutil
+import subprocess
+import unittest
+
+from sandboxtest import SandboxTestCase
+from test_lxc_filesystems import FsTestCase, make_ext4_image, read_from_image
+
+
+def owner(path):
+    st = os.stat(path)
+    return st.st_uid, st.st_gid
+
+
+class QemuFsTestCase(FsTestCase):
+    URI = "qemu:///system"
+
+
+class Filesystems(QemuFsTestCase):
+    def test_binds_ram_includes_and_read_only_root(self):
+        home = self.mkdir("home", {"seen": "from host\n"})
+        os.makedirs(os.path.join(home, "scratch"))
+        with open(self.path("single.txt"), "w") as f:
+            f.write("single\n")
+        os.chmod(self.path("single.txt"), 0o640)
+        tree = self.mkdir("tree", {"a": "a\n"})
+        with open(self.path("list"), "w") as f:
+            f.write(f"# a comment\n/var/tmp/listed={self.path('single.txt')}\n")
+        script = "; ".join([
+            "cat /mnt/seen",
+            "echo from-sandbox > /mnt/made",
+            "ls -A /tmp | wc -l",
+            "stat -c %u /tmp",
+            "echo t > /tmp/t && cat /tmp/t",
+            "grep ' /var/tmp ' /proc/mounts",
+            "cat /var/tmp/listed",
+            "cat /mnt/one.txt; stat -c %a /mnt/one.txt",
+            "find /tmp/tree | sort",
+            "echo via-bind > /srv/b",
+            "echo x > /usr/.sandbox-write-test || echo EROFS",
+        ])
+        out = self.run_ok(script,
+                          "-m", f"host-bind:/mnt={home}", "-m", "host-bind:/tmp=",
+                          "-m", "ram:/var/tmp=8M", "-m", "guest-bind:/srv=/mnt/scratch",
+                          "-i", f"/mnt/one.txt={self.path('single.txt')}",
+                          "-i", f"/tmp/tree={tree}", "-I", self.path("list"))
+        lines = out.splitlines()
+        # The temporary /tmp is empty but for the include.
+        self.assertEqual(lines[:4], ["from host", "1", str(os.geteuid()), "t"])
+        tmpfs = lines[4].split()
+        self.assertEqual(tmpfs[2], "tmpfs")
+        for option in ("nosuid", "nodev", "size=8192k"):
+            self.assertIn(option, tmpfs[3])
+        self.assertEqual(lines[5:], ["single", "single", "640", "/tmp/tree", "/tmp/tree/a",
+                                     "EROFS"])
+        # Persisted on the host, with the sandbox user's ownership.
+        with open(os.path.join(home, "made")) as f:
+            self.assertEqual(f.read(), "from-sandbox\n")
+        self.assertEqual(owner(os.path.join(home, "made")), (os.geteuid(), os.getegid()))
+        with open(os.path.join(home, "scratch", "b")) as f:
+            self.assertEqual(f.read(), "via-bind\n")
+        self.assertEqual(sorted(os.listdir(home)), ["made", "one.txt", "scratch", "seen"])
+        self.assertFalse(os.path.exists("/usr/.sandbox-write-test"))
+
+    def test_another_user_writes_as_itself(self):
+        nobody = self.mkdir("nobody")
+        os.chown(nobody, 65534, 65534)
+        rootdir = self.mkdir("root-owned")
+        include = os.path.join(self.mkdir("src", {"f": "x\n"}), "f")
+        out = self.run_ok("id -u; echo n > /mnt/n; cat /mnt/inc; stat -c %u /mnt/inc; "
+                          "echo r > /srv/r || echo denied; echo v > /var/tmp/v && echo ram-ok",
+                          "-S", "nobody", "-m", f"host-bind:/mnt={nobody}",
+                          "-m", f"host-bind:/srv={rootdir}", "-m", "ram:/var/tmp=1M",
+                          "-i", f"/mnt/inc={include}")
+        self.assertEqual(out.split(), ["65534", "x", "65534", "denied", "ram-ok"])
+        self.assertEqual(owner(os.path.join(nobody, "n")), (65534, 65534))
+        self.assertEqual(owner(os.path.join(nobody, "inc")), (65534, 65534))
+        self.assertEqual(os.listdir(rootdir), [])
+
+
+@unittest.skipUnless(shutil.which("qemu-img"), "needs qemu-img (qemu-utils)")
+class Images(QemuFsTestCase):
+    def test_images_guest_bind_and_disks(self):
+        raw = self.path("mnt.img")
+        make_ext4_image(raw, {"img": "raw image\n"})
+        seed = self.path("seed.img")
+        make_ext4_image(seed, {"img": "qcow2 image\n"})
+        qcow2 = self.path("srv.qcow2")
+        subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", seed, qcow2],
+                       check=True)
+        data = self.path("data.img")
+        subprocess.run(["truncate", "-s", "1M", data], check=True)
+        tagged = self.path("tagged.qcow2")
+        subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", seed, tagged],
+                       check=True)
+        uuid = subprocess.run(["blkid", "-s", "UUID", "-o", "value", seed], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        out = self.run_ok(
+            "cat /mnt/img /srv/img; echo written > /mnt/new; echo q > /srv/newq; "
+            "cat /var/tmp/new; echo data-written > /dev/disk/by-tag/data; "
+            "blkid -s UUID -o value /dev/disk/by-tag/tagged; grep -c ' ext4 ' /proc/mounts",
+            "-m", f"host-image:/mnt={raw}", "-m", f"host-image:/srv={qcow2},format=qcow2",
+            "-m", "guest-bind:/var/tmp=/mnt",
+            "--disk", f"file:data={data}", "--disk", f"file:tagged={tagged},format=qcow2")
+        self.assertEqual(out.split(), ["raw", "image", "qcow2", "image", "written", uuid, "3"])
+        self.assertEqual(read_from_image(raw, "new"), "written\n")
+        back = self.path("back.img")
+        subprocess.run(["qemu-img", "convert", "-f", "qcow2", "-O", "raw", qcow2, back],
+                       check=True)
+        self.assertEqual(read_from_image(back, "newq"), "q\n")
+        with open(data, "rb") as f:
+            self.assertEqual(f.read(13), b"data-written\n")
+
+
+# A sandbox with a block --disk, which the API takes (the CLI's --disk, like
+# the original's, only parses file disks): argv = DEVICE COMMAND...
+BLOCK_DISK_SANDBOX = """
+import os, sys
+import gi
+gi.require_version("LibvirtGConfig", "1.0")
+gi.require_version("LibvirtGObject", "1.0")
+gi.require_version("LibvirtSandbox", "1.0")
+from gi.repository import GLib, GObject, LibvirtGConfig, LibvirtGObject, LibvirtSandbox
+LibvirtSandbox.init_object_check(None)
+cfg = LibvirtSandbox.ConfigInteractive.new("sandbox")
+cfg.set_command(sys.argv[2:])
+disk = GObject.new(LibvirtSandbox.ConfigDisk, tag="blk", source=sys.argv[1],
+                   type=LibvirtGConfig.DomainDiskType.BLOCK)
+cfg.add_disk(disk)
+conn = LibvirtGObject.Connection.new("qemu:///system")
+conn.open(None)
+ctxt = LibvirtSandbox.ContextInteractive.new(conn, cfg)
+ctxt.start()
+status = 0
+loop = GLib.MainLoop()
+def exited(_console, wait_status):
+    global status
+    status = os.waitstatus_to_exitcode(wait_status)
+con = ctxt.get_app_console()
+con.connect("exited", exited)
+con.connect("closed", lambda _console, _error: loop.quit())
+con.attach_stdio()
+loop.run()
+con.detach()
+ctxt.stop()
+sys.exit(status)
+"""
+
+
+@unittest.skipUnless(os.environ.get("GI_TYPELIB_PATH"), "needs the built typelib")
+class BlockDisk(QemuFsTestCase):
+    def test_block_device_by_tag(self):
+        image = self.path("blk.img")
+        make_ext4_image(image, {"x": "x\n"})
+        uuid = subprocess.run(["blkid", "-s", "UUID", "-o", "value", image], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        device = subprocess.run(["losetup", "--find", "--show", image], check=True,
+                                capture_output=True, text=True).stdout.strip()
+        try:
+            r = subprocess.run(
+                ["/usr/bin/python3", "-c", BLOCK_DISK_SANDBOX, device, "/bin/sh", "-c",
+                 "blkid -s UUID -o value /dev/disk/by-tag/blk; readlink -f /dev/disk/by-tag/blk"],
+                stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+        finally:
+            subprocess.run(["losetup", "--detach", device], check=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.decode().split()[0], uuid)
+        self.assertRegex(r.stdout.decode().split()[1], r"^/dev/vd[a-z]+$")
+
+
+class BadSpecs(SandboxTestCase):
+    URI = "qemu:///system"
+
+    def check_rejected(self, *options, mentions):
+        r = self.sandbox("/bin/true", options=options)
+        self.assertEqual(r.returncode, 2, r.stderr)
+        lines = r.stderr.decode().strip().splitlines()
+        self.assertEqual(len(lines), 1, lines)
+        self.assertIn(mentions, lines[0])
+
+    def test_rejected_before_any_vm_starts(self):
+        self.check_rejected("-m", "host-bind:/=/tmp", mentions="not supported in virtual-machine")
+        self.check_rejected("-m", "host-image:/mnt=/etc/hostname,format=vmdk",
+                            mentions="use raw or qcow2")
+        self.check_rejected("--disk", "file:d=/etc/hostname,format=vmdk",
+                            mentions="use raw or qcow2")
+        self.check_rejected("--disk", "file:d=/nonexistent.img", mentions="/nonexistent.img")
+        self.check_rejected("-m", "host-bind:/no-such-dir=/tmp", mentions="/no-such-dir")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
