@@ -60,6 +60,33 @@ fn lxc_floor(conn: &Connect, run: usize) -> Result<Duration, String> {
     Ok(start.elapsed())
 }
 
+/// The same container created by `virsh create`, then waited for until
+/// libvirt no longer has it (the floor the original's notes quote).
+fn lxc_virsh_floor(conn: &Connect, run: usize) -> Result<Duration, String> {
+    let name = format!("bench-virsh-{}-{run}", std::process::id());
+    let xml = std::env::temp_dir().join(format!("{name}.xml"));
+    std::fs::write(&xml, floor_xml(&name)).map_err(|e| e.to_string())?;
+    let start = Instant::now();
+    let status = Command::new("virsh")
+        .args(["-q", "-c", "lxc:///", "create"])
+        .arg(&xml)
+        .stdout(Stdio::null())
+        .status();
+    let _ = std::fs::remove_file(&xml);
+    match status {
+        Ok(s) if s.success() => {}
+        other => return Err(format!("virsh create failed: {other:?}")),
+    }
+    while conn
+        .lookup_domain_by_name(&name)
+        .and_then(|d| d.is_active())
+        .unwrap_or(false)
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    Ok(start.elapsed())
+}
+
 /// Runs `virt-sandbox -c URI ARGS`; its wall time, and how many bytes it
 /// printed.
 fn cli(virt_sandbox: &Path, uri: &str, args: &[&str]) -> Result<(Duration, u64), String> {
@@ -197,14 +224,22 @@ fn bench_lxc(virt_sandbox: &Path, runs: usize) {
     let conn = Connect::open(Some("lxc:///")).expect("cannot connect to lxc:///");
     let _ = lxc_floor(&conn, usize::MAX); // warm-up
     let mut floor = Stats::new("lxc floor (virt)");
+    let mut virsh = Stats::new("lxc virsh create+wait");
     let mut ours = Stats::new("lxc virt-sandbox");
     for run in 0..runs {
         floor.record(lxc_floor(&conn, run));
+        virsh.record(lxc_virsh_floor(&conn, run));
         ours.record(cli(virt_sandbox, "lxc:///", &["/bin/true"]).map(|r| r.0));
     }
     println!("LXC round trip of /bin/true, {runs} interleaved runs each:");
     floor.print(None);
+    virsh.print(Some(&floor));
     ours.print(Some(&floor));
+    println!(
+        "{:<22} ratio of medians to `virsh create`+wait: {:.2}x",
+        "lxc virt-sandbox",
+        ours.median().as_secs_f64() / virsh.median().as_secs_f64()
+    );
 }
 
 fn bench_qemu(virt_sandbox: &Path, runs: usize) {

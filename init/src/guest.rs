@@ -681,6 +681,13 @@ fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
             match m {
                 Message::Stdin(data) if data.is_empty() => stdin_eof = true,
                 Message::Stdin(data) => stdin_buf.extend(data),
+                Message::WinSize(rows, cols) => {
+                    // The host's terminal changed size: so does the command's.
+                    if let (true, Some(pty)) = (app.tty, app.output.as_ref().or(app.input.as_ref()))
+                    {
+                        let _ = sys::set_window_size(pty.as_fd(), rows, cols);
+                    }
+                }
                 Message::Quit => {
                     // The host gave up before the command ended.
                     let _ = kill(app.pid, Signal::SIGKILL);

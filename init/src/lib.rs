@@ -16,3 +16,15 @@ pub mod net;
 pub mod protocol;
 pub mod qemu;
 mod sys;
+
+/// Terminal helpers the host side shares (the unsafe ioctls live in `sys`).
+pub mod terminal {
+    use std::os::fd::BorrowedFd;
+
+    /// The window size (rows, columns) of the terminal `fd`, if it is one.
+    pub fn window_size(fd: BorrowedFd<'_>) -> Option<(u16, u16)> {
+        crate::sys::window_size(fd)
+            .ok()
+            .filter(|&(r, c)| r > 0 && c > 0)
+    }
+}

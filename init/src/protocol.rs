@@ -20,8 +20,11 @@
 //!      `waitpid` status as a big-endian i32; QUIT=5 is empty; ERROR=6 (new in
 //!      this implementation) carries a UTF-8 message from the guest init
 //!      about a setup failure; HELLO=7 (new) is the guest's first frame and
-//!      carries its protocol version as a big-endian u32.
-//!    - `type`: MESSAGE=0 for EXIT/QUIT/ERROR/HELLO, DATA=1 for the streams.
+//!      carries its protocol version as a big-endian u32; WINSIZE=8 (new,
+//!      host -> guest, tty mode) carries the local terminal's rows and columns
+//!      as two big-endian u16.
+//!    - `type`: MESSAGE=0 for EXIT/QUIT/ERROR/HELLO/WINSIZE, DATA=1 for the
+//!      streams.
 //!    - `status`: 0 (OK); anything else is an error.
 //!    - `serial`: a per-sender counter, informational.
 //! 3. End. After the command ended and its stdout/stderr reached end of file,
@@ -56,6 +59,7 @@ pub enum Proc {
     Quit = 5,
     Error = 6,
     Hello = 7,
+    WinSize = 8,
 }
 
 const TYPE_MESSAGE: u32 = 0;
@@ -72,6 +76,8 @@ pub enum Message {
     Quit,
     Error(String),
     Hello(u32),
+    /// Terminal rows and columns.
+    WinSize(u16, u16),
 }
 
 /// A violation of the protocol.
@@ -118,6 +124,7 @@ impl Message {
             Message::Quit => Proc::Quit,
             Message::Error(_) => Proc::Error,
             Message::Hello(_) => Proc::Hello,
+            Message::WinSize(..) => Proc::WinSize,
         }
     }
 
@@ -148,6 +155,11 @@ impl Message {
             }
             Message::Exit(status) => frame(&status.to_be_bytes()),
             Message::Hello(version) => frame(&version.to_be_bytes()),
+            Message::WinSize(rows, cols) => {
+                let [r0, r1] = rows.to_be_bytes();
+                let [c0, c1] = cols.to_be_bytes();
+                frame(&[r0, r1, c0, c1]);
+            }
             Message::Quit => frame(&[]),
             Message::Error(text) => {
                 let bytes = text.as_bytes();
@@ -251,6 +263,11 @@ fn decode_frame(frame: &[u8]) -> Result<Message, ProtocolError> {
             expect(TYPE_MESSAGE)?;
             Message::Hello(u32::from_be_bytes(int("HELLO needs a 4-byte version")?))
         }
+        8 => {
+            expect(TYPE_MESSAGE)?;
+            let [r0, r1, c0, c1] = int("WINSIZE needs 2-byte rows and columns")?;
+            Message::WinSize(u16::from_be_bytes([r0, r1]), u16::from_be_bytes([c0, c1]))
+        }
         other => return Err(ProtocolError::BadProc(other)),
     })
 }
@@ -262,6 +279,7 @@ mod tests {
     fn all() -> Vec<Message> {
         vec![
             Message::Hello(VERSION),
+            Message::WinSize(50, 132),
             Message::Stdin(b"input".to_vec()),
             Message::Stdin(Vec::new()),
             Message::Stdout(vec![0, 1, 2, 0x1b, 0x1c, 255]),

@@ -58,6 +58,8 @@ pub(crate) struct Session {
     sources: Vec<glib::Source>,
     pty_out_source: Option<glib::Source>,
     handshake_source: Option<glib::SourceId>,
+    /// Forwards SIGWINCH as WINSIZE messages (tty mode).
+    winch_source: Option<glib::SourceId>,
     rpc: Option<RpcState>,
 }
 
@@ -333,6 +335,7 @@ impl Console {
             sources: Vec::new(),
             pty_out_source: None,
             handshake_source: None,
+            winch_source: None,
             rpc: is_rpc.then(|| RpcState {
                 handshake: Handshake::Waiting,
                 decoder: protocol::Decoder::new(),
@@ -615,6 +618,7 @@ impl Console {
             data = &data[pos + 1..];
             self.set_handshake(Handshake::Running);
             self.send_to_guest(&[protocol::HANDSHAKE_SYNC]);
+            self.send_window_size();
             let stdin = self
                 .session
                 .borrow()
@@ -659,6 +663,44 @@ impl Console {
             }
         }
         ControlFlow::Continue
+    }
+
+    /// Tells the guest the local terminal's size (tty mode only): now, and
+    /// again on every SIGWINCH while attached.
+    fn send_window_size(&self) {
+        let size = {
+            let session = self.session.borrow();
+            let Some(s) = session.as_ref() else { return };
+            if s.saved_termios.is_none() {
+                return; // not a terminal
+            }
+            s.stdin
+                .as_ref()
+                .and_then(|fd| sandbox_init::terminal::window_size(fd.as_fd()))
+        };
+        if let Some((rows, cols)) = size {
+            self.send_to_guest(&Message::WinSize(rows, cols).encode());
+        }
+        let watching = self
+            .session
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.winch_source.is_some());
+        if !watching && size.is_some() {
+            let weak = ThreadGuard::new(self.obj().downgrade());
+            let id = glib_unix::unix_signal_add_local(nix::libc::SIGWINCH, move || {
+                match weak.get_ref().upgrade() {
+                    Some(console) => {
+                        console.imp().send_window_size();
+                        ControlFlow::Continue
+                    }
+                    None => ControlFlow::Break,
+                }
+            });
+            if let Some(s) = self.session.borrow_mut().as_mut() {
+                s.winch_source = Some(id);
+            }
+        }
     }
 
     fn report(&self, text: &str) {
@@ -757,6 +799,9 @@ impl Console {
             source.destroy();
         }
         if let Some(id) = session.handshake_source {
+            id.remove();
+        }
+        if let Some(id) = session.winch_source {
             id.remove();
         }
         if let (Some(fd), Some(saved)) = (&session.stdin, &session.saved_termios) {

@@ -27,7 +27,7 @@ pub(crate) struct Running {
     /// to a sandbox some other process started.
     #[allow(dead_code)]
     pub(crate) state: Option<StateDir>,
-    /// The socket the guest's app channel connects to (LXC).
+    /// The socket the app channel connects to (the LXC guest, or QEMU).
     pub(crate) app_channel: Option<std::os::unix::net::UnixListener>,
     /// Loop devices of the disks, detached on drop (after the domain ended).
     #[allow(dead_code)]

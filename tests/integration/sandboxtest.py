@@ -6,11 +6,14 @@ running libvirtd (started by build-aux/start-libvirtd.sh). After every test
 they check that nothing was left behind: no libvirt domain, no state
 directory, no mount, no loop device.
 """
+import fcntl
 import os
 import pty
 import select
 import signal
+import struct
 import subprocess
+import termios
 import time
 import unittest
 
@@ -75,12 +78,15 @@ class SandboxTestCase(unittest.TestCase):
         return subprocess.run(cmd, stdin=stdin, input=input, capture_output=True,
                               timeout=TIMEOUT)
 
-    def sandbox_tty(self, *args, send=b"", options=()):
-        """Runs virt-sandbox with a pseudo-terminal as stdin/stdout/stderr;
-        returns (exit code, everything it printed)."""
+    def sandbox_tty(self, *args, send=b"", options=(), size=None):
+        """Runs virt-sandbox with a pseudo-terminal as stdin/stdout/stderr
+        (of `size` (rows, columns) if given); returns (exit code, everything
+        it printed)."""
         cmd = [VIRT_SANDBOX, "-c", self.URI, *options, "--", *args]
         pid, fd = pty.fork()
         if pid == 0:
+            if size:
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
             os.execvp(cmd[0], cmd)
         output = b""
         if send:

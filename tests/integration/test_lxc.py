@@ -81,6 +81,14 @@ class Terminal(SandboxTestCase):
         code, _ = self.sandbox_tty("/bin/sh", "-c", "kill -9 $$")
         self.assertEqual(code, 137)
 
+    def test_tty_window_size_follows_the_terminal(self):
+        # The size arrives right after the command started: wait for it.
+        code, out = self.sandbox_tty(
+            "/bin/sh", "-c", 'for i in $(seq 2000); do s=$(stty size); '
+            '[ "$s" != "0 0" ] && break; done; echo "size:$s"', size=(33, 111))
+        self.assertEqual(code, 0)
+        self.assertIn(b"size:33 111", out)
+
     def test_tty_input_and_output(self):
         code, out = self.sandbox_tty("/bin/sh", "-c", "read line; echo got:$line",
                                      send=b"hello\r")

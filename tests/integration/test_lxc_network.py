@@ -4,51 +4,27 @@
 network the test creates (no forwarding: traffic stays between this host and
 its sandboxes): static addresses both ways, DHCP, routes, a traffic filter,
 and bad values."""
-import os
 import socket
 import subprocess
-import threading
 import unittest
 
+import nettest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
 
-NET = f"sandbox-test-{os.getpid()}"
-BRIDGE = f"vsbt{os.getpid() % 100000}"
-SUBNET = "192.168.251"
-HOST_IP = f"{SUBNET}.1"
-PORT = 5599
-# Runs inside the sandbox (its root is the host's, so python3 is there).
-SERVE = ("import socket; s = socket.socket(); s.bind(('', %d)); s.listen(1); "
-         "print('listening', flush=True); c, _ = s.accept(); c.sendall(b'from-sandbox'); c.close()"
-         % PORT)
-CONNECT = ("import socket, sys; c = socket.create_connection(('%s', int(sys.argv[1])), "
-           "timeout=5); print(c.recv(100).decode())" % HOST_IP)
-
-
-def virsh(*args):
-    return subprocess.run(["virsh", "-q", "-c", "lxc:///", *args], check=True,
-                          capture_output=True, text=True, timeout=60)
+NETWORK = nettest.IsolatedNetwork("sandbox-test", "192.168.251")
+NET = NETWORK.name
+SUBNET = NETWORK.subnet
+HOST_IP = NETWORK.host_ip
+PORT, SERVE = nettest.PORT, nettest.SERVE
+CONNECT = nettest.connect_script(HOST_IP)
 
 
 def setUpModule():
-    xml = f"""<network>
-  <name>{NET}</name>
-  <bridge name='{BRIDGE}' stp='off'/>
-  <ip address='{HOST_IP}' netmask='255.255.255.0'>
-    <dhcp><range start='{SUBNET}.100' end='{SUBNET}.200'/></dhcp>
-  </ip>
-</network>"""
-    path = f"/tmp/{NET}.xml"
-    with open(path, "w") as f:
-        f.write(xml)
-    try:
-        virsh("net-create", path)
-    finally:
-        os.unlink(path)
+    NETWORK.create()
 
 
 def tearDownModule():
-    virsh("net-destroy", NET)
+    NETWORK.destroy()
 
 
 class Network(SandboxTestCase):
@@ -79,40 +55,11 @@ class Network(SandboxTestCase):
                 proc.communicate()
         self.assertEqual(proc.returncode, 0, err)
 
-    def serve_on_host(self):
-        """Accepts one connection on the bridge's address (a fresh port);
-        returns the socket, its port and the serving thread."""
-        server = socket.socket()
-        server.bind((HOST_IP, 0))
-        server.listen(1)
-        server.settimeout(TIMEOUT)
-        self.addCleanup(server.close)
-
-        def serve():
-            try:
-                conn, _ = server.accept()
-                conn.sendall(b"from-host")
-                conn.close()
-            except OSError:
-                pass
-        thread = threading.Thread(target=serve)
-        thread.start()
-        return server, str(server.getsockname()[1]), thread
-
-    @staticmethod
-    def stop_serving(server, thread):
-        try:
-            server.shutdown(socket.SHUT_RDWR)  # wakes a pending accept()
-        except OSError:
-            pass
-        server.close()
-        thread.join()
-
     def test_sandbox_reaches_host(self):
-        server, port, thread = self.serve_on_host()
+        server, port, thread = nettest.serve_on_host(self, HOST_IP)
         r = self.sandbox("/usr/bin/python3", "-c", CONNECT, port,
                          options=self.net(f",address={SUBNET}.6/24"))
-        self.stop_serving(server, thread)
+        nettest.stop_serving(server, thread)
         self.assertEqual((r.returncode, r.stdout), (0, b"from-host\n"), r.stderr)
 
     def test_dhcp(self):
@@ -125,15 +72,15 @@ class Network(SandboxTestCase):
 
     def test_filter_blocks_spoofed_traffic(self):
         # clean-traffic only lets the interface send from the IP it is given.
-        server, port, thread = self.serve_on_host()
+        server, port, thread = nettest.serve_on_host(self, HOST_IP)
         allowed = self.sandbox("/usr/bin/python3", "-c", CONNECT, port, options=self.net(
             f",address={SUBNET}.7/24,filter=clean-traffic,filter.IP={SUBNET}.7"))
         self.assertEqual(allowed.stdout, b"from-host\n", allowed.stderr)
-        self.stop_serving(server, thread)
-        server, port, thread = self.serve_on_host()
+        nettest.stop_serving(server, thread)
+        server, port, thread = nettest.serve_on_host(self, HOST_IP)
         blocked = self.sandbox("/usr/bin/python3", "-c", CONNECT, port, options=self.net(
             f",address={SUBNET}.8/24,filter=clean-traffic,filter.IP={SUBNET}.9"))
-        self.stop_serving(server, thread)
+        nettest.stop_serving(server, thread)
         self.assertNotEqual(blocked.returncode, 0)
         self.assertRegex(blocked.stderr, b"timed out|No route to host")
 

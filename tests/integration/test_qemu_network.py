@@ -4,87 +4,35 @@
 code as LXC) on an isolated libvirt network the test creates: no forwarding,
 traffic stays between this host and its sandboxes. Several checks per VM: a
 start costs seconds under TCG."""
-import os
 import socket
 import subprocess
-import threading
 import unittest
 
+import nettest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
 
 URI = "qemu:///system"
-NET = f"sandbox-qtest-{os.getpid()}"
-BRIDGE = f"vsbq{os.getpid() % 100000}"
-SUBNET = "192.168.250"
-HOST_IP = f"{SUBNET}.1"
-PORT = 5598
-# Run inside the sandbox (its root is the host's, so python3 is there).
-SERVE = ("import socket; s = socket.socket(); s.bind(('', %d)); s.listen(1); "
-         "print('listening', flush=True); c, _ = s.accept(); c.sendall(b'from-sandbox'); c.close()"
-         % PORT)
-CONNECT = ("import socket, sys; c = socket.create_connection(('%s', int(sys.argv[1])), "
-           "timeout=5); print(c.recv(100).decode())" % HOST_IP)
-
-
-def virsh(*args):
-    return subprocess.run(["virsh", "-q", "-c", URI, *args], check=True,
-                          capture_output=True, text=True, timeout=60)
+NETWORK = nettest.IsolatedNetwork("sandbox-qtest", "192.168.250")
+NET = NETWORK.name
+SUBNET = NETWORK.subnet
+HOST_IP = NETWORK.host_ip
+PORT, SERVE = nettest.PORT, nettest.SERVE
+CONNECT = nettest.connect_script(HOST_IP)
 
 
 def setUpModule():
-    xml = f"""<network>
-  <name>{NET}</name>
-  <bridge name='{BRIDGE}' stp='off'/>
-  <ip address='{HOST_IP}' netmask='255.255.255.0'>
-    <dhcp><range start='{SUBNET}.100' end='{SUBNET}.200'/></dhcp>
-  </ip>
-</network>"""
-    path = f"/tmp/{NET}.xml"
-    with open(path, "w") as f:
-        f.write(xml)
-    try:
-        virsh("net-create", path)
-    finally:
-        os.unlink(path)
+    NETWORK.create()
 
 
 def tearDownModule():
-    virsh("net-destroy", NET)
+    NETWORK.destroy()
 
 
 class Network(SandboxTestCase):
     URI = URI
+
     def net(self, extra=""):
         return ("-N", f"source={NET}" + extra)
-
-    def serve_on_host(self):
-        """Accepts one connection on the bridge's address (a fresh port);
-        returns the socket, its port and the serving thread."""
-        server = socket.socket()
-        server.bind((HOST_IP, 0))
-        server.listen(1)
-        server.settimeout(TIMEOUT)
-        self.addCleanup(server.close)
-
-        def serve():
-            try:
-                conn, _ = server.accept()
-                conn.sendall(b"from-host")
-                conn.close()
-            except OSError:
-                pass
-        thread = threading.Thread(target=serve)
-        thread.start()
-        return server, str(server.getsockname()[1]), thread
-
-    @staticmethod
-    def stop_serving(server, thread):
-        try:
-            server.shutdown(socket.SHUT_RDWR)  # wakes a pending accept()
-        except OSError:
-            pass
-        server.close()
-        thread.join()
 
     def test_static_dhcp_routes_and_host_reaches_sandbox(self):
         script = ("ip -4 -o addr show scope global; ip route; cat /etc/resolv.conf; "
@@ -116,16 +64,16 @@ class Network(SandboxTestCase):
 
     def test_sandbox_reaches_host_through_a_filter(self):
         # clean-traffic lets the interface send only from the IP it is given.
-        server, port, thread = self.serve_on_host()
+        server, port, thread = nettest.serve_on_host(self, HOST_IP)
         allowed = self.sandbox("/usr/bin/python3", "-c", CONNECT, port, options=self.net(
             f",address={SUBNET}.7/24,filter=clean-traffic,filter.IP={SUBNET}.7"))
-        self.stop_serving(server, thread)
+        nettest.stop_serving(server, thread)
         self.assertEqual((allowed.returncode, allowed.stdout), (0, b"from-host\n"),
                          allowed.stderr)
-        server, port, thread = self.serve_on_host()
+        server, port, thread = nettest.serve_on_host(self, HOST_IP)
         blocked = self.sandbox("/usr/bin/python3", "-c", CONNECT, port, options=self.net(
             f",address={SUBNET}.8/24,filter=clean-traffic,filter.IP={SUBNET}.9"))
-        self.stop_serving(server, thread)
+        nettest.stop_serving(server, thread)
         self.assertNotEqual(blocked.returncode, 0)
         self.assertRegex(blocked.stderr, b"timed out|No route to host")
 
