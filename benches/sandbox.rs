@@ -2,7 +2,7 @@
 //! Sandbox benchmarks, each against its floor measured in the same run and
 //! interleaved (A B A B …) because these machines are noisy:
 //!
-//!   cargo bench --bench sandbox [-- [lxc] [qemu] [console] [cache] [RUNS]]
+//!   cargo bench --bench sandbox [-- [lxc] [qemu] [console] [9p] [cache] [RUNS]]
 //!
 //! (no case names: all of them; RUNS defaults to 10)
 //!
@@ -14,6 +14,8 @@
 //!   no libvirt;
 //! - `console`: `cat` of 100 MB through the sandbox's stdout, MB/s (net of
 //!   the start-up time of /bin/true);
+//! - `9p`: reading a 100 MB host file inside the VM (its root is the host's
+//!   over virtio-9p), MB/s net of the start-up time;
 //! - `cache`: the kernel/initrd cache: cold (rebuilt in a fresh directory)
 //!   and warm lookups;
 //! - the peak RSS of the `virt-sandbox` process.
@@ -295,6 +297,42 @@ fn bench_console(virt_sandbox: &Path, uri: &str, runs: usize) {
     }
 }
 
+/// Reading a 100 MB host file inside a VM: its root is the host's over 9p.
+fn bench_9p(virt_sandbox: &Path, runs: usize) {
+    let file = std::env::temp_dir().join(format!("bench-9p-{}", std::process::id()));
+    let data: Vec<u8> = (0..CONSOLE_BYTES).map(|i| (i % 251) as u8).collect();
+    if let Err(e) = std::fs::write(&file, &data) {
+        println!("9p: skipped: cannot write {}: {e}", file.display());
+        return;
+    }
+    let read = format!("cat '{}' > /dev/null", file.display());
+    let mut rates = Vec::new();
+    for _ in 0..runs {
+        let base = cli(virt_sandbox, "qemu:///system", &["/bin/true"]);
+        let full = cli(
+            virt_sandbox,
+            "qemu:///system",
+            &["--", "/bin/sh", "-c", &read],
+        );
+        match (base, full) {
+            (Ok((b, _)), Ok((f, _))) if f > b => {
+                rates.push(CONSOLE_BYTES as f64 / 1e6 / (f - b).as_secs_f64());
+            }
+            (b, f) => println!("9p read: failed or too noisy run: {b:?} {f:?}"),
+        }
+    }
+    let _ = std::fs::remove_file(&file);
+    rates.sort_by(f64::total_cmp);
+    if let (Some(min), Some(max)) = (rates.first(), rates.last()) {
+        println!(
+            "9p read qemu:///system   n={:<3} min {min:8.1} MB/s  median {:8.1} MB/s  max {max:8.1} MB/s \
+             (100 MB host file, net of /bin/true's round trip)",
+            rates.len(),
+            rates[rates.len() / 2]
+        );
+    }
+}
+
 fn bench_cache(runs: usize) {
     let kernel = match kernel::select(None, None, None) {
         Ok(k) => k,
@@ -364,6 +402,9 @@ fn main() {
     if wanted("console") {
         bench_console(&virt_sandbox, "lxc:///", runs.min(5));
         bench_console(&virt_sandbox, "qemu:///system", runs.min(3));
+    }
+    if wanted("9p") {
+        bench_9p(&virt_sandbox, runs.min(3));
     }
     if wanted("cache") {
         bench_cache(runs);

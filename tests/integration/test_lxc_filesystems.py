@@ -24,6 +24,18 @@ def make_ext4_image(path, files=None):
         subprocess.run(["mkfs.ext4", "-q", "-F", "-d", content, path], check=True)
 
 
+def make_busybox_root(path):
+    """A minimal root tree: static busybox as /bin/sh and friends, the
+    directories the inits mount on, and /etc/marker."""
+    for d in ("bin", "dev", "proc", "sys", "tmp", "etc"):
+        os.makedirs(os.path.join(path, d))
+    shutil.copy("/bin/busybox", os.path.join(path, "bin", "busybox"))
+    for applet in ("sh", "cat", "ls", "id"):
+        os.symlink("busybox", os.path.join(path, "bin", applet))
+    with open(os.path.join(path, "etc", "marker"), "w") as f:
+        f.write("custom root\n")
+
+
 def read_from_image(path, name):
     r = subprocess.run(["debugfs", "-R", f"cat /{name}", path], check=True,
                        capture_output=True, text=True)
@@ -111,6 +123,13 @@ class Filesystems(FsTestCase):
         self.assertIn("nodev", fields[3])
         self.assertIn("size=8192k", fields[3])
         self.assertEqual(fields[-1], "ok")
+
+    def test_custom_root(self):
+        root = self.path("root")
+        make_busybox_root(root)
+        out = self.run_ok("cat /etc/marker; ls /bin | wc -l; touch /etc/x || echo read-only",
+                          "-r", root)
+        self.assertEqual(out.split(), ["custom", "root", "5", "read-only"])
 
     def test_outside_writable_mounts_is_read_only(self):
         r = self.sandbox("/bin/sh", "-c", "echo x > /var/sandbox-test", options=("-m", "ram:/tmp=1M"))

@@ -53,6 +53,26 @@ class Qemu(SandboxTestCase):
         r = self.sandbox("/bin/sh", "-c", "grep CapEff /proc/self/status; id -u")
         self.assertEqual(r.stdout.split()[1:], [b"0000000000000000", str(os.geteuid()).encode()])
 
+    def test_privileged_keeps_capabilities_and_env_reaches_the_command(self):
+        r = self.sandbox("/bin/sh", "-c", 'grep CapEff /proc/self/status; echo "$GREETING"',
+                         options=("-p", "-e", "GREETING=hello vm"))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cap_line, greeting = r.stdout.decode().splitlines()
+        self.assertNotEqual(int(cap_line.split()[1], 16), 0)
+        self.assertEqual(greeting, "hello vm")
+
+    def test_custom_root(self):
+        import tempfile
+        from test_lxc_filesystems import make_busybox_root
+        with tempfile.TemporaryDirectory(prefix="sandbox-qemu-root-") as work:
+            root = os.path.join(work, "root")
+            make_busybox_root(root)
+            os.chmod(work, 0o755)
+            r = self.sandbox("/bin/sh", "-c", "cat /etc/marker; ls /bin | wc -l",
+                             options=("-r", root))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout.split(), [b"custom", b"root", b"5"])
+
     def test_second_start_uses_the_cache(self):
         self.assertEqual(self.sandbox("/bin/true").returncode, 0)
         before = cache_files()
