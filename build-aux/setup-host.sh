@@ -10,7 +10,7 @@ PACKAGES="
   libvirt-dev libvirt-glib-1.0-dev gir1.2-libvirt-glib-1.0 libglib2.0-dev
   gobject-introspection libgirepository1.0-dev gjs python3-gi valac meson ninja-build
   pkg-config gcc linux-image-amd64 busybox-static xvfb hyperfine libxml2-utils
-  gir1.2-gtk-3.0 e2fsprogs iproute2 qemu-utils
+  gir1.2-gtk-3.0 e2fsprogs iproute2 qemu-utils tini
 "
 
 missing=""

@@ -5,6 +5,12 @@
 # libvirtd runs in its own mount namespace with the cgroup2 mount at
 # /sys/fs/cgroup/unified removed: with the host's hybrid cgroup layout libvirt 9.0's
 # LXC driver otherwise fails every container start (virCgroupV2BindMount).
+#
+# It runs in the foreground under `tini -s`, a child subreaper: libvirt
+# daemonises QEMU, so an exited QEMU becomes the child of the nearest
+# subreaper, else of PID 1. Without systemd, PID 1 may reap orphans late (on
+# these machines a second or two later), and until then libvirt sees the
+# zombie as a running QEMU: every VM teardown took 1.5 s longer.
 set -eu
 
 answers() { timeout 10 virsh -c lxc:/// version >/dev/null 2>&1; }
@@ -33,9 +39,10 @@ if [ -f /var/run/libvirtd.pid ]; then
 fi
 
 unshare -m --propagation private sh -c \
-    'umount /sys/fs/cgroup/unified 2>/dev/null || true; exec /usr/sbin/libvirtd -d'
+    'umount /sys/fs/cgroup/unified 2>/dev/null || true; exec setsid tini -s -- /usr/sbin/libvirtd' \
+    </dev/null >>/var/log/libvirt/libvirtd-console.log 2>&1 &
 
-# libvirtd daemonises before its sockets answer; poll until it does (bounded).
+# Its sockets answer a moment after it starts; poll until they do (bounded).
 i=0
 until answers; do
     i=$((i + 1))

@@ -112,15 +112,12 @@ fn interface_with_mac(mac: &str) -> Result<String, String> {
 
 /// Brings up loopback and configures every interface.
 pub fn configure(interfaces: &[NetInterface]) -> Result<(), String> {
+    crate::sys::set_interface_up("lo")
+        .map_err(|e| format!("cannot bring the loopback interface up: {e}"))?;
     if interfaces.is_empty() {
-        // Loopback only: best effort, a root without `ip` still runs.
-        if let Ok(ip_cmd) = ip_command() {
-            let _ = ip(&ip_cmd, &["link", "set", "lo", "up"]);
-        }
         return Ok(());
     }
     let ip_cmd = ip_command()?;
-    ip(&ip_cmd, &["link", "set", "lo", "up"])?;
     let resolv_conf = Path::new(RUN_DIR).join("resolv.conf");
     for interface in interfaces {
         let name = interface_with_mac(&interface.mac)?;

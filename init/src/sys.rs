@@ -135,3 +135,34 @@ pub(crate) fn reap_any() -> nix::Result<Option<(Pid, i32)>> {
         _ => Err(Errno::last()),
     }
 }
+
+/// Brings the network interface `name` up, as `ip link set NAME up` does,
+/// with ioctl(SIOCGIFFLAGS/SIOCSIFFLAGS) on a throwaway socket: no process
+/// to start, which under TCG saves a tenth of a second.
+pub(crate) fn set_interface_up(name: &str) -> nix::Result<()> {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, socket};
+    let sock = socket(
+        AddressFamily::Inet,
+        SockType::Datagram,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    // SAFETY: ifreq is plain old data; all zeroes is a valid value.
+    let mut request: libc::ifreq = unsafe { std::mem::zeroed() };
+    let bytes = name.as_bytes();
+    if bytes.len() >= request.ifr_name.len() || bytes.contains(&0) {
+        return Err(Errno::EINVAL);
+    }
+    for (dst, src) in request.ifr_name.iter_mut().zip(bytes) {
+        *dst = *src as libc::c_char;
+    }
+    // SAFETY: SIOCGIFFLAGS reads the name and fills ifru_flags of the live
+    // ifreq; the socket is open.
+    let rc = unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS, &mut request) };
+    Errno::result(rc)?;
+    // SAFETY: the kernel just filled the flags member of the union.
+    unsafe { request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
+    // SAFETY: SIOCSIFFLAGS reads the name and flags of the live ifreq.
+    let rc = unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &request) };
+    Errno::result(rc).map(drop)
+}

@@ -240,26 +240,7 @@ mod tests {
         let base: &Config = config.upcast_ref();
         base.set_arch("x86_64");
         let mut layout = layout();
-        layout.mounts = vec![
-            HostMount::Bind {
-                source: "/var/lib/sandbox/home".into(),
-                target: "/home".into(),
-            },
-            HostMount::Ram {
-                usage_kib: 10240,
-                target: "/tmp".into(),
-            },
-            HostMount::Image {
-                source: "/var/lib/sandbox/data.img".into(),
-                target: "/mnt".into(),
-                format: "raw".into(),
-            },
-            HostMount::Image {
-                source: "/var/lib/sandbox/data.qcow2".into(),
-                target: "/srv".into(),
-                format: "qcow2".into(),
-            },
-        ];
+        layout.mounts = crate::builder::testing::sample_mounts();
         assert_golden("lxc-mounts.xml", &build(base, &layout));
     }
 

@@ -16,6 +16,12 @@
 //! kernel built with CONFIG_MODULE_DECOMPRESS (5.17+), and the cost is paid
 //! once, when the cached initrd is built.
 //!
+//! Their appended signatures are dropped too when the kernel's build config
+//! shows it accepts unsigned modules (no CONFIG_MODULE_SIG_FORCE, no forced
+//! lockdown): checking a signature costs several milliseconds a module under
+//! TCG, and the modules come from the host's own tree anyway. The guest
+//! kernel only marks itself tainted.
+//!
 //! The initrd is cached under the cache root, named by a SHA-256 key of the
 //! init binary's bytes, the kernel release and module tree (with the size and
 //! mtime of its `modules.dep`, which depmod rewrites whenever modules change)
@@ -352,13 +358,62 @@ fn read_module(path: &Path) -> crate::Result<Vec<u8>> {
     })
 }
 
+/// The marker that ends a signed module (see the kernel's module_signature.h).
+const SIGNATURE_MAGIC: &[u8] = b"~Module signature appended~\n";
+/// struct module_signature, between the signature and the marker; its last
+/// four bytes are the signature's length, big-endian.
+const SIGNATURE_INFO_LEN: usize = 12;
+
+/// `module` without its appended signature (unchanged when unsigned or when
+/// the trailer does not add up).
+fn strip_signature(mut module: Vec<u8>) -> Vec<u8> {
+    let Some(body) = module.strip_suffix(SIGNATURE_MAGIC) else {
+        return module;
+    };
+    let Some(info_start) = body.len().checked_sub(SIGNATURE_INFO_LEN) else {
+        return module;
+    };
+    let len_bytes: [u8; 4] = body[body.len() - 4..].try_into().expect("4 bytes");
+    let signature_len = u32::from_be_bytes(len_bytes) as usize;
+    if let Some(end) = info_start.checked_sub(signature_len) {
+        module.truncate(end);
+    }
+    module
+}
+
+/// Whether a kernel built with `config` (its `.config` text) loads unsigned
+/// modules: signatures are then only checked, not required.
+pub fn config_allows_unsigned_modules(config: &str) -> bool {
+    const REQUIRING: [&str; 3] = [
+        "CONFIG_MODULE_SIG_FORCE=y",
+        "CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY=y",
+        "CONFIG_LOCK_DOWN_KERNEL_FORCE_CONFIDENTIALITY=y",
+    ];
+    config
+        .lines()
+        .any(|line| line.starts_with("CONFIG_MODULES=y"))
+        && !config
+            .lines()
+            .any(|line| REQUIRING.contains(&line.trim_end()))
+}
+
+/// Whether `kernel` is known to load unsigned modules, from the build config
+/// installed beside its image (`/boot/config-RELEASE`); unknown means no.
+fn kernel_allows_unsigned_modules(kernel: &Kernel) -> bool {
+    let config = kernel
+        .image
+        .with_file_name(format!("config-{}", kernel.release));
+    std::fs::read_to_string(config).is_ok_and(|text| config_allows_unsigned_modules(&text))
+}
+
 /// Writes the initrd for the (group, module) `plan` of `modules_dir` with
-/// `init` as /init.
+/// `init` as /init, the modules' signatures removed when `strip_signatures`.
 pub fn write_initrd(
     out: &mut dyn Write,
     init: &[u8],
     modules_dir: &Path,
     plan: &[(&str, Module)],
+    strip_signatures: bool,
 ) -> crate::Result<()> {
     let io_err = |e: io::Error| error(SandboxError::Io, format!("cannot write the initrd: {e}"));
     let mut cpio = CpioWriter::new(out);
@@ -374,7 +429,10 @@ pub fn write_initrd(
     cpio.file("init", 0o755, init).map_err(io_err)?;
     let mut order = String::new();
     for (i, (group, module)) in plan.iter().enumerate() {
-        let data = read_module(&modules_dir.join(&module.path))?;
+        let mut data = read_module(&modules_dir.join(&module.path))?;
+        if strip_signatures {
+            data = strip_signature(data);
+        }
         let file = format!("{i:02}-{}.ko", module.name);
         cpio.file(&format!("{MODULES_DIR}/{file}"), 0o644, &data)
             .map_err(io_err)?;
@@ -387,7 +445,12 @@ pub fn write_initrd(
 }
 
 /// The cache key of an initrd (see the module doc).
-fn cache_key(init: &[u8], kernel: &Kernel, modules: &[&str]) -> crate::Result<String> {
+fn cache_key(
+    init: &[u8],
+    kernel: &Kernel,
+    modules: &[&str],
+    strip_signatures: bool,
+) -> crate::Result<String> {
     let dep = kernel.modules_dir.join("modules.dep");
     let meta = std::fs::metadata(&dep).map_err(|e| {
         error(
@@ -399,8 +462,9 @@ fn cache_key(init: &[u8], kernel: &Kernel, modules: &[&str]) -> crate::Result<St
             ),
         )
     })?;
-    let mut key = Key::new("initrd-v4");
+    let mut key = Key::new("initrd-v5");
     key.field(init)
+        .field(&[u8::from(strip_signatures)])
         .field(kernel.release.as_bytes())
         .field(kernel.modules_dir.as_os_str().as_encoded_bytes())
         .field(&meta.size().to_le_bytes())
@@ -435,7 +499,8 @@ pub fn ensure_initrd(
         wanted.push(group);
         wanted.extend(*modules);
     }
-    let key = cache_key(&init, kernel, &wanted)?;
+    let strip_signatures = kernel_allows_unsigned_modules(kernel);
+    let key = cache_key(&init, kernel, &wanted, strip_signatures)?;
     let path = cache_root
         .join("initrd")
         .join(format!("initrd-{}-{key}.img", kernel.release));
@@ -455,7 +520,7 @@ pub fn ensure_initrd(
     })?;
     let mut failure = None;
     cache::write_atomic(&path, |out| {
-        write_initrd(out, &init, &kernel.modules_dir, &plan).map_err(|e| {
+        write_initrd(out, &init, &kernel.modules_dir, &plan, strip_signatures).map_err(|e| {
             let message = e.message().to_owned();
             failure = Some(e);
             io::Error::other(message)
@@ -606,13 +671,53 @@ kernel/drivers/block/virtio_blk.ko.zst: kernel/drivers/virtio/virtio.ko kernel/d
         assert!(index.closure(&["virtio_ring"], &[]).unwrap().is_empty());
     }
 
-    /// A fake module tree whose modules are compressed three ways.
+    /// `body` with a module signature of `len` bytes appended.
+    fn signed(mut body: Vec<u8>, len: u32) -> Vec<u8> {
+        body.extend(std::iter::repeat_n(0xa5, len as usize));
+        body.extend([0, 0, 2, 0, 0, 0, 0, 0]); // algo, hash, id type PKCS#7, ...
+        body.extend(len.to_be_bytes());
+        body.extend(SIGNATURE_MAGIC);
+        body
+    }
+
+    #[test]
+    fn strip_signature_removes_only_a_well_formed_trailer() {
+        let module = b"\x7fELF module".to_vec();
+        assert_eq!(strip_signature(signed(module.clone(), 300)), module);
+        assert_eq!(strip_signature(module.clone()), module);
+        // A trailer claiming more bytes than the file has is left alone.
+        let mut bogus = module.clone();
+        bogus.extend([0, 0, 2, 0, 0, 0, 0, 0]);
+        bogus.extend(1000u32.to_be_bytes());
+        bogus.extend(SIGNATURE_MAGIC);
+        assert_eq!(strip_signature(bogus.clone()), bogus);
+        assert_eq!(
+            strip_signature(SIGNATURE_MAGIC.to_vec()),
+            SIGNATURE_MAGIC.to_vec()
+        );
+    }
+
+    #[test]
+    fn unsigned_modules_need_a_config_that_allows_them() {
+        let debian =
+            "CONFIG_MODULES=y\nCONFIG_MODULE_SIG=y\n# CONFIG_MODULE_SIG_FORCE is not set\n";
+        assert!(config_allows_unsigned_modules(debian));
+        assert!(!config_allows_unsigned_modules(
+            "CONFIG_MODULES=y\nCONFIG_MODULE_SIG_FORCE=y\n"
+        ));
+        assert!(!config_allows_unsigned_modules(
+            "CONFIG_MODULES=y\nCONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY=y\n"
+        ));
+        assert!(!config_allows_unsigned_modules(""));
+    }
+
+    /// A fake module tree whose modules are signed and compressed three ways.
     fn fake_tree(root: &Path) -> Kernel {
         let mods = root.join("lib/modules/1.0");
         for (path, _) in ModuleIndex::parse(DEP, "").deps.values() {
             let file = mods.join(path);
             std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-            let body = format!("module {path}").into_bytes();
+            let body = signed(format!("module {path}").into_bytes(), 64);
             let data = if path.ends_with(".gz") {
                 let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
                 e.write_all(&body).unwrap();
@@ -669,6 +774,8 @@ kernel/drivers/block/virtio_blk.ko.zst: kernel/drivers/virtio/virtio.ko kernel/d
                 body.starts_with(b"module kernel/"),
                 "{line} not decompressed"
             );
+            // No config-1.0 beside the image: signatures may be required.
+            assert!(body.ends_with(SIGNATURE_MAGIC), "{line} lost its signature");
         }
         assert!(get("dev/console").is_some() && get("dev/null").is_some());
 
@@ -688,6 +795,31 @@ kernel/drivers/block/virtio_blk.ko.zst: kernel/drivers/virtio/virtio.ko kernel/d
         // A different init binary is a different initrd.
         std::fs::write(&init, b"\x7fELF other init").unwrap();
         assert_ne!(ensure_initrd(&kernel, &init, &cache).unwrap(), path);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn modules_lose_their_signatures_when_the_kernel_allows() {
+        let root = temp_dir("initrd-unsigned");
+        let kernel = fake_tree(&root);
+        let init = root.join("init-qemu");
+        std::fs::write(&init, b"\x7fELF fake init").unwrap();
+        let cache = root.join("cache");
+        let signed_initrd = ensure_initrd(&kernel, &init, &cache).unwrap();
+        std::fs::write(root.join("config-1.0"), "CONFIG_MODULES=y\n").unwrap();
+
+        let path = ensure_initrd(&kernel, &init, &cache).unwrap();
+        assert_ne!(path, signed_initrd, "the cache key must tell them apart");
+        let entries = read_cpio(&std::fs::read(&path).unwrap());
+        let modules: Vec<_> = entries.iter().filter(|e| e.0.ends_with(".ko")).collect();
+        assert!(!modules.is_empty());
+        for (name, _, _, body) in modules {
+            let text = String::from_utf8(body.clone()).unwrap();
+            assert!(
+                text.starts_with("module kernel/") && !text.contains('~'),
+                "{name}: {text:?}"
+            );
+        }
         std::fs::remove_dir_all(&root).unwrap();
     }
 

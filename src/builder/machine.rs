@@ -140,8 +140,10 @@ pub fn default_firmware() -> Option<PathBuf> {
 
 /// The kernel command line. Quiet unless debugging (the init then logs too:
 /// it looks for `debug` here). The i8042 options skip probing a PS/2
-/// controller no sandbox uses, which costs time under TCG; `panic=-1`
-/// reboots at once on a panic, and a reboot destroys the domain.
+/// controller no sandbox uses, which costs time under TCG;
+/// `cryptomgr.notests` skips the crypto self-tests (a quarter of a second of
+/// boot under TCG, for algorithms a sandbox rarely uses); `panic=-1` reboots
+/// at once on a panic, and a reboot destroys the domain.
 pub fn cmdline(debug: bool) -> String {
     let mut args = vec![
         "console=hvc0",
@@ -150,6 +152,7 @@ pub fn cmdline(debug: bool) -> String {
         "i8042.nomux",
         "i8042.nopnp",
         "i8042.dumbkbd",
+        "cryptomgr.notests",
     ];
     if debug {
         args.push("debug");
@@ -408,30 +411,11 @@ mod tests {
     fn mounts_layout() -> Layout {
         use crate::builder::{SecLabel, VirtioDisk};
         let mut l = layout();
-        l.mounts = vec![
-            HostMount::Bind {
-                source: "/var/lib/sandbox/home".into(),
-                target: "/home".into(),
-            },
-            HostMount::Ram {
-                usage_kib: 10240,
-                target: "/tmp".into(),
-            },
-            HostMount::Image {
-                source: "/var/lib/sandbox/data.img".into(),
-                target: "/mnt".into(),
-                format: "raw".into(),
-            },
-            HostMount::Image {
-                source: "/var/lib/sandbox/data.qcow2".into(),
-                target: "/srv".into(),
-                format: "qcow2".into(),
-            },
-            HostMount::Bind {
-                source: "/run/libvirt-sandbox/demo-0123456789ab/tmp/4".into(),
-                target: "/home/scratch".into(),
-            },
-        ];
+        l.mounts = crate::builder::testing::sample_mounts();
+        l.mounts.push(HostMount::Bind {
+            source: "/run/libvirt-sandbox/demo-0123456789ab/tmp/4".into(),
+            target: "/home/scratch".into(),
+        });
         l.disks = vec![
             VirtioDisk {
                 source: "/var/lib/sandbox/disk.qcow2".into(),

@@ -160,6 +160,31 @@ pub(crate) mod testing {
         dir
     }
 
+    /// One mount of each kind the backends mount (golden tests of both).
+    pub(crate) fn sample_mounts() -> Vec<super::HostMount> {
+        use super::HostMount;
+        vec![
+            HostMount::Bind {
+                source: "/var/lib/sandbox/home".into(),
+                target: "/home".into(),
+            },
+            HostMount::Ram {
+                usage_kib: 10240,
+                target: "/tmp".into(),
+            },
+            HostMount::Image {
+                source: "/var/lib/sandbox/data.img".into(),
+                target: "/mnt".into(),
+                format: "raw".into(),
+            },
+            HostMount::Image {
+                source: "/var/lib/sandbox/data.qcow2".into(),
+                target: "/srv".into(),
+                format: "qcow2".into(),
+            },
+        ]
+    }
+
     pub(crate) fn assert_golden(name: &str, actual: &str) {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("tests/golden")

@@ -3,6 +3,7 @@
 forwarding: traffic stays between this host and its sandboxes) and the small
 TCP peers that run on the host and inside the sandbox."""
 import os
+import re
 import socket
 import subprocess
 import threading
@@ -14,6 +15,13 @@ PORT = 5599
 SERVE = ("import socket; s = socket.socket(); s.bind(('', %d)); s.listen(1); "
          "print('listening', flush=True); c, _ = s.accept(); c.sendall(b'from-sandbox'); c.close()"
          % PORT)
+
+# Runs inside the sandbox: a TCP round trip over the loopback interface, then
+# the interfaces the sandbox has.
+LOOPBACK = ("import os, socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(1); "
+            "c = socket.create_connection(s.getsockname(), timeout=5); a, _ = s.accept(); "
+            "a.sendall(b'loopback works'); print(c.recv(100).decode()); "
+            "print(' '.join(sorted(os.listdir('/sys/class/net'))))")
 
 
 def connect_script(host_ip):
@@ -54,6 +62,14 @@ class IsolatedNetwork:
 
     def destroy(self):
         self._virsh("net-destroy", self.name)
+
+
+def assert_dhcp_lease(testcase, ip_addr_output, subnet):
+    """Checks that `ip -4 -o addr` output shows an address from the DHCP
+    range that IsolatedNetwork hands out (.100 to .200 of SUBNET)."""
+    hosts = [int(h) for h in re.findall(rf"inet {re.escape(subnet)}[.](\d+)/24", ip_addr_output)]
+    testcase.assertTrue(any(100 <= h <= 200 for h in hosts),
+                        f"no address in {subnet}.100-200 in {ip_addr_output!r}")
 
 
 def serve_on_host(testcase, host_ip):

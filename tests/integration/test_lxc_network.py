@@ -67,7 +67,7 @@ class Network(SandboxTestCase):
                          options=self.net(",dhcp"))
         self.assertEqual(r.returncode, 0, r.stderr)
         out = r.stdout.decode()
-        self.assertRegex(out, rf"inet {SUBNET.replace('.', '[.]')}[.]1[0-9][0-9]/24")
+        nettest.assert_dhcp_lease(self, out, SUBNET)
         self.assertIn(f"nameserver {HOST_IP}", out)
 
     def test_filter_blocks_spoofed_traffic(self):
@@ -97,6 +97,11 @@ class BadNetworks(SandboxTestCase):
         self.assertEqual(r.returncode, code, r.stderr)
         self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
         self.assertIn(mentions.encode(), r.stderr)
+
+    def test_loopback_without_interfaces(self):
+        # No --network: the sandbox still has a working loopback, and nothing else.
+        r = self.sandbox("/usr/bin/python3", "-c", nettest.LOOPBACK)
+        self.assertEqual((r.returncode, r.stdout), (0, b"loopback works\nlo\n"), r.stderr)
 
     def test_bad_cidr(self):
         self.check_rejected("address=192.168.1.300/24", "192.168.1.300")

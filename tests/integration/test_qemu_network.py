@@ -58,7 +58,7 @@ class Network(SandboxTestCase):
         self.assertEqual(proc.returncode, 0, err)
         out = before.decode()
         self.assertIn(f"inet {SUBNET}.5/24", out)
-        self.assertRegex(out, rf"inet {SUBNET.replace('.', '[.]')}[.]1[0-9][0-9]/24")
+        nettest.assert_dhcp_lease(self, out, SUBNET)
         self.assertIn(f"10.99.0.0/16 via {HOST_IP}", out)
         self.assertIn(f"nameserver {HOST_IP}", out)
 
@@ -76,6 +76,11 @@ class Network(SandboxTestCase):
         nettest.stop_serving(server, thread)
         self.assertNotEqual(blocked.returncode, 0)
         self.assertRegex(blocked.stderr, b"timed out|No route to host")
+
+    def test_loopback_without_interfaces(self):
+        # No --network: the VM still has a working loopback, and nothing else.
+        r = self.sandbox("/usr/bin/python3", "-c", nettest.LOOPBACK)
+        self.assertEqual((r.returncode, r.stdout), (0, b"loopback works\nlo\n"), r.stderr)
 
     def test_unknown_network_fails_fast(self):
         r = self.sandbox("/bin/true", options=("-N", "source=no-such-network-here,dhcp"))
