@@ -118,9 +118,7 @@ gboolean gvir_sandbox_context_start_finish(GVirSandboxContext *ctxt, GAsyncResul
  * @ctxt: a #GVirSandboxContext
  * @error: return location for a #GError, or %NULL
  *
- * Stops the sandbox (if its domain still runs) and removes its state. A
- * virtual machine whose command has ended (an app console of @ctxt received
- * its exit status) is first given up to 5 seconds to power itself off.
+ * Stops the sandbox (if its domain still runs) and removes its state.
  *
  * Returns: %TRUE on success, %FALSE with @error set
  *   (%GVIR_SANDBOX_ERROR_NOT_RUNNING if it was not started)

@@ -11,11 +11,15 @@
 //! `$XDG_CACHE_HOME/libvirt-sandbox` or `~/.cache/libvirt-sandbox`; with
 //! `qemu:///session` QEMU runs as that user. `LIBVIRT_SANDBOX_CACHE_DIR`
 //! overrides both (tests, packagers).
+//!
+//! Entries nobody read for 30 days are removed when a new entry of their
+//! kind is written ([`evict_idle`]).
 
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
@@ -112,6 +116,41 @@ pub fn write_atomic(
     result
 }
 
+/// How long a cache entry may go unread before a new entry of its kind
+/// replaces it on disk: each kernel update or new init binary adds a 6 MB
+/// initrd, each kernel a 60 MB vmlinux.
+pub const MAX_IDLE: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// Best effort: removes the files of `dir` named `prefix*`, other than
+/// `keep`, that nobody read or wrote for `max_idle` (by atime and mtime;
+/// QEMU reads the cached files at every start, and relatime refreshes atime
+/// daily). Called when a new entry was just written, so a cache only shrinks
+/// when it grows. Temporary files of writers in progress are fresh, hence kept.
+pub fn evict_idle(dir: &Path, prefix: &str, keep: &Path, max_idle: Duration) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let now = SystemTime::now();
+    let idle = |t: std::io::Result<SystemTime>| {
+        t.ok()
+            .and_then(|t| now.duration_since(t).ok())
+            .is_some_and(|age| age > max_idle)
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        if path == keep || !name.to_string_lossy().starts_with(prefix) {
+            continue;
+        }
+        match entry.metadata() {
+            Ok(meta) if meta.is_file() && idle(meta.accessed()) && idle(meta.modified()) => {
+                let _ = fs::remove_file(&path);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// A SHA-256 content key, fed piece by piece.
 #[derive(Default)]
 pub struct Key(Sha256);
@@ -152,6 +191,30 @@ mod tests {
         b.field(b"a").field(b"bc");
         assert_ne!(a.hex(), b.hex());
         assert_eq!(Key::new("t").hex().len(), 32);
+    }
+
+    #[test]
+    fn evict_idle_removes_only_long_unused_entries_of_its_kind() {
+        let dir = crate::builder::testing::temp_dir("cache-evict");
+        let touch = |name: &str, days_ago: u64| {
+            let path = dir.join(name);
+            fs::write(&path, name).unwrap();
+            let when = SystemTime::now() - Duration::from_secs(days_ago * 24 * 3600);
+            let file = fs::File::options().write(true).open(&path).unwrap();
+            file.set_times(fs::FileTimes::new().set_accessed(when).set_modified(when))
+                .unwrap();
+            path
+        };
+        let old = touch("initrd-1.0-aaa.img", 40);
+        let recent = touch("initrd-1.0-bbb.img", 3);
+        let kept = touch("initrd-1.0-ccc.img", 40);
+        let other_kind = touch("vmlinux-1.0-ddd", 40);
+        evict_idle(&dir, "initrd-", &kept, MAX_IDLE);
+        assert!(!old.exists());
+        assert!(recent.exists() && kept.exists() && other_kind.exists());
+        // A missing directory is no error.
+        evict_idle(&dir.join("nope"), "initrd-", &kept, MAX_IDLE);
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -527,6 +527,12 @@ pub fn ensure_initrd(
         })
     })
     .map_err(|e| failure.take().unwrap_or(e))?;
+    cache::evict_idle(
+        &cache_root.join("initrd"),
+        "initrd-",
+        &path,
+        cache::MAX_IDLE,
+    );
     Ok(path)
 }
 

@@ -296,6 +296,7 @@ pub fn boot_image(kernel: &Kernel, cache_root: &Path) -> crate::Result<BootImage
     match verdict {
         Ok(elf) => {
             cache::write_atomic(&vmlinux, |w| w.write_all(&elf))?;
+            cache::evict_idle(&dir, "vmlinux-", &vmlinux, cache::MAX_IDLE);
             Ok(BootImage {
                 path: vmlinux,
                 pvh: true,

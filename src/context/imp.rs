@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //! Private state of `GVirSandboxContext`.
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::RefCell;
 use std::sync::LazyLock;
-use std::time::{Duration, Instant};
 
 use glib::prelude::*;
 use glib::subclass::prelude::*;
@@ -34,17 +32,7 @@ pub(crate) struct Running {
     /// Loop devices of the disks, detached on drop (after the domain ended).
     #[allow(dead_code)]
     pub(crate) loops: Vec<super::disks::LoopDevice>,
-    /// Set when an app console of ours received the command's exit status:
-    /// the guest init is then shutting the sandbox down by itself.
-    pub(crate) command_ended: Rc<Cell<bool>>,
 }
-
-/// How long [`Context::stop`] lets a VM whose command ended power itself off
-/// before destroying it. A guest powers off in tens of milliseconds; a forced
-/// destroy costs libvirt a fifth of a second and leaves writes in flight.
-const POWER_OFF_GRACE: Duration = Duration::from_secs(5);
-/// How often [`Context::stop`] checks whether that VM is gone.
-const POWER_OFF_POLL: Duration = Duration::from_millis(5);
 
 #[derive(Default)]
 pub struct Context {
@@ -201,19 +189,6 @@ fn machine_boot(config: &Config, layout: &Layout) -> crate::Result<builder::mach
     })
 }
 
-/// Polls until `domain` is no longer running, for at most `limit`.
-fn wait_until_inactive(domain: &virt::domain::Domain, limit: Duration) {
-    let started = Instant::now();
-    while domain.is_active().unwrap_or(false) && started.elapsed() < limit {
-        std::thread::sleep(POWER_OFF_POLL);
-    }
-    glib::g_debug!(
-        "LibvirtSandbox",
-        "waited {:?} for the VM to power itself off",
-        started.elapsed()
-    );
-}
-
 fn libvirt_error(what: &str, e: virt::error::Error) -> crate::Error {
     error(SandboxError::Libvirt, format!("{what}: {}", e.message()))
 }
@@ -335,7 +310,6 @@ impl Context {
             state: Some(state),
             app_channel,
             loops: disks.loops,
-            command_ended: Rc::default(),
         });
         self.obj().notify("domain");
         Ok(())
@@ -347,9 +321,6 @@ impl Context {
             .borrow_mut()
             .take()
             .ok_or_else(super::not_running)?;
-        if running.backend == Backend::Qemu && running.command_ended.get() {
-            wait_until_inactive(&running.domain, POWER_OFF_GRACE);
-        }
         let result = match running.domain.is_active() {
             Ok(true) => running.domain.destroy().or_else(|e| {
                 // It may have ended by itself between the two calls.
@@ -401,7 +372,6 @@ impl Context {
             state: None,
             app_channel: None,
             loops: Vec::new(),
-            command_ended: Rc::default(),
         });
         self.obj().notify("domain");
         Ok(())

@@ -57,10 +57,6 @@ impl ContextInteractive {
             &Domain::from_virt(&running.domain),
             devname,
         );
-        // Once the command's status is in, the guest is powering off: stop()
-        // then waits for that instead of destroying the VM.
-        let command_ended = running.command_ended.clone();
-        console.connect_exited(move |_, _| command_ended.set(true));
         if let Some(listener) = &running.app_channel {
             let listener = listener.try_clone().map_err(|e| {
                 crate::error::error(

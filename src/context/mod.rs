@@ -87,10 +87,8 @@ impl Context {
     }
 
     /// Stops the sandbox: destroys the domain if it still runs and removes the
-    /// state directory and temporary directories. A virtual machine whose
-    /// command has ended (an app console of this context received its exit
-    /// status) is first given up to 5 s to power itself off. Stopping a
-    /// sandbox that is not running is an error (`NOT_RUNNING`).
+    /// state directory and temporary directories. Stopping a sandbox that is
+    /// not running is an error (`NOT_RUNNING`).
     pub fn stop(&self) -> crate::Result<()> {
         self.imp().stop()
     }
