@@ -25,8 +25,9 @@
 //! The initrd is cached under the cache root, named by a SHA-256 key of the
 //! init binary's bytes, the kernel release and module tree (with the size and
 //! mtime of its `modules.dep`, which depmod rewrites whenever modules change)
-//! and the requested module list, so a second start only stats files and
-//! hashes the init binary.
+//! the requested module list, and the size and mtime of the kernel's
+//! build config, so a second start only stats files and hashes the init
+//! binary.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
@@ -397,13 +398,19 @@ pub fn config_allows_unsigned_modules(config: &str) -> bool {
             .any(|line| REQUIRING.contains(&line.trim_end()))
 }
 
-/// Whether `kernel` is known to load unsigned modules, from the build config
-/// installed beside its image (`/boot/config-RELEASE`); unknown means no.
-fn kernel_allows_unsigned_modules(kernel: &Kernel) -> bool {
-    let config = kernel
+/// The build config installed beside `kernel`'s image (`/boot/config-RELEASE`).
+fn kernel_config(kernel: &Kernel) -> PathBuf {
+    kernel
         .image
-        .with_file_name(format!("config-{}", kernel.release));
-    std::fs::read_to_string(config).is_ok_and(|text| config_allows_unsigned_modules(&text))
+        .with_file_name(format!("config-{}", kernel.release))
+}
+
+/// Whether `kernel` is known to load unsigned modules, from its build config;
+/// unknown means no. Read only when an initrd is built: the cache key holds
+/// the config's size and mtime instead.
+fn kernel_allows_unsigned_modules(kernel: &Kernel) -> bool {
+    std::fs::read_to_string(kernel_config(kernel))
+        .is_ok_and(|text| config_allows_unsigned_modules(&text))
 }
 
 /// Writes the initrd for the (group, module) `plan` of `modules_dir` with
@@ -445,12 +452,7 @@ pub fn write_initrd(
 }
 
 /// The cache key of an initrd (see the module doc).
-fn cache_key(
-    init: &[u8],
-    kernel: &Kernel,
-    modules: &[&str],
-    strip_signatures: bool,
-) -> crate::Result<String> {
+fn cache_key(init: &[u8], kernel: &Kernel, modules: &[&str]) -> crate::Result<String> {
     let dep = kernel.modules_dir.join("modules.dep");
     let meta = std::fs::metadata(&dep).map_err(|e| {
         error(
@@ -462,9 +464,19 @@ fn cache_key(
             ),
         )
     })?;
-    let mut key = Key::new("initrd-v5");
+    // The build config decides whether signatures are stripped; a stat of it
+    // (none when missing) keeps a cache hit from reading it.
+    let config = std::fs::metadata(kernel_config(kernel)).ok();
+    let config_stamp = config
+        .map(|m| {
+            [m.size(), m.mtime() as u64, m.mtime_nsec() as u64]
+                .map(u64::to_le_bytes)
+                .concat()
+        })
+        .unwrap_or_default();
+    let mut key = Key::new("initrd-v6");
     key.field(init)
-        .field(&[u8::from(strip_signatures)])
+        .field(&config_stamp)
         .field(kernel.release.as_bytes())
         .field(kernel.modules_dir.as_os_str().as_encoded_bytes())
         .field(&meta.size().to_le_bytes())
@@ -499,8 +511,7 @@ pub fn ensure_initrd(
         wanted.push(group);
         wanted.extend(*modules);
     }
-    let strip_signatures = kernel_allows_unsigned_modules(kernel);
-    let key = cache_key(&init, kernel, &wanted, strip_signatures)?;
+    let key = cache_key(&init, kernel, &wanted)?;
     let path = cache_root
         .join("initrd")
         .join(format!("initrd-{}-{key}.img", kernel.release));
@@ -518,6 +529,7 @@ pub fn ensure_initrd(
             ),
         )
     })?;
+    let strip_signatures = kernel_allows_unsigned_modules(kernel);
     let mut failure = None;
     cache::write_atomic(&path, |out| {
         write_initrd(out, &init, &kernel.modules_dir, &plan, strip_signatures).map_err(|e| {
