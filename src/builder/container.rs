@@ -138,8 +138,14 @@ fn host_mount(w: &mut XmlWriter, mount: &HostMount) {
 }
 
 /// A network interface joining a libvirt network (shared with the machine
-/// builder: the element is the same for both drivers).
-pub(crate) fn interface(w: &mut XmlWriter, interface: &Interface, model: Option<&str>) {
+/// builder: the element is the same for both drivers but for the model and
+/// the address, which `address` writes).
+pub(crate) fn interface(
+    w: &mut XmlWriter,
+    interface: &Interface,
+    model: Option<&str>,
+    address: impl FnOnce(&mut XmlWriter),
+) {
     w.element("interface", &[("type", "network")], |w| {
         w.empty("mac", &[("address", &interface.mac)]);
         w.empty("source", &[("network", &interface.source)]);
@@ -154,6 +160,7 @@ pub(crate) fn interface(w: &mut XmlWriter, interface: &Interface, model: Option<
                 }
             });
         }
+        address(w);
     });
 }
 
@@ -181,7 +188,7 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
         host_mount(w, mount);
     }
     for iface in &layout.interfaces {
-        interface(w, iface, None);
+        interface(w, iface, None, |_| {});
     }
     for device in &layout.block_devices {
         w.element(

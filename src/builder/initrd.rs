@@ -20,7 +20,9 @@
 //! shows it accepts unsigned modules (no CONFIG_MODULE_SIG_FORCE, no forced
 //! lockdown): checking a signature costs several milliseconds a module under
 //! TCG, and the modules come from the host's own tree anyway. The guest
-//! kernel only marks itself tainted.
+//! kernel only marks itself tainted. Such modules also get their BTF section
+//! hidden (an edit a signature would forbid): the kernel then skips parsing
+//! it, another few milliseconds a module.
 //!
 //! The initrd is cached under the cache root, named by a SHA-256 key of the
 //! init binary's bytes, the kernel release and module tree (with the size and
@@ -382,6 +384,61 @@ fn strip_signature(mut module: Vec<u8>) -> Vec<u8> {
     module
 }
 
+/// The section holding a module's BPF type information (BTF).
+const BTF_SECTION: &[u8] = b".BTF";
+
+/// Gives `module`'s `.BTF` section header a size of 0, so that the kernel
+/// skips parsing the module's BPF type information when it loads it (a few
+/// milliseconds a module under TCG: 50 ms over the 11 modules of a minimal
+/// sandbox, measured by loading them with and without; for BPF tooling no
+/// sandbox runs, and the kernel treats a module without BTF as normal). The bytes stay where they are. Returns
+/// whether the header was found; anything but a well-formed little-endian
+/// ELF64 object is left unchanged. Only for modules whose signature is
+/// dropped: the edit invalidates it.
+fn hide_btf(module: &mut [u8]) -> bool {
+    const SECTION_HEADER_LEN: usize = 64;
+    const SH_SIZE: usize = 32;
+    fn read<const N: usize>(data: &[u8], at: usize) -> Option<[u8; N]> {
+        data.get(at..at.checked_add(N)?)?.try_into().ok()
+    }
+    let word = |at: usize| read::<2>(module, at).map(|b| u16::from_le_bytes(b) as usize);
+    let long = |at: usize| read::<4>(module, at).map(|b| u32::from_le_bytes(b) as usize);
+    let quad =
+        |at: usize| read::<8>(module, at).and_then(|b| usize::try_from(u64::from_le_bytes(b)).ok());
+    // e_ident: magic, ELFCLASS64, ELFDATA2LSB.
+    if module.get(..6) != Some(b"\x7fELF\x02\x01".as_slice()) {
+        return false;
+    }
+    let (Some(table), Some(SECTION_HEADER_LEN), Some(count), Some(names_index)) =
+        (quad(0x28), word(0x3a), word(0x3c), word(0x3e))
+    else {
+        return false;
+    };
+    let header = |index: usize| table.checked_add(index.checked_mul(SECTION_HEADER_LEN)?);
+    let Some(names) = header(names_index).and_then(|h| quad(h.checked_add(24)?)) else {
+        return false;
+    };
+    for index in 1..count {
+        let Some(at) = header(index) else {
+            return false;
+        };
+        let Some(name) = long(at).and_then(|n| module.get(names.checked_add(n)?..)) else {
+            continue;
+        };
+        let name = name.split(|&b| b == 0).next().unwrap_or_default();
+        if name == BTF_SECTION {
+            return match module.get_mut(at + SH_SIZE..at + SH_SIZE + 8) {
+                Some(size) => {
+                    size.fill(0);
+                    true
+                }
+                None => false,
+            };
+        }
+    }
+    false
+}
+
 /// Whether a kernel built with `config` (its `.config` text) loads unsigned
 /// modules: signatures are then only checked, not required.
 pub fn config_allows_unsigned_modules(config: &str) -> bool {
@@ -414,7 +471,8 @@ fn kernel_allows_unsigned_modules(kernel: &Kernel) -> bool {
 }
 
 /// Writes the initrd for the (group, module) `plan` of `modules_dir` with
-/// `init` as /init, the modules' signatures removed when `strip_signatures`.
+/// `init` as /init, the modules' signatures removed (and their BTF hidden,
+/// see [`hide_btf`]) when `strip_signatures`.
 pub fn write_initrd(
     out: &mut dyn Write,
     init: &[u8],
@@ -439,6 +497,7 @@ pub fn write_initrd(
         let mut data = read_module(&modules_dir.join(&module.path))?;
         if strip_signatures {
             data = strip_signature(data);
+            hide_btf(&mut data);
         }
         let file = format!("{i:02}-{}.ko", module.name);
         cpio.file(&format!("{MODULES_DIR}/{file}"), 0o644, &data)
@@ -474,7 +533,7 @@ fn cache_key(init: &[u8], kernel: &Kernel, modules: &[&str]) -> crate::Result<St
                 .concat()
         })
         .unwrap_or_default();
-    let mut key = Key::new("initrd-v6");
+    let mut key = Key::new("initrd-v7");
     key.field(init)
         .field(&config_stamp)
         .field(kernel.release.as_bytes())
@@ -713,6 +772,86 @@ kernel/drivers/block/virtio_blk.ko.zst: kernel/drivers/virtio/virtio.ko kernel/d
             strip_signature(SIGNATURE_MAGIC.to_vec()),
             SIGNATURE_MAGIC.to_vec()
         );
+    }
+
+    /// A little-endian ELF64 object with a section of 100 bytes per name
+    /// (the headers only: `hide_btf` reads no section data but the names).
+    fn elf_with_sections(names: &[&str]) -> Vec<u8> {
+        let mut strings = b"\0.shstrtab\0".to_vec();
+        let mut name_offsets = Vec::new();
+        for name in names {
+            name_offsets.push(strings.len() as u32);
+            strings.extend(name.as_bytes());
+            strings.push(0);
+        }
+        let table = (64 + strings.len()).next_multiple_of(8);
+        let mut elf = vec![0u8; 64];
+        elf[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+        elf[0x28..0x30].copy_from_slice(&(table as u64).to_le_bytes());
+        elf[0x3a..0x3c].copy_from_slice(&64u16.to_le_bytes());
+        elf[0x3c..0x3e].copy_from_slice(&(names.len() as u16 + 2).to_le_bytes());
+        elf[0x3e..0x40].copy_from_slice(&1u16.to_le_bytes());
+        elf.extend(&strings);
+        elf.resize(table, 0);
+        let header = |name: u32, kind: u32, offset: u64, size: u64| {
+            let mut h = [0u8; 64];
+            h[..4].copy_from_slice(&name.to_le_bytes());
+            h[4..8].copy_from_slice(&kind.to_le_bytes());
+            h[24..32].copy_from_slice(&offset.to_le_bytes());
+            h[32..40].copy_from_slice(&size.to_le_bytes());
+            h
+        };
+        elf.extend([0u8; 64]);
+        elf.extend(header(1, 3, 64, strings.len() as u64));
+        for offset in name_offsets {
+            elf.extend(header(offset, 1, 0, 100));
+        }
+        elf
+    }
+
+    /// The sh_size of section `index` of an [`elf_with_sections`] object.
+    fn section_size(elf: &[u8], index: usize) -> u64 {
+        let table = u64::from_le_bytes(elf[0x28..0x30].try_into().unwrap()) as usize;
+        let at = table + index * 64 + 32;
+        u64::from_le_bytes(elf[at..at + 8].try_into().unwrap())
+    }
+
+    #[test]
+    fn hide_btf_empties_only_the_btf_section() {
+        let mut elf = elf_with_sections(&[".text", ".BTF.ext", ".BTF", ".rela.BTF"]);
+        let before = elf.clone();
+        assert!(hide_btf(&mut elf));
+        assert_eq!(section_size(&elf, 4), 0, ".BTF");
+        for other in [2, 3, 5] {
+            assert_eq!(section_size(&elf, other), 100, "section {other}");
+        }
+        // Nothing else changed: the same length, and only those 8 bytes.
+        let changed = before.iter().zip(&elf).filter(|(a, b)| a != b).count();
+        assert_eq!((elf.len(), changed), (before.len(), 1));
+    }
+
+    #[test]
+    fn hide_btf_leaves_other_files_alone() {
+        let mut without = elf_with_sections(&[".text", ".BTF.ext"]);
+        let copy = without.clone();
+        assert!(!hide_btf(&mut without));
+        assert_eq!(without, copy);
+        let whole = elf_with_sections(&[".BTF"]);
+        // Cut inside the section headers, a 32-bit or big-endian object, no ELF.
+        let mut damaged = vec![
+            whole[..whole.len() - 40].to_vec(),
+            whole.clone(),
+            whole.clone(),
+        ];
+        damaged[1][4] = 1;
+        damaged[2][5] = 2;
+        damaged.push(b"not an ELF object at all".to_vec());
+        damaged.push(Vec::new());
+        for mut bytes in damaged {
+            let copy = bytes.clone();
+            assert!(!hide_btf(&mut bytes));
+            assert_eq!(bytes, copy);
+        }
     }
 
     #[test]

@@ -61,6 +61,30 @@ class Qemu(SandboxTestCase):
         self.assertNotEqual(int(cap_line.split()[1], 16), 0)
         self.assertEqual(greeting, "hello vm")
 
+    def test_lean_machine(self):
+        # The virtio devices sit on the root bus (no PCIe root port, class
+        # 0x0604xx, to enumerate); modules loaded from the initrd carry no
+        # BTF when the kernel takes unsigned modules (their signature is
+        # dropped then, and the BTF section emptied), so only vmlinux has
+        # an entry in /sys/kernel/btf.
+        r = self.sandbox("/bin/sh", "-c", "uname -r; cat /sys/bus/pci/devices/*/class; "
+                         "echo --; ls /sys/kernel/btf", options=("-p",))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        head, btf = r.stdout.decode().split("--\n")
+        release, *classes = head.split()
+        self.assertFalse([c for c in classes if c.startswith("0x0604")], classes)
+        self.assertIn("0x078000", classes)  # the virtio-serial controller
+        with open(f"/boot/config-{release}") as f:
+            config = f.read().splitlines()
+        forced = {"CONFIG_MODULE_SIG_FORCE=y", "CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY=y",
+                  "CONFIG_LOCK_DOWN_KERNEL_FORCE_CONFIDENTIALITY=y"}
+        if "CONFIG_DEBUG_INFO_BTF_MODULES=y" not in config:
+            self.skipTest(f"kernel {release} has no module BTF")
+        if forced & set(config):
+            self.assertIn("9p", btf.split())
+        else:
+            self.assertEqual(btf.split(), ["vmlinux"])
+
     def test_custom_root(self):
         import tempfile
         from test_lxc_filesystems import make_busybox_root
