@@ -97,8 +97,15 @@ gboolean gvir_sandbox_context_start(GVirSandboxContext *ctxt, GError **error);
  * @callback: (scope async): called when the sandbox has started
  * @user_data: (closure): data for @callback
  *
- * Starts the sandbox from the main loop; finish with
- * gvir_sandbox_context_start_finish().
+ * Starts the sandbox without blocking the thread-default main context:
+ * the checks, the state directory and the launch spec are done before this
+ * returns; choosing and caching a virtual machine's kernel and initrd and
+ * libvirt's domain creation run on worker threads. Until @callback runs,
+ * another start or stop of @ctxt fails with
+ * %GVIR_SANDBOX_ERROR_ALREADY_RUNNING. Cancelling @cancellable before the
+ * domain exists stops the start; once it exists, it is destroyed again.
+ * Call it from the thread that runs the thread-default main context.
+ * Finish with gvir_sandbox_context_start_finish().
  */
 void gvir_sandbox_context_start_async(GVirSandboxContext *ctxt, GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);
@@ -132,8 +139,9 @@ gboolean gvir_sandbox_context_stop(GVirSandboxContext *ctxt, GError **error);
  * @callback: (scope async): called when the sandbox has stopped
  * @user_data: (closure): data for @callback
  *
- * Stops the sandbox from the main loop; finish with
- * gvir_sandbox_context_stop_finish().
+ * Stops the sandbox without blocking the thread-default main context: the
+ * context lets go of the domain before this returns, and libvirt destroys
+ * it on a worker thread. Finish with gvir_sandbox_context_stop_finish().
  */
 void gvir_sandbox_context_stop_async(GVirSandboxContext *ctxt, GCancellable *cancellable,
                                      GAsyncReadyCallback callback, gpointer user_data);

@@ -14,6 +14,7 @@ use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, with_instan
 use crate::config::{Config, ConfigInteractive};
 use crate::console::{ConsoleRaw, ConsoleRpc};
 use crate::context::{Context, ContextInteractive};
+use crate::error::{SandboxError, error};
 
 pub type GVirSandboxContext = <Context as ObjectType>::GlibType;
 pub type GVirSandboxContextInteractive = <ContextInteractive as ObjectType>::GlibType;
@@ -238,16 +239,18 @@ pub unsafe extern "C" fn gvir_sandbox_context_interactive_get_app_console(
     }
 }
 
-/// Runs `op` for the async variants: the work is quick and main-loop bound
-/// (domain creation is one libvirt call), so it runs on the caller's thread
-/// from an idle callback, and the result is delivered through a GTask.
-unsafe fn run_async(
+/// Runs `op` for the async variants: a future on the caller's thread-default
+/// main context (whose blocking libvirt calls run on worker threads, see
+/// `Context::start_future`), its result delivered through a GTask tagged
+/// with `tag` (the `_async` function).
+unsafe fn run_async<F: std::future::Future<Output = crate::Result<()>> + 'static>(
     obj: *mut GVirSandboxContext,
     func: &CStr,
+    tag: gpointer,
     cancellable: *mut gio::ffi::GCancellable,
     callback: gio::ffi::GAsyncReadyCallback,
     user_data: gpointer,
-    op: fn(&Context) -> crate::Result<()>,
+    op: fn(&Context, Option<gio::Cancellable>) -> F,
 ) {
     unsafe {
         with_instance(obj, func, (), |c: &Context| {
@@ -258,17 +261,27 @@ unsafe fn run_async(
                 callback,
                 user_data,
             );
+            gio::ffi::g_task_set_source_tag(task, tag);
             let task: gio::Task<bool> = from_glib_full(task);
-            let context = c.clone();
-            glib::idle_add_local_once(move || {
-                let result = match task.cancellable() {
-                    Some(c) if c.is_cancelled() => Err(glib::Error::new(
-                        gio::IOErrorEnum::Cancelled,
-                        "the operation was cancelled",
-                    )),
-                    _ => op(&context).map(|()| true),
-                };
-                task.return_result(result);
+            let main_context = glib::MainContext::ref_thread_default();
+            if main_context.acquire().is_err() {
+                task.return_result(Err(error(
+                    SandboxError::InvalidArgument,
+                    format!(
+                        "{}: the thread-default main context runs in another thread; call it \
+                         from that thread, or push a main context of this thread's own",
+                        func.to_string_lossy()
+                    ),
+                )));
+                return;
+            }
+            if let Err(e) = crate::context::check_cancelled(cancellable.as_ref()) {
+                task.return_result(Err(e));
+                return;
+            }
+            let operation = op(c, cancellable);
+            main_context.spawn_local(async move {
+                task.return_result(operation.await.map(|()| true));
             });
         })
     }
@@ -304,7 +317,18 @@ pub unsafe extern "C" fn gvir_sandbox_context_start_async(
     user_data: gpointer,
 ) {
     let f = c_name!(gvir_sandbox_context_start_async);
-    unsafe { run_async(obj, f, cancellable, callback, user_data, Context::start) }
+    let tag = gvir_sandbox_context_start_async as gpointer;
+    unsafe {
+        run_async(
+            obj,
+            f,
+            tag,
+            cancellable,
+            callback,
+            user_data,
+            |c, cancellable| c.start_future(cancellable),
+        )
+    }
 }
 
 #[unsafe(no_mangle)]
@@ -331,7 +355,12 @@ pub unsafe extern "C" fn gvir_sandbox_context_stop_async(
     user_data: gpointer,
 ) {
     let f = c_name!(gvir_sandbox_context_stop_async);
-    unsafe { run_async(obj, f, cancellable, callback, user_data, Context::stop) }
+    let tag = gvir_sandbox_context_stop_async as gpointer;
+    unsafe {
+        run_async(obj, f, tag, cancellable, callback, user_data, |c, _| {
+            c.stop_future()
+        })
+    }
 }
 
 #[unsafe(no_mangle)]

@@ -37,6 +37,9 @@ pub(crate) struct Running {
 #[derive(Default)]
 pub struct Context {
     pub(crate) config: RefCell<Option<Config>>,
+    /// An asynchronous start or stop is under way (its blocking libvirt
+    /// calls run on a worker thread).
+    pub(crate) busy: std::cell::Cell<bool>,
     pub(crate) connection: RefCell<Option<Connection>>,
     pub(crate) running: RefCell<Option<Running>>,
 }
@@ -159,34 +162,99 @@ fn refuse_in_machines(config: &Config) -> crate::Result<()> {
     Ok(())
 }
 
-/// How a virtual-machine sandbox boots: the kernel (the cached PVH vmlinux
-/// when it has one), the cached initrd, the accelerator.
-fn machine_boot(config: &Config, layout: &Layout) -> crate::Result<builder::machine::MachineBoot> {
-    use builder::{cache, initrd, kernel, machine, vmlinux};
-    let kernel = kernel::select(
-        config.kernrelease().as_deref(),
-        config.kernpath().as_deref(),
-        config.kmodpath().as_deref(),
-    )?;
-    let cache = cache::cache_root()?;
-    let image = vmlinux::boot_image(&kernel, &cache)?;
-    if !image.pvh {
-        glib::g_debug!("LibvirtSandbox", "booting the bzImage: {}", image.reason);
+/// What choosing and caching a virtual machine's kernel and initrd needs
+/// from the config, copied out of it so that the work (a cache miss builds
+/// them, most of a second) can run on a worker thread.
+pub(crate) struct BootRequest {
+    kernrelease: Option<String>,
+    kernpath: Option<String>,
+    kmodpath: Option<String>,
+    debug: bool,
+    init_qemu: std::path::PathBuf,
+}
+
+impl BootRequest {
+    fn new(config: &Config, layout: &Layout) -> Self {
+        BootRequest {
+            kernrelease: config.kernrelease(),
+            kernpath: config.kernpath(),
+            kmodpath: config.kmodpath(),
+            debug: config.debug(),
+            init_qemu: layout.init_dir.join(builder::machine::INIT_QEMU),
+        }
     }
-    let initrd = initrd::ensure_initrd(&kernel, &layout.init_dir.join(machine::INIT_QEMU), &cache)?;
-    let (kvm, why) = machine::kvm_usable();
-    glib::g_debug!(
-        "LibvirtSandbox",
-        "accelerator: {} ({why})",
-        if kvm { "KVM" } else { "TCG" }
-    );
-    Ok(machine::MachineBoot {
-        kernel: image.path,
-        initrd,
-        cmdline: machine::cmdline(config.debug()),
-        kvm,
-        firmware: machine::default_firmware(),
-    })
+
+    /// How the machine boots: the kernel (the cached PVH vmlinux when it has
+    /// one), the cached initrd, the accelerator.
+    pub(crate) fn resolve(self) -> crate::Result<builder::machine::MachineBoot> {
+        use builder::{cache, initrd, kernel, machine, vmlinux};
+        let kernel = kernel::select(
+            self.kernrelease.as_deref(),
+            self.kernpath.as_deref(),
+            self.kmodpath.as_deref(),
+        )?;
+        let cache = cache::cache_root()?;
+        let image = vmlinux::boot_image(&kernel, &cache)?;
+        if !image.pvh {
+            glib::g_debug!("LibvirtSandbox", "booting the bzImage: {}", image.reason);
+        }
+        let initrd = initrd::ensure_initrd(&kernel, &self.init_qemu, &cache)?;
+        let (kvm, why) = machine::kvm_usable();
+        glib::g_debug!(
+            "LibvirtSandbox",
+            "accelerator: {} ({why})",
+            if kvm { "KVM" } else { "TCG" }
+        );
+        Ok(machine::MachineBoot {
+            kernel: image.path,
+            initrd,
+            cmdline: machine::cmdline(self.debug),
+            kvm,
+            firmware: machine::default_firmware(),
+        })
+    }
+}
+
+/// A start between its steps: what the main thread prepared before the
+/// domain exists. Dropping it removes the state directory (and detaches the
+/// loop devices).
+pub(crate) struct Starting {
+    pub(crate) conn: virt::connect::Connect,
+    backend: Backend,
+    pub(crate) layout: Layout,
+    state: StateDir,
+    app_channel: Option<std::os::unix::net::UnixListener>,
+    loops: Vec<super::disks::LoopDevice>,
+    /// For virtual machines, what [`BootRequest::resolve`] needs.
+    pub(crate) boot: Option<BootRequest>,
+}
+
+/// Creates the transient domain of `xml` (the blocking libvirt call of a
+/// start; any thread).
+pub(crate) fn create_domain(
+    conn: &virt::connect::Connect,
+    xml: &str,
+    name: &str,
+) -> crate::Result<virt::domain::Domain> {
+    glib::g_debug!("LibvirtSandbox", "starting domain:\n{xml}");
+    conn.create_domain_xml(xml, virt::sys::VIR_DOMAIN_START_AUTODESTROY)
+        .map_err(|e| libvirt_error(&format!("cannot start sandbox '{name}'"), e))
+}
+
+/// Destroys `domain` unless it already ended (the blocking libvirt call of a
+/// stop; any thread).
+pub(crate) fn destroy_domain(domain: &virt::domain::Domain) -> crate::Result<()> {
+    match domain.is_active() {
+        Ok(true) => domain.destroy().map(drop).or_else(|e| {
+            // It may have ended by itself between the two calls.
+            if domain.is_active().unwrap_or(false) {
+                Err(libvirt_error("cannot stop the sandbox", e))
+            } else {
+                Ok(())
+            }
+        }),
+        Ok(false) | Err(_) => Ok(()),
+    }
 }
 
 fn libvirt_error(what: &str, e: virt::error::Error) -> crate::Error {
@@ -208,7 +276,30 @@ impl Context {
         Ok((conn, Backend::from_uri(&uri)?))
     }
 
+    /// Refuses a start or stop while an asynchronous one is under way.
+    pub(crate) fn check_idle(&self) -> crate::Result<()> {
+        if self.busy.get() {
+            return Err(error(
+                SandboxError::AlreadyRunning,
+                "the sandbox is being started or stopped; wait for that to finish",
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) fn start(&self) -> crate::Result<()> {
+        let mut starting = self.begin_start()?;
+        let boot = starting.boot.take().map(BootRequest::resolve).transpose()?;
+        let xml = self.domain_xml(&starting, boot.as_ref());
+        let domain = create_domain(&starting.conn, &xml, &starting.layout.domain_name)?;
+        self.finish_start(starting, domain);
+        Ok(())
+    }
+
+    /// The first step of a start, on the caller's thread: checks, the state
+    /// directory, the mounts, the launch spec.
+    pub(crate) fn begin_start(&self) -> crate::Result<Starting> {
+        self.check_idle()?;
         if self.running.borrow().is_some() {
             return Err(error(
                 SandboxError::AlreadyRunning,
@@ -252,7 +343,7 @@ impl Context {
             Backend::Qemu => super::disks::prepare_qemu(&config)?,
         };
         let layout = Layout {
-            domain_name: domain_name.clone(),
+            domain_name,
             state_dir: state.path().to_owned(),
             init_dir,
             app_console: config.is::<crate::config::ConfigInteractive>(),
@@ -292,52 +383,69 @@ impl Context {
         spec.disks = disks.tags;
         super::launch::write_spec(&spec, &layout)?;
         config.save_to_path(&state.path().join("sandbox.cfg"))?;
-        let xml = match backend {
-            Backend::Lxc => builder::container::build(&config, &layout),
-            Backend::Qemu => {
-                builder::machine::build(&config, &layout, &machine_boot(&config, &layout)?)
-            }
-        };
-        glib::g_debug!("LibvirtSandbox", "starting domain:\n{xml}");
-        let domain = conn
-            .create_domain_xml(&xml, virt::sys::VIR_DOMAIN_START_AUTODESTROY)
-            .map_err(|e| libvirt_error(&format!("cannot start sandbox '{domain_name}'"), e))?;
-        *self.running.borrow_mut() = Some(Running {
+        let boot = (backend == Backend::Qemu).then(|| BootRequest::new(&config, &layout));
+        Ok(Starting {
             conn,
-            domain,
-            layout,
             backend,
-            state: Some(state),
+            layout,
+            state,
             app_channel,
             loops: disks.loops,
+            boot,
+        })
+    }
+
+    /// The domain XML of a start (`boot`: how a virtual machine boots).
+    pub(crate) fn domain_xml(
+        &self,
+        starting: &Starting,
+        boot: Option<&builder::machine::MachineBoot>,
+    ) -> String {
+        let config = self.obj().config();
+        match boot {
+            None => builder::container::build(&config, &starting.layout),
+            Some(boot) => builder::machine::build(&config, &starting.layout, boot),
+        }
+    }
+
+    /// The last step of a start: the context holds the running domain.
+    pub(crate) fn finish_start(&self, starting: Starting, domain: virt::domain::Domain) {
+        *self.running.borrow_mut() = Some(Running {
+            conn: starting.conn,
+            domain,
+            layout: starting.layout,
+            backend: starting.backend,
+            state: Some(starting.state),
+            app_channel: starting.app_channel,
+            loops: starting.loops,
         });
         self.obj().notify("domain");
-        Ok(())
     }
 
     pub(crate) fn stop(&self) -> crate::Result<()> {
-        let running = self
-            .running
-            .borrow_mut()
-            .take()
-            .ok_or_else(super::not_running)?;
-        let result = match running.domain.is_active() {
-            Ok(true) => running.domain.destroy().or_else(|e| {
-                // It may have ended by itself between the two calls.
-                if running.domain.is_active().unwrap_or(false) {
-                    Err(libvirt_error("cannot stop the sandbox", e))
-                } else {
-                    Ok(())
-                }
-            }),
-            Ok(false) | Err(_) => Ok(()),
-        };
-        drop(running); // removes the state directory
-        self.obj().notify("domain");
+        let running = self.take_running()?;
+        let result = destroy_domain(&running.domain);
+        self.finish_stop(running);
         result
     }
 
+    /// The first step of a stop: the context lets go of the domain.
+    pub(crate) fn take_running(&self) -> crate::Result<Running> {
+        self.check_idle()?;
+        self.running
+            .borrow_mut()
+            .take()
+            .ok_or_else(super::not_running)
+    }
+
+    /// The last step of a stop, once the domain is gone.
+    pub(crate) fn finish_stop(&self, running: Running) {
+        drop(running); // removes the state directory
+        self.obj().notify("domain");
+    }
+
     pub(crate) fn attach(&self) -> crate::Result<()> {
+        self.check_idle()?;
         if self.running.borrow().is_some() {
             return Err(error(
                 SandboxError::AlreadyRunning,

@@ -93,6 +93,59 @@ impl Context {
         self.imp().stop()
     }
 
+    /// [`start`](Self::start) without blocking the caller's main context:
+    /// the checks, state directory and launch spec are done before this
+    /// returns (another start or stop of this context is refused from then
+    /// until the future is over); choosing and caching the kernel and initrd
+    /// and libvirt's domain creation then run on worker threads, the rest on
+    /// the thread polling the future. Cancelling `cancellable` before the
+    /// domain exists stops there; once it exists, it is destroyed again.
+    pub fn start_future(
+        &self,
+        cancellable: Option<gio::Cancellable>,
+    ) -> impl std::future::Future<Output = crate::Result<()>> + use<> {
+        let begun = self
+            .imp()
+            .begin_start()
+            .map(|starting| (starting, Busy::new(self)));
+        async move {
+            let (mut starting, busy) = begun?;
+            let this = busy.0.imp();
+            let boot = match starting.boot.take() {
+                Some(request) => Some(blocking(move || request.resolve()).await?),
+                None => None,
+            };
+            check_cancelled(cancellable.as_ref())?;
+            let xml = this.domain_xml(&starting, boot.as_ref());
+            let conn = starting.conn.clone();
+            let name = starting.layout.domain_name.clone();
+            let domain = blocking(move || imp::create_domain(&conn, &xml, &name)).await?;
+            if let Err(e) = check_cancelled(cancellable.as_ref()) {
+                let _ = blocking(move || imp::destroy_domain(&domain)).await;
+                return Err(e);
+            }
+            this.finish_start(starting, domain);
+            Ok(())
+        }
+    }
+
+    /// [`stop`](Self::stop) without blocking the caller's main context: the
+    /// context lets go of the domain before this returns, the domain is
+    /// destroyed on a worker thread.
+    pub fn stop_future(&self) -> impl std::future::Future<Output = crate::Result<()>> + use<> {
+        let taken = self
+            .imp()
+            .take_running()
+            .map(|running| (running, Busy::new(self)));
+        async move {
+            let (running, busy) = taken?;
+            let domain = running.domain.clone();
+            let result = blocking(move || imp::destroy_domain(&domain)).await;
+            busy.0.imp().finish_stop(running);
+            result
+        }
+    }
+
     /// Attaches to an already running sandbox of the config's name.
     pub fn attach(&self) -> crate::Result<()> {
         self.imp().attach()
@@ -137,6 +190,45 @@ impl Context {
             ));
         }
         self.imp().console_raw(ConsoleKind::Shell)
+    }
+}
+
+/// Marks a context busy while an asynchronous start or stop is under way.
+struct Busy(Context);
+
+impl Busy {
+    fn new(context: &Context) -> Self {
+        context.imp().busy.set(true);
+        Busy(context.clone())
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.imp().busy.set(false);
+    }
+}
+
+/// Runs `work` on a worker thread; its result, awaited on the caller's main
+/// context.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> crate::Result<T> + Send + 'static,
+) -> crate::Result<T> {
+    gio::spawn_blocking(work).await.unwrap_or_else(|_| {
+        Err(error(
+            SandboxError::Failed,
+            "a worker thread of the sandbox panicked",
+        ))
+    })
+}
+
+pub(crate) fn check_cancelled(cancellable: Option<&gio::Cancellable>) -> crate::Result<()> {
+    match cancellable {
+        Some(c) if gio::prelude::CancellableExt::is_cancelled(c) => Err(glib::Error::new(
+            gio::IOErrorEnum::Cancelled,
+            "the operation was cancelled",
+        )),
+        _ => Ok(()),
     }
 }
 

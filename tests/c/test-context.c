@@ -90,7 +90,30 @@ typedef struct {
     GError *error;
     int status;
     gboolean closed;
+    guint idle_runs;
 } AsyncState;
+
+/* Counts the main loop's idle iterations while an async call is under way:
+ * a call that blocked the main loop would leave (almost) none. */
+static gboolean
+count_idle(gpointer data)
+{
+    ((AsyncState *)data)->idle_runs++;
+    return G_SOURCE_CONTINUE;
+}
+
+/* Runs the main loop until the async call finishes; returns how many idle
+ * iterations the loop had meanwhile. */
+static guint
+run_counting_idle(AsyncState *state)
+{
+    guint id = g_idle_add(count_idle, state);
+
+    state->idle_runs = 0;
+    g_main_loop_run(state->loop);
+    g_source_remove(id);
+    return state->idle_runs;
+}
 
 static void
 on_finished(GObject *source, GAsyncResult *res, gpointer data)
@@ -138,7 +161,15 @@ test_lxc_async_round_trip(void)
     int fds[2];
 
     gvir_sandbox_context_start_async(base, NULL, on_finished, &state);
-    g_main_loop_run(loop);
+    /* A second start (or a stop) is refused while this one is under way. */
+    g_assert_false(gvir_sandbox_context_start(base, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_ALREADY_RUNNING);
+    g_clear_error(&err);
+    g_assert_false(gvir_sandbox_context_stop(base, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_ALREADY_RUNNING);
+    g_clear_error(&err);
+    /* libvirt creates the domain on a worker thread: the main loop runs on. */
+    g_assert_cmpuint(run_counting_idle(&state), >, 10);
     g_assert_no_error(state.error);
     g_assert_true(state.ok);
     g_assert_true(gvir_sandbox_context_is_attached(base));
@@ -169,7 +200,7 @@ test_lxc_async_round_trip(void)
     close(fds[0]);
 
     gvir_sandbox_context_stop_async(base, NULL, on_finished, &state);
-    g_main_loop_run(loop);
+    g_assert_cmpuint(run_counting_idle(&state), >, 10);
     g_assert_no_error(state.error);
     g_assert_true(state.ok);
     g_assert_false(gvir_sandbox_context_is_attached(base));
