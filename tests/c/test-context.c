@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * GVirSandboxContext through the C ABI: error paths on test:///default (no
- * sandbox can run there), and the asynchronous start/stop of a real LXC
- * sandbox whose exit status and output arrive through the console.
+ * sandbox can run there), the asynchronous start/stop of a real LXC
+ * sandbox whose exit status and output arrive through the console, and an
+ * asynchronous start cancelled before its domain exists.
  */
 #include <fcntl.h>
 #include <string.h>
@@ -206,6 +207,49 @@ test_lxc_async_round_trip(void)
     g_assert_false(gvir_sandbox_context_is_attached(base));
 }
 
+/* Entries of the state directory root (sandboxes' state directories). */
+static guint
+count_state_dirs(void)
+{
+    g_autoptr(GDir) dir = g_dir_open("/run/libvirt-sandbox", 0, NULL);
+    guint n = 0;
+
+    while (dir && g_dir_read_name(dir))
+        n++;
+    return n;
+}
+
+static void
+test_lxc_async_cancelled(void)
+{
+    const char *argv[] = {"/bin/true", NULL};
+    g_autoptr(GVirSandboxContextInteractive) ctxt = new_context("lxc:///", argv);
+    GVirSandboxContext *base = GVIR_SANDBOX_CONTEXT(ctxt);
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    g_autoptr(GCancellable) cancellable = g_cancellable_new();
+    g_autoptr(GError) err = NULL;
+    AsyncState state = {.loop = loop};
+    guint before = count_state_dirs();
+
+    /* Cancelled once the state directory exists, before the domain does. */
+    gvir_sandbox_context_start_async(base, cancellable, on_finished, &state);
+    g_assert_cmpuint(count_state_dirs(), ==, before + 1);
+    g_cancellable_cancel(cancellable);
+    g_main_loop_run(loop);
+    g_assert_false(state.ok);
+    g_assert_error(state.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error(&state.error);
+    g_assert_false(gvir_sandbox_context_is_attached(base));
+    g_assert_cmpuint(count_state_dirs(), ==, before);
+
+    /* The context is usable again. */
+    g_assert_true(gvir_sandbox_context_start(base, &err));
+    g_assert_no_error(err);
+    g_assert_true(gvir_sandbox_context_stop(base, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(count_state_dirs(), ==, before);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -219,5 +263,6 @@ main(int argc, char **argv)
     g_test_add_func("/context/null-arguments", test_null_arguments);
     /* Needs libvirtd and the guest helpers (LIBVIRT_SANDBOX_INIT_DIR). */
     g_test_add_func("/context/lxc-async-round-trip", test_lxc_async_round_trip);
+    g_test_add_func("/context/lxc-async-cancelled", test_lxc_async_cancelled);
     return g_test_run();
 }
