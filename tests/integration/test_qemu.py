@@ -24,6 +24,46 @@ def cache_files():
     return found
 
 
+# Starts and stops a sandbox with the GI async API, printing how often the
+# main loop went idle meanwhile (a start that blocked it would leave ~0).
+ASYNC_SANDBOX = """
+import os, sys
+import gi
+gi.require_version("LibvirtGObject", "1.0")
+gi.require_version("LibvirtSandbox", "1.0")
+from gi.repository import Gio, GLib, LibvirtGObject, LibvirtSandbox
+LibvirtSandbox.init_object_check(None)
+cfg = LibvirtSandbox.ConfigInteractive.new("sandbox")
+cfg.set_command(sys.argv[1:])
+conn = LibvirtGObject.Connection.new("qemu:///system")
+conn.open(None)
+ctxt = LibvirtSandbox.ContextInteractive.new(conn, cfg)
+loop = GLib.MainLoop()
+idle = [0]
+def count():
+    idle[0] += 1
+    return True
+def run(call, finish):
+    idle[0] = 0
+    source = GLib.idle_add(count)
+    result = []
+    call(None, lambda c, r: (result.append(finish(r)), loop.quit()))
+    loop.run()
+    GLib.source_remove(source)
+    return result[0], idle[0]
+started, idle_start = run(ctxt.start_async, ctxt.start_finish)
+status = []
+con = ctxt.get_app_console()
+con.connect("exited", lambda _c, wait_status: status.append(os.waitstatus_to_exitcode(wait_status)))
+con.connect("closed", lambda _c, _error: loop.quit())
+con.attach_stdio()
+loop.run()
+con.detach()
+stopped, idle_stop = run(ctxt.stop_async, ctxt.stop_finish)
+print(started, stopped, status[0], idle_start > 10, idle_stop > 10, file=sys.stderr)
+"""
+
+
 class Qemu(SandboxTestCase):
     URI = "qemu:///system"
 
@@ -84,6 +124,16 @@ class Qemu(SandboxTestCase):
             self.assertIn("9p", btf.split())
         else:
             self.assertEqual(btf.split(), ["vmlinux"])
+
+    @unittest.skipUnless(os.environ.get("GI_TYPELIB_PATH"), "needs the built typelib")
+    def test_async_start_and_stop_leave_the_main_loop_running(self):
+        r = subprocess.run(["/usr/bin/python3", "-c", ASYNC_SANDBOX, "/bin/sh", "-c",
+                            "echo from-vm; exit 5"],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, b"from-vm\n")
+        self.assertEqual(r.stderr.split()[-5:], [b"True", b"True", b"5", b"True", b"True"],
+                         r.stderr)
 
     def test_custom_root(self):
         import tempfile
