@@ -238,16 +238,21 @@ fn os(w: &mut XmlWriter, config: &Config, boot: &MachineBoot) {
     });
 }
 
-fn share(w: &mut XmlWriter, slots: &mut PciSlots, source: &str, tag: &str) {
-    // passthrough: files keep their host owners and modes; QEMU (running as
-    // libvirt-qemu, or root: see dac_seclabel) reads what that user may read.
-    // All three shares are read-only; writable mounts are the config's (see
-    // writable_share).
-    //
-    // multidevs=remap: the host's `/` spans several filesystems whose inode
-    // numbers collide (the roots of /proc and /sys are both inode 1); without
-    // remapping, 9p hands the guest identical qids for them and the guest
-    // treats /proc and /sys as one directory (both mounts then land on it).
+/// A 9p share of host directory `source` under `tag`.
+///
+/// passthrough: files keep their host owners and modes; QEMU (running as
+/// libvirt-qemu, or root: see [`dac_seclabel`]) reads what that user may
+/// read. The root, helper and state shares are read-only; the config's host
+/// binds are writable, and QEMU runs as root then: `passthrough` gives new
+/// files the owner the guest asks for (the sandbox's user), and the guest
+/// kernel checks the user's permissions against the host's owners and modes
+/// (9p `access=client`), so the command writes where its user may.
+///
+/// multidevs=remap: the host's `/` spans several filesystems whose inode
+/// numbers collide (the roots of /proc and /sys are both inode 1); without
+/// remapping, 9p hands the guest identical qids for them and the guest
+/// treats /proc and /sys as one directory (both mounts then land on it).
+fn share(w: &mut XmlWriter, slots: &mut PciSlots, source: &str, tag: &str, readonly: bool) {
     w.element(
         "filesystem",
         &[
@@ -258,28 +263,9 @@ fn share(w: &mut XmlWriter, slots: &mut PciSlots, source: &str, tag: &str) {
         |w| {
             w.empty("source", &[("dir", source)]);
             w.empty("target", &[("dir", tag)]);
-            w.empty("readonly", &[]);
-            slots.address(w);
-        },
-    );
-}
-
-/// A writable share of one of the config's host binds. QEMU runs as root
-/// then (see [`dac_seclabel`]); `passthrough` gives new files the owner the
-/// guest asks for (the sandbox's user), and the guest kernel checks the
-/// user's permissions against the host's owners and modes (9p
-/// `access=client`), so the command writes where its user may.
-fn writable_share(w: &mut XmlWriter, slots: &mut PciSlots, source: &str, tag: &str) {
-    w.element(
-        "filesystem",
-        &[
-            ("type", "mount"),
-            ("accessmode", "passthrough"),
-            ("multidevs", "remap"),
-        ],
-        |w| {
-            w.empty("source", &[("dir", source)]);
-            w.empty("target", &[("dir", tag)]);
+            if readonly {
+                w.empty("readonly", &[]);
+            }
             slots.address(w);
         },
     );
@@ -296,26 +282,23 @@ fn disk_target(index: usize) -> String {
     }
 }
 
-/// A virtio disk (the `index`th): an image file or a host block device.
-struct Disk<'a> {
+/// The `index`th virtio disk: an image file or a host block device.
+fn disk(
+    w: &mut XmlWriter,
+    slots: &mut PciSlots,
     index: usize,
-    source: &'a str,
+    source: &str,
     block: bool,
-    format: &'a str,
-    serial: &'a str,
-}
-
-fn disk(w: &mut XmlWriter, slots: &mut PciSlots, d: Disk) {
-    let kind = if d.block { "block" } else { "file" };
+    format: &str,
+    serial: &str,
+) {
+    let kind = if block { "block" } else { "file" };
     w.element("disk", &[("type", kind), ("device", "disk")], |w| {
-        w.empty("driver", &[("name", "qemu"), ("type", d.format)]);
-        let attr = if d.block { "dev" } else { "file" };
-        w.empty("source", &[(attr, d.source)]);
-        w.empty(
-            "target",
-            &[("dev", &disk_target(d.index)), ("bus", "virtio")],
-        );
-        w.text("serial", &[], d.serial);
+        w.empty("driver", &[("name", "qemu"), ("type", format)]);
+        let attr = if block { "dev" } else { "file" };
+        w.empty("source", &[(attr, source)]);
+        w.empty("target", &[("dev", &disk_target(index)), ("bus", "virtio")]);
+        w.text("serial", &[], serial);
         slots.address(w);
     });
 }
@@ -326,23 +309,16 @@ fn mounts_and_disks(w: &mut XmlWriter, slots: &mut PciSlots, layout: &Layout) {
     let mut disks = 0;
     for (index, mount) in layout.mounts.iter().enumerate() {
         match mount {
-            HostMount::Bind { source, .. } => {
-                writable_share(w, slots, &source.to_string_lossy(), &mount_tag(index))
-            }
+            HostMount::Bind { source, .. } => share(
+                w,
+                slots,
+                &source.to_string_lossy(),
+                &mount_tag(index),
+                false,
+            ),
             HostMount::Image { source, format, .. } => {
                 let source = source.to_string_lossy();
-                let serial = mount_tag(index);
-                disk(
-                    w,
-                    slots,
-                    Disk {
-                        index: disks,
-                        source: &source,
-                        block: false,
-                        format,
-                        serial: &serial,
-                    },
-                );
+                disk(w, slots, disks, &source, false, format, &mount_tag(index));
                 disks += 1;
             }
             HostMount::Ram { .. } => {}
@@ -350,17 +326,14 @@ fn mounts_and_disks(w: &mut XmlWriter, slots: &mut PciSlots, layout: &Layout) {
     }
     for (index, d) in layout.disks.iter().enumerate() {
         let source = d.source.to_string_lossy();
-        let serial = disk_serial(index);
         disk(
             w,
             slots,
-            Disk {
-                index: disks,
-                source: &source,
-                block: d.block,
-                format: &d.format,
-                serial: &serial,
-            },
+            disks,
+            &source,
+            d.block,
+            &d.format,
+            &disk_serial(index),
         );
         disks += 1;
     }
@@ -455,19 +428,15 @@ impl PciSlots {
 fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
     let mut slots = PciSlots::new();
     let root = config.root().unwrap_or_else(|| "/".to_owned());
-    share(w, &mut slots, &root, tags::ROOT);
-    share(
-        w,
-        &mut slots,
-        &layout.init_dir.to_string_lossy(),
-        tags::INIT,
-    );
-    share(
-        w,
-        &mut slots,
-        &layout.state_dir.to_string_lossy(),
-        tags::STATE,
-    );
+    let init_dir = layout.init_dir.to_string_lossy();
+    let state_dir = layout.state_dir.to_string_lossy();
+    for (source, tag) in [
+        (&*root, tags::ROOT),
+        (&*init_dir, tags::INIT),
+        (&*state_dir, tags::STATE),
+    ] {
+        share(w, &mut slots, source, tag, true);
+    }
     mounts_and_disks(w, &mut slots, layout);
     for iface in &layout.interfaces {
         super::container::interface(w, iface, Some("virtio"), |w| slots.address(w));
