@@ -391,22 +391,18 @@ const BTF_SECTION: &[u8] = b".BTF";
 /// skips parsing the module's BPF type information when it loads it (a few
 /// milliseconds a module under TCG: 50 ms over the 11 modules of a minimal
 /// sandbox, measured by loading them with and without; for BPF tooling no
-/// sandbox runs, and the kernel treats a module without BTF as normal). The bytes stay where they are. Returns
-/// whether the header was found; anything but a well-formed little-endian
-/// ELF64 object is left unchanged. Only for modules whose signature is
-/// dropped: the edit invalidates it.
+/// sandbox runs, and the kernel treats a module without BTF as normal). The
+/// bytes stay where they are. Returns whether the header was found; anything
+/// but a well-formed little-endian ELF64 object is left unchanged. Only for
+/// modules whose signature is dropped: the edit invalidates it.
 fn hide_btf(module: &mut [u8]) -> bool {
+    use vmlinux::{le16, le32, le64};
     const SECTION_HEADER_LEN: usize = 64;
     const SH_SIZE: usize = 32;
-    fn read<const N: usize>(data: &[u8], at: usize) -> Option<[u8; N]> {
-        data.get(at..at.checked_add(N)?)?.try_into().ok()
-    }
-    let word = |at: usize| read::<2>(module, at).map(|b| u16::from_le_bytes(b) as usize);
-    let long = |at: usize| read::<4>(module, at).map(|b| u32::from_le_bytes(b) as usize);
-    let quad =
-        |at: usize| read::<8>(module, at).and_then(|b| usize::try_from(u64::from_le_bytes(b)).ok());
-    // e_ident: magic, ELFCLASS64, ELFDATA2LSB.
-    if module.get(..6) != Some(b"\x7fELF\x02\x01".as_slice()) {
+    let word = |at: usize| le16(module, at).map(usize::from);
+    let long = |at: usize| le32(module, at).map(|v| v as usize);
+    let quad = |at: usize| le64(module, at).and_then(|v| usize::try_from(v).ok());
+    if !vmlinux::is_elf64_le(module) {
         return false;
     }
     let (Some(table), Some(SECTION_HEADER_LEN), Some(count), Some(names_index)) =

@@ -128,14 +128,27 @@ fn lz4_legacy(data: &[u8], size_hint: usize) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-fn le16(d: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(d.get(at..at + 2)?.try_into().ok()?))
+/// Little-endian integers at byte offset `at` of `d` (None past its end,
+/// whatever `at`). Shared with the initrd's module edits.
+pub(crate) fn le16(d: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(
+        d.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
-fn le32(d: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(d.get(at..at + 4)?.try_into().ok()?))
+pub(crate) fn le32(d: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(
+        d.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
-fn le64(d: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(d.get(at..at + 8)?.try_into().ok()?))
+pub(crate) fn le64(d: &[u8], at: usize) -> Option<u64> {
+    Some(u64::from_le_bytes(
+        d.get(at..at.checked_add(8)?)?.try_into().ok()?,
+    ))
+}
+
+/// Whether `data` starts like a 64-bit little-endian ELF file.
+pub(crate) fn is_elf64_le(data: &[u8]) -> bool {
+    data.starts_with(b"\x7fELF") && data.get(4) == Some(&2) && data.get(5) == Some(&1)
 }
 
 /// The compressed payload of an x86 bzImage (boot protocol >= 2.08).
@@ -191,7 +204,7 @@ pub fn extract(bzimage: &[u8]) -> Result<Vec<u8>, String> {
 /// segment (which is where QEMU looks for it).
 pub fn has_pvh_note(elf: &[u8]) -> Result<bool, String> {
     const PT_NOTE: u32 = 4;
-    if !elf.starts_with(b"\x7fELF") || elf.get(4) != Some(&2) || elf.get(5) != Some(&1) {
+    if !is_elf64_le(elf) {
         return Err("not a 64-bit little-endian ELF file".into());
     }
     let bad = || "truncated ELF program headers".to_owned();
