@@ -277,7 +277,7 @@ impl Context {
     }
 
     /// Refuses a start or stop while an asynchronous one is under way.
-    pub(crate) fn check_idle(&self) -> crate::Result<()> {
+    fn check_idle(&self) -> crate::Result<()> {
         if self.busy.get() {
             return Err(error(
                 SandboxError::AlreadyRunning,

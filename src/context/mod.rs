@@ -222,14 +222,10 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
+/// `G_IO_ERROR_CANCELLED` once `cancellable` (if any) is cancelled.
 pub(crate) fn check_cancelled(cancellable: Option<&gio::Cancellable>) -> crate::Result<()> {
-    match cancellable {
-        Some(c) if gio::prelude::CancellableExt::is_cancelled(c) => Err(glib::Error::new(
-            gio::IOErrorEnum::Cancelled,
-            "the operation was cancelled",
-        )),
-        _ => Ok(()),
-    }
+    use gio::prelude::CancellableExtManual;
+    cancellable.map_or(Ok(()), |c| c.set_error_if_cancelled())
 }
 
 pub(crate) fn not_running() -> crate::Error {
