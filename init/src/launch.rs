@@ -103,6 +103,14 @@ pub struct LaunchSpec {
     pub disks: Vec<DiskTag>,
     #[serde(default)]
     pub networks: Vec<NetInterface>,
+    /// The sandbox's secret, hex-encoded ([`crate::protocol::SECRET_LEN`]
+    /// bytes): the init proves with it (AUTH) that it is this sandbox's.
+    #[serde(default)]
+    pub secret: String,
+    /// Most tasks (processes and threads) the command may have at once;
+    /// 0 means no limit of the sandbox's own.
+    #[serde(default)]
+    pub max_tasks: u32,
 }
 
 impl LaunchSpec {
@@ -125,6 +133,8 @@ impl LaunchSpec {
             includes: Vec::new(),
             disks: Vec::new(),
             networks: Vec::new(),
+            secret: String::new(),
+            max_tasks: 0,
         }
     }
 

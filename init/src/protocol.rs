@@ -22,7 +22,9 @@
 //!      about a setup failure; HELLO=7 (new) is the guest's first frame and
 //!      carries its protocol version as a big-endian u32; WINSIZE=8 (new,
 //!      host -> guest, tty mode) carries the local terminal's rows and columns
-//!      as two big-endian u16.
+//!      as two big-endian u16; AUTH=9 (new, guest -> host) follows HELLO and
+//!      carries the sandbox's secret from the launch spec: the host drops a
+//!      peer whose first frames are not HELLO and the right AUTH.
 //!    - `type`: MESSAGE=0 for EXIT/QUIT/ERROR/HELLO/WINSIZE, DATA=1 for the
 //!      streams.
 //!    - `status`: 0 (OK); anything else is an error.
@@ -46,7 +48,9 @@ pub const HEADER_SIZE: usize = 16;
 /// Largest payload.
 pub const PAYLOAD_MAX: usize = PACKET_MAX - LEN_SIZE - HEADER_SIZE;
 /// The protocol version this crate speaks (sent in HELLO).
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+/// Length of the per-sandbox secret carried by AUTH.
+pub const SECRET_LEN: usize = 32;
 
 /// Frame procedures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +64,7 @@ pub enum Proc {
     Error = 6,
     Hello = 7,
     WinSize = 8,
+    Auth = 9,
 }
 
 const TYPE_MESSAGE: u32 = 0;
@@ -78,6 +83,8 @@ pub enum Message {
     Hello(u32),
     /// Terminal rows and columns.
     WinSize(u16, u16),
+    /// The sandbox's secret (guest -> host, right after HELLO).
+    Auth(Vec<u8>),
 }
 
 /// A violation of the protocol.
@@ -125,6 +132,7 @@ impl Message {
             Message::Error(_) => Proc::Error,
             Message::Hello(_) => Proc::Hello,
             Message::WinSize(..) => Proc::WinSize,
+            Message::Auth(_) => Proc::Auth,
         }
     }
 
@@ -161,6 +169,7 @@ impl Message {
                 frame(&[r0, r1, c0, c1]);
             }
             Message::Quit => frame(&[]),
+            Message::Auth(secret) => frame(&secret[..secret.len().min(PAYLOAD_MAX)]),
             Message::Error(text) => {
                 let bytes = text.as_bytes();
                 frame(&bytes[..bytes.len().min(PAYLOAD_MAX)]);
@@ -268,6 +277,10 @@ fn decode_frame(frame: &[u8]) -> Result<Message, ProtocolError> {
             let [r0, r1, c0, c1] = int("WINSIZE needs 2-byte rows and columns")?;
             Message::WinSize(u16::from_be_bytes([r0, r1]), u16::from_be_bytes([c0, c1]))
         }
+        9 => {
+            expect(TYPE_MESSAGE)?;
+            Message::Auth(payload.to_vec())
+        }
         other => return Err(ProtocolError::BadProc(other)),
     })
 }
@@ -287,6 +300,7 @@ mod tests {
             Message::Exit(137),
             Message::Exit(-1),
             Message::Error("cannot mount /tmp: EPERM".into()),
+            Message::Auth(vec![7; SECRET_LEN]),
             Message::Quit,
         ]
     }
@@ -365,8 +379,8 @@ mod tests {
             Err(ProtocolError::BadLength(PACKET_MAX as u32 + 1))
         );
         assert_eq!(
-            d().feed(&frame(20, [9, 1, 0, 0], &[])),
-            Err(ProtocolError::BadProc(9))
+            d().feed(&frame(20, [10, 1, 0, 0], &[])),
+            Err(ProtocolError::BadProc(10))
         );
         assert_eq!(
             d().feed(&frame(20, [2, 0, 0, 0], &[])),
