@@ -111,6 +111,13 @@ pub struct LaunchSpec {
     /// 0 means no limit of the sandbox's own.
     #[serde(default)]
     pub max_tasks: u32,
+    /// Targets of the writable mounts the backend made for the sandbox (its
+    /// host binds, images and RAM disks, and the private `/run`, `/tmp`,
+    /// `/var/tmp` and `/dev/shm`), parents first: what the command may
+    /// write. The LXC init maps their owners into the command's user
+    /// namespace.
+    #[serde(default)]
+    pub grants: Vec<String>,
 }
 
 impl LaunchSpec {
@@ -135,6 +142,7 @@ impl LaunchSpec {
             networks: Vec::new(),
             secret: String::new(),
             max_tasks: 0,
+            grants: Vec::new(),
         }
     }
 
