@@ -5,6 +5,9 @@
 //!
 //! It reads like the boot script it is: [`main`] calls one named step after
 //! the other, and every step returns a `Result` whose error says what failed.
+//! Before the command runs, [`Walls`] are raised between it and the host
+//! (state directory hidden; in a container a user namespace, masks; a
+//! seccomp filter everywhere).
 //! Errors before the command runs reach the host as an ERROR message plus an
 //! exit status of [`SETUP_FAILED`], and are also printed on the init's stderr
 //! (the sandbox's log console).
@@ -26,6 +29,7 @@ use nix::sys::termios::{self, SetArg};
 use nix::unistd::{ForkResult, Gid, Pid, Uid, dup2_stderr, dup2_stdin, dup2_stdout};
 
 use crate::files;
+use crate::isolation::{self, Backend, Walls};
 use crate::launch::{GuestMount, LaunchSpec};
 use crate::protocol::{self, Decoder, Message};
 use crate::sys;
@@ -49,8 +53,9 @@ fn log(message: &str) {
     let _ = writeln!(std::io::stderr(), "libvirt-sandbox-init: {message}");
 }
 
-/// Runs stage 2 with the spec at `spec_path`; returns the init's exit code.
-pub fn main(spec_path: &Path) -> u8 {
+/// Runs stage 2 of a `backend` sandbox with the spec at `spec_path`;
+/// returns the init's exit code.
+pub fn main(spec_path: &Path, backend: Backend) -> u8 {
     let spec = match load_spec(spec_path) {
         Ok(spec) => spec,
         Err(e) => {
@@ -66,7 +71,7 @@ pub fn main(spec_path: &Path) -> u8 {
             return 1;
         }
     };
-    match run(&spec, &mut channel) {
+    match run(&spec, &mut channel, backend, spec_path) {
         Ok(()) => {
             if debug {
                 log("done");
@@ -87,17 +92,34 @@ fn load_spec(path: &Path) -> Result<LaunchSpec, String> {
 }
 
 /// Everything after the channel is open.
-fn run(spec: &LaunchSpec, channel: &mut Channel) -> Result<(), String> {
+fn run(
+    spec: &LaunchSpec,
+    channel: &mut Channel,
+    backend: Backend,
+    spec_path: &Path,
+) -> Result<(), String> {
+    let secret = isolation::hex_decode(&spec.secret)
+        .map_err(|e| format!("the launch spec's secret is not hex: {e}"))?;
     channel.handshake()?;
     channel.send(&Message::Hello(protocol::VERSION))?;
+    // The host drops a peer that does not prove it is this sandbox's.
+    channel.send(&Message::Auth(secret))?;
     if let Some(device) = &spec.shell {
         // A debug aid: failing to offer it must not stop the command.
         if let Err(e) = spawn_shell(device) {
             log(&e);
         }
     }
-    let setup = setup_filesystems(spec).and_then(|()| crate::net::configure(&spec.networks));
-    let status = match setup.and_then(|()| App::spawn(spec)) {
+    let setup = setup_filesystems(spec, backend)
+        .and_then(|()| crate::net::configure(&spec.networks))
+        .and_then(|()| Walls::raise(spec, backend, spec_path));
+    let spawned = setup.and_then(|(walls, warnings)| {
+        for warning in warnings {
+            channel.send(&Message::Stderr(format!("{warning}\n").into_bytes()))?;
+        }
+        App::spawn(spec, backend, walls)
+    });
+    let status = match spawned {
         Ok(app) => pump(channel, app)?,
         Err(e) => {
             channel.send(&Message::Error(e.clone()))?;
@@ -119,7 +141,7 @@ fn run(spec: &LaunchSpec, channel: &mut Channel) -> Result<(), String> {
 
 /// Makes the guest binds (after the backend's mounts, so their sources can
 /// lie inside them) and copies the includes into place.
-fn setup_filesystems(spec: &LaunchSpec) -> Result<(), String> {
+fn setup_filesystems(spec: &LaunchSpec, backend: Backend) -> Result<(), String> {
     for mount in &spec.mounts {
         mount_in_guest(mount)?;
     }
@@ -133,7 +155,8 @@ fn setup_filesystems(spec: &LaunchSpec) -> Result<(), String> {
                 .map_err(|e| format!("cannot link {} to {}: {e}", link.display(), disk.device))?;
             // The disk is the command's: its user may read and write it. The
             // node is the sandbox's own (its /dev), not the host's.
-            std::os::unix::fs::chown(&disk.device, Some(spec.uid), Some(spec.gid))
+            let (uid, gid) = (backend.host_id(spec.uid), backend.host_id(spec.gid));
+            std::os::unix::fs::chown(&disk.device, Some(uid), Some(gid))
                 .map_err(|e| format!("cannot give {} to the sandbox's user: {e}", disk.device))?;
         }
     }
@@ -418,8 +441,8 @@ fn set_nonblocking(fd: &OwnedFd) -> Result<(), String> {
 }
 
 impl App {
-    fn spawn(spec: &LaunchSpec) -> Result<Self, String> {
-        let prepared = Prepared::new(spec)?;
+    fn spawn(spec: &LaunchSpec, backend: Backend, walls: Walls) -> Result<Self, String> {
+        let prepared = Prepared::new(spec, walls)?;
         // SIGCHLD stays blocked in the init (it is read from a signalfd); the
         // child unblocks it before exec.
         let mut chld = SigSet::empty();
@@ -430,11 +453,13 @@ impl App {
         if spec.tty {
             let pty = nix::pty::openpty(None, None)
                 .map_err(|e| format!("cannot allocate a pty for the command: {e}"))?;
-            if !spec.privileged {
+            // The command's root in a container is not the host's root:
+            // it needs the tty given too.
+            if !spec.privileged || backend == Backend::Lxc {
                 let _ = nix::unistd::fchown(
                     &pty.slave,
-                    Some(Uid::from_raw(spec.uid)),
-                    Some(Gid::from_raw(spec.gid)),
+                    Some(Uid::from_raw(backend.host_id(spec.uid))),
+                    Some(Gid::from_raw(backend.host_id(spec.gid))),
                 );
             }
             match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {
@@ -500,9 +525,7 @@ struct Prepared {
     argv: Vec<CString>,
     envp: Vec<CString>,
     program: Result<CString, Errno>,
-    uid: u32,
-    gid: u32,
-    privileged: bool,
+    walls: Walls,
     homedir: String,
 }
 
@@ -511,7 +534,7 @@ fn cstring(s: &str) -> Result<CString, String> {
 }
 
 impl Prepared {
-    fn new(spec: &LaunchSpec) -> Result<Self, String> {
+    fn new(spec: &LaunchSpec, walls: Walls) -> Result<Self, String> {
         let mut env: Vec<(String, String)> = vec![
             ("PATH".into(), DEFAULT_PATH.into()),
             ("HOME".into(), spec.homedir.clone()),
@@ -553,9 +576,7 @@ impl Prepared {
             argv,
             envp,
             program,
-            uid: spec.uid,
-            gid: spec.gid,
-            privileged: spec.privileged,
+            walls,
             homedir: spec.homedir.clone(),
         })
     }
@@ -588,14 +609,14 @@ fn child(p: &Prepared, stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>, stderr: Bo
         let _ = writeln!(std::io::stderr(), "libvirt-sandbox: {what}");
         std::process::exit(code);
     };
-    if let Err(e) = drop_privileges(p) {
-        fail(
-            format!("cannot switch to uid {} gid {}: {e}", p.uid, p.gid),
-            SETUP_FAILED,
-        );
+    if let Err(e) = p.walls.enter() {
+        fail(e, SETUP_FAILED);
     }
     if std::env::set_current_dir(&p.homedir).is_err() {
         let _ = std::env::set_current_dir("/");
+    }
+    if let Err(e) = p.walls.seal() {
+        fail(e, SETUP_FAILED);
     }
     let name = p.argv[0].to_string_lossy();
     let program = match &p.program {
@@ -618,27 +639,6 @@ fn exit_for(e: Errno) -> i32 {
     } else {
         NOT_EXECUTABLE
     }
-}
-
-/// Switches to the spec's identity with no capabilities and no way to gain
-/// any (no_new_privs), unless the sandbox is privileged and runs as root
-/// (a privileged sandbox with another user still switches to it).
-fn drop_privileges(p: &Prepared) -> nix::Result<()> {
-    if p.privileged && p.uid == 0 {
-        return Ok(());
-    }
-    let root = nix::unistd::geteuid().is_root();
-    if root {
-        nix::unistd::setgroups(&[])?;
-        nix::unistd::setgid(Gid::from_raw(p.gid))?;
-        sys::drop_bounding_set()?;
-    }
-    nix::sys::prctl::set_no_new_privs()?;
-    if root {
-        nix::unistd::setuid(Uid::from_raw(p.uid))?;
-        sys::clear_capabilities()?;
-    }
-    Ok(())
 }
 
 /// Offers a root shell on `device` (a debug aid for the sandbox's admin).

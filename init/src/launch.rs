@@ -72,7 +72,7 @@ pub struct NetInterface {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LaunchSpec {
     pub version: u32,
-    /// argv; argv[0] is looked up in PATH.
+    /// argv; `argv[0]` is looked up in PATH.
     pub command: Vec<String>,
     /// Environment additions, in order.
     #[serde(default)]

@@ -5,12 +5,15 @@
 //! - [`launch`]: the launch spec the host writes and the init reads;
 //! - [`guest`]: the init's stage 2, common to LXC and QEMU: set up, run the
 //!   command, carry its stdio and exit status, end the sandbox;
+//! - [`isolation`]: the walls between the command and the host (user
+//!   namespace, masks, capabilities, seccomp, task limit);
 //! - [`qemu`]: stage 1 of QEMU sandboxes (the initrd's /init).
 //!
 //! No glib here: the init helpers are small static binaries.
 
 pub mod files;
 pub mod guest;
+pub mod isolation;
 pub mod launch;
 pub mod net;
 pub mod protocol;

@@ -137,7 +137,10 @@ fn run() -> Result<u8, String> {
     wait_for_spec_devices()?;
     link_virtio_disks()?;
     debug("starting stage 2");
-    Ok(crate::guest::main(Path::new(layout::SPEC_PATH)))
+    Ok(crate::guest::main(
+        Path::new(layout::SPEC_PATH),
+        crate::isolation::Backend::Qemu,
+    ))
 }
 
 fn mount_fs(

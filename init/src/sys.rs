@@ -2,7 +2,8 @@
 //! The few system calls without a safe wrapper in nix. Every `unsafe` of the
 //! init lives here.
 
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::ffi::{CStr, c_uint};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
 use nix::unistd::{ForkResult, Pid};
@@ -88,10 +89,11 @@ struct CapData {
     inheritable: u32,
 }
 
+const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
+
 /// Clears the effective, permitted and inheritable sets (and so, for a
 /// non-root uid change before it, leaves nothing), then the ambient set.
 pub(crate) fn clear_capabilities() -> nix::Result<()> {
-    const LINUX_CAPABILITY_VERSION_3: u32 = 0x2008_0522;
     let mut header = CapHeader {
         version: LINUX_CAPABILITY_VERSION_3,
         pid: 0,
@@ -106,6 +108,11 @@ pub(crate) fn clear_capabilities() -> nix::Result<()> {
         )
     };
     Errno::result(rc)?;
+    clear_ambient()
+}
+
+/// Empties the ambient capability set.
+fn clear_ambient() -> nix::Result<()> {
     // SAFETY: prctl with integer arguments only.
     let rc = unsafe {
         libc::prctl(
@@ -165,4 +172,155 @@ pub(crate) fn set_interface_up(name: &str) -> nix::Result<()> {
     // SAFETY: SIOCSIFFLAGS reads the name and flags of the live ifreq.
     let rc = unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS, &request) };
     Errno::result(rc).map(drop)
+}
+
+/// open_tree(2) with OPEN_TREE_CLONE | AT_RECURSIVE: a detached copy of the
+/// mount tree at `path` (the mount and everything mounted below it),
+/// close-on-exec.
+pub(crate) fn clone_mount_tree(path: &CStr) -> nix::Result<OwnedFd> {
+    let flags = libc::OPEN_TREE_CLONE | libc::OPEN_TREE_CLOEXEC | libc::AT_RECURSIVE as c_uint;
+    // SAFETY: open_tree reads the NUL-terminated path, which lives for the
+    // call; the other arguments are integers.
+    let fd = unsafe { libc::syscall(libc::SYS_open_tree, libc::AT_FDCWD, path.as_ptr(), flags) };
+    let fd = Errno::result(fd)? as RawFd;
+    // SAFETY: the kernel just returned this fd, which nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// mount_setattr(2) with MOUNT_ATTR_IDMAP on every mount of the detached
+/// tree `tree`: their file owners are seen through the id map of `userns`.
+pub(crate) fn idmap_mount_tree(tree: BorrowedFd<'_>, userns: BorrowedFd<'_>) -> nix::Result<()> {
+    let attr = libc::mount_attr {
+        attr_set: libc::MOUNT_ATTR_IDMAP,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: userns.as_raw_fd() as u64,
+    };
+    // SAFETY: mount_setattr reads `size` bytes of the live `attr` and the
+    // empty NUL-terminated path; both fds are live.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            tree.as_raw_fd(),
+            c"".as_ptr(),
+            (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as c_uint,
+            &attr as *const libc::mount_attr,
+            std::mem::size_of::<libc::mount_attr>(),
+        )
+    };
+    Errno::result(rc).map(drop)
+}
+
+/// move_mount(2): attaches the detached tree `tree` at `path` (on top of
+/// what is mounted there).
+pub(crate) fn attach_mount_tree(tree: BorrowedFd<'_>, path: &CStr) -> nix::Result<()> {
+    // SAFETY: move_mount reads two NUL-terminated paths that live for the
+    // call; the fd is live.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            tree.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            libc::MOVE_MOUNT_F_EMPTY_PATH,
+        )
+    };
+    Errno::result(rc).map(drop)
+}
+
+// The filter is handed to the kernel as libc's struct sock_filter.
+const _: () = assert!(
+    std::mem::size_of::<seccompiler::sock_filter>() == std::mem::size_of::<libc::sock_filter>()
+);
+
+/// Installs the seccomp filter `program` on the calling thread (and so on
+/// everything it execs). The caller sets no_new_privs first, or has
+/// CAP_SYS_ADMIN in its user namespace: the kernel refuses otherwise.
+pub(crate) fn install_seccomp_filter(program: &[seccompiler::sock_filter]) -> nix::Result<()> {
+    let len = u16::try_from(program.len()).map_err(|_| Errno::E2BIG)?;
+    let prog = libc::sock_fprog {
+        len,
+        // seccompiler's sock_filter is #[repr(C)] with the same fields as
+        // the kernel's (and libc's) struct sock_filter.
+        filter: program.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: seccomp copies `len` instructions from the live program; the
+    // kernel never writes through the pointer.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            0 as c_uint,
+            &prog as *const libc::sock_fprog,
+        )
+    };
+    Errno::result(rc).map(drop)
+}
+
+/// Removes the capabilities `caps` from the bounding set and from the
+/// effective, permitted and inheritable sets, keeping the others; clears the
+/// ambient set (needs CAP_SETPCAP, which the caller must not be dropping
+/// before this returns).
+pub(crate) fn drop_capabilities(caps: &[u32]) -> nix::Result<()> {
+    for &cap in caps {
+        // SAFETY: prctl(PR_CAPBSET_DROP, cap) only reads its integer arguments.
+        let rc = unsafe { libc::prctl(libc::PR_CAPBSET_DROP, cap as libc::c_ulong, 0, 0, 0) };
+        // A capability this kernel does not know (EINVAL) is nobody's.
+        if rc < 0 && Errno::last() != Errno::EINVAL {
+            return Err(Errno::last());
+        }
+    }
+    let mut header = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: capget reads the v3 header and writes two data structs, all live.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_capget,
+            &mut header as *mut CapHeader,
+            data.as_mut_ptr(),
+        )
+    };
+    Errno::result(rc)?;
+    for &cap in caps.iter().filter(|&&cap| cap < 64) {
+        let (word, bit) = ((cap / 32) as usize, 1u32 << (cap % 32));
+        data[word].effective &= !bit;
+        data[word].permitted &= !bit;
+        data[word].inheritable &= !bit;
+    }
+    // SAFETY: capset reads a v3 header and two data structs, both live.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_capset,
+            &mut header as *mut CapHeader,
+            data.as_ptr(),
+        )
+    };
+    Errno::result(rc)?;
+    clear_ambient()
+}
+
+/// A raw syscall with up to two integer-or-pointer arguments, returning its
+/// errno (0 on success): the seccomp tests' probe.
+///
+/// # Safety
+///
+/// The caller passes arguments valid for syscall `nr` (the tests pass null
+/// pointers, integers and static C strings to calls the filter refuses or
+/// that only read them).
+#[cfg(test)]
+pub(crate) unsafe fn syscall_errno(nr: libc::c_long, a: usize, b: usize) -> i32 {
+    // SAFETY: the caller's contract above.
+    let rc = unsafe { libc::syscall(nr, a, b, 0usize, 0usize, 0usize) };
+    if rc == -1 { Errno::last_raw() } else { 0 }
+}
+
+/// _exit(2): ends the process at once, without atexit handlers or stdio
+/// flushing (for forked children of a process that has those).
+pub(crate) fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit takes an integer and never returns.
+    unsafe { libc::_exit(code) }
 }

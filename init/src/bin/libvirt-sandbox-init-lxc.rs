@@ -17,5 +17,8 @@ fn main() -> ExitCode {
         eprintln!("libvirt-sandbox-init-lxc: usage: libvirt-sandbox-init-lxc LAUNCH-SPEC");
         return ExitCode::from(1);
     };
-    ExitCode::from(sandbox_init::guest::main(spec.as_ref()))
+    ExitCode::from(sandbox_init::guest::main(
+        spec.as_ref(),
+        sandbox_init::isolation::Backend::Lxc,
+    ))
 }

@@ -1,0 +1,912 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! The walls between the command and the host, raised by the init after the
+//! sandbox is set up and before the command runs ("root inside is not root
+//! outside", with no SELinux/AppArmor needed):
+//!
+//! - the state directory (launch spec with the secret, the app socket) is
+//!   unmounted: the command cannot read it nor talk to the host's socket;
+//! - LXC: kernel interfaces of /proc and /sys are masked, as Docker does;
+//! - LXC: the command runs in a user namespace whose root is an unprivileged
+//!   host id ([`SANDBOX_ROOT_ID`]), in a mount namespace of its own where
+//!   every inherited mount is locked (read-only stays read-only, masks stay);
+//!   the writable mounts (grants) are idmapped so their owners look the same
+//!   inside as on the host;
+//! - a privileged (`-p`) root keeps only the namespace-scoped capabilities a
+//!   sandbox needs; anyone else keeps none;
+//! - a seccomp filter refuses the syscalls no sandbox needs;
+//! - QEMU: a task limit through the pids cgroup controller.
+//!
+//! In a VM the guest kernel is the VM's own and QEMU's read-only shares
+//! protect the host, so there is no user namespace there.
+
+use std::ffi::CString;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sched::CloneFlags;
+use nix::sys::stat::Mode;
+use nix::unistd::{ForkResult, Gid, Uid};
+use seccompiler::{
+    SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule,
+    TargetArch, sock_filter,
+};
+
+use crate::launch::LaunchSpec;
+use crate::qemu::layout::STATE_DIR;
+use crate::sys;
+
+/// How the sandbox runs; decides which walls apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A libvirt LXC container: the host's kernel.
+    Lxc,
+    /// A QEMU virtual machine: a kernel of its own.
+    Qemu,
+}
+
+impl Backend {
+    /// The host id of the sandbox's id `id` (an owner the init gives a file
+    /// outside the idmapped grants, e.g. the command's tty).
+    pub fn host_id(self, id: u32) -> u32 {
+        match self {
+            Backend::Lxc => host_id(id),
+            Backend::Qemu => id,
+        }
+    }
+}
+
+/// The host uid and gid the sandbox's root is (LXC): sandbox root is an
+/// unprivileged host id, so it has no host-root DAC rights (root-owned host
+/// files, sockets and cgroup files are out of its reach). It is the highest
+/// id below the 32-bit `-1` (invalid) and `-2` (unused) ids, far from any
+/// real user's. Host files owned by root look owned by nobody (65534)
+/// inside, but in the sandbox's grants, which are idmapped.
+pub const SANDBOX_ROOT_ID: u32 = 2_147_483_646;
+/// The sandbox's ids 1 to this map to the same host ids (`-S alice` keeps
+/// alice's rights on host files).
+pub const MAX_MAPPED_ID: u32 = SANDBOX_ROOT_ID - 1;
+
+/// The host id of the sandbox's id `id` (LXC): root is [`SANDBOX_ROOT_ID`],
+/// every other id is itself.
+pub fn host_id(id: u32) -> u32 {
+    if id == 0 { SANDBOX_ROOT_ID } else { id }
+}
+
+/// The uid_map and gid_map of the command's user namespace.
+pub fn id_map() -> String {
+    format!("0 {SANDBOX_ROOT_ID} 1\n1 1 {MAX_MAPPED_ID}\n")
+}
+
+/// Decodes a hex string (either case) into bytes.
+pub fn hex_decode(hex: &str) -> Result<Vec<u8>, String> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let bytes = hex.as_bytes();
+    if !bytes.len().is_multiple_of(2) {
+        return Err(format!("odd number of hex digits ({})", bytes.len()));
+    }
+    bytes
+        .chunks(2)
+        .enumerate()
+        .map(|(i, pair)| match (digit(pair[0]), digit(pair[1])) {
+            (Some(hi), Some(lo)) => Ok(hi << 4 | lo),
+            _ => Err(format!("not a hex digit at offset {}", 2 * i)),
+        })
+        .collect()
+}
+
+fn cpath(path: &str) -> Result<CString, String> {
+    CString::new(path).map_err(|_| format!("'{}' contains a NUL byte", path.replace('\0', "\\0")))
+}
+
+/// The walls of one sandbox, raised by the init before it forks the
+/// command ([`Walls::raise`]), entered by the command's child
+/// ([`Walls::enter`], then [`Walls::seal`] right before exec).
+pub struct Walls {
+    /// The command's user namespace (LXC).
+    userns: Option<OwnedFd>,
+    /// `cgroup.procs` of the command's task-limited cgroup (QEMU).
+    tasks: Option<OwnedFd>,
+    seccomp: Vec<sock_filter>,
+    uid: u32,
+    gid: u32,
+    keep_caps: bool,
+}
+
+impl Walls {
+    /// Raises what the init does itself, after the sandbox's filesystems are
+    /// set up (the includes were copied from the state directory before the
+    /// grants are idmapped: through those real root can no longer write).
+    /// Returns the walls and warnings for the user (grants that could not be
+    /// idmapped).
+    pub fn raise(
+        spec: &LaunchSpec,
+        backend: Backend,
+        spec_path: &Path,
+    ) -> Result<(Self, Vec<String>), String> {
+        let keep_caps = keeps_capabilities(spec.privileged, spec.uid);
+        let seccomp = seccomp_program(keep_caps)?;
+        // First: a recursive copy of a grant must not carry it along.
+        hide_state_dir(STATE_DIR, spec_path)?;
+        let mut warnings = Vec::new();
+        let mut userns = None;
+        let mut tasks = None;
+        match backend {
+            Backend::Lxc => {
+                for (what, id) in [("uid", spec.uid), ("gid", spec.gid)] {
+                    if id > MAX_MAPPED_ID {
+                        return Err(format!(
+                            "the sandbox's {what} {id} is above {MAX_MAPPED_ID}, the highest id \
+                             a container maps"
+                        ));
+                    }
+                }
+                let ns = create_user_namespace()?;
+                warnings = idmap_grants(&spec.grants, ns.as_fd())?;
+                mask_kernel_interfaces()?;
+                userns = Some(ns);
+            }
+            Backend::Qemu => {
+                if spec.max_tasks > 0 {
+                    tasks = Some(limit_tasks(spec.max_tasks)?);
+                }
+            }
+        }
+        Ok((
+            Self {
+                userns,
+                tasks,
+                seccomp,
+                uid: spec.uid,
+                gid: spec.gid,
+                keep_caps,
+            },
+            warnings,
+        ))
+    }
+
+    /// In the command's child: joins the task-limited cgroup, enters the
+    /// user and mount namespaces and switches to the command's identity and
+    /// capabilities.
+    pub fn enter(&self) -> Result<(), String> {
+        if let Some(procs) = &self.tasks {
+            join_cgroup(procs.as_fd())?;
+        }
+        if let Some(userns) = &self.userns {
+            enter_user_namespace(userns.as_fd())?;
+        }
+        switch_identity(self.uid, self.gid, self.keep_caps, self.userns.is_some())
+    }
+
+    /// In the command's child, last before exec: the seccomp filter.
+    pub fn seal(&self) -> Result<(), String> {
+        install_seccomp(&self.seccomp)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The user namespace (LXC)
+
+/// Makes the command's user namespace ([`id_map`]) and returns an fd of it.
+///
+/// A helper child unshares it and waits; the init (real root of the host's
+/// user namespace) writes the maps, which allows setgroups() inside, opens
+/// /proc/CHILD/ns/user and lets the helper go.
+fn create_user_namespace() -> Result<OwnedFd, String> {
+    let pipe =
+        || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("cannot create a pipe: {e}"));
+    // ready: the helper says whether unshare worked; release: EOF lets it end.
+    let (ready_r, ready_w) = pipe()?;
+    let (release_r, release_w) = pipe()?;
+    let helper = match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {
+        ForkResult::Child => {
+            drop((ready_r, release_w));
+            let result = match nix::sched::unshare(CloneFlags::CLONE_NEWUSER) {
+                Ok(()) => 0,
+                Err(e) => e as i32,
+            };
+            let _ = nix::unistd::write(&ready_w, &result.to_ne_bytes());
+            let mut byte = [0u8];
+            while let Err(Errno::EINTR) = nix::unistd::read(&release_r, &mut byte) {}
+            sys::exit_now(0)
+        }
+        ForkResult::Parent { child } => child,
+    };
+    drop((ready_w, release_r));
+    let made = (|| {
+        let mut answer = [0u8; 4];
+        let n = loop {
+            match nix::unistd::read(&ready_r, &mut answer) {
+                Err(Errno::EINTR) => continue,
+                other => break other,
+            }
+        };
+        match n {
+            Ok(4) => match i32::from_ne_bytes(answer) {
+                0 => {}
+                e => {
+                    return Err(format!(
+                        "unshare(CLONE_NEWUSER): {} (are user namespaces enabled? see \
+                         /proc/sys/user/max_user_namespaces)",
+                        Errno::from_raw(e)
+                    ));
+                }
+            },
+            Ok(_) => return Err("the helper ended before making it".to_owned()),
+            Err(e) => return Err(format!("cannot read from the helper: {e}")),
+        }
+        let proc_dir = format!("/proc/{helper}");
+        for map in ["uid_map", "gid_map"] {
+            std::fs::write(format!("{proc_dir}/{map}"), id_map())
+                .map_err(|e| format!("cannot write its {map}: {e}"))?;
+        }
+        nix::fcntl::open(
+            format!("{proc_dir}/ns/user").as_str(),
+            OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| format!("cannot open it: {e}"))
+    })();
+    drop(release_w);
+    let _ = nix::sys::wait::waitpid(helper, None);
+    made.map_err(|e| format!("cannot create the sandbox's user namespace: {e}"))
+}
+
+/// Whether `path` is `parent` or lies below it (both absolute, normalised).
+fn is_within(path: &str, parent: &str) -> bool {
+    let parent = parent.trim_end_matches('/');
+    let path = path.trim_end_matches('/');
+    parent.is_empty()
+        || path == parent
+        || path
+            .strip_prefix(parent)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Replaces each grant's mount tree by a copy idmapped through `userns`:
+/// inside, on-disk owner 0 is the sandbox's root and files it makes are
+/// stored owned by 0, so the grants work as if there were no user
+/// namespace. Returns one warning per grant whose filesystem cannot be
+/// idmapped (9p, NFS...): it stays as it was.
+fn idmap_grants(grants: &[String], userns: BorrowedFd<'_>) -> Result<Vec<String>, String> {
+    let mut done: Vec<&str> = Vec::new();
+    let mut warnings = Vec::new();
+    for target in grants {
+        // The recursive copy of a parent already covered it.
+        if done.iter().any(|parent| is_within(target, parent)) {
+            continue;
+        }
+        let path = cpath(target)?;
+        let idmapped = sys::clone_mount_tree(&path)
+            .map_err(|e| (e, "open_tree"))
+            .and_then(|tree| {
+                sys::idmap_mount_tree(tree.as_fd(), userns).map_err(|e| (e, "mount_setattr"))?;
+                sys::attach_mount_tree(tree.as_fd(), &path).map_err(|e| (e, "move_mount"))
+            });
+        match idmapped {
+            Ok(()) => done.push(target),
+            Err((e @ (Errno::EINVAL | Errno::EOPNOTSUPP), "mount_setattr")) => {
+                warnings.push(format!(
+                    "libvirt-sandbox: warning: the filesystem of '{target}' cannot map owners \
+                     ({e}): there, files of host root look owned by nobody and files the \
+                     sandbox's root makes are owned by uid {SANDBOX_ROOT_ID} on the host"
+                ));
+            }
+            Err((e, call)) => {
+                return Err(format!(
+                    "cannot map the owners of the sandbox's mount '{target}' ({call}): {e}"
+                ));
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+/// In the command's child: enters the user namespace `userns` and a mount
+/// namespace of its own, owned by it. Every mount inherited from the init's
+/// namespace is then locked: its read-only and other flags cannot be
+/// cleared, also not through a new bind, and the masks cannot be unmounted.
+fn enter_user_namespace(userns: BorrowedFd<'_>) -> Result<(), String> {
+    nix::sched::setns(userns, CloneFlags::CLONE_NEWUSER)
+        .map_err(|e| format!("cannot enter the sandbox's user namespace: {e}"))?;
+    nix::sched::unshare(CloneFlags::CLONE_NEWNS)
+        .map_err(|e| format!("cannot make the command's mount namespace: {e}"))
+}
+
+// ---------------------------------------------------------------------------
+// Masks (LXC) and the state directory
+
+/// Kernel interfaces hidden from the command (Docker's list): files get
+/// /dev/null over them, directories an empty read-only tmpfs.
+const MASKED: &[&str] = &[
+    "/proc/acpi",
+    "/proc/asound",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/proc/sysrq-trigger",
+    "/sys/firmware",
+    "/sys/devices/virtual/powercap",
+];
+/// Kernel interfaces the command may read but not write.
+const READ_ONLY: &[&str] = &["/proc/bus", "/proc/fs", "/proc/irq"];
+
+/// Masks [`MASKED`] and makes [`READ_ONLY`] read-only (those that exist).
+fn mask_kernel_interfaces() -> Result<(), String> {
+    let kernel_fs = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    for &path in MASKED {
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            continue;
+        };
+        let masked = if meta.is_dir() {
+            mount(
+                Some("tmpfs"),
+                path,
+                Some("tmpfs"),
+                kernel_fs | MsFlags::MS_RDONLY,
+                Some("size=4k,mode=0555"),
+            )
+        } else {
+            mount(
+                Some("/dev/null"),
+                path,
+                None::<&str>,
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+        };
+        masked.map_err(|e| format!("cannot mask '{path}': {e}"))?;
+    }
+    for &path in READ_ONLY {
+        if !Path::new(path).exists() {
+            continue;
+        }
+        mount(
+            Some(path),
+            path,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .and_then(|()| {
+            mount(
+                None::<&str>,
+                path,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | kernel_fs,
+                None::<&str>,
+            )
+        })
+        .map_err(|e| format!("cannot make '{path}' read-only: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Unmounts the state directory `dir` (the init has read the spec,
+/// connected the channel and copied the includes) and removes its mount
+/// point: the command can neither read the spec (secret, environment) nor
+/// connect to the host's app socket. Nothing to do when `spec` (the launch
+/// spec's path) is not in it (stage 2 run by hand).
+fn hide_state_dir(dir: &str, spec: &Path) -> Result<(), String> {
+    if !spec.starts_with(dir) {
+        return Ok(());
+    }
+    umount2(dir, MntFlags::MNT_DETACH)
+        .map_err(|e| format!("cannot hide the sandbox's state directory '{dir}': {e}"))?;
+    // Only the empty mount point is left; it may lie on a read-only /dev.
+    let _ = std::fs::remove_dir(dir);
+    if std::fs::symlink_metadata(Path::new(dir).join("launch.json")).is_ok() {
+        return Err(format!(
+            "the sandbox's state directory '{dir}' is still visible after unmounting it"
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Task limit (QEMU)
+
+/// The cgroup v2 hierarchy of the VM.
+const CGROUP_ROOT: &str = "/sys/fs/cgroup";
+/// The command's cgroup, below [`CGROUP_ROOT`].
+const CGROUP_NAME: &str = "sandbox";
+
+/// Makes a cgroup allowing at most `max` tasks (QEMU: for LXC the host
+/// limits the container) and returns its `cgroup.procs`, open for writing:
+/// the command's child writes itself there before it execs.
+fn limit_tasks(max: u32) -> Result<OwnedFd, String> {
+    let what = format!("cannot limit the sandbox to {max} tasks");
+    let root = Path::new(CGROUP_ROOT);
+    if !root.join("cgroup.controllers").exists() {
+        mount(
+            Some("cgroup2"),
+            root,
+            Some("cgroup2"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+            None::<&str>,
+        )
+        .map_err(|e| {
+            format!(
+                "{what}: cannot mount cgroup2 on {CGROUP_ROOT} (no cgroup v2 in the VM's \
+                 kernel?): {e}"
+            )
+        })?;
+    }
+    let controllers = std::fs::read_to_string(root.join("cgroup.controllers"))
+        .map_err(|e| format!("{what}: cannot read {CGROUP_ROOT}/cgroup.controllers: {e}"))?;
+    if !controllers.split_whitespace().any(|c| c == "pids") {
+        return Err(format!(
+            "{what}: the VM's kernel has no pids cgroup controller (CONFIG_CGROUP_PIDS)"
+        ));
+    }
+    std::fs::write(root.join("cgroup.subtree_control"), "+pids")
+        .map_err(|e| format!("{what}: cannot enable the pids controller: {e}"))?;
+    let cgroup = root.join(CGROUP_NAME);
+    match std::fs::create_dir(&cgroup) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(format!("{what}: cannot create {}: {e}", cgroup.display()));
+        }
+        _ => {}
+    }
+    std::fs::write(cgroup.join("pids.max"), max.to_string())
+        .map_err(|e| format!("{what}: cannot write {}/pids.max: {e}", cgroup.display()))?;
+    let procs = cgroup.join("cgroup.procs");
+    nix::fcntl::open(
+        procs.as_os_str().as_bytes(),
+        OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| format!("{what}: cannot open {}: {e}", procs.display()))
+}
+
+/// In the command's child: moves it into the cgroup whose `cgroup.procs`
+/// is `procs` (its children follow it).
+fn join_cgroup(procs: BorrowedFd<'_>) -> Result<(), String> {
+    // "0" is the writing process itself.
+    nix::unistd::write(procs, b"0")
+        .map(drop)
+        .map_err(|e| format!("cannot join the sandbox's task-limited cgroup: {e}"))
+}
+
+// ---------------------------------------------------------------------------
+// Identity and capabilities
+
+/// Capabilities a privileged sandbox's root does not get (kept: the
+/// namespace-scoped ones a root with capabilities inside uses, like
+/// CAP_SYS_ADMIN for mounts, CAP_DAC_OVERRIDE, CAP_CHOWN, CAP_SETUID).
+/// Numbers from linux/capability.h.
+const PRIVILEGED_DROPPED: &[(u32, &str)] = &[
+    (16, "CAP_SYS_MODULE"),
+    (17, "CAP_SYS_RAWIO"),
+    (20, "CAP_SYS_PACCT"),
+    (22, "CAP_SYS_BOOT"),
+    (24, "CAP_SYS_RESOURCE"),
+    (25, "CAP_SYS_TIME"),
+    (26, "CAP_SYS_TTY_CONFIG"),
+    (28, "CAP_LEASE"),
+    (30, "CAP_AUDIT_CONTROL"),
+    (32, "CAP_MAC_OVERRIDE"),
+    (33, "CAP_MAC_ADMIN"),
+    (34, "CAP_SYSLOG"),
+    (35, "CAP_WAKE_ALARM"),
+    (36, "CAP_BLOCK_SUSPEND"),
+    (37, "CAP_AUDIT_READ"),
+    (38, "CAP_PERFMON"),
+    (39, "CAP_BPF"),
+    (40, "CAP_CHECKPOINT_RESTORE"),
+];
+
+/// Whether the command keeps (some) capabilities: only a privileged
+/// sandbox's root does.
+fn keeps_capabilities(privileged: bool, uid: u32) -> bool {
+    privileged && uid == 0
+}
+
+/// In the command's child: switches to `uid`/`gid` (ids of its user
+/// namespace in LXC) with no supplementary groups. With `keep_caps` (a
+/// privileged root) only [`PRIVILEGED_DROPPED`] go; otherwise the bounding
+/// set is emptied, no_new_privs set and every capability cleared, so
+/// nothing exec'd can regain one. `in_userns`: the child entered the user
+/// namespace (it has all capabilities there, though its ids read as
+/// nobody until it switches); otherwise it switches only if it is root.
+fn switch_identity(uid: u32, gid: u32, keep_caps: bool, in_userns: bool) -> Result<(), String> {
+    let failed = |e: Errno| format!("cannot switch to uid {uid} gid {gid}: {e}");
+    let root = in_userns || nix::unistd::geteuid().is_root();
+    if root {
+        nix::unistd::setgroups(&[]).map_err(failed)?;
+        let g = Gid::from_raw(gid);
+        nix::unistd::setresgid(g, g, g).map_err(failed)?;
+    }
+    if keep_caps {
+        if root {
+            let caps: Vec<u32> = PRIVILEGED_DROPPED.iter().map(|(n, _)| *n).collect();
+            sys::drop_capabilities(&caps)
+                .map_err(|e| format!("cannot drop the capabilities no sandbox needs: {e}"))?;
+            // In the user namespace this makes the child the sandbox's root
+            // (it was the unmapped host root); capabilities stay, as root
+            // is root there.
+            let u = Uid::from_raw(uid);
+            nix::unistd::setresuid(u, u, u).map_err(failed)?;
+        }
+        return Ok(());
+    }
+    if root {
+        sys::drop_bounding_set().map_err(|e| format!("cannot empty the bounding set: {e}"))?;
+    }
+    nix::sys::prctl::set_no_new_privs().map_err(|e| format!("cannot set no_new_privs: {e}"))?;
+    if root {
+        let u = Uid::from_raw(uid);
+        nix::unistd::setresuid(u, u, u).map_err(failed)?;
+        // In the user namespace a change from the unmapped host root keeps
+        // the capabilities: they must go explicitly.
+        sys::clear_capabilities().map_err(|e| format!("cannot clear the capabilities: {e}"))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Seccomp
+
+#[cfg(not(any(
+    target_arch = "x86_64",
+    target_arch = "aarch64",
+    target_arch = "riscv64"
+)))]
+compile_error!(
+    "the init's seccomp filter is built for x86_64, aarch64 and riscv64 only (seccompiler's \
+     architectures): add this architecture's syscall list in isolation.rs"
+);
+
+#[cfg(target_arch = "x86_64")]
+const ARCH: TargetArch = TargetArch::x86_64;
+#[cfg(target_arch = "aarch64")]
+const ARCH: TargetArch = TargetArch::aarch64;
+#[cfg(target_arch = "riscv64")]
+const ARCH: TargetArch = TargetArch::riscv64;
+
+/// AUDIT_ARCH_* of [`ARCH`] (linux/audit.h: EM_* | 64-bit | little endian).
+#[cfg(target_arch = "x86_64")]
+const AUDIT_ARCH: u32 = 0xC000_003E;
+#[cfg(target_arch = "aarch64")]
+const AUDIT_ARCH: u32 = 0xC000_00B7;
+#[cfg(target_arch = "riscv64")]
+const AUDIT_ARCH: u32 = 0xC000_00F3;
+
+/// open_tree_attr(2) (Linux 6.15; the same number on every architecture),
+/// which libc does not name yet.
+const SYS_OPEN_TREE_ATTR: i64 = 467;
+
+/// Syscalls refused (EPERM) to every command: kernel images and modules,
+/// keyrings, BPF and perf, raw I/O, swap, reboot, clocks, accounting,
+/// quotas, the kernel log, file handles (open_by_handle_at escapes bind
+/// mounts), userfaultfd (kernel race exploits) and namespace switching.
+fn refused_syscalls() -> Vec<i64> {
+    let mut calls = vec![
+        libc::SYS_kexec_load,
+        libc::SYS_bpf,
+        libc::SYS_keyctl,
+        libc::SYS_add_key,
+        libc::SYS_request_key,
+        libc::SYS_perf_event_open,
+        libc::SYS_open_by_handle_at,
+        libc::SYS_init_module,
+        libc::SYS_finit_module,
+        libc::SYS_delete_module,
+        libc::SYS_swapon,
+        libc::SYS_swapoff,
+        libc::SYS_reboot,
+        libc::SYS_acct,
+        libc::SYS_settimeofday,
+        libc::SYS_clock_settime,
+        libc::SYS_clock_adjtime,
+        libc::SYS_adjtimex,
+        libc::SYS_lookup_dcookie,
+        libc::SYS_userfaultfd,
+        libc::SYS_quotactl,
+        libc::SYS_quotactl_fd,
+        libc::SYS_syslog,
+        libc::SYS_setns,
+        // io_uring: a large kernel surface no sandbox needs (Docker refuses it too).
+        libc::SYS_io_uring_setup,
+        libc::SYS_io_uring_enter,
+        libc::SYS_io_uring_register,
+    ];
+    #[cfg(not(target_arch = "riscv64"))]
+    calls.push(libc::SYS_kexec_file_load);
+    // libc does not name it on riscv64 (the generic table's number).
+    #[cfg(target_arch = "riscv64")]
+    calls.push(294);
+    #[cfg(target_arch = "x86_64")]
+    calls.extend([libc::SYS_iopl, libc::SYS_ioperm, libc::SYS_uselib]);
+    calls
+}
+
+/// The mount family: refused (EPERM) but to a privileged root, whose
+/// mounts the locks of its mount namespace keep safe.
+fn mount_syscalls() -> Vec<i64> {
+    vec![
+        libc::SYS_mount,
+        libc::SYS_umount2,
+        libc::SYS_pivot_root,
+        libc::SYS_move_mount,
+        libc::SYS_open_tree,
+        SYS_OPEN_TREE_ATTR,
+        libc::SYS_fsopen,
+        libc::SYS_fsconfig,
+        libc::SYS_fsmount,
+        libc::SYS_fspick,
+        libc::SYS_mount_setattr,
+    ]
+}
+
+/// personality(2) values allowed (Docker's): PER_LINUX, UNAME26,
+/// ADDR_NO_RANDOMIZE alone and with UNAME26... and the query 0xffffffff.
+const PERSONALITIES: [u64; 5] = [0x0, 0x0008, 0x20000, 0x20008, 0xffff_ffff];
+
+fn condition(arg: u8, op: SeccompCmpOp, value: u64) -> Result<SeccompCondition, String> {
+    SeccompCondition::new(arg, SeccompCmpArgLen::Dword, op, value)
+        .map_err(|e| format!("cannot build the seccomp filter: {e}"))
+}
+
+fn rule(conditions: Vec<SeccompCondition>) -> Result<SeccompRule, String> {
+    SeccompRule::new(conditions).map_err(|e| format!("cannot build the seccomp filter: {e}"))
+}
+
+/// The command's seccomp filter, as BPF for this architecture: everything
+/// is allowed but [`refused_syscalls`] (EPERM), [`mount_syscalls`] unless
+/// `allow_mounts` (EPERM), personality(2) with a value not in
+/// [`PERSONALITIES`] (EPERM), clone(2)/unshare(2) making a user namespace
+/// (EPERM), mknod(2)/mknodat(2) of a device node (EPERM) and clone3(2) (ENOSYS: its flags are behind a pointer the filter
+/// cannot read; libc falls back to clone). Any other architecture (i386
+/// through int 0x80) kills the process; x32 syscalls fail with ENOSYS.
+fn seccomp_program(allow_mounts: bool) -> Result<Vec<sock_filter>, String> {
+    use std::collections::BTreeMap;
+    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
+    for call in refused_syscalls() {
+        rules.insert(call, Vec::new());
+    }
+    if !allow_mounts {
+        for call in mount_syscalls() {
+            rules.insert(call, Vec::new());
+        }
+    }
+    let other_personality = PERSONALITIES
+        .iter()
+        .map(|&value| condition(0, SeccompCmpOp::Ne, value))
+        .collect::<Result<Vec<_>, _>>()?;
+    rules.insert(libc::SYS_personality, vec![rule(other_personality)?]);
+    let newuser = libc::CLONE_NEWUSER as u64;
+    for call in [libc::SYS_clone, libc::SYS_unshare] {
+        // The flags are the first argument of both (also clone's on x86_64).
+        let makes_userns = condition(0, SeccompCmpOp::MaskedEq(newuser), newuser)?;
+        rules.insert(call, vec![rule(vec![makes_userns])?]);
+    }
+    // Device nodes: the kernel refuses them in the LXC user namespace, but
+    // in a VM the guest's root would make them in a writable 9p share, where
+    // they are real device nodes of the host.
+    let file_type = libc::S_IFMT as u64;
+    let mut mknod_calls = vec![(libc::SYS_mknodat, 2)];
+    #[cfg(target_arch = "x86_64")]
+    mknod_calls.push((libc::SYS_mknod, 1));
+    for (call, mode_arg) in mknod_calls {
+        let device = |kind: libc::mode_t| {
+            condition(mode_arg, SeccompCmpOp::MaskedEq(file_type), kind as u64)
+                .and_then(|c| rule(vec![c]))
+        };
+        rules.insert(call, vec![device(libc::S_IFCHR)?, device(libc::S_IFBLK)?]);
+    }
+    let filter = SeccompFilter::new(
+        rules,
+        SeccompAction::Allow,
+        SeccompAction::Errno(libc::EPERM as u32),
+        ARCH,
+    )
+    .map_err(|e| format!("cannot build the seccomp filter: {e}"))?;
+    let body: Vec<sock_filter> = filter
+        .try_into()
+        .map_err(|e: seccompiler::BackendError| format!("cannot build the seccomp filter: {e}"))?;
+
+    // seccompiler has one action per filter and knows no x32: a few
+    // instructions of our own run first, then fall through to its program.
+    let stmt = |code: u32, k: u32| sock_filter {
+        code: code as u16,
+        jt: 0,
+        jf: 0,
+        k,
+    };
+    let jump = |code: u32, k: u32, jt: u8, jf: u8| sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    };
+    let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
+    let ret = libc::BPF_RET | libc::BPF_K;
+    let enosys = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+    // struct seccomp_data: int nr; __u32 arch; ...
+    let (nr_offset, arch_offset) = (0, 4);
+    let mut program = vec![
+        stmt(load, arch_offset),
+        jump(
+            libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K,
+            AUDIT_ARCH,
+            1,
+            0,
+        ),
+        stmt(ret, libc::SECCOMP_RET_KILL_PROCESS),
+        stmt(load, nr_offset),
+    ];
+    #[cfg(target_arch = "x86_64")]
+    program.extend([
+        // x32 syscalls carry __X32_SYSCALL_BIT with the x86_64 arch.
+        jump(
+            libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K,
+            0x4000_0000,
+            0,
+            1,
+        ),
+        stmt(ret, enosys),
+    ]);
+    program.extend([
+        jump(
+            libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K,
+            libc::SYS_clone3 as u32,
+            0,
+            1,
+        ),
+        stmt(ret, enosys),
+    ]);
+    program.extend(body);
+    Ok(program)
+}
+
+/// In the command's child, last before exec: installs `program`.
+fn install_seccomp(program: &[sock_filter]) -> Result<(), String> {
+    sys::install_seccomp_filter(program)
+        .map_err(|e| format!("cannot install the seccomp filter: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_map_root_to_an_unprivileged_host_id() {
+        assert_eq!(id_map(), "0 2147483646 1\n1 1 2147483645\n");
+        assert_eq!(host_id(0), SANDBOX_ROOT_ID);
+        assert_eq!(host_id(1000), 1000);
+        assert_eq!(host_id(65534), 65534);
+        assert_eq!(Backend::Qemu.host_id(0), 0);
+        assert_eq!(Backend::Lxc.host_id(0), SANDBOX_ROOT_ID);
+        // The two ranges do not overlap on the host side.
+        const { assert!(MAX_MAPPED_ID < SANDBOX_ROOT_ID) };
+    }
+
+    #[test]
+    fn hex_decodes() {
+        assert_eq!(hex_decode("").unwrap(), Vec::<u8>::new());
+        assert_eq!(hex_decode("00ff7Fa0").unwrap(), vec![0, 0xff, 0x7f, 0xa0]);
+        assert!(hex_decode("abc").unwrap_err().contains("odd"));
+        assert!(hex_decode("zz").unwrap_err().contains("offset 0"));
+        assert!(hex_decode("00g0").unwrap_err().contains("offset 2"));
+    }
+
+    #[test]
+    fn grants_below_a_handled_one_are_covered() {
+        assert!(is_within("/tmp", "/tmp"));
+        assert!(is_within("/tmp/a", "/tmp/"));
+        assert!(is_within("/anything", "/"));
+        assert!(!is_within("/tmpfoo", "/tmp"));
+        assert!(!is_within("/tm", "/tmp"));
+    }
+
+    #[test]
+    fn the_filter_compiles() {
+        let strict = seccomp_program(false).unwrap();
+        let privileged = seccomp_program(true).unwrap();
+        // The mount family adds rules; both fit in a BPF program.
+        assert!(strict.len() > privileged.len());
+        assert!(strict.len() < 4096);
+        // Our prefix checks the architecture first.
+        assert_eq!(strict[0].k, 4);
+        assert_eq!(strict[1].k, AUDIT_ARCH);
+    }
+
+    /// Runs `f` in a forked child with `program` installed (no_new_privs
+    /// first, as for an unprivileged command); returns its exit code.
+    fn in_filtered_child(program: &[sock_filter], f: fn() -> i32) -> i32 {
+        match sys::fork().unwrap() {
+            ForkResult::Child => {
+                // Only async-signal-safe calls here: the test harness has threads.
+                let code = if nix::sys::prctl::set_no_new_privs().is_err()
+                    || sys::install_seccomp_filter(program).is_err()
+                {
+                    100
+                } else {
+                    f()
+                };
+                // _exit: the harness's atexit handlers are not the child's.
+                sys::exit_now(code)
+            }
+            ForkResult::Parent { child } => match nix::sys::wait::waitpid(child, None).unwrap() {
+                nix::sys::wait::WaitStatus::Exited(_, code) => code,
+                other => panic!("the filtered child ended with {other:?}"),
+            },
+        }
+    }
+
+    /// errno of a raw syscall (0: it worked).
+    fn errno(nr: libc::c_long, a: usize, b: usize) -> i32 {
+        // SAFETY: the probes below pass integers, null pointers and static C
+        // strings to calls that only read them.
+        unsafe { sys::syscall_errno(nr, a, b) }
+    }
+
+    #[test]
+    fn the_filter_refuses_what_it_should() {
+        let strict = seccomp_program(false).unwrap();
+        // Bits of the exit code: which checks failed.
+        let code = in_filtered_child(&strict, || {
+            let path = c"/nonexistent".as_ptr() as usize;
+            let node = c"/nonexistent/node".as_ptr() as usize;
+            let checks = [
+                (errno(libc::SYS_keyctl, 0, 0), libc::EPERM),
+                (
+                    errno(libc::SYS_unshare, libc::CLONE_NEWUSER as usize, 0),
+                    libc::EPERM,
+                ),
+                (errno(libc::SYS_clone3, 0, 0), libc::ENOSYS),
+                (errno(libc::SYS_personality, 0x0040_0000, 0), libc::EPERM),
+                (errno(libc::SYS_personality, 0xffff_ffff, 0), 0),
+                (errno(libc::SYS_umount2, path, 0), libc::EPERM),
+                (errno(libc::SYS_getpid, 0, 0), 0),
+                (errno(libc::SYS_io_uring_setup, 1, 0), libc::EPERM),
+                // A device node is refused, a FIFO reaches the kernel.
+                #[cfg(target_arch = "x86_64")]
+                (
+                    errno(libc::SYS_mknod, node, (libc::S_IFBLK | 0o600) as usize),
+                    libc::EPERM,
+                ),
+                #[cfg(target_arch = "x86_64")]
+                (
+                    errno(libc::SYS_mknod, node, (libc::S_IFIFO | 0o600) as usize),
+                    libc::ENOENT,
+                ),
+                #[cfg(target_arch = "x86_64")]
+                (errno(0x4000_0000 | libc::SYS_getpid, 0, 0), libc::ENOSYS),
+            ];
+            checks
+                .iter()
+                .enumerate()
+                .filter(|(_, (got, want))| got != want)
+                .fold(0, |bits, (i, _)| bits | 1 << i)
+        });
+        assert_eq!(code, 0, "failed checks (bits): {code:#b}");
+
+        // A privileged root may try mounts: the kernel answers (ENOENT for
+        // root, EPERM for anyone else).
+        let privileged = seccomp_program(true).unwrap();
+        let code = in_filtered_child(&privileged, || {
+            let e = errno(libc::SYS_umount2, c"/nonexistent".as_ptr() as usize, 0);
+            let want = if nix::unistd::geteuid().is_root() {
+                libc::ENOENT
+            } else {
+                libc::EPERM
+            };
+            i32::from(e != want)
+        });
+        assert_eq!(code, 0);
+    }
+}
