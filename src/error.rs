@@ -95,6 +95,7 @@ impl From<crate::config::options::OptionError> for glib::Error {
             OptionKind::Env => SandboxError::InvalidEnv,
             OptionKind::Include => SandboxError::InvalidInclude,
             OptionKind::Security => SandboxError::InvalidSecurity,
+            OptionKind::Limit => SandboxError::InvalidArgument,
         };
         error(code, e.message)
     }

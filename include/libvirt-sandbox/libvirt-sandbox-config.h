@@ -91,6 +91,27 @@ struct _GVirSandboxConfigClass
  * capabilities and no_new_privs, whatever its user ID. Since: 0.9
  */
 /**
+ * GVirSandboxConfig:max-tasks:
+ *
+ * The most tasks (processes and threads) the sandbox may have at once
+ * (default 4096); 0 means no limit of the sandbox's own. Forks beyond it
+ * fail inside the sandbox. Since: 0.9
+ */
+/**
+ * GVirSandboxConfig:memory:
+ *
+ * The sandbox's memory in KiB (default 524288, 512 MiB; at least 1024): a
+ * virtual machine's RAM, a container's memory limit, and the size of its
+ * private `/run`, `/tmp`, `/var/tmp` and `/dev/shm`. Since: 0.9
+ */
+/**
+ * GVirSandboxConfig:cpus:
+ *
+ * The most CPUs' worth of time the sandbox may use, e.g. 1.5 for one and a
+ * half CPUs (0.01 to 1024); 0 (the default) means no quota. A virtual
+ * machine gets that many virtual CPUs, rounded up. Since: 0.9
+ */
+/**
  * GVirSandboxConfig:uid:
  *
  * The user ID the command runs as (default: the caller's).
@@ -237,6 +258,64 @@ void gvir_sandbox_config_set_privileged(GVirSandboxConfig *config, gboolean priv
  * Since: 0.9
  */
 gboolean gvir_sandbox_config_get_privileged(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_max_tasks:
+ * @config: a #GVirSandboxConfig
+ * @max_tasks: the most tasks the sandbox may have, or 0 for no limit
+ *
+ * Since: 0.9
+ */
+void gvir_sandbox_config_set_max_tasks(GVirSandboxConfig *config, guint max_tasks);
+
+/**
+ * gvir_sandbox_config_get_max_tasks:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: the most tasks the sandbox may have, or 0 for no limit
+ *
+ * Since: 0.9
+ */
+guint gvir_sandbox_config_get_max_tasks(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_memory:
+ * @config: a #GVirSandboxConfig
+ * @kib: the sandbox's memory in KiB, at least 1024
+ *
+ * Since: 0.9
+ */
+void gvir_sandbox_config_set_memory(GVirSandboxConfig *config, guint64 kib);
+
+/**
+ * gvir_sandbox_config_get_memory:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: the sandbox's memory in KiB
+ *
+ * Since: 0.9
+ */
+guint64 gvir_sandbox_config_get_memory(GVirSandboxConfig *config);
+
+/**
+ * gvir_sandbox_config_set_cpus:
+ * @config: a #GVirSandboxConfig
+ * @cpus: the most CPUs' worth of time the sandbox may use (0.01 to 1024),
+ *   or 0 for no quota
+ *
+ * Since: 0.9
+ */
+void gvir_sandbox_config_set_cpus(GVirSandboxConfig *config, gdouble cpus);
+
+/**
+ * gvir_sandbox_config_get_cpus:
+ * @config: a #GVirSandboxConfig
+ *
+ * Returns: the CPU quota in CPUs, or 0 for none
+ *
+ * Since: 0.9
+ */
+gdouble gvir_sandbox_config_get_cpus(GVirSandboxConfig *config);
 
 /**
  * gvir_sandbox_config_set_shell:

@@ -73,6 +73,15 @@ struct Args {
     /// Verbose messages from the guest init
     #[arg(short = 'v', long)]
     verbose: bool,
+    /// Most tasks (processes and threads) the sandbox may have; 0 for no limit [default: 4096]
+    #[arg(long = "max-tasks", value_name = "N")]
+    max_tasks: Option<String>,
+    /// Memory of the sandbox, e.g. 512M or 2G (bytes without a suffix) [default: 512M]
+    #[arg(long, value_name = "SIZE")]
+    memory: Option<String>,
+    /// Most CPUs' worth of time the sandbox may use, e.g. 1.5; 0 for no quota [default: 0]
+    #[arg(long, value_name = "N")]
+    cpus: Option<String>,
     /// Kernel release for virtual machines
     #[arg(long, value_name = "VERSION")]
     kernver: Option<String>,
@@ -154,6 +163,16 @@ fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)>
         base.set_security_opts(sec)
             .map_err(with("invalid --security"))?;
     }
+    for (name, value) in [
+        ("max-tasks", &args.max_tasks),
+        ("memory", &args.memory),
+        ("cpus", &args.cpus),
+    ] {
+        if let Some(value) = value {
+            base.set_limit_opts(name, value)
+                .map_err(with(&format!("invalid --{name}")))?;
+        }
+    }
     base.set_shell(args.shell);
     base.set_debug(args.debug);
     base.set_verbose(args.verbose);
@@ -179,12 +198,37 @@ fn start_failure_code(e: &glib::Error) -> u8 {
     }
 }
 
+/// Host directories every sandbox has a private, empty copy of.
+const PRIVATE_DIRS: [&str; 5] = ["/tmp", "/var/tmp", "/run", "/var/run", "/dev/shm"];
+
+/// Warns about each argument of the command that names a host file the
+/// sandbox cannot see: an existing path under a directory the sandbox has
+/// a private copy of, which none of its mounts covers. The command still
+/// runs (the path may be meant for the sandbox's own copy).
+fn warn_invisible_paths(config: &Config, command: &[String]) {
+    use libvirt_sandbox::builder::is_within;
+    let targets: Vec<String> = config.mounts().iter().filter_map(|m| m.target()).collect();
+    for arg in command {
+        let Some(dir) = PRIVATE_DIRS.iter().find(|d| is_within(arg, d) && arg != *d) else {
+            continue;
+        };
+        if targets.iter().any(|t| is_within(arg, t)) || std::fs::symlink_metadata(arg).is_err() {
+            continue;
+        }
+        eprintln!(
+            "virt-sandbox: warning: '{arg}' is not visible in the sandbox: its {dir} is \
+             private; grant it with -m host-bind:{arg}={arg}"
+        );
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let config = match build_config(&args) {
         Ok(c) => c,
         Err((what, e)) => return fail(EXIT_USAGE, &what, &e),
     };
+    warn_invisible_paths(config.upcast_ref(), &args.command);
     if let Err(e) = gvir::init_object().and_then(|()| libvirt_sandbox::init_check()) {
         return fail(EXIT_FAILURE, "cannot initialize", &e);
     }
@@ -210,6 +254,15 @@ fn main() -> ExitCode {
         return fail(start_failure_code(&e), "cannot start sandbox", &e);
     }
     let code = run(&context);
+    if let Some(limit) = context
+        .upcast_ref::<libvirt_sandbox::context::Context>()
+        .task_limit_reached()
+    {
+        eprintln!(
+            "virt-sandbox: the sandbox reached its task limit ({limit}): some of its forks \
+             failed; raise it with --max-tasks"
+        );
+    }
     if let Err(e) = context
         .upcast_ref::<libvirt_sandbox::context::Context>()
         .stop()

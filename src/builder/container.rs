@@ -10,8 +10,7 @@
 
 use super::xml::XmlWriter;
 use super::{
-    GUEST_INIT_DIR, GUEST_STATE_DIR, HostMount, Interface, LAUNCH_SPEC_NAME, Layout, MEMORY_KIB,
-    SecLabel,
+    GUEST_INIT_DIR, GUEST_STATE_DIR, HostMount, Interface, LAUNCH_SPEC_NAME, Layout, SecLabel,
 };
 use crate::config::Config;
 
@@ -26,7 +25,8 @@ pub fn build(config: &Config, layout: &Layout) -> String {
         if let Some(uuid) = config.uuid() {
             w.text("uuid", &[], &uuid);
         }
-        w.text("memory", &[("unit", "KiB")], &MEMORY_KIB.to_string());
+        w.text("memory", &[("unit", "KiB")], &config.memory().to_string());
+        cputune(w, config, "period", "quota");
         os(w, config);
         // Without <privnet/> a container with no interface would share the
         // host's network namespace; with it, it has only loopback.
@@ -40,6 +40,27 @@ pub fn build(config: &Config, layout: &Layout) -> String {
         }
     });
     w.finish()
+}
+
+/// Length of the CFS period of a CPU quota, in microseconds.
+const CPU_PERIOD_US: u64 = 100_000;
+
+/// `<cputune>` capping the sandbox at `config.cpus()` CPUs' worth of time
+/// per period (none without a quota). `period` and `quota` name the
+/// elements: a container's cgroup takes `period`/`quota`, a machine's
+/// whole-domain cap is `global_period`/`global_quota` (its `quota` would
+/// apply to each virtual CPU).
+pub(crate) fn cputune(w: &mut XmlWriter, config: &Config, period: &str, quota: &str) {
+    let cpus = config.cpus();
+    if cpus <= 0.0 {
+        return;
+    }
+    // libvirt refuses a quota under 1 ms.
+    let quota_us = ((cpus * CPU_PERIOD_US as f64).round() as u64).max(1000);
+    w.element("cputune", &[], |w| {
+        w.text(period, &[], &CPU_PERIOD_US.to_string());
+        w.text(quota, &[], &quota_us.to_string());
+    });
 }
 
 /// The security label element (the same for both drivers).
@@ -184,6 +205,17 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
         GUEST_STATE_DIR,
         true,
     );
+    // The private /run, /tmp, ... come before the config's mounts, which
+    // may lie inside them (their mount points are made in the tmpfs).
+    for dir in &layout.private_dirs {
+        host_mount(
+            w,
+            &HostMount::Ram {
+                usage_kib: config.memory(),
+                target: dir.clone(),
+            },
+        );
+    }
     for mount in layout.mounts.iter().filter(|m| m.target() != "/") {
         host_mount(w, mount);
     }
@@ -248,7 +280,39 @@ mod tests {
         base.set_arch("x86_64");
         let mut layout = layout();
         layout.mounts = crate::builder::testing::sample_mounts();
+        let targets: Vec<String> = layout.mounts.iter().map(|m| m.target().into()).collect();
+        layout.private_dirs = crate::builder::private_dirs(&layout.private_dirs, &targets);
         assert_golden("lxc-mounts.xml", &build(base, &layout));
+        let xml = build(base, &layout);
+        let run = xml.find("<target dir=\"/run\"/>").unwrap();
+        let home = xml.find("<target dir=\"/home\"/>").unwrap();
+        assert!(run < home, "private dirs come first: {xml}");
+        assert_eq!(xml.matches("<target dir=\"/tmp\"/>").count(), 1, "{xml}");
+    }
+
+    #[test]
+    fn limits() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        base.set_cpus(1.5);
+        base.set_memory(256 * 1024);
+        let mut layout = layout();
+        layout.private_dirs = vec!["/tmp".into()];
+        assert_golden("lxc-limits.xml", &build(base, &layout));
+        let xml = build(base, &layout);
+        assert!(
+            xml.contains("<memory unit=\"KiB\">262144</memory>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<period>100000</period>"), "{xml}");
+        assert!(xml.contains("<quota>150000</quota>"), "{xml}");
+        assert!(
+            xml.contains("<source usage=\"262144\" units=\"KiB\"/>"),
+            "{xml}"
+        );
+        base.set_cpus(0.001);
+        assert!(build(base, &layout).contains(">1000</quota>"));
     }
 
     #[test]
@@ -334,6 +398,7 @@ mod tests {
             target: "/".into(),
             format: "raw".into(),
         }];
+        layout.private_dirs = crate::builder::private_dirs(&layout.private_dirs, &["/".into()]);
         assert_golden("lxc-image-root.xml", &build(base, &layout));
     }
 

@@ -30,7 +30,7 @@ use sandbox_init::launch::GuestMount;
 use sandbox_init::qemu::layout::{P9_RW_OPTIONS, disk_by_serial};
 
 use super::xml::XmlWriter;
-use super::{HostMount, Layout, MEMORY_KIB};
+use super::{HostMount, Layout};
 use crate::config::Config;
 
 pub use super::kvm::kvm_usable;
@@ -196,8 +196,9 @@ pub fn build(config: &Config, layout: &Layout, boot: &MachineBoot) -> String {
         if let Some(uuid) = config.uuid() {
             w.text("uuid", &[], &uuid);
         }
-        w.text("memory", &[("unit", "KiB")], &MEMORY_KIB.to_string());
-        w.text("vcpu", &[], "1");
+        w.text("memory", &[("unit", "KiB")], &config.memory().to_string());
+        w.text("vcpu", &[], &vcpus(config).to_string());
+        super::container::cputune(w, config, "global_period", "global_quota");
         os(w, config, boot);
         // qboot has no power-off method of its own: without ACPI the guest
         // cannot power off and the domain would run forever.
@@ -216,6 +217,12 @@ pub fn build(config: &Config, layout: &Layout, boot: &MachineBoot) -> String {
         dac_seclabel(w, config, layout);
     });
     w.finish()
+}
+
+/// Virtual CPUs: enough for the CPU quota (`cpus` rounded up), one
+/// without a quota.
+pub fn vcpus(config: &Config) -> u32 {
+    (config.cpus().ceil() as u32).max(1)
 }
 
 fn os(w: &mut XmlWriter, config: &Config, boot: &MachineBoot) {
@@ -504,6 +511,27 @@ mod tests {
             "qemu-minimal.xml",
             &build(base, &layout(), &boot(false, true)),
         );
+    }
+
+    #[test]
+    fn limits() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        assert_eq!(vcpus(base), 1);
+        base.set_cpus(2.5);
+        base.set_memory(1024 * 1024);
+        assert_eq!(vcpus(base), 3);
+        let xml = build(base, &layout(), &boot(false, true));
+        assert_golden("qemu-limits.xml", &xml);
+        assert!(
+            xml.contains("<memory unit=\"KiB\">1048576</memory>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<vcpu>3</vcpu>"), "{xml}");
+        assert!(xml.contains("<global_quota>250000</global_quota>"), "{xml}");
+        base.set_cpus(0.5);
+        assert_eq!(vcpus(base), 1);
     }
 
     fn mounts_layout() -> Layout {

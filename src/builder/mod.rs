@@ -27,8 +27,50 @@ pub const APP_CHANNEL_SOCKET: &str = "app.sock";
 pub const APP_CHANNEL_PORT: &str = "org.libvirt-sandbox.app";
 /// File name of the launch spec inside the state directory.
 pub const LAUNCH_SPEC_NAME: &str = "launch.json";
-/// Memory given to a sandbox (the original's fixed 512 MiB).
+/// Default memory of a sandbox (the original's fixed 512 MiB; the config's
+/// `memory` property sets it).
 pub const MEMORY_KIB: u64 = 512 * 1024;
+
+/// Directories every sandbox gets a private, empty tmpfs on (unless a mount
+/// of its config covers them), so that it sees none of the host's sockets,
+/// temporary files and shared memory. `/var/run` counts only where it is a
+/// directory of its own rather than the usual link to `/run`.
+pub const PRIVATE_DIRS: [&str; 5] = ["/run", "/var/run", "/tmp", "/var/tmp", "/dev/shm"];
+
+/// Whether `path` is `parent` or lies below it.
+pub fn is_within(path: &str, parent: &str) -> bool {
+    let parent = parent.trim_end_matches('/');
+    parent.is_empty()
+        || path == parent
+        || path
+            .strip_prefix(parent)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Which of `candidates` (of [`PRIVATE_DIRS`], the ones the sandbox's root
+/// has) get a private tmpfs: those no mount target of the config is or
+/// contains; the caller's mount decides about the others.
+pub fn private_dirs<S: AsRef<str>>(candidates: &[S], config_targets: &[String]) -> Vec<String> {
+    candidates
+        .iter()
+        .map(AsRef::as_ref)
+        .filter(|dir| !config_targets.iter().any(|t| is_within(dir, t)))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The targets of the writable filesystems the backend makes for the
+/// sandbox, parents first: the config's mount on `/` (when it has one),
+/// the private directories, then the config's other host binds, images
+/// and RAM disks.
+pub fn grants(layout: &Layout) -> Vec<String> {
+    let root = layout.mounts.iter().filter(|m| m.target() == "/");
+    let others = layout.mounts.iter().filter(|m| m.target() != "/");
+    root.map(|m| m.target().to_owned())
+        .chain(layout.private_dirs.iter().cloned())
+        .chain(others.map(|m| m.target().to_owned()))
+        .collect()
+}
 
 /// Console device aliases as libvirt names them on the host, in device order.
 pub mod consoles {
@@ -117,6 +159,9 @@ pub struct Layout {
     pub app_console: bool,
     /// What the backend mounts, parents before children.
     pub mounts: Vec<HostMount>,
+    /// The directories that get a private tmpfs (see [`private_dirs`]),
+    /// mounted before `mounts` (but for a mount on `/`).
+    pub private_dirs: Vec<String>,
     /// The network interfaces, in the config's order.
     pub interfaces: Vec<Interface>,
     /// Host block devices passed into the sandbox (its `--disk`s, LXC).
@@ -142,6 +187,9 @@ pub(crate) mod testing {
             init_dir: PathBuf::from("/usr/libexec/libvirt-sandbox"),
             app_console: true,
             mounts: Vec::new(),
+            private_dirs: ["/run", "/tmp", "/var/tmp", "/dev/shm"]
+                .map(String::from)
+                .to_vec(),
             interfaces: Vec::new(),
             block_devices: Vec::new(),
             disks: Vec::new(),
@@ -183,6 +231,49 @@ pub(crate) mod testing {
                 format: "qcow2".into(),
             },
         ]
+    }
+
+    #[test]
+    fn private_dirs_give_way_to_the_config() {
+        use super::{PRIVATE_DIRS, private_dirs};
+        let t = |targets: &[&str]| {
+            private_dirs(
+                &PRIVATE_DIRS,
+                &targets.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
+            )
+        };
+        assert_eq!(t(&[]), PRIVATE_DIRS);
+        assert_eq!(t(&["/tmp/x", "/run/y"]), PRIVATE_DIRS);
+        assert_eq!(
+            t(&["/tmp", "/tmpfoo"]),
+            ["/run", "/var/run", "/var/tmp", "/dev/shm"]
+        );
+        assert_eq!(t(&["/var/"]), ["/run", "/tmp", "/dev/shm"]);
+        assert_eq!(t(&["/dev"]), ["/run", "/var/run", "/tmp", "/var/tmp"]);
+        assert!(t(&["/"]).is_empty());
+    }
+
+    #[test]
+    fn grants_put_parents_first() {
+        let mut l = layout();
+        l.mounts = sample_mounts();
+        l.private_dirs = vec!["/run".into(), "/var/tmp".into(), "/dev/shm".into()];
+        assert_eq!(
+            super::grants(&l),
+            [
+                "/run", "/var/tmp", "/dev/shm", "/home", "/tmp", "/mnt", "/srv"
+            ]
+        );
+        l.private_dirs.clear();
+        l.mounts.insert(
+            0,
+            super::HostMount::Image {
+                source: "/srv/root.img".into(),
+                target: "/".into(),
+                format: "raw".into(),
+            },
+        );
+        assert_eq!(super::grants(&l), ["/", "/home", "/tmp", "/mnt", "/srv"]);
     }
 
     pub(crate) fn assert_golden(name: &str, actual: &str) {

@@ -10,8 +10,8 @@ use glib::subclass::prelude::*;
 use glib::translate::*;
 
 use super::{
-    c_name, error_arg_ok, gbool, set_error, str_arg, string_getter, string_setter, strv_arg,
-    strv_ret, value_property, with_instance,
+    c_name, error_arg_ok, gbool, return_if_fail_warning, set_error, str_arg, string_getter,
+    string_setter, strv_arg, strv_ret, value_property, with_instance,
 };
 use crate::config::Config;
 
@@ -133,6 +133,55 @@ value_property!(
     gboolean,
     bool
 );
+
+value_property!(
+    gvir_sandbox_config_get_max_tasks,
+    gvir_sandbox_config_set_max_tasks,
+    Config,
+    "max-tasks",
+    u32,
+    u32
+);
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_get_memory(obj: *mut GVirSandboxConfig) -> u64 {
+    const F: &CStr = c_name!(gvir_sandbox_config_get_memory);
+    unsafe { with_instance(obj, F, 0, |c: &Config| c.memory()) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_set_memory(obj: *mut GVirSandboxConfig, kib: u64) {
+    const F: &CStr = c_name!(gvir_sandbox_config_set_memory);
+    unsafe {
+        with_instance(obj, F, (), |c: &Config| {
+            if kib < crate::config::MIN_MEMORY_KIB {
+                return_if_fail_warning(F, c"kib >= 1024");
+                return;
+            }
+            c.set_memory(kib)
+        })
+    }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_get_cpus(obj: *mut GVirSandboxConfig) -> f64 {
+    const F: &CStr = c_name!(gvir_sandbox_config_get_cpus);
+    unsafe { with_instance(obj, F, 0.0, |c: &Config| c.cpus()) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_set_cpus(obj: *mut GVirSandboxConfig, cpus: f64) {
+    const F: &CStr = c_name!(gvir_sandbox_config_set_cpus);
+    unsafe {
+        with_instance(obj, F, (), |c: &Config| {
+            if !(0.0..=crate::config::MAX_CPUS).contains(&cpus) {
+                return_if_fail_warning(F, c"cpus >= 0 && cpus <= 1024");
+                return;
+            }
+            c.set_cpus(cpus)
+        })
+    }
+}
 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn gvir_sandbox_config_get_debug(obj: *mut GVirSandboxConfig) -> gboolean {

@@ -68,6 +68,9 @@ pub struct Config {
     pub(crate) security_dynamic: Cell<bool>,
     pub(crate) debug: Cell<bool>,
     pub(crate) verbose: Cell<bool>,
+    pub(crate) max_tasks: Cell<u32>,
+    pub(crate) memory: Cell<u64>,
+    pub(crate) cpus: Cell<f64>,
     pub(crate) mounts: RefCell<Vec<ConfigMount>>,
     pub(crate) networks: RefCell<Vec<ConfigNetwork>>,
     pub(crate) disks: RefCell<Vec<ConfigDisk>>,
@@ -95,6 +98,9 @@ impl Default for Config {
             security_dynamic: Cell::new(true),
             debug: Cell::new(false),
             verbose: Cell::new(false),
+            max_tasks: Cell::new(super::DEFAULT_MAX_TASKS),
+            memory: Cell::new(super::DEFAULT_MEMORY_KIB),
+            cpus: Cell::new(0.0),
             mounts: RefCell::default(),
             networks: RefCell::default(),
             disks: RefCell::default(),
@@ -134,7 +140,9 @@ impl ObjectSubclass for Config {
 impl ObjectImpl for Config {
     fn properties() -> &'static [glib::ParamSpec] {
         static PROPS: LazyLock<Vec<glib::ParamSpec>> = LazyLock::new(|| {
-            use glib::{ParamSpecBoolean, ParamSpecString, ParamSpecUInt};
+            use glib::{
+                ParamSpecBoolean, ParamSpecDouble, ParamSpecString, ParamSpecUInt, ParamSpecUInt64,
+            };
             fn s(
                 name: &'static str,
                 nick: &'static str,
@@ -204,6 +212,26 @@ impl ObjectImpl for Config {
                     .blurb("Whether the security label is dynamically allocated")
                     .default_value(true)
                     .build(),
+                ParamSpecUInt::builder("max-tasks")
+                    .nick("Max tasks")
+                    .blurb(
+                        "Most tasks (processes and threads) the sandbox may have; 0 for no limit",
+                    )
+                    .default_value(super::DEFAULT_MAX_TASKS)
+                    .build(),
+                ParamSpecUInt64::builder("memory")
+                    .nick("Memory")
+                    .blurb("The sandbox's memory in KiB")
+                    .minimum(super::MIN_MEMORY_KIB)
+                    .default_value(super::DEFAULT_MEMORY_KIB)
+                    .build(),
+                ParamSpecDouble::builder("cpus")
+                    .nick("CPUs")
+                    .blurb("Most CPUs' worth of time the sandbox may use; 0 for no limit")
+                    .minimum(0.0)
+                    .maximum(super::MAX_CPUS)
+                    .default_value(0.0)
+                    .build(),
             ]
         });
         PROPS.as_ref()
@@ -243,6 +271,13 @@ impl ObjectImpl for Config {
             "security-dynamic" => self
                 .security_dynamic
                 .set(value.get().expect("type checked by GObject")),
+            "max-tasks" => self
+                .max_tasks
+                .set(value.get().expect("type checked by GObject")),
+            "memory" => self
+                .memory
+                .set(value.get().expect("type checked by GObject")),
+            "cpus" => self.cpus.set(value.get().expect("type checked by GObject")),
             other => unreachable!("GObject only passes installed properties, got {other}"),
         }
     }
@@ -264,6 +299,9 @@ impl ObjectImpl for Config {
             "homedir" => self.homedir.to_value(),
             "security-label" => self.security_label.to_value(),
             "security-dynamic" => self.security_dynamic.get().to_value(),
+            "max-tasks" => self.max_tasks.get().to_value(),
+            "memory" => self.memory.get().to_value(),
+            "cpus" => self.cpus.get().to_value(),
             other => unreachable!("GObject only passes installed properties, got {other}"),
         }
     }

@@ -80,6 +80,24 @@ pub(crate) fn optional_u64(
     }
 }
 
+/// Reads an optional floating-point key.
+pub(crate) fn optional_double(
+    kf: &glib::KeyFile,
+    group: &str,
+    key: &str,
+) -> crate::Result<Option<f64>> {
+    match kf.double(group, key) {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        Ok(v) => Err(invalid(format!(
+            "invalid value of [{group}] {key}: {v} (expected a number)"
+        ))),
+        Err(e) if is_missing(&e) => Ok(None),
+        Err(e) => Err(invalid(format!(
+            "invalid value of [{group}] {key}: {e} (expected a number)"
+        ))),
+    }
+}
+
 /// Writes `[command] argv.N`.
 pub(crate) fn save_command(kf: &glib::KeyFile, argv: &[String]) {
     for (i, arg) in argv.iter().enumerate() {
@@ -159,6 +177,18 @@ impl Config {
 
         set_opt("security", "label", p.security_label.get());
         kf.set_boolean("security", "dynamic", p.security_dynamic.get());
+
+        // Extensions, written only when they differ from the defaults so
+        // that files stay as the original wrote them.
+        if p.max_tasks.get() != super::DEFAULT_MAX_TASKS {
+            kf.set_uint64("limits", "max-tasks", p.max_tasks.get().into());
+        }
+        if p.memory.get() != super::DEFAULT_MEMORY_KIB {
+            kf.set_uint64("limits", "memory", p.memory.get());
+        }
+        if p.cpus.get() != 0.0 {
+            kf.set_double("limits", "cpus", p.cpus.get());
+        }
 
         kf.set_boolean("core", "debug", p.debug.get());
         kf.set_boolean("core", "verbose", p.verbose.get());
@@ -292,6 +322,29 @@ impl Config {
             p.security_dynamic.set(v);
         }
 
+        if let Some(v) = optional_u64(kf, "limits", "max-tasks", max_id)? {
+            p.max_tasks.set(v as u32);
+        }
+        if let Some(v) = optional_u64(kf, "limits", "memory", u64::MAX)? {
+            if v < super::MIN_MEMORY_KIB {
+                return Err(invalid(format!(
+                    "invalid value of [limits] memory: {v} KiB is less than the least, {} KiB",
+                    super::MIN_MEMORY_KIB
+                )));
+            }
+            p.memory.set(v);
+        }
+        if let Some(v) = optional_double(kf, "limits", "cpus")? {
+            if v != 0.0 && !(super::MIN_CPUS..=super::MAX_CPUS).contains(&v) {
+                return Err(invalid(format!(
+                    "invalid value of [limits] cpus: {v} (expected 0 for no quota, or {} to {})",
+                    super::MIN_CPUS,
+                    super::MAX_CPUS
+                )));
+            }
+            p.cpus.set(v);
+        }
+
         let mut env = Vec::new();
         for i in 0..MAX_ENTRIES {
             let group = format!("env.{i}");
@@ -421,6 +474,42 @@ mod tests {
         let saved = base.save_to_data();
         assert!(saved.contains("privileged=true"));
         assert!(Config::load_from_data(&saved).unwrap().privileged());
+    }
+
+    #[test]
+    fn limits_are_saved_only_when_set() {
+        let config = ConfigInteractive::new("l");
+        config.set_command(&["/bin/true"]);
+        let base: &Config = config.upcast_ref();
+        assert!(!base.save_to_data().contains("[limits]"));
+        base.set_max_tasks(100);
+        base.set_memory(256 * 1024);
+        base.set_cpus(1.5);
+        let saved = base.save_to_data();
+        assert!(
+            saved.contains("[limits]\nmax-tasks=100\nmemory=262144\ncpus=1.5\n"),
+            "{saved}"
+        );
+        let loaded = Config::load_from_data(&saved).unwrap();
+        assert_eq!(
+            (loaded.max_tasks(), loaded.memory(), loaded.cpus()),
+            (100, 256 * 1024, 1.5)
+        );
+        assert_eq!(loaded.save_to_data(), saved);
+        base.set_max_tasks(0);
+        let unlimited = Config::load_from_data(&base.save_to_data()).unwrap();
+        assert_eq!(unlimited.max_tasks(), 0);
+
+        let file = |limits: &str| {
+            format!(
+                "[api]\nclass=GVirSandboxConfigInteractive\n[limits]\n{limits}\n\
+                 [command]\nargv.0=/bin/true\n"
+            )
+        };
+        assert!(load_error(&file("memory=12")).contains("[limits] memory"));
+        assert!(load_error(&file("cpus=-2")).contains("[limits] cpus"));
+        assert!(load_error(&file("cpus=lots")).contains("[limits] cpus"));
+        assert!(load_error(&file("max-tasks=-1")).contains("[limits] max-tasks"));
     }
 
     #[test]

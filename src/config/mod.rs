@@ -41,6 +41,19 @@ pub use imp::{ConfigClass, ConfigInstance};
 
 use crate::error::{SandboxError, error};
 
+/// Default of `max-tasks`: enough for a build or a browser, far below what
+/// starves the host (the kernel's default `pid_max` is 32768 or more).
+pub const DEFAULT_MAX_TASKS: u32 = 4096;
+/// Default of `memory` (KiB): the original's fixed 512 MiB.
+pub const DEFAULT_MEMORY_KIB: u64 = crate::builder::MEMORY_KIB;
+/// Smallest `memory` (KiB).
+pub const MIN_MEMORY_KIB: u64 = 1024;
+/// Smallest non-zero `cpus`: libvirt's shortest CFS quota is 1 ms of a
+/// 100 ms period.
+pub const MIN_CPUS: f64 = 0.01;
+/// Largest `cpus`.
+pub const MAX_CPUS: f64 = 1024.0;
+
 glib::wrapper! {
     /// The abstract base of every sandbox configuration (`GVirSandboxConfig`).
     pub struct Config(ObjectSubclass<imp::Config>);
@@ -210,6 +223,56 @@ impl Config {
     }
     pub fn set_verbose(&self, verbose: bool) {
         self.imp().verbose.set(verbose);
+    }
+
+    /// Most tasks (processes and threads) the sandbox may have at once; 0
+    /// means no limit of the sandbox's own (default [`DEFAULT_MAX_TASKS`]).
+    pub fn max_tasks(&self) -> u32 {
+        self.imp().max_tasks.get()
+    }
+    pub fn set_max_tasks(&self, max_tasks: u32) {
+        self.set_property("max-tasks", max_tasks);
+    }
+
+    /// The sandbox's memory in KiB (default [`DEFAULT_MEMORY_KIB`]): a
+    /// virtual machine's RAM, a container's memory limit; the size of the
+    /// private `/run`, `/tmp`, `/var/tmp` and `/dev/shm` too.
+    pub fn memory(&self) -> u64 {
+        self.imp().memory.get()
+    }
+    /// Sets the memory in KiB; below [`MIN_MEMORY_KIB`] it is that.
+    pub fn set_memory(&self, kib: u64) {
+        self.set_property("memory", kib.max(MIN_MEMORY_KIB));
+    }
+
+    /// Most CPUs' worth of time the sandbox may use (1.5: one and a half
+    /// CPUs); 0 (the default) means no quota.
+    pub fn cpus(&self) -> f64 {
+        self.imp().cpus.get()
+    }
+    /// Sets the CPU quota; values outside 0 and [`MAX_CPUS`] are clamped,
+    /// and a NaN is 0.
+    pub fn set_cpus(&self, cpus: f64) {
+        let cpus = if cpus.is_nan() { 0.0 } else { cpus };
+        self.set_property("cpus", cpus.clamp(0.0, MAX_CPUS));
+    }
+
+    /// Sets one ceiling from its option syntax: `name` is `max-tasks` (a
+    /// count), `memory` (a size with an optional K, M or G suffix, bytes
+    /// without) or `cpus` (a decimal number).
+    pub fn set_limit_opts(&self, name: &str, value: &str) -> crate::Result<()> {
+        match name {
+            "max-tasks" => self.set_max_tasks(options::parse_max_tasks(value)?),
+            "memory" => self.set_memory(options::parse_memory(value)?),
+            "cpus" => self.set_cpus(options::parse_cpus(value)?),
+            other => {
+                return Err(error(
+                    SandboxError::InvalidArgument,
+                    format!("unknown limit '{other}' (expected max-tasks, memory or cpus)"),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Sets (or replaces) one environment variable of the sandboxed command.

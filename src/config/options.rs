@@ -22,6 +22,8 @@ pub enum OptionKind {
     Include,
     Security,
     Size,
+    /// A resource ceiling: max-tasks, memory, cpus.
+    Limit,
 }
 
 /// A parse error with a message a user can act on.
@@ -218,6 +220,7 @@ fn kind_name(kind: OptionKind) -> &'static str {
         OptionKind::Include => "include",
         OptionKind::Security => "security option",
         OptionKind::Size => "size",
+        OptionKind::Limit => "limit",
     }
 }
 
@@ -393,6 +396,68 @@ pub fn parse_size(input: &str) -> Result<u64, OptionError> {
         );
     }
     Ok(bytes)
+}
+
+/// Parses a `max-tasks` value: a count of tasks, 0 for no limit.
+pub fn parse_max_tasks(input: &str) -> Result<u32, OptionError> {
+    input.trim().parse().map_err(|_| OptionError {
+        kind: OptionKind::Limit,
+        message: format!(
+            "invalid max-tasks '{input}': expected a number of tasks from 0 (no limit) to {}",
+            u32::MAX
+        ),
+    })
+}
+
+/// Parses a `memory` value into KiB: a size as [`parse_size`] reads it
+/// (bytes without a suffix), rounded up to whole KiB, at least
+/// [`MIN_MEMORY_KIB`](super::MIN_MEMORY_KIB).
+pub fn parse_memory(input: &str) -> Result<u64, OptionError> {
+    let fail = |why: String| OptionError {
+        kind: OptionKind::Limit,
+        message: format!("invalid memory '{input}': {why}"),
+    };
+    let bytes = parse_size(input.trim()).map_err(|e| {
+        fail(
+            e.message
+                .split_once("': ")
+                .map_or(e.message.clone(), |(_, why)| why.to_owned()),
+        )
+    })?;
+    let kib = bytes.div_ceil(1024);
+    if kib < super::MIN_MEMORY_KIB {
+        return Err(fail(format!(
+            "at least {}K is needed (sizes without a suffix are bytes: write 512M, 2G)",
+            super::MIN_MEMORY_KIB
+        )));
+    }
+    Ok(kib)
+}
+
+/// Parses a `cpus` value: a decimal number of CPUs, 0 for no quota, else
+/// from [`MIN_CPUS`](super::MIN_CPUS) to [`MAX_CPUS`](super::MAX_CPUS).
+pub fn parse_cpus(input: &str) -> Result<f64, OptionError> {
+    let fail = |why: &str| OptionError {
+        kind: OptionKind::Limit,
+        message: format!("invalid cpus '{input}': {why}"),
+    };
+    let cpus: f64 = input
+        .trim()
+        .parse()
+        .ok()
+        .filter(|c: &f64| c.is_finite())
+        .ok_or_else(|| fail("expected a number of CPUs such as 1 or 0.5"))?;
+    if cpus == 0.0 {
+        return Ok(0.0);
+    }
+    if !(super::MIN_CPUS..=super::MAX_CPUS).contains(&cpus) {
+        return Err(fail(&format!(
+            "expected 0 (no quota) or {} to {}",
+            super::MIN_CPUS,
+            super::MAX_CPUS
+        )));
+    }
+    Ok(cpus)
 }
 
 /// A parsed `--disk TYPE:TAG=SOURCE[,format=FMT]`.
@@ -1018,6 +1083,27 @@ mod tests {
     #[test]
     fn sizes() {
         assert_eq!(parse_size("10240").unwrap(), 10240);
+        assert_eq!(parse_memory("512M").unwrap(), 512 * 1024);
+        assert_eq!(parse_memory("1048577").unwrap(), 1025); // bytes, rounded up
+        assert_eq!(parse_memory("2G").unwrap(), 2 << 20);
+        err_kind(parse_memory("512"), OptionKind::Limit, "at least 1024K");
+        err_kind(
+            parse_memory("5X"),
+            OptionKind::Limit,
+            "invalid memory '5X': unknown unit",
+        );
+        assert_eq!(parse_cpus("1.5").unwrap(), 1.5);
+        assert_eq!(parse_cpus("0").unwrap(), 0.0);
+        err_kind(parse_cpus("0.001"), OptionKind::Limit, "0.01 to 1024");
+        err_kind(parse_cpus("-1"), OptionKind::Limit, "invalid cpus '-1'");
+        err_kind(parse_cpus("NaN"), OptionKind::Limit, "expected a number");
+        assert_eq!(parse_max_tasks("100").unwrap(), 100);
+        assert_eq!(parse_max_tasks("0").unwrap(), 0);
+        err_kind(
+            parse_max_tasks("-1"),
+            OptionKind::Limit,
+            "invalid max-tasks '-1'",
+        );
         assert_eq!(parse_size("1K").unwrap(), 1024);
         assert_eq!(parse_size("2KiB").unwrap(), 2048);
         assert_eq!(parse_size("3G").unwrap(), 3 << 30);

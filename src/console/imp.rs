@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixListener;
+use std::rc::Rc;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use glib::{ControlFlow, IOCondition};
 use nix::errno::Errno;
 use nix::sys::termios::{self, SetArg, Termios};
 
+use super::channel::{Candidate, ChannelAuth, PeerCred, Step};
 use super::pty;
 use crate::capi::gvir::{Connection, Domain};
 use crate::error::{SandboxError, error};
@@ -26,6 +28,9 @@ use sandbox_init::protocol::{self, Message};
 const CHUNK: usize = 64 * 1024;
 /// How often the host repeats its handshake byte until the guest answers.
 const HANDSHAKE_INTERVAL: Duration = Duration::from_millis(50);
+/// Most unauthenticated connections to the channel socket at once; a newer
+/// one pushes out the oldest.
+const MAX_CANDIDATES: usize = 16;
 
 /// Where the RPC handshake is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,13 +45,13 @@ enum Handshake {
 
 /// One attachment of a console to local file descriptors.
 pub(crate) struct Session {
-    /// The guest's end: the console pty, or the channel socket once the
-    /// guest connected to it.
-    pty: OwnedFd,
-    /// The channel socket the guest connects to, until it has.
-    listener: Option<UnixListener>,
+    /// The guest's end: the console pty, or the channel socket once a
+    /// peer authenticated on it (none until then).
+    pty: Option<OwnedFd>,
     /// The source reading `pty`.
     pty_source: Option<glib::Source>,
+    /// The channel socket, until a peer authenticated on it.
+    pending: Option<Pending>,
     /// Our own duplicates of the caller's descriptors.
     stdin: Option<OwnedFd>,
     stdout: Option<OwnedFd>,
@@ -68,6 +73,32 @@ struct RpcState {
     decoder: protocol::Decoder,
 }
 
+/// A channel socket no peer authenticated on yet (see [`super::channel`]).
+struct Pending {
+    listener: UnixListener,
+    listener_source: glib::Source,
+    auth: Rc<ChannelAuth>,
+    /// A container's console pty: watched only to learn that the sandbox
+    /// ended (nothing read from it is trusted).
+    console: Option<(OwnedFd, glib::Source)>,
+    candidates: Vec<(u64, Candidate, glib::Source)>,
+    next_id: u64,
+    /// Why the last peer was dropped.
+    refused: Option<String>,
+}
+
+impl Pending {
+    fn destroy_sources(&self) {
+        self.listener_source.destroy();
+        for (_, _, source) in &self.candidates {
+            source.destroy();
+        }
+        if let Some((_, source)) = &self.console {
+            source.destroy();
+        }
+    }
+}
+
 pub struct Console {
     pub(crate) connection: RefCell<Option<Connection>>,
     pub(crate) domain: RefCell<Option<Domain>>,
@@ -76,9 +107,11 @@ pub struct Console {
     pub(crate) direct: Cell<bool>,
     pub(crate) session: RefCell<Option<Session>>,
     /// A listening socket the guest connects to for the app channel (faster
-    /// than libvirt's console relay); the console pty then only tells when
-    /// the sandbox ended before connecting.
-    pub(crate) channel: RefCell<Option<UnixListener>>,
+    /// than libvirt's console relay), and what its peer must prove; the
+    /// console pty then only tells when the sandbox ended before connecting.
+    pub(crate) channel: RefCell<Option<(UnixListener, Rc<ChannelAuth>)>>,
+    /// The credentials of the channel's authenticated peer.
+    pub(crate) peer: Cell<Option<PeerCred>>,
 }
 
 impl Default for Console {
@@ -91,6 +124,7 @@ impl Default for Console {
             direct: Cell::new(false),
             session: RefCell::default(),
             channel: RefCell::default(),
+            peer: Cell::default(),
         }
     }
 }
@@ -192,23 +226,6 @@ impl ObjectImpl for Console {
 
 /// Writes all of `data` to `fd`, waiting while it would block (the local
 /// stdout may be a non-blocking pipe). Errors end the console.
-/// Accepts the connection already waiting on `listener`.
-fn accept_now(listener: &UnixListener) -> crate::Result<OwnedFd> {
-    let (stream, _) = listener.accept().map_err(|e| {
-        error(
-            SandboxError::Io,
-            format!("the sandbox did not connect to its console channel: {e}"),
-        )
-    })?;
-    stream.set_nonblocking(true).map_err(|e| {
-        error(
-            SandboxError::Io,
-            format!("cannot set up the console channel: {e}"),
-        )
-    })?;
-    Ok(OwnedFd::from(stream))
-}
-
 fn write_all(fd: &OwnedFd, mut data: &[u8]) -> nix::Result<()> {
     let bfd = fd.as_fd();
     while !data.is_empty() {
@@ -282,27 +299,31 @@ impl Console {
             .transpose()
         };
         let (stdin, stdout, stderr) = (dup(stdin)?, dup(stdout)?, dup(stderr)?);
-        let listener = self
+        let channel = self
             .channel
             .borrow()
             .as_ref()
-            .map(|l| {
-                l.try_clone().map_err(|e| {
-                    error(
-                        SandboxError::Io,
-                        format!("cannot use the console channel socket: {e}"),
-                    )
-                })
+            .map(|(listener, auth)| {
+                listener
+                    .try_clone()
+                    .map(|listener| (listener, auth.clone()))
+                    .map_err(|e| {
+                        error(
+                            SandboxError::Io,
+                            format!("cannot use the console channel socket: {e}"),
+                        )
+                    })
             })
             .transpose()?;
-        // A channel with no console device (a VM's virtio-serial port): its
-        // client (QEMU) connected when the sandbox started.
-        let (pty, listener) = match (self.pty_path(), listener) {
-            (Ok(path), listener) => (pty::open_raw(&path)?, listener),
-            (Err(_), Some(listener)) => (accept_now(&listener)?, None),
-            (Err(e), None) => return Err(e),
+        // With a channel, the console pty (a container's; a VM's channel
+        // has no console device) only tells when the sandbox ended.
+        let (pty, console) = match &channel {
+            None => (Some(pty::open_raw(&self.pty_path()?)?), None),
+            Some(_) => match self.pty_path() {
+                Ok(path) => (None, Some(pty::open_raw(&path)?)),
+                Err(_) => (None, None),
+            },
         };
-        let accepted = self.channel.borrow().is_some() && listener.is_none();
         let is_rpc = self.obj().is::<super::ConsoleRpc>();
 
         // An interactive terminal goes raw so every key reaches the guest; it
@@ -322,11 +343,39 @@ impl Console {
         };
 
         let stdin_fd = stdin.as_ref().map(|fd| fd.as_raw_fd());
-        let listener_fd = listener.as_ref().map(|l| l.as_raw_fd());
+        let pty_source = pty.as_ref().map(|pty| {
+            self.watch(
+                pty.as_raw_fd(),
+                IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
+                Self::on_pty_readable,
+            )
+        });
+        let pending = channel.map(|(listener, auth)| Pending {
+            listener_source: self.watch(
+                listener.as_raw_fd(),
+                IOCondition::IN,
+                Self::on_channel_connect,
+            ),
+            listener,
+            auth,
+            console: console.map(|fd| {
+                let source = self.watch(
+                    fd.as_raw_fd(),
+                    IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
+                    Self::on_console_readable,
+                );
+                (fd, source)
+            }),
+            candidates: Vec::new(),
+            next_id: 0,
+            refused: None,
+        });
+        let has_channel = pending.is_some();
+        let has_console = pending.as_ref().is_some_and(|p| p.console.is_some());
         let mut session = Session {
             pty,
-            listener,
-            pty_source: None,
+            pty_source,
+            pending,
             stdin,
             stdout,
             stderr,
@@ -341,17 +390,6 @@ impl Console {
                 decoder: protocol::Decoder::new(),
             }),
         };
-        let pty_fd = session.pty.as_raw_fd();
-        session.pty_source = Some(self.watch(
-            pty_fd,
-            IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
-            Self::on_pty_readable,
-        ));
-        if let Some(fd) = listener_fd {
-            session
-                .sources
-                .push(self.watch(fd, IOCondition::IN, Self::on_channel_connect));
-        }
         // In RPC mode stdin is read only once the handshake is done.
         if let (Some(fd), false) = (stdin_fd, is_rpc) {
             session.sources.push(self.watch(
@@ -362,58 +400,275 @@ impl Console {
         }
         *self.session.borrow_mut() = Some(session);
 
-        // With a channel socket the handshake starts once the guest connected.
-        if is_rpc && (listener_fd.is_none() || accepted) {
+        if has_channel {
+            // Whoever connected already (a VM's QEMU connected when the
+            // sandbox started) is a candidate right away.
+            self.accept_candidates();
+            let none = self
+                .session
+                .borrow()
+                .as_ref()
+                .and_then(|s| s.pending.as_ref())
+                .is_some_and(|p| p.candidates.is_empty());
+            if none && !has_console {
+                self.detach();
+                return Err(error(
+                    SandboxError::Io,
+                    "the sandbox did not connect to its console channel",
+                ));
+            }
+        } else if is_rpc {
             self.start_handshake();
         }
         Ok(())
     }
 
-    /// The guest connected to the channel socket: it replaces the pty.
+    /// Connections arrived on the channel socket.
     fn on_channel_connect(&self, _cond: IOCondition) -> ControlFlow {
-        let accepted = {
-            let session = self.session.borrow();
-            let Some(listener) = session.as_ref().and_then(|s| s.listener.as_ref()) else {
+        self.accept_candidates()
+    }
+
+    /// Accepts every waiting connection to the channel socket as a
+    /// candidate and starts the handshake with it.
+    fn accept_candidates(&self) -> ControlFlow {
+        loop {
+            let accepted = {
+                let session = self.session.borrow();
+                let Some(pending) = session.as_ref().and_then(|s| s.pending.as_ref()) else {
+                    return ControlFlow::Break;
+                };
+                pending.listener.accept()
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    return ControlFlow::Continue;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.report(&format!(
+                        "libvirt-sandbox: cannot accept the sandbox's console connection: {e}\n"
+                    ));
+                    self.finish(true);
+                    return ControlFlow::Break;
+                }
+            };
+            let candidate = match Candidate::new(stream) {
+                Ok(c) => c,
+                Err(e) => {
+                    glib::g_debug!("LibvirtSandbox", "console channel: dropped a peer: {e}");
+                    continue;
+                }
+            };
+            if let Err(e) = candidate.send(&[protocol::HANDSHAKE_WAIT]) {
+                glib::g_debug!("LibvirtSandbox", "console channel: dropped a peer: {e}");
+                continue;
+            }
+            let fd = candidate.stream().as_raw_fd();
+            let mut session = self.session.borrow_mut();
+            let Some(pending) = session.as_mut().and_then(|s| s.pending.as_mut()) else {
                 return ControlFlow::Break;
             };
-            listener.accept()
-        };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return ControlFlow::Continue,
-            Err(e) => {
-                self.report(&format!(
-                    "libvirt-sandbox: cannot accept the sandbox's console connection: {e}\n"
-                ));
-                self.finish(true);
-                return ControlFlow::Break;
+            let id = pending.next_id;
+            pending.next_id += 1;
+            glib::g_debug!(
+                "LibvirtSandbox",
+                "console channel: peer {id} connected ({:?})",
+                candidate.cred()
+            );
+            if pending.candidates.len() >= MAX_CANDIDATES {
+                let (old, _, source) = pending.candidates.remove(0);
+                source.destroy();
+                glib::g_debug!(
+                    "LibvirtSandbox",
+                    "console channel: dropped peer {old}: too many peers"
+                );
             }
-        };
-        if let Err(e) = stream.set_nonblocking(true) {
-            self.report(&format!("libvirt-sandbox: console channel: {e}\n"));
-            self.finish(true);
-            return ControlFlow::Break;
+            let source = self.watch_candidate(fd, id);
+            pending.candidates.push((id, candidate, source));
+            if session
+                .as_ref()
+                .is_some_and(|s| s.handshake_source.is_none())
+            {
+                drop(session);
+                self.start_handshake_timer();
+            }
         }
-        let fd = stream.as_raw_fd();
+    }
+
+    fn watch_candidate(&self, fd: RawFd, id: u64) -> glib::Source {
+        let weak = ThreadGuard::new(self.obj().downgrade());
+        let source = glib_unix::fd_source_new(
+            fd,
+            IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
+            None,
+            glib::Priority::DEFAULT,
+            move |_, _| match weak.get_ref().upgrade() {
+                Some(console) => console.imp().on_candidate_readable(id),
+                None => ControlFlow::Break,
+            },
+        );
+        source.attach(None);
+        source
+    }
+
+    /// A candidate sent something (or hung up).
+    fn on_candidate_readable(&self, id: u64) -> ControlFlow {
+        let step = {
+            let mut session = self.session.borrow_mut();
+            let Some(pending) = session.as_mut().and_then(|s| s.pending.as_mut()) else {
+                return ControlFlow::Break;
+            };
+            let auth = pending.auth.clone();
+            let Some((_, candidate, _)) = pending.candidates.iter_mut().find(|c| c.0 == id) else {
+                return ControlFlow::Break;
+            };
+            candidate.readable(&auth)
+        };
+        match step {
+            Step::Continue => ControlFlow::Continue,
+            Step::Refused(why) => {
+                self.refuse(id, why);
+                ControlFlow::Break
+            }
+            Step::Failed(e) => {
+                self.report(&format!("libvirt-sandbox: {}\n", e.message()));
+                self.finish(true);
+                ControlFlow::Break
+            }
+            Step::Authenticated(rest) => {
+                self.promote(id, rest);
+                ControlFlow::Break
+            }
+        }
+    }
+
+    /// Drops a candidate; reported in debug output only, since anyone who
+    /// can reach the socket can cause it. Without a console pty to watch
+    /// (a VM's channel) the console ends once no peer is left.
+    fn refuse(&self, id: u64, why: String) {
+        let left = {
+            let mut session = self.session.borrow_mut();
+            let Some(pending) = session.as_mut().and_then(|s| s.pending.as_mut()) else {
+                return;
+            };
+            if let Some(index) = pending.candidates.iter().position(|c| c.0 == id) {
+                let (_, candidate, source) = pending.candidates.remove(index);
+                source.destroy();
+                glib::g_debug!(
+                    "LibvirtSandbox",
+                    "console channel: dropped peer {id} ({:?}): {why}",
+                    candidate.cred()
+                );
+            }
+            pending.refused = Some(why.clone());
+            !pending.candidates.is_empty() || pending.console.is_some()
+        };
+        if left {
+            return;
+        }
+        if let ControlFlow::Break = self.accept_candidates() {
+            return;
+        }
+        let none = self
+            .session
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.pending.as_ref())
+            .is_some_and(|p| p.candidates.is_empty());
+        if none {
+            self.report(&format!(
+                "libvirt-sandbox: the sandbox's console channel refused its only peer: {why}\n"
+            ));
+            self.finish(true);
+        }
+    }
+
+    /// A candidate authenticated: it becomes the guest's end, everything
+    /// else on the socket is dropped, and the session starts.
+    fn promote(&self, id: u64, rest: Vec<Message>) {
+        let (fd, cred) = {
+            let mut session = self.session.borrow_mut();
+            let Some(s) = session.as_mut() else { return };
+            let Some(mut pending) = s.pending.take() else {
+                return;
+            };
+            pending.destroy_sources();
+            let Some(index) = pending.candidates.iter().position(|c| c.0 == id) else {
+                return;
+            };
+            let (_, candidate, _) = pending.candidates.swap_remove(index);
+            let (stream, decoder, cred) = candidate.into_parts();
+            let fd = OwnedFd::from(stream);
+            let raw = fd.as_raw_fd();
+            s.pty = Some(fd);
+            if let Some(rpc) = s.rpc.as_mut() {
+                rpc.decoder = decoder;
+                rpc.handshake = Handshake::Running;
+            }
+            (raw, cred)
+            // `pending` (the listener, the other candidates, the console
+            // pty) is dropped here.
+        };
+        glib::g_debug!(
+            "LibvirtSandbox",
+            "console channel: peer {id} authenticated ({cred:?})"
+        );
+        self.peer.set(cred);
         let source = self.watch(
             fd,
             IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
             Self::on_pty_readable,
         );
         if let Some(s) = self.session.borrow_mut().as_mut() {
-            if let Some(old) = s.pty_source.replace(source) {
-                old.destroy();
-            }
-            s.pty = OwnedFd::from(stream);
-            s.listener = None;
+            s.pty_source = Some(source);
         }
-        self.start_handshake();
-        ControlFlow::Break
+        self.begin_session();
+        for message in rest {
+            if self.session.borrow().is_none() {
+                return;
+            }
+            if let ControlFlow::Break = self.handle_message(message) {
+                return;
+            }
+        }
+    }
+
+    /// The console pty of a container whose channel has no authenticated
+    /// peer yet: its data is dropped (it is no channel), its end is the
+    /// sandbox's.
+    fn on_console_readable(&self, cond: IOCondition) -> ControlFlow {
+        let mut buf = vec![0u8; CHUNK];
+        let result = {
+            let session = self.session.borrow();
+            match session
+                .as_ref()
+                .and_then(|s| s.pending.as_ref())
+                .and_then(|p| p.console.as_ref())
+            {
+                Some((fd, _)) => read_some(fd.as_fd(), &mut buf),
+                None => return ControlFlow::Break,
+            }
+        };
+        match result {
+            Ok(n) if n > 0 => ControlFlow::Continue,
+            Err(Errno::EAGAIN) if !cond.contains(IOCondition::HUP) => ControlFlow::Continue,
+            _ => {
+                self.guest_hung_up();
+                ControlFlow::Break
+            }
+        }
     }
 
     /// Sends WAIT now and every HANDSHAKE_INTERVAL until the guest answers.
     fn start_handshake(&self) {
         self.send_to_guest(&[protocol::HANDSHAKE_WAIT]);
+        self.start_handshake_timer();
+    }
+
+    /// Repeats WAIT every HANDSHAKE_INTERVAL: to the pty until the guest
+    /// answers, to the channel's candidates until one authenticated.
+    fn start_handshake_timer(&self) {
         let weak = ThreadGuard::new(self.obj().downgrade());
         let id = glib::timeout_add_local(HANDSHAKE_INTERVAL, move || {
             let Some(console) = weak.get_ref().upgrade() else {
@@ -448,6 +703,20 @@ impl Console {
     }
 
     fn resend_wait(&self) -> ControlFlow {
+        if let Some(pending) = self
+            .session
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.pending.as_ref())
+        {
+            for (_, candidate, _) in &pending.candidates {
+                if candidate.awaits_sync() {
+                    // A peer that is gone is dropped when its source sees it.
+                    let _ = candidate.send(&[protocol::HANDSHAKE_WAIT]);
+                }
+            }
+            return ControlFlow::Continue;
+        }
         let waiting = self
             .session
             .borrow()
@@ -473,7 +742,11 @@ impl Console {
             need_watch = !Self::flush_to_guest(s) && s.pty_out_source.is_none();
         }
         if need_watch {
-            let fd = self.session.borrow().as_ref().map(|s| s.pty.as_raw_fd());
+            let fd = self
+                .session
+                .borrow()
+                .as_ref()
+                .and_then(|s| s.pty.as_ref().map(|pty| pty.as_raw_fd()));
             if let Some(fd) = fd {
                 let source = self.watch(fd, IOCondition::OUT, Self::on_pty_writable);
                 if let Some(s) = self.session.borrow_mut().as_mut() {
@@ -485,9 +758,14 @@ impl Console {
 
     /// Writes queued bytes; true when the queue is empty.
     fn flush_to_guest(s: &mut Session) -> bool {
+        let Some(pty) = &s.pty else {
+            // No guest end yet: nothing may be sent to anyone.
+            s.to_guest.clear();
+            return true;
+        };
         while !s.to_guest.is_empty() {
             let (front, _) = s.to_guest.as_slices();
-            match nix::unistd::write(&s.pty, front) {
+            match nix::unistd::write(pty, front) {
                 Ok(n) => {
                     s.to_guest.drain(..n);
                 }
@@ -554,8 +832,8 @@ impl Console {
 
     fn on_pty_readable(&self, cond: IOCondition) -> ControlFlow {
         let mut buf = vec![0u8; CHUNK];
-        let result = match self.session.borrow().as_ref() {
-            Some(s) => read_some(s.pty.as_fd(), &mut buf),
+        let result = match self.session.borrow().as_ref().and_then(|s| s.pty.as_ref()) {
+            Some(pty) => read_some(pty.as_fd(), &mut buf),
             None => return ControlFlow::Break,
         };
         let n = match result {
@@ -618,26 +896,7 @@ impl Console {
             data = &data[pos + 1..];
             self.set_handshake(Handshake::Running);
             self.send_to_guest(&[protocol::HANDSHAKE_SYNC]);
-            self.send_window_size();
-            let stdin = self
-                .session
-                .borrow()
-                .as_ref()
-                .and_then(|s| s.stdin.as_ref().map(|f| f.as_raw_fd()));
-            match stdin {
-                Some(fd) => {
-                    let source = self.watch(
-                        fd,
-                        IOCondition::IN | IOCondition::HUP,
-                        Self::on_stdin_readable,
-                    );
-                    if let Some(s) = self.session.borrow_mut().as_mut() {
-                        s.sources.push(source);
-                    }
-                }
-                // No local input: tell the guest right away.
-                None => self.send_to_guest(&Message::Stdin(Vec::new()).encode()),
-            }
+            self.begin_session();
         }
         let messages = {
             let mut session = self.session.borrow_mut();
@@ -663,6 +922,30 @@ impl Console {
             }
         }
         ControlFlow::Continue
+    }
+
+    /// The guest is known: it gets the terminal size and the local input.
+    fn begin_session(&self) {
+        self.send_window_size();
+        let stdin = self
+            .session
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.stdin.as_ref().map(|f| f.as_raw_fd()));
+        match stdin {
+            Some(fd) => {
+                let source = self.watch(
+                    fd,
+                    IOCondition::IN | IOCondition::HUP,
+                    Self::on_stdin_readable,
+                );
+                if let Some(s) = self.session.borrow_mut().as_mut() {
+                    s.sources.push(source);
+                }
+            }
+            // No local input: tell the guest right away.
+            None => self.send_to_guest(&Message::Stdin(Vec::new()).encode()),
+        }
     }
 
     /// Tells the guest the local terminal's size (tty mode only): now, and
@@ -733,6 +1016,9 @@ impl Console {
                 }
             }
             Message::Hello(version) if version == protocol::VERSION => {}
+            // A channel's AUTH was checked before the session began; a
+            // console pty's cannot be (its guest is whoever holds the pty).
+            Message::Auth(_) => {}
             Message::Hello(version) => {
                 self.report(&format!(
                     "libvirt-sandbox: {}\n",
@@ -766,15 +1052,27 @@ impl Console {
     }
 
     fn guest_hung_up(&self) {
-        let clean = self.session.borrow().as_ref().map(|s| {
-            s.rpc
-                .as_ref()
-                .is_none_or(|r| r.handshake == Handshake::Finished)
-        });
+        let (clean, refused) = match self.session.borrow().as_ref() {
+            Some(s) => (
+                Some(
+                    s.rpc
+                        .as_ref()
+                        .is_none_or(|r| r.handshake == Handshake::Finished),
+                ),
+                s.pending.as_ref().and_then(|p| p.refused.clone()),
+            ),
+            None => (None, None),
+        };
         if clean == Some(false) {
-            self.report(
-                "libvirt-sandbox: the sandbox ended before its command reported an exit status\n",
-            );
+            // A peer refused while none authenticated is likely the
+            // sandbox's own init speaking another protocol: say why.
+            let why = refused
+                .map(|why| format!(" (its console channel refused a peer: {why})"))
+                .unwrap_or_default();
+            self.report(&format!(
+                "libvirt-sandbox: the sandbox ended before its command reported an exit \
+                 status{why}\n"
+            ));
         }
         self.finish(clean != Some(true));
     }
@@ -794,6 +1092,9 @@ impl Console {
         };
         for source in session.sources.iter().chain(&session.pty_source) {
             source.destroy();
+        }
+        if let Some(pending) = &session.pending {
+            pending.destroy_sources();
         }
         if let Some(source) = &session.pty_out_source {
             source.destroy();

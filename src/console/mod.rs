@@ -12,6 +12,7 @@
 //! and the local stdin are watched with fd sources; output to the local
 //! stdout/stderr is written as it arrives.
 
+pub(crate) mod channel;
 mod imp;
 pub(crate) mod pty;
 pub mod raw;
@@ -22,6 +23,7 @@ use std::os::fd::{AsFd, BorrowedFd};
 use glib::prelude::*;
 use glib::subclass::prelude::*;
 
+pub use channel::PeerCred;
 pub use raw::ConsoleRaw;
 pub use rpc::ConsoleRpc;
 
@@ -90,13 +92,25 @@ impl Console {
         Ok(())
     }
 
-    /// Whether the console is attached.
     /// Makes the guest connect to `listener` for this console's data instead
-    /// of using the console device (the context sets it on app consoles).
-    pub(crate) fn set_channel(&self, listener: std::os::unix::net::UnixListener) {
-        *self.imp().channel.borrow_mut() = Some(listener);
+    /// of using the console device (the context sets it on app consoles);
+    /// its peer must prove itself as `auth` says.
+    pub(crate) fn set_channel(
+        &self,
+        listener: std::os::unix::net::UnixListener,
+        auth: channel::ChannelAuth,
+    ) {
+        *self.imp().channel.borrow_mut() = Some((listener, std::rc::Rc::new(auth)));
     }
 
+    /// The credentials of the process that authenticated on the console's
+    /// channel (a container's init, as the host numbers it; a VM's QEMU),
+    /// once one has.
+    pub fn peer_credentials(&self) -> Option<PeerCred> {
+        self.imp().peer.get()
+    }
+
+    /// Whether the console is attached.
     pub fn is_attached(&self) -> bool {
         self.imp().session.borrow().is_some()
     }
@@ -127,5 +141,143 @@ impl Console {
             f(&console, error);
             None
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+    use std::os::unix::net::{UnixListener, UnixStream};
+    use std::sync::mpsc;
+
+    use glib::prelude::*;
+    use sandbox_init::protocol::{self, Decoder, Message};
+
+    use super::channel::ChannelAuth;
+    use super::{Console, ConsoleRpc};
+
+    /// A fake guest's handshake: waits for WAIT, answers SYNC, waits for
+    /// the host's SYNC.
+    fn handshake(stream: &mut UnixStream) {
+        let mut byte = [0u8; 1];
+        loop {
+            stream.read_exact(&mut byte).unwrap();
+            if byte[0] == protocol::HANDSHAKE_WAIT {
+                break;
+            }
+        }
+        stream.write_all(&[protocol::HANDSHAKE_SYNC]).unwrap();
+        loop {
+            stream.read_exact(&mut byte).unwrap();
+            if byte[0] == protocol::HANDSHAKE_SYNC {
+                break;
+            }
+        }
+    }
+
+    fn read_message(stream: &mut UnixStream, decoder: &mut Decoder) -> Option<Message> {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).unwrap();
+            if n == 0 {
+                return None;
+            }
+            if let Some(m) = decoder.feed(&buf[..n]).unwrap().into_iter().next() {
+                return Some(m);
+            }
+        }
+    }
+
+    #[test]
+    fn peers_without_the_secret_are_dropped_and_the_sandbox_still_connects() {
+        let context = glib::MainContext::default();
+        let _owner = context.acquire().expect("the default main context is free");
+        let dir = crate::builder::testing::temp_dir("console-auth");
+        let path = dir.join("app.sock");
+        let listener = UnixListener::bind(&path).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let secret = [42u8; protocol::SECRET_LEN];
+
+        // Connected first: one that never speaks, one with a wrong secret.
+        let _silent = UnixStream::connect(&path).unwrap();
+        let mut wrong = UnixStream::connect(&path).unwrap();
+        let mut real = UnixStream::connect(&path).unwrap();
+        let (refused_tx, refused_rx) = mpsc::channel();
+        let attacker = std::thread::spawn(move || {
+            handshake(&mut wrong);
+            let mut out = Message::Hello(protocol::VERSION).encode();
+            out.extend(Message::Auth(vec![1; protocol::SECRET_LEN]).encode());
+            wrong.write_all(&out).unwrap();
+            // The host hangs up on it, having sent it nothing.
+            let mut rest = Vec::new();
+            wrong.read_to_end(&mut rest).unwrap();
+            refused_tx.send(rest).unwrap();
+        });
+        let guest = std::thread::spawn(move || {
+            handshake(&mut real);
+            let attacker_got = refused_rx.recv().unwrap();
+            let mut out = Message::Hello(protocol::VERSION).encode();
+            out.extend(Message::Auth(secret.to_vec()).encode());
+            real.write_all(&out).unwrap();
+            let mut decoder = Decoder::new();
+            // No local stdin: its end comes right away.
+            let first = read_message(&mut real, &mut decoder);
+            let mut out = Message::Stdout(b"hello\n".to_vec()).encode();
+            out.extend(Message::Exit(3 << 8).encode());
+            real.write_all(&out).unwrap();
+            let last = read_message(&mut real, &mut decoder);
+            (attacker_got, first, last)
+        });
+
+        let console: ConsoleRpc = glib::Object::builder().property("devname", "x").build();
+        let base: &Console = console.upcast_ref();
+        base.set_channel(listener, ChannelAuth::new(&secret, None));
+        let (stdout_r, stdout_w) = nix::unistd::pipe().unwrap();
+        let (_stderr_r, stderr_w) = nix::unistd::pipe().unwrap();
+        let main_loop = glib::MainLoop::new(Some(&context), false);
+        let status = std::rc::Rc::new(std::cell::Cell::new(None));
+        console.connect_exited({
+            let status = status.clone();
+            move |_, s| status.set(Some(s))
+        });
+        let failed = std::rc::Rc::new(std::cell::Cell::new(None));
+        base.connect_closed({
+            let (main_loop, failed) = (main_loop.clone(), failed.clone());
+            move |_, f| {
+                failed.set(Some(f));
+                main_loop.quit()
+            }
+        });
+        let timeout = glib::timeout_add_local(std::time::Duration::from_secs(10), {
+            let main_loop = main_loop.clone();
+            move || {
+                main_loop.quit();
+                glib::ControlFlow::Break
+            }
+        });
+        use std::os::fd::AsFd;
+        base.attach_fds(None, Some(stdout_w.as_fd()), Some(stderr_w.as_fd()))
+            .unwrap();
+        drop(stdout_w);
+        main_loop.run();
+        assert_eq!(failed.get(), Some(false), "the console closed cleanly");
+        assert_eq!(status.get(), Some(3 << 8), "the command's status arrived");
+        timeout.remove();
+        let (attacker_got, first, last) = guest.join().unwrap();
+        attacker.join().unwrap();
+        assert!(attacker_got.is_empty(), "the attacker got {attacker_got:?}");
+        assert_eq!(first, Some(Message::Stdin(Vec::new())));
+        assert_eq!(last, Some(Message::Quit));
+        assert_eq!(
+            base.peer_credentials().map(|c| c.pid),
+            Some(std::process::id() as i32)
+        );
+        drop(console);
+        let mut out = String::new();
+        std::fs::File::from(stdout_r)
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "hello\n");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -32,6 +32,11 @@ pub(crate) struct Running {
     /// Loop devices of the disks, detached on drop (after the domain ended).
     #[allow(dead_code)]
     pub(crate) loops: Vec<super::disks::LoopDevice>,
+    /// The secret the guest init proves itself with on the app channel.
+    pub(crate) secret: Vec<u8>,
+    /// The host-side task limit (containers); dropped after the domain,
+    /// which removes its cgroup.
+    pub(crate) tasks: Option<std::rc::Rc<super::tasks::TaskLimit>>,
 }
 
 #[derive(Default)]
@@ -225,6 +230,8 @@ pub(crate) struct Starting {
     state: StateDir,
     app_channel: Option<std::os::unix::net::UnixListener>,
     loops: Vec<super::disks::LoopDevice>,
+    secret: Vec<u8>,
+    tasks: Option<super::tasks::TaskLimit>,
     /// For virtual machines, what [`BootRequest::resolve`] needs.
     pub(crate) boot: Option<BootRequest>,
 }
@@ -329,7 +336,7 @@ impl Context {
 
         let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
         let domain_name = format!("{name}-{:08x}", glib::random_int());
-        let state = StateDir::create(&domain_name)?;
+        let mut state = StateDir::create(&domain_name)?;
         // Errors below drop `state`, which removes the directory.
         let mounts = super::mounts::prepare(&config, state.path(), backend)?;
         let (interfaces, guest_interfaces) = super::network::plan(&config);
@@ -348,12 +355,32 @@ impl Context {
             init_dir,
             app_console: config.is::<crate::config::ConfigInteractive>(),
             mounts: mounts.host,
+            private_dirs: mounts.private,
             interfaces,
             block_devices: disks.devices,
             disks: disks.virtio,
             security,
         };
         let mut spec = super::launch::spec(&config, &layout, backend)?;
+        let secret = crate::console::channel::new_secret()?;
+        spec.secret = crate::console::channel::hex(&secret);
+        // An unprivileged QEMU (libvirt's DAC user) serves the state
+        // directory to the guest and connects to the channel socket: its
+        // group may search the directories and read the launch spec.
+        if backend == Backend::Qemu
+            && nix::unistd::geteuid().is_root()
+            && !builder::machine::runs_as_root(&config, &layout)
+        {
+            let virt_type = if builder::machine::kvm_usable().0 {
+                "kvm"
+            } else {
+                "qemu"
+            };
+            match super::security::dac_label(&capabilities, virt_type) {
+                Some((uid, gid)) if uid != 0 => state.grant_group(gid)?,
+                _ => {}
+            }
+        }
         // The app channel is a socket in the state directory, much faster
         // (and, for QEMU, more reliable) than a console pty: the LXC guest
         // connects to it through the state directory it sees, QEMU connects
@@ -369,20 +396,54 @@ impl Context {
         };
         spec.mounts = match backend {
             Backend::Lxc => mounts.guest,
-            // The backend's mounts are the init's too in a VM, before the
-            // guest binds (whose sources may lie inside them).
+            // The backend's mounts are the init's too in a VM: the private
+            // tmpfs first, then the config's (which may lie inside them),
+            // before the guest binds (whose sources may lie inside those).
             Backend::Qemu => {
-                let mut all =
-                    builder::machine::guest_mounts(&layout, config.userid(), config.groupid());
+                let mut all: Vec<_> = layout
+                    .private_dirs
+                    .iter()
+                    .map(|dir| sandbox_init::launch::GuestMount {
+                        source: "tmpfs".to_owned(),
+                        target: dir.clone(),
+                        fstype: "tmpfs".to_owned(),
+                        options: format!("size={}k,mode=1777", config.memory()),
+                    })
+                    .collect();
+                all.extend(builder::machine::guest_mounts(
+                    &layout,
+                    config.userid(),
+                    config.groupid(),
+                ));
                 all.extend(mounts.guest);
                 all
             }
         };
+        // A guest bind of a writable place is writable too: the init maps
+        // its owners like the mount it comes from.
+        for bind in spec.mounts.iter().filter(|m| m.fstype.is_empty()) {
+            if spec
+                .grants
+                .iter()
+                .any(|grant| builder::is_within(&bind.source, grant))
+            {
+                spec.grants.push(bind.target.clone());
+            }
+        }
         spec.includes = mounts.includes;
         spec.networks = guest_interfaces;
         spec.disks = disks.tags;
-        super::launch::write_spec(&spec, &layout)?;
-        config.save_to_path(&state.path().join("sandbox.cfg"))?;
+        super::launch::write_spec(&spec, &state)?;
+        state.write_file("sandbox.cfg", config.save_to_data().as_bytes(), false)?;
+        // A container's task limit is the host's to enforce (a VM's init
+        // applies the spec's): the cgroup is ready before the init can
+        // connect.
+        let tasks = match backend {
+            Backend::Lxc if config.max_tasks() > 0 && layout.app_console => Some(
+                super::tasks::TaskLimit::create(&layout.domain_name, config.max_tasks())?,
+            ),
+            _ => None,
+        };
         let boot = (backend == Backend::Qemu).then(|| BootRequest::new(&config, &layout));
         Ok(Starting {
             conn,
@@ -391,6 +452,8 @@ impl Context {
             state,
             app_channel,
             loops: disks.loops,
+            secret,
+            tasks,
             boot,
         })
     }
@@ -418,6 +481,8 @@ impl Context {
             state: Some(starting.state),
             app_channel: starting.app_channel,
             loops: starting.loops,
+            secret: starting.secret,
+            tasks: starting.tasks.map(std::rc::Rc::new),
         });
         self.obj().notify("domain");
     }
@@ -467,6 +532,7 @@ impl Context {
             init_dir: init_dir(),
             app_console: false,
             mounts: Vec::new(),
+            private_dirs: Vec::new(),
             interfaces: Vec::new(),
             block_devices: Vec::new(),
             disks: Vec::new(),
@@ -480,6 +546,8 @@ impl Context {
             state: None,
             app_channel: None,
             loops: Vec::new(),
+            secret: Vec::new(),
+            tasks: None,
         });
         self.obj().notify("domain");
         Ok(())

@@ -8,6 +8,7 @@ use glib::subclass::prelude::*;
 use super::Context;
 use crate::capi::gvir::{Connection, Domain};
 use crate::config::ConfigInteractive;
+use crate::console::channel::{ChannelAuth, PeerCheck};
 use crate::console::{ConsoleRpc, Kind as ConsoleKind};
 
 mod imp {
@@ -64,9 +65,21 @@ impl ContextInteractive {
                     format!("cannot use the console channel socket: {e}"),
                 )
             })?;
+            // The peer that answers the handshake is put under the task
+            // limit before it is confirmed, then must prove it has the
+            // sandbox's secret.
+            let hook = running.tasks.as_ref().map(|tasks| {
+                let tasks = std::rc::Rc::downgrade(tasks);
+                Box::new(
+                    move |peer: &crate::console::PeerCred| match tasks.upgrade() {
+                        Some(tasks) => tasks.enforce(peer),
+                        None => PeerCheck::Fail(super::not_running()),
+                    },
+                ) as crate::console::channel::PeerHook
+            });
             console
                 .upcast_ref::<crate::console::Console>()
-                .set_channel(listener);
+                .set_channel(listener, ChannelAuth::new(&running.secret, hook));
         }
         Ok(console)
     }

@@ -3,6 +3,8 @@
 //! defined once, in `sandbox_init::launch`).
 
 use super::Backend;
+use super::state::StateDir;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
 
 use crate::builder::{APP_CHANNEL_SOCKET, GUEST_STATE_DIR, LAUNCH_SPEC_NAME, Layout, machine};
@@ -53,6 +55,8 @@ pub(crate) fn spec(
     spec.channel = channel;
     spec.shell = shell;
     spec.debug = config.debug();
+    spec.max_tasks = config.max_tasks();
+    spec.grants = crate::builder::grants(layout);
     Ok(spec)
 }
 
@@ -72,20 +76,25 @@ pub(crate) fn app_channel(layout: &Layout) -> crate::Result<(UnixListener, Strin
             format!("cannot set up the console socket '{}': {e}", path.display()),
         )
     })?;
+    // Owner-only like everything in the state directory (libvirt hands a
+    // VM's socket to an unprivileged QEMU itself).
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+        error(
+            SandboxError::Io,
+            format!(
+                "cannot set the mode of the console socket '{}': {e}",
+                path.display()
+            ),
+        )
+    })?;
     Ok((
         listener,
         format!("unix:{GUEST_STATE_DIR}/{APP_CHANNEL_SOCKET}"),
     ))
 }
 
-/// Writes the launch spec into the sandbox's state directory.
-pub(crate) fn write_spec(spec: &LaunchSpec, layout: &Layout) -> crate::Result<()> {
-    let path = layout.state_dir.join(LAUNCH_SPEC_NAME);
-    let text = spec.to_json();
-    std::fs::write(&path, text).map_err(|e| {
-        error(
-            SandboxError::Io,
-            format!("cannot write the launch spec '{}': {e}", path.display()),
-        )
-    })
+/// Writes the launch spec into the sandbox's state directory: mode 0600
+/// (0640 for an unprivileged QEMU's group, see [`StateDir::grant_group`]).
+pub(crate) fn write_spec(spec: &LaunchSpec, state: &StateDir) -> crate::Result<()> {
+    state.write_file(LAUNCH_SPEC_NAME, spec.to_json().as_bytes(), true)
 }

@@ -14,6 +14,7 @@ pub(crate) mod mounts;
 pub(crate) mod network;
 pub(crate) mod security;
 pub(crate) mod state;
+pub(crate) mod tasks;
 
 use glib::prelude::*;
 use glib::subclass::prelude::*;
@@ -154,9 +155,24 @@ impl Context {
     /// Forgets the running domain without stopping it.
     pub fn detach(&self) -> crate::Result<()> {
         match self.imp().running.borrow_mut().take() {
-            Some(_) => Ok(()),
+            Some(running) => {
+                // The sandbox goes on, under its task limit.
+                if let Some(tasks) = &running.tasks {
+                    tasks.keep();
+                }
+                Ok(())
+            }
             None => Err(not_running()),
         }
+    }
+
+    /// The task limit when the sandbox reached it (a fork in it failed
+    /// because of it), as far as the host can tell (containers); `None`
+    /// otherwise, and when not running.
+    pub fn task_limit_reached(&self) -> Option<u32> {
+        let running = self.imp().running.borrow();
+        let tasks = running.as_ref()?.tasks.as_ref()?;
+        tasks.reached().then(|| tasks.max())
     }
 
     /// The running domain as a libvirt-gobject `GVirDomain`.

@@ -11,7 +11,7 @@ use glib::prelude::*;
 use sandbox_init::launch::{GuestMount, Include};
 
 use super::Backend;
-use crate::builder::{GUEST_STATE_DIR, HostMount};
+use crate::builder::{GUEST_STATE_DIR, HostMount, is_within};
 use crate::config::mount::{
     ConfigMountGuestBind, ConfigMountHostBind, ConfigMountHostImage, ConfigMountRam,
 };
@@ -27,6 +27,8 @@ const INCLUDES: &str = "includes";
 #[derive(Debug, Default)]
 pub(crate) struct Prepared {
     pub(crate) host: Vec<HostMount>,
+    /// The directories that get a private tmpfs (`Layout::private_dirs`).
+    pub(crate) private: Vec<String>,
     pub(crate) guest: Vec<GuestMount>,
     pub(crate) includes: Vec<Include>,
 }
@@ -47,14 +49,21 @@ fn depth(target: &str) -> usize {
     target.split('/').filter(|c| !c.is_empty()).count()
 }
 
-/// Whether `path` is `parent` or lies below it.
-fn is_within(path: &str, parent: &str) -> bool {
-    let parent = parent.trim_end_matches('/');
-    parent.is_empty()
-        || path == parent
-        || path
-            .strip_prefix(parent)
-            .is_some_and(|rest| rest.starts_with('/'))
+/// Which of [`PRIVATE_DIRS`](crate::builder::PRIVATE_DIRS) the sandbox's
+/// root has as real directories (a link, like Debian's `/var/run`, is
+/// left alone: what it points to gets its own). A container's `/dev/shm`
+/// is always made (its `/dev` is libvirt's tmpfs); a virtual machine's is
+/// the init's own tmpfs already.
+fn private_candidates(config: &Config, backend: Backend) -> Vec<&'static str> {
+    let root = config.root().unwrap_or_else(|| "/".to_owned());
+    crate::builder::PRIVATE_DIRS
+        .into_iter()
+        .filter(|dir| match *dir {
+            "/dev/shm" => backend == Backend::Lxc,
+            _ => std::fs::symlink_metadata(Path::new(&root).join(&dir[1..]))
+                .is_ok_and(|m| m.file_type().is_dir()),
+        })
+        .collect()
 }
 
 /// Resolves the config's mounts and stages its includes under `state_dir`.
@@ -65,6 +74,8 @@ pub(crate) fn prepare(
 ) -> crate::Result<Prepared> {
     let mut prepared = Prepared::default();
     let mut mounts = config.mounts();
+    let targets: Vec<String> = mounts.iter().filter_map(|m| m.target()).collect();
+    prepared.private = crate::builder::private_dirs(&private_candidates(config, backend), &targets);
     // Stable: among equally deep targets the config's order stays.
     mounts.sort_by_key(|m| depth(&m.target().unwrap_or_default()));
     for (index, mount) in mounts.iter().enumerate() {
@@ -87,7 +98,7 @@ pub(crate) fn prepare(
             continue;
         }
         let host = host_mount(mount, &target, index, config, state_dir, backend)?;
-        check_target_exists(config, &prepared.host, &host)?;
+        check_target_exists(config, &prepared.host, &prepared.private, &host)?;
         prepared.host.push(host);
     }
     stage_includes(&mounts, state_dir, config, &mut prepared.includes)?;
@@ -203,14 +214,18 @@ fn program_on_path(name: &str) -> bool {
 
 /// The root is read-only, so neither libvirt (LXC) nor the guest init (QEMU)
 /// can create a missing mount point in it; one inside an earlier writable
-/// mount they can.
+/// mount (or a private tmpfs) they can.
 fn check_target_exists(
     config: &Config,
     earlier: &[HostMount],
+    private: &[String],
     mount: &HostMount,
 ) -> crate::Result<()> {
     let target = mount.target();
-    if target == "/" || earlier.iter().any(|m| is_within(target, m.target())) {
+    if target == "/"
+        || earlier.iter().any(|m| is_within(target, m.target()))
+        || private.iter().any(|dir| is_within(target, dir))
+    {
         return Ok(());
     }
     let root = config.root().unwrap_or_else(|| "/".to_owned());

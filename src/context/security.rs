@@ -20,6 +20,29 @@ pub(crate) fn host_models(capabilities: &str) -> Vec<String> {
         .collect()
 }
 
+/// The user and group libvirt runs QEMU as for domains of `virt_type`
+/// (`kvm` or `qemu`): the DAC model's `<baselabel>` in the host's
+/// capabilities (`+64055:+64055`), if it has one.
+pub(crate) fn dac_label(capabilities: &str, virt_type: &str) -> Option<(u32, u32)> {
+    let block = capabilities
+        .split("<secmodel>")
+        .skip(1)
+        .filter_map(|b| b.split("</secmodel>").next())
+        .find(|b| b.contains("<model>dac</model>"))?;
+    block.split("<baselabel").skip(1).find_map(|label| {
+        let (attrs, rest) = label.split_once('>')?;
+        if !attrs.contains(&format!("type='{virt_type}'"))
+            && !attrs.contains(&format!("type=\"{virt_type}\""))
+        {
+            return None;
+        }
+        let text = rest.split('<').next()?.trim();
+        let (user, group) = text.split_once(':')?;
+        let id = |s: &str| s.trim_start_matches('+').parse::<u32>().ok();
+        Some((id(user)?, id(group)?))
+    })
+}
+
 /// The label to apply, or none when the host cannot confine and nothing
 /// specific was asked for (the default dynamic label).
 pub(crate) fn choose(config: &Config, models: &[String]) -> crate::Result<Option<SecLabel>> {
@@ -69,6 +92,18 @@ mod tests {
     const CAPS: &str = "<capabilities><host><cpu><model>qemu64</model></cpu>\
         <secmodel><model>none</model><doi>0</doi></secmodel>\
         <secmodel><model>selinux</model><doi>0</doi></secmodel></host></capabilities>";
+
+    #[test]
+    fn reads_qemus_dac_label() {
+        let caps = "<capabilities><host><secmodel><model>none</model><doi>0</doi></secmodel>\
+            <secmodel><model>dac</model><doi>0</doi>\
+            <baselabel type='kvm'>+64055:+107</baselabel>\
+            <baselabel type='qemu'>+64055:+64055</baselabel></secmodel></host></capabilities>";
+        assert_eq!(dac_label(caps, "kvm"), Some((64055, 107)));
+        assert_eq!(dac_label(caps, "qemu"), Some((64055, 64055)));
+        assert_eq!(dac_label(caps, "lxc"), None);
+        assert_eq!(dac_label(CAPS, "qemu"), None);
+    }
 
     #[test]
     fn reads_models_and_chooses() {

@@ -3,6 +3,8 @@
  * Tests of the config classes through the exported C ABI of the built
  * libvirt-sandbox-1.0.so.
  */
+#include <string.h>
+
 #include <glib/gstdio.h>
 #include <libvirt-sandbox/libvirt-sandbox.h>
 
@@ -50,6 +52,9 @@ test_interactive_defaults(void)
     g_assert_true(gvir_sandbox_config_get_security_dynamic(base));
     g_assert_false(gvir_sandbox_config_get_shell(base));
     g_assert_false(gvir_sandbox_config_get_privileged(base));
+    g_assert_cmpuint(gvir_sandbox_config_get_max_tasks(base), ==, 4096);
+    g_assert_cmpuint(gvir_sandbox_config_get_memory(base), ==, 512 * 1024);
+    g_assert_cmpfloat(gvir_sandbox_config_get_cpus(base), ==, 0.0);
     g_assert_cmpuint(gvir_sandbox_config_get_userid(base), ==, geteuid());
     g_assert_cmpuint(gvir_sandbox_config_get_groupid(base), ==, getegid());
     g_assert_cmpstr(gvir_sandbox_config_get_username(base), ==, g_get_user_name());
@@ -145,6 +150,54 @@ test_security_opts(void)
 
     g_assert_false(gvir_sandbox_config_set_security_opts(base, "static,bogus=1", &err));
     g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_SECURITY);
+}
+
+static void
+test_limits(void)
+{
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("limits");
+    GVirSandboxConfig *base = GVIR_SANDBOX_CONFIG(cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GVirSandboxConfig) loaded = NULL;
+    g_autofree gchar *data = NULL;
+    guint max_tasks = 1;
+    guint64 memory = 0;
+    gdouble cpus = 0;
+
+    gvir_sandbox_config_set_max_tasks(base, 0);
+    gvir_sandbox_config_set_memory(base, 2 * 1024 * 1024);
+    gvir_sandbox_config_set_cpus(base, 1.5);
+    g_object_get(cfg, "max-tasks", &max_tasks, "memory", &memory, "cpus", &cpus, NULL);
+    g_assert_cmpuint(max_tasks, ==, 0);
+    g_assert_cmpuint(memory, ==, 2 * 1024 * 1024);
+    g_assert_cmpfloat(cpus, ==, 1.5);
+
+    data = gvir_sandbox_config_save_to_data(base, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(strstr(data, "[limits]\nmax-tasks=0\nmemory=2097152\ncpus=1.5\n"));
+    loaded = gvir_sandbox_config_load_from_data(data, &err);
+    g_assert_no_error(err);
+    g_assert_cmpuint(gvir_sandbox_config_get_max_tasks(loaded), ==, 0);
+    g_assert_cmpuint(gvir_sandbox_config_get_memory(loaded), ==, 2 * 1024 * 1024);
+    g_assert_cmpfloat(gvir_sandbox_config_get_cpus(loaded), ==, 1.5);
+
+    /* Out of range: refused with a critical, the value stays. */
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*kib >= 1024*");
+    gvir_sandbox_config_set_memory(base, 12);
+    g_test_assert_expected_messages();
+    g_assert_cmpuint(gvir_sandbox_config_get_memory(base), ==, 2 * 1024 * 1024);
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*cpus >= 0*");
+    gvir_sandbox_config_set_cpus(base, -1);
+    g_test_assert_expected_messages();
+    g_assert_cmpfloat(gvir_sandbox_config_get_cpus(base), ==, 1.5);
+
+    g_clear_object(&loaded);
+    loaded = gvir_sandbox_config_load_from_data(
+        "[api]\nclass=GVirSandboxConfigInteractive\n[limits]\ncpus=9999\n"
+        "[command]\nargv.0=/bin/true\n", &err);
+    g_assert_null(loaded);
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_CONFIG);
+    g_assert_nonnull(strstr(err->message, "[limits] cpus"));
 }
 
 static void
@@ -320,6 +373,7 @@ main(int argc, char **argv)
     g_test_add_func("/config/properties", test_properties);
     g_test_add_func("/config/env", test_env);
     g_test_add_func("/config/security-opts", test_security_opts);
+    g_test_add_func("/config/limits", test_limits);
     g_test_add_func("/config/save-load-roundtrip", test_save_load_roundtrip);
     g_test_add_func("/config/load-errors", test_load_errors);
     g_test_add_func("/config/original-fixture", test_original_fixture);

@@ -7,6 +7,9 @@
  */
 #include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -207,6 +210,111 @@ test_lxc_async_round_trip(void)
     g_assert_false(gvir_sandbox_context_is_attached(base));
 }
 
+static void
+put_frame(GByteArray *out, guint32 proc, const guint8 *payload, guint32 len)
+{
+    guint32 words[5] = {GUINT32_TO_BE(20 + len), GUINT32_TO_BE(proc), 0, 0, 0};
+
+    g_byte_array_append(out, (const guint8 *)words, sizeof(words));
+    g_byte_array_append(out, payload, len);
+}
+
+static guint
+file_mode(const char *path)
+{
+    struct stat st;
+
+    g_assert_cmpint(lstat(path, &st), ==, 0);
+    return st.st_mode & 07777;
+}
+
+/* A process on the host connects to a running sandbox's channel socket
+ * and claims to be its init with a wrong secret: it is dropped, it gets
+ * nothing of the session, and the real init still runs the command. The
+ * state directory is the owner's only. */
+static void
+test_lxc_foreign_peer_refused(void)
+{
+    const char *argv[] = {"/bin/sh", "-c", "echo real-init", NULL};
+    g_autoptr(GVirSandboxContextInteractive) ctxt = new_context("lxc:///", argv);
+    GVirSandboxContext *base = GVIR_SANDBOX_CONTEXT(ctxt);
+    g_autoptr(GVirSandboxConfig) cfg = gvir_sandbox_context_get_config(base);
+    g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+    AsyncState state = {.loop = loop, .status = -1};
+    g_autoptr(GVirSandboxConsole) console = NULL;
+    g_autoptr(GInputStream) in = NULL;
+    g_autoptr(GOutputStream) out = NULL;
+    g_autoptr(GOutputStream) errout = NULL;
+    g_autoptr(GByteArray) frames = g_byte_array_new();
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = NULL;
+    g_autofree char *spec = NULL;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    GVirDomain *domain;
+    guint8 sync = 0x1C, secret[32] = {0}, got[256];
+    guint32 version = GUINT32_TO_BE(2);
+    char buf[64] = {0};
+    ssize_t n;
+    int fds[2], peer;
+
+    /* No task limit: the foreign peer is refused for its secret, not for
+     * being outside the sandbox's cgroup. */
+    gvir_sandbox_config_set_max_tasks(cfg, 0);
+    g_assert_true(gvir_sandbox_context_start(base, &err));
+    g_assert_no_error(err);
+    domain = gvir_sandbox_context_get_domain(base, &err);
+    g_assert_no_error(err);
+    dir = g_build_filename("/run/libvirt-sandbox", gvir_domain_get_name(domain), NULL);
+    g_object_unref(domain);
+    spec = g_build_filename(dir, "launch.json", NULL);
+    g_assert_cmpuint(file_mode("/run/libvirt-sandbox") & 0707, ==, 0700);
+    g_assert_cmpuint(file_mode(dir), ==, 0700);
+    g_assert_cmpuint(file_mode(spec), ==, 0600);
+    g_snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/app.sock", dir);
+    g_assert_cmpuint(file_mode(addr.sun_path) & 0777, ==, 0600);
+
+    peer = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    g_assert_cmpint(connect(peer, (struct sockaddr *)&addr, sizeof(addr)), ==, 0);
+    g_byte_array_append(frames, &sync, 1);
+    put_frame(frames, 7, (const guint8 *)&version, 4); /* HELLO */
+    put_frame(frames, 9, secret, sizeof(secret));      /* AUTH */
+    g_assert_cmpint(write(peer, frames->data, frames->len), ==, frames->len);
+
+    console = gvir_sandbox_context_interactive_get_app_console(ctxt, &err);
+    g_assert_no_error(err);
+    g_signal_connect(console, "exited", G_CALLBACK(on_exited), &state);
+    g_signal_connect(console, "closed", G_CALLBACK(on_closed), &state);
+    g_assert_cmpint(pipe(fds), ==, 0);
+    in = g_unix_input_stream_new(open("/dev/null", O_RDONLY), TRUE);
+    out = g_unix_output_stream_new(fds[1], TRUE);
+    errout = g_unix_output_stream_new(dup(STDERR_FILENO), TRUE);
+    g_assert_true(gvir_sandbox_console_attach(console, G_UNIX_INPUT_STREAM(in),
+                                              G_UNIX_OUTPUT_STREAM(out),
+                                              G_UNIX_OUTPUT_STREAM(errout), &err));
+    g_assert_no_error(err);
+    g_main_loop_run(loop);
+    g_assert_true(state.closed);
+    g_assert_true(WIFEXITED(state.status));
+    g_assert_cmpint(WEXITSTATUS(state.status), ==, 0);
+
+    /* The foreign peer got handshake bytes at most, then the end. */
+    while ((n = read(peer, got, sizeof(got))) > 0) {
+        for (ssize_t i = 0; i < n; i++)
+            g_assert_true(got[i] == 0x1B || got[i] == 0x1C);
+    }
+    g_assert_cmpint(n, ==, 0);
+    close(peer);
+
+    g_assert_true(gvir_sandbox_console_detach(console, &err));
+    g_clear_object(&out);
+    g_assert_cmpint(read(fds[0], buf, sizeof(buf) - 1), ==, strlen("real-init\n"));
+    g_assert_cmpstr(buf, ==, "real-init\n");
+    close(fds[0]);
+    g_assert_true(gvir_sandbox_context_stop(base, &err));
+    g_assert_no_error(err);
+    g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+}
+
 /* Entries of the state directory root (sandboxes' state directories). */
 static guint
 count_state_dirs(void)
@@ -264,5 +372,6 @@ main(int argc, char **argv)
     /* Needs libvirtd and the guest helpers (LIBVIRT_SANDBOX_INIT_DIR). */
     g_test_add_func("/context/lxc-async-round-trip", test_lxc_async_round_trip);
     g_test_add_func("/context/lxc-async-cancelled", test_lxc_async_cancelled);
+    g_test_add_func("/context/lxc-foreign-peer-refused", test_lxc_foreign_peer_refused);
     return g_test_run();
 }
