@@ -69,9 +69,17 @@ class FsTestCase(SandboxTestCase):
 
 class Filesystems(FsTestCase):
     def test_host_fs_only_is_read_only(self):
-        r = self.sandbox("/bin/sh", "-c", "echo x > /tmp/sandbox-should-fail")
+        r = self.sandbox("/bin/sh", "-c", "echo x > /var/sandbox-should-fail")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(b"Read-only file system", r.stderr)
+        self.assertFalse(os.path.exists("/var/sandbox-should-fail"))
+
+    def test_tmp_is_private_and_writable(self):
+        # /tmp, /var/tmp, /run and /dev/shm are the sandbox's own tmpfs.
+        out = self.run_ok("for d in /tmp /var/tmp /run /dev/shm; do "
+                          "echo x > $d/sandbox-private && ls -A $d | wc -l; done")
+        self.assertEqual(out.split(), ["1", "1", "1", "1"])
+        self.assertFalse(os.path.exists("/tmp/sandbox-private"))
 
     def test_tmp_dir(self):
         tmp = self.mkdir("tmp", {"seen": "from host\n"})
