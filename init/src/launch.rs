@@ -120,6 +120,19 @@ pub struct LaunchSpec {
     pub grants: Vec<String>,
 }
 
+/// Whether `path` is `parent` or lies below it (absolute paths; a trailing
+/// slash does not matter): how grants, mount targets and private
+/// directories nest, for the host and the init alike.
+pub fn is_within(path: &str, parent: &str) -> bool {
+    let parent = parent.trim_end_matches('/');
+    let path = path.trim_end_matches('/');
+    parent.is_empty()
+        || path == parent
+        || path
+            .strip_prefix(parent)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
 impl LaunchSpec {
     /// A spec running `command` as root with defaults for everything else.
     pub fn new(command: Vec<String>) -> Self {
@@ -192,6 +205,16 @@ mod tests {
             options: "size=1024k".into(),
         });
         assert_eq!(LaunchSpec::from_json(&spec.to_json()).unwrap(), spec);
+    }
+
+    #[test]
+    fn paths_nest() {
+        assert!(is_within("/tmp", "/tmp"));
+        assert!(is_within("/tmp/a", "/tmp/"));
+        assert!(is_within("/tmp/", "/tmp"));
+        assert!(is_within("/anything", "/"));
+        assert!(!is_within("/tmpfoo", "/tmp"));
+        assert!(!is_within("/tm", "/tmp"));
     }
 
     #[test]

@@ -99,14 +99,13 @@ pub(crate) fn clear_capabilities() -> nix::Result<()> {
         pid: 0,
     };
     let data = [CapData::default(); 2];
+    set_capabilities(&mut header, &data)
+}
+
+/// capset(2) with `data`, then empties the ambient set.
+fn set_capabilities(header: &mut CapHeader, data: &[CapData; 2]) -> nix::Result<()> {
     // SAFETY: capset reads a v3 header and two data structs, both live.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_capset,
-            &mut header as *mut CapHeader,
-            data.as_ptr(),
-        )
-    };
+    let rc = unsafe { libc::syscall(libc::SYS_capset, header as *mut CapHeader, data.as_ptr()) };
     Errno::result(rc)?;
     clear_ambient()
 }
@@ -291,16 +290,7 @@ pub(crate) fn drop_capabilities(caps: &[u32]) -> nix::Result<()> {
         data[word].permitted &= !bit;
         data[word].inheritable &= !bit;
     }
-    // SAFETY: capset reads a v3 header and two data structs, both live.
-    let rc = unsafe {
-        libc::syscall(
-            libc::SYS_capset,
-            &mut header as *mut CapHeader,
-            data.as_ptr(),
-        )
-    };
-    Errno::result(rc)?;
-    clear_ambient()
+    set_capabilities(&mut header, &data)
 }
 
 /// A raw syscall with up to two integer-or-pointer arguments, returning its

@@ -37,15 +37,7 @@ pub const MEMORY_KIB: u64 = 512 * 1024;
 /// directory of its own rather than the usual link to `/run`.
 pub const PRIVATE_DIRS: [&str; 5] = ["/run", "/var/run", "/tmp", "/var/tmp", "/dev/shm"];
 
-/// Whether `path` is `parent` or lies below it.
-pub fn is_within(path: &str, parent: &str) -> bool {
-    let parent = parent.trim_end_matches('/');
-    parent.is_empty()
-        || path == parent
-        || path
-            .strip_prefix(parent)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
+pub use sandbox_init::launch::is_within;
 
 /// Which of `candidates` (of [`PRIVATE_DIRS`], the ones the sandbox's root
 /// has) get a private tmpfs: those no mount target of the config is or

@@ -299,11 +299,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn containment_and_depth() {
-        assert!(is_within("/tmp/x", "/tmp"));
-        assert!(is_within("/tmp", "/tmp/"));
-        assert!(is_within("/anything", "/"));
-        assert!(!is_within("/tmpfoo", "/tmp"));
+    fn depth_counts_components() {
         assert_eq!(depth("/"), 0);
         assert_eq!(depth("/a/b/"), 2);
     }
