@@ -10,7 +10,7 @@ PACKAGES="
   libvirt-dev libvirt-glib-1.0-dev gir1.2-libvirt-glib-1.0 libglib2.0-dev
   gobject-introspection libgirepository1.0-dev gjs python3-gi valac meson ninja-build
   pkg-config gcc linux-image-amd64 busybox-static xvfb hyperfine libxml2-utils
-  gir1.2-gtk-3.0 e2fsprogs iproute2 qemu-utils tini
+  gir1.2-gtk-3.0 e2fsprogs iproute2 qemu-utils tini libseccomp-dev libcap-ng-dev
 "
 
 missing=""
@@ -30,4 +30,14 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
     echo "setup-host: cargo is not on PATH; install a Rust toolchain (rustup) first" >&2
     exit 1
+fi
+
+# virtiofsd (not packaged for bookworm): the file-system daemon libvirt starts
+# for a virtual machine's writable host binds, so that QEMU itself never needs
+# root. Built from crates.io at a pinned version (about a minute on 2 cores),
+# into /usr/local/bin, where the library looks for it.
+VIRTIOFSD_VERSION=1.14.0
+if [ "$(/usr/local/bin/virtiofsd --version 2>/dev/null)" != "virtiofsd $VIRTIOFSD_VERSION" ]; then
+    echo "setup-host: building virtiofsd $VIRTIOFSD_VERSION into /usr/local/bin"
+    cargo install --locked --quiet virtiofsd --version "$VIRTIOFSD_VERSION" --root /usr/local
 fi

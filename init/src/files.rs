@@ -60,6 +60,38 @@ pub fn copy_tree(src: &Path, dst: &Path, owner: Option<(u32, u32)>) -> Result<()
     Ok(())
 }
 
+/// Gives the copy at `dst` of a staged tree the modes the host recorded
+/// (see [`crate::launch::Include::modes`]): `(path relative to dst, mode)`,
+/// set-ID bits dropped as by [`copy_tree`]. Never follows a link.
+pub fn apply_modes(dst: &Path, modes: &[(String, u32)]) -> Result<(), String> {
+    for (relative, mode) in modes {
+        let relative = Path::new(relative);
+        if relative.is_absolute()
+            || relative
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(format!(
+                "the include mode of '{}' is not below the include",
+                relative.display()
+            ));
+        }
+        let path = if relative.as_os_str().is_empty() {
+            dst.to_owned()
+        } else {
+            dst.join(relative)
+        };
+        let is_link = std::fs::symlink_metadata(&path)
+            .map_err(|e| format!("cannot read '{}': {e}", path.display()))?
+            .file_type()
+            .is_symlink();
+        if !is_link {
+            set_mode(&path, *mode)?;
+        }
+    }
+    Ok(())
+}
+
 fn set_mode(path: &Path, mode: u32) -> Result<(), String> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & KEPT_MODE_BITS))
         .map_err(|e| format!("cannot set the mode of '{}': {e}", path.display()))
@@ -116,6 +148,16 @@ mod tests {
             std::fs::read_to_string(dst.join("sub/data")).unwrap(),
             "new"
         );
+
+        // Recorded modes are applied to the copy, never through a link.
+        apply_modes(&dst, &[("".into(), 0o700), ("sub/data".into(), 0o4600)]).unwrap();
+        assert_eq!(std::fs::metadata(&dst).unwrap().mode() & 0o7777, 0o700);
+        let mode = std::fs::metadata(dst.join("sub/data")).unwrap().mode() & 0o7777;
+        assert_eq!(mode, 0o600);
+        apply_modes(&dst, &[("link".into(), 0o777)]).unwrap();
+        let mode = std::fs::metadata(dst.join("sub/data")).unwrap().mode() & 0o7777;
+        assert_eq!(mode, 0o600);
+        assert!(apply_modes(&dst, &[("../x".into(), 0o777)]).is_err());
 
         // A file never replaces a directory.
         let err = copy_tree(&src.join("run.sh"), &dst.join("sub"), None).unwrap_err();

@@ -172,6 +172,7 @@ fn setup_filesystems(spec: &LaunchSpec, backend: Backend) -> Result<(), String> 
             })?;
         }
         files::copy_tree(Path::new(&include.src), dst, Some((spec.uid, spec.gid)))
+            .and_then(|()| files::apply_modes(dst, &include.modes))
             .map_err(|e| format!("cannot copy the include '{}': {e}", include.dst))?;
     }
     Ok(())

@@ -30,6 +30,11 @@ pub struct GuestMount {
 pub struct Include {
     pub src: String,
     pub dst: String,
+    /// The modes the copies must get where the staged ones differ (a
+    /// virtual machine's staged copies are widened for QEMU's group): each
+    /// path relative to `src` (empty for `src` itself) with its mode.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modes: Vec<(String, u32)>,
 }
 
 /// A block disk to expose as `/dev/disk/by-tag/TAG`.

@@ -55,10 +55,15 @@ pub mod layout {
     pub const GROUP_BLOCK: &str = "blk";
     /// Modules loaded when the VM has a virtio NIC.
     pub const GROUP_NET: &str = "net";
+    /// Modules loaded when the VM has a virtio-fs share (virtiofs, fuse).
+    pub const GROUP_FS: &str = "fs";
+    /// The filesystem type of the writable host binds: virtio-fs, by tag.
+    pub const VIRTIOFS_FSTYPE: &str = "virtiofs";
     /// The log console (the kernel's `console=hvc0`).
     pub const LOG_CONSOLE: &str = "/dev/hvc0";
-    /// 9p options of the writable shares (the state directory and the
-    /// config's host binds): no caching, the host owns the files.
+    /// 9p options of the state directory's share: no caching, the host
+    /// changes its files while the guest runs (the host binds are
+    /// virtio-fs, [`VIRTIOFS_FSTYPE`]).
     pub const P9_RW_OPTIONS: &str = "trans=virtio,version=9p2000.L,msize=512000";
     /// Where init-qemu links the virtio disks by serial, as udev would
     /// (there is no udev in a sandbox).
@@ -237,6 +242,7 @@ fn group_wanted(group: &str, virtio_ids: &[u32]) -> bool {
         layout::GROUP_CORE => true,
         layout::GROUP_BLOCK => virtio_ids.contains(&VIRTIO_ID_BLOCK),
         layout::GROUP_NET => virtio_ids.contains(&VIRTIO_ID_NET),
+        layout::GROUP_FS => virtio_ids.contains(&VIRTIO_ID_FS),
         _ => true,
     }
 }
@@ -244,6 +250,7 @@ fn group_wanted(group: &str, virtio_ids: &[u32]) -> bool {
 /// Virtio device IDs (virtio spec, "Device Types").
 const VIRTIO_ID_NET: u32 = 1;
 const VIRTIO_ID_BLOCK: u32 = 2;
+const VIRTIO_ID_FS: u32 = 26;
 
 /// The device IDs of the VM's virtio devices, from sysfs.
 fn virtio_device_ids() -> Vec<u32> {
@@ -516,6 +523,8 @@ mod tests {
         assert!(!group_wanted(layout::GROUP_NET, &ids));
         assert!(group_wanted(layout::GROUP_BLOCK, &[3, 2]));
         assert!(group_wanted(layout::GROUP_NET, &[1]));
+        assert!(!group_wanted(layout::GROUP_FS, &ids));
+        assert!(group_wanted(layout::GROUP_FS, &[3, 9, 26]));
         assert!(group_wanted("future", &[]));
     }
 
@@ -532,8 +541,8 @@ mod tests {
         spec.mounts.push(GuestMount {
             source: "sandbox-mount0".into(),
             target: "/home".into(),
-            fstype: "9p".into(),
-            options: layout::P9_RW_OPTIONS.into(),
+            fstype: layout::VIRTIOFS_FSTYPE.into(),
+            options: String::new(),
         });
         spec.disks.push(DiskTag {
             tag: "data".into(),

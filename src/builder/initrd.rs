@@ -48,13 +48,15 @@ pub const REQUIRED_MODULES: &[&str] = &["virtio_pci", "virtio_console", "9pnet_v
 /// Optional module groups, put in the initrd when the kernel has them and
 /// loaded by init-qemu only when the VM has the matching virtio device:
 /// disks (with ext4 for filesystem images, and the crc32c that ext4/jbd2
-/// ask for through a soft dependency) and network.
+/// ask for through a soft dependency), network, and virtio-fs (the host
+/// binds; fuse comes with it as its dependency).
 pub const OPTIONAL_GROUPS: &[(&str, &[&str])] = &[
     (
         layout::GROUP_BLOCK,
         &["virtio_blk", "crc32c_generic", "ext4"],
     ),
     (layout::GROUP_NET, &["virtio_net"]),
+    (layout::GROUP_FS, &["virtiofs"]),
 ];
 /// Directory of the modules inside the initrd (defined by init-qemu).
 pub const MODULES_DIR: &str = sandbox_init::qemu::layout::MODULES_DIR;

@@ -10,11 +10,14 @@
 //! powers itself off when the command ends; every way a VM can end
 //! (power-off, reboot, crash) destroys it.
 //!
-//! The config's mounts: host binds are extra writable 9p shares
-//! ([`mount_tag`]), filesystem images and `--disk`s are virtio disks the
-//! guest finds by serial, RAM mounts are the init's tmpfs; the init mounts
-//! them all as [`guest_mounts`] says. QEMU runs as root when it opens host
-//! files the caller named ([`runs_as_root`]).
+//! The config's mounts: host binds are writable virtio-fs shares
+//! ([`mount_tag`]) served by a virtiofsd that libvirt starts for each,
+//! filesystem images and `--disk`s are virtio disks the guest finds by
+//! serial, RAM mounts are the init's tmpfs; the init mounts them all as
+//! [`guest_mounts`] says. QEMU itself always runs as libvirt's unprivileged
+//! DAC user (`libvirt-qemu`): libvirt relabels the images and disks for it
+//! during the run, and virtiofsd (root, in its own namespaces) is the one
+//! that writes the host binds with the guest's owners.
 //!
 //! Consoles are virtio consoles backed by host ptys:
 //! - `console0` = guest `/dev/hvc0`: kernel and init log (`console=hvc0`);
@@ -27,7 +30,7 @@
 use std::path::PathBuf;
 
 use sandbox_init::launch::GuestMount;
-use sandbox_init::qemu::layout::{P9_RW_OPTIONS, disk_by_serial};
+use sandbox_init::qemu::layout::{VIRTIOFS_FSTYPE, disk_by_serial};
 
 use super::xml::XmlWriter;
 use super::{HostMount, Layout};
@@ -52,7 +55,7 @@ pub mod tags {
 /// The guest's log console device.
 pub const LOG_DEVICE: &str = sandbox_init::qemu::layout::LOG_CONSOLE;
 
-/// The 9p tag of `layout.mounts[index]` when it is a host bind, and the
+/// The virtio-fs tag of `layout.mounts[index]` when it is a host bind, and the
 /// virtio serial of it when it is a filesystem image (at most 20 bytes).
 pub fn mount_tag(index: usize) -> String {
     format!("sandbox-mount{index}")
@@ -70,7 +73,7 @@ pub fn disk_device(index: usize) -> String {
 }
 
 /// What the guest init mounts for `layout.mounts`, in their order (parents
-/// first): host binds over 9p, images from their virtio disk (filesystem
+/// first): host binds over virtio-fs, images from their virtio disk (filesystem
 /// detected by the init), tmpfs for RAM mounts, owned by the sandbox's user.
 pub fn guest_mounts(layout: &Layout, uid: u32, gid: u32) -> Vec<GuestMount> {
     layout
@@ -83,8 +86,8 @@ pub fn guest_mounts(layout: &Layout, uid: u32, gid: u32) -> Vec<GuestMount> {
                 HostMount::Bind { .. } => GuestMount {
                     source: mount_tag(index),
                     target,
-                    fstype: "9p".to_owned(),
-                    options: P9_RW_OPTIONS.to_owned(),
+                    fstype: VIRTIOFS_FSTYPE.to_owned(),
+                    options: String::new(),
                 },
                 HostMount::Image { .. } => GuestMount {
                     source: disk_by_serial(&mount_tag(index)),
@@ -129,6 +132,10 @@ pub struct MachineBoot {
     pub kvm: bool,
     /// The firmware ROM (qboot), or None for QEMU's default (SeaBIOS).
     pub firmware: Option<PathBuf>,
+    /// The virtiofsd libvirt starts for each host bind (found by the
+    /// caller, see `context::qemu_host::find_virtiofsd`); None leaves the
+    /// choice to libvirt's own lookup.
+    pub virtiofsd: Option<PathBuf>,
 }
 
 /// qboot when it is installed (it boots PVH kernels and bzImages alike and
@@ -197,6 +204,14 @@ pub fn build(config: &Config, layout: &Layout, boot: &MachineBoot) -> String {
             w.text("uuid", &[], &uuid);
         }
         w.text("memory", &[("unit", "KiB")], &config.memory().to_string());
+        if has_virtiofs(layout) {
+            // vhost-user: virtiofsd maps the guest's memory, which must be
+            // shared (libvirt refuses virtio-fs otherwise).
+            w.element("memoryBacking", &[], |w| {
+                w.empty("source", &[("type", "memfd")]);
+                w.empty("access", &[("mode", "shared")]);
+            });
+        }
         w.text("vcpu", &[], &vcpus(config).to_string());
         super::container::cputune(w, config, "global_period", "global_quota");
         os(w, config, boot);
@@ -210,11 +225,12 @@ pub fn build(config: &Config, layout: &Layout, boot: &MachineBoot) -> String {
         w.text("on_poweroff", &[], "destroy");
         w.text("on_reboot", &[], "destroy");
         w.text("on_crash", &[], "destroy");
-        w.element("devices", &[], |w| devices(w, config, layout));
+        w.element("devices", &[], |w| devices(w, config, layout, boot));
+        // No DAC label: QEMU runs as libvirt's unprivileged user, and
+        // libvirt relabels the kernel, initrd, images and disks for it.
         if let Some(security) = &layout.security {
             super::container::seclabel(w, security);
         }
-        dac_seclabel(w, config, layout);
     });
     w.finish()
 }
@@ -245,21 +261,18 @@ fn os(w: &mut XmlWriter, config: &Config, boot: &MachineBoot) {
     });
 }
 
-/// A 9p share of host directory `source` under `tag`.
+/// A read-only 9p share of host directory `source` under `tag` (the root,
+/// the helpers, the state directory).
 ///
 /// passthrough: files keep their host owners and modes; QEMU (running as
-/// libvirt-qemu, or root: see [`dac_seclabel`]) reads what that user may
-/// read. The root, helper and state shares are read-only; the config's host
-/// binds are writable, and QEMU runs as root then: `passthrough` gives new
-/// files the owner the guest asks for (the sandbox's user), and the guest
-/// kernel checks the user's permissions against the host's owners and modes
-/// (9p `access=client`), so the command writes where its user may.
+/// libvirt-qemu) reads what that user may read, and refuses every write
+/// (`<readonly/>`), whatever the guest's root does.
 ///
 /// multidevs=remap: the host's `/` spans several filesystems whose inode
 /// numbers collide (the roots of /proc and /sys are both inode 1); without
 /// remapping, 9p hands the guest identical qids for them and the guest
 /// treats /proc and /sys as one directory (both mounts then land on it).
-fn share(w: &mut XmlWriter, slots: &mut PciSlots, source: &str, tag: &str, readonly: bool) {
+fn share(w: &mut XmlWriter, slots: &mut PciSlots, source: &str, tag: &str) {
     w.element(
         "filesystem",
         &[
@@ -270,9 +283,46 @@ fn share(w: &mut XmlWriter, slots: &mut PciSlots, source: &str, tag: &str, reado
         |w| {
             w.empty("source", &[("dir", source)]);
             w.empty("target", &[("dir", tag)]);
-            if readonly {
-                w.empty("readonly", &[]);
+            w.empty("readonly", &[]);
+            slots.address(w);
+        },
+    );
+}
+
+/// Whether the VM has a virtio-fs share (a host bind).
+fn has_virtiofs(layout: &Layout) -> bool {
+    layout
+        .mounts
+        .iter()
+        .any(|m| matches!(m, HostMount::Bind { .. }))
+}
+
+/// A writable virtio-fs share of host directory `source` under `tag` (a
+/// host bind): libvirt starts `virtiofsd` for it, as root in the daemon's
+/// own namespace sandbox, with the share as its only view of the host, and
+/// ends it with the domain; QEMU only relays the guest's requests over
+/// vhost-user. virtiofsd creates files with the owner the guest asks for
+/// (the sandbox's user) and the guest kernel checks the user's permissions
+/// against the host's owners and modes, so the command writes where its
+/// user may. Caching is virtiofsd's default (`auto`: close-to-open
+/// consistency with the host, as a writable share needs).
+fn virtiofs_share(
+    w: &mut XmlWriter,
+    slots: &mut PciSlots,
+    source: &str,
+    tag: &str,
+    virtiofsd: Option<&std::path::Path>,
+) {
+    w.element(
+        "filesystem",
+        &[("type", "mount"), ("accessmode", "passthrough")],
+        |w| {
+            w.empty("driver", &[("type", "virtiofs")]);
+            if let Some(binary) = virtiofsd {
+                w.empty("binary", &[("path", &binary.to_string_lossy())]);
             }
+            w.empty("source", &[("dir", source)]);
+            w.empty("target", &[("dir", tag)]);
             slots.address(w);
         },
     );
@@ -310,18 +360,19 @@ fn disk(
     });
 }
 
-/// The config's mounts and disks: 9p shares for host binds, virtio disks
-/// for filesystem images and `--disk`s (RAM mounts are the init's alone).
-fn mounts_and_disks(w: &mut XmlWriter, slots: &mut PciSlots, layout: &Layout) {
+/// The config's mounts and disks: virtio-fs shares for host binds, virtio
+/// disks for filesystem images and `--disk`s (RAM mounts are the init's
+/// alone).
+fn mounts_and_disks(w: &mut XmlWriter, slots: &mut PciSlots, layout: &Layout, boot: &MachineBoot) {
     let mut disks = 0;
     for (index, mount) in layout.mounts.iter().enumerate() {
         match mount {
-            HostMount::Bind { source, .. } => share(
+            HostMount::Bind { source, .. } => virtiofs_share(
                 w,
                 slots,
                 &source.to_string_lossy(),
                 &mount_tag(index),
-                false,
+                boot.virtiofsd.as_deref(),
             ),
             HostMount::Image { source, format, .. } => {
                 let source = source.to_string_lossy();
@@ -344,42 +395,6 @@ fn mounts_and_disks(w: &mut XmlWriter, slots: &mut PciSlots, layout: &Layout) {
         );
         disks += 1;
     }
-}
-
-/// Whether QEMU must run as root rather than libvirt's unprivileged
-/// `libvirt-qemu`: when it opens host files the caller named — host binds
-/// (written as whichever user owns them), images and disks (often in
-/// directories only their owner may enter), staged includes (copies keep
-/// their modes). The caller is root (qemu:///system); LXC sandboxes use
-/// these with root's rights too (binds, loop devices). Guest permissions
-/// still hold: the guest kernel checks the sandbox user's against the
-/// files' host owners and modes.
-///
-/// Running QEMU as the sandbox's own user instead does not work with
-/// qemu:///system: QEMU must read libvirt's per-domain files under
-/// /var/lib/libvirt/qemu (0750, libvirt-qemu's), which no other user may
-/// (measured: "Unable to read .../master-key.aes: Permission denied").
-pub fn runs_as_root(config: &Config, layout: &Layout) -> bool {
-    layout
-        .mounts
-        .iter()
-        .any(|m| !matches!(m, HostMount::Ram { .. }))
-        || !layout.disks.is_empty()
-        || config.mounts().iter().any(|m| !m.includes().is_empty())
-}
-
-/// `<seclabel model='dac'>` running QEMU as root when [`runs_as_root`];
-/// `relabel='no'`: root opens the kernel, initrd and disks as they are, and
-/// libvirt must not chown them.
-fn dac_seclabel(w: &mut XmlWriter, config: &Config, layout: &Layout) {
-    if !runs_as_root(config, layout) {
-        return;
-    }
-    w.element(
-        "seclabel",
-        &[("type", "static"), ("model", "dac"), ("relabel", "no")],
-        |w| w.text("label", &[], "+0:+0"),
-    );
 }
 
 fn console(w: &mut XmlWriter, port: usize) {
@@ -432,7 +447,7 @@ impl PciSlots {
     }
 }
 
-fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
+fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout, boot: &MachineBoot) {
     let mut slots = PciSlots::new();
     let root = config.root().unwrap_or_else(|| "/".to_owned());
     let init_dir = layout.init_dir.to_string_lossy();
@@ -442,9 +457,9 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
         (&*init_dir, tags::INIT),
         (&*state_dir, tags::STATE),
     ] {
-        share(w, &mut slots, source, tag, true);
+        share(w, &mut slots, source, tag);
     }
-    mounts_and_disks(w, &mut slots, layout);
+    mounts_and_disks(w, &mut slots, layout, boot);
     for iface in &layout.interfaces {
         super::container::interface(w, iface, Some("virtio"), |w| slots.address(w));
     }
@@ -499,6 +514,7 @@ mod tests {
             cmdline: cmdline(false),
             kvm,
             firmware: firmware.then(|| PathBuf::from(QBOOT)),
+            virtiofsd: Some(PathBuf::from("/usr/local/bin/virtiofsd")),
         }
     }
 
@@ -568,8 +584,16 @@ mod tests {
         let base: &Config = config.upcast_ref();
         base.set_arch("x86_64");
         let l = mounts_layout();
-        assert!(runs_as_root(base, &l));
-        assert_golden("qemu-mounts.xml", &build(base, &l, &boot(false, true)));
+        let xml = build(base, &l, &boot(false, true));
+        // QEMU keeps libvirt's unprivileged user: no DAC label of ours.
+        assert!(!xml.contains("model=\"dac\""), "{xml}");
+        assert_eq!(
+            xml.matches("<driver type=\"virtiofs\"/>").count(),
+            2,
+            "{xml}"
+        );
+        assert!(xml.contains("<access mode=\"shared\"/>"), "{xml}");
+        assert_golden("qemu-mounts.xml", &xml);
     }
 
     #[test]
@@ -615,14 +639,14 @@ mod tests {
         assert_eq!(
             summary,
             [
-                ("sandbox-mount0", "/home", "9p"),
+                ("sandbox-mount0", "/home", "virtiofs"),
                 ("tmpfs", "/tmp", "tmpfs"),
                 ("/dev/disk/by-id/virtio-sandbox-mount2", "/mnt", "auto"),
                 ("/dev/disk/by-id/virtio-sandbox-mount3", "/srv", "auto"),
-                ("sandbox-mount4", "/home/scratch", "9p"),
+                ("sandbox-mount4", "/home/scratch", "virtiofs"),
             ]
         );
-        assert_eq!(mounts[0].options, P9_RW_OPTIONS);
+        assert_eq!(mounts[0].options, "");
         assert_eq!(mounts[1].options, "size=10240k,mode=0755,uid=1000,gid=100");
         assert_eq!(disk_device(1), "/dev/disk/by-id/virtio-sandbox-disk1");
         // Serials are at most 20 bytes (VIRTIO_BLK_ID_BYTES).
@@ -661,10 +685,10 @@ mod tests {
                 )),
             },
         ];
-        // No host file to open (a tmpfs only): QEMU keeps libvirt's own user.
-        assert!(!runs_as_root(base, &l));
         let xml = build(base, &l, &boot(false, true));
         assert!(!xml.contains("model=\"dac\""), "{xml}");
+        // No host bind: no virtio-fs, no shared memory.
+        assert!(!xml.contains("memoryBacking"), "{xml}");
         assert_golden("qemu-interfaces.xml", &xml);
     }
 

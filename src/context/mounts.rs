@@ -248,8 +248,8 @@ fn stage_includes(
     config: &Config,
     includes: &mut Vec<Include>,
 ) -> crate::Result<()> {
-    // The staged copies belong to the sandbox's user: a virtual machine's
-    // QEMU runs as that user and reads them over 9p.
+    // The staged copies belong to the sandbox's user (a virtual machine's
+    // QEMU's group reads them too, see `share_includes`).
     let owner = nix::unistd::geteuid()
         .is_root()
         .then(|| (config.userid(), config.groupid()));
@@ -288,8 +288,85 @@ fn stage_includes(
             includes.push(Include {
                 src: format!("{GUEST_STATE_DIR}/{INCLUDES}/{staged_name}"),
                 dst: guest_path,
+                modes: Vec::new(),
             });
         }
+    }
+    Ok(())
+}
+
+/// Lets an unprivileged QEMU's group `gid` read the staged includes (its
+/// 9p server reads them for the guest): each staged path gets that group
+/// and group read (and search or execute where the owner has it), nothing
+/// for others. The modes the guest must give the copies are recorded in
+/// `includes` where they differ from the staged ones.
+pub(crate) fn share_includes(
+    includes: &mut [Include],
+    state_dir: &Path,
+    gid: u32,
+) -> crate::Result<()> {
+    if includes.is_empty() {
+        return Ok(());
+    }
+    let staging = state_dir.join(INCLUDES);
+    std::os::unix::fs::chown(&staging, None, Some(gid))
+        .map_err(|e| io_error("change the group of", &staging, e))?;
+    set_mode(&staging, 0o750)?;
+    for (index, include) in includes.iter_mut().enumerate() {
+        share_path(
+            &staging.join(index.to_string()),
+            "",
+            gid,
+            &mut include.modes,
+        )?;
+    }
+    Ok(())
+}
+
+/// [`share_includes`] of one staged path (`relative` to its include).
+fn share_path(
+    path: &Path,
+    relative: &str,
+    gid: u32,
+    modes: &mut Vec<(String, u32)>,
+) -> crate::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = std::fs::symlink_metadata(path).map_err(|e| io_error("inspect", path, e))?;
+    if meta.file_type().is_symlink() {
+        // Its target is another staged path (or nothing QEMU may read).
+        std::os::unix::fs::lchown(path, None, Some(gid))
+            .map_err(|e| io_error("change the group of", path, e))?;
+        return Ok(());
+    }
+    if meta.is_dir() {
+        let entries = std::fs::read_dir(path).map_err(|e| io_error("list", path, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error("list", path, e))?;
+            let name = entry.file_name();
+            let child = if relative.is_empty() {
+                name.to_string_lossy().into_owned()
+            } else {
+                format!("{relative}/{}", name.to_string_lossy())
+            };
+            share_path(&entry.path(), &child, gid, modes)?;
+        }
+    }
+    let mode = meta.mode() & 0o7777;
+    let owner = (mode >> 6) & 0o7;
+    // Group: read, plus search/execute where the owner has it (a
+    // directory is always searchable: the owner's copy is); others: none.
+    let group = if meta.is_dir() {
+        0o5
+    } else {
+        0o4 | (owner & 0o1)
+    };
+    let shared = (mode & 0o7700) | (group << 3);
+    std::os::unix::fs::chown(path, None, Some(gid))
+        .map_err(|e| io_error("change the group of", path, e))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(shared))
+        .map_err(|e| io_error("set the mode of", path, e))?;
+    if shared != mode {
+        modes.push((relative.to_owned(), mode));
     }
     Ok(())
 }
@@ -297,6 +374,49 @@ fn stage_includes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shared_includes_are_group_readable_and_keep_their_modes() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let state = crate::builder::testing::temp_dir("includes");
+        let staging = state.join(INCLUDES);
+        std::fs::create_dir_all(staging.join("1/sub")).unwrap();
+        std::fs::write(staging.join("0"), b"secret").unwrap();
+        std::fs::write(staging.join("1/sub/run"), b"#!/bin/sh\n").unwrap();
+        let chmod = |p: &str, mode| {
+            std::fs::set_permissions(staging.join(p), std::fs::Permissions::from_mode(mode))
+                .unwrap()
+        };
+        chmod("0", 0o600);
+        chmod("1/sub/run", 0o700);
+        chmod("1/sub", 0o700);
+        chmod("1", 0o755);
+        let include = |src: &str| Include {
+            src: src.into(),
+            dst: format!("/mnt/{src}"),
+            modes: Vec::new(),
+        };
+        let mut includes = [include("0"), include("1")];
+        let gid = nix::unistd::getegid().as_raw();
+        share_includes(&mut includes, &state, gid).unwrap();
+        let mode = |p: &str| std::fs::metadata(staging.join(p)).unwrap().mode() & 0o7777;
+        assert_eq!(mode("0"), 0o640);
+        assert_eq!(mode("1"), 0o750);
+        assert_eq!(mode("1/sub"), 0o750);
+        assert_eq!(mode("1/sub/run"), 0o750);
+        assert_eq!(includes[0].modes, [("".to_owned(), 0o600)]);
+        let mut modes = includes[1].modes.clone();
+        modes.sort();
+        assert_eq!(
+            modes,
+            [
+                ("".to_owned(), 0o755),
+                ("sub".to_owned(), 0o700),
+                ("sub/run".to_owned(), 0o700)
+            ]
+        );
+        std::fs::remove_dir_all(&state).unwrap();
+    }
 
     #[test]
     fn depth_counts_components() {

@@ -1,16 +1,18 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Filesystems of QEMU sandboxes against a real libvirtd (qemu:///system, TCG):
-host binds (9p), temporary dirs, RAM mounts, filesystem images and --disks
+host binds (virtio-fs), temporary dirs, RAM mounts, filesystem images and --disks
 (virtio disks), guest binds and includes, the same assertions as the LXC
 tests. A VM start costs seconds under TCG, so each test groups several checks
 into one sandbox run; the base class checks that nothing is left behind."""
 import os
+import pwd
 import shutil
 import subprocess
+import time
 import unittest
 
-from sandboxtest import SandboxTestCase
+from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
 from test_lxc_filesystems import FsTestCase, make_ext4_image, read_from_image
 
 
@@ -19,8 +21,32 @@ def owner(path):
     return st.st_uid, st.st_gid
 
 
+def qemu_uids(domain_prefix):
+    """The uids (real, effective, saved, fs) of the QEMU process of the
+    running domain whose name starts with `domain_prefix`, or None."""
+    needle = f"guest={domain_prefix}".encode()
+    for n in os.listdir("/proc"):
+        if not n.isdigit():
+            continue
+        try:
+            with open(f"/proc/{n}/cmdline", "rb") as f:
+                if needle not in f.read():
+                    continue
+            with open(f"/proc/{n}/status") as f:
+                return next([int(u) for u in l.split()[1:]] for l in f if l.startswith("Uid:"))
+        except OSError:
+            continue
+    return None
+
+
 class QemuFsTestCase(FsTestCase):
     URI = "qemu:///system"
+
+    def setUp(self):
+        super().setUp()
+        # QEMU runs as libvirt-qemu and opens the images itself: their
+        # directory must be searchable by it (host binds need not be).
+        os.chmod(self.work, 0o711)
 
 
 class Filesystems(QemuFsTestCase):
@@ -84,6 +110,37 @@ class Filesystems(QemuFsTestCase):
         self.assertEqual(owner(os.path.join(nobody, "inc")), (65534, 65534))
         self.assertEqual(os.listdir(rootdir), [])
 
+    def test_qemu_is_unprivileged_and_bind_writes_keep_the_sandbox_user(self):
+        qemu_uid = pwd.getpwnam("libvirt-qemu").pw_uid
+        for user, expected in ((None, (os.geteuid(), os.getegid())),
+                               ("nobody", (65534, 65534))):
+            with self.subTest(user=user or "caller"):
+                grant = self.mkdir(f"grant-{user or 'caller'}")
+                os.chmod(grant, 0o777)
+                name = f"vfs-{user or 'caller'}-{os.getpid()}"
+                cmd = [VIRT_SANDBOX, "-c", self.URI, "-n", name, "-m", f"host-bind:/mnt={grant}",
+                       *(["-S", user] if user else []), "--", "/bin/sh", "-c",
+                       "echo w > /mnt/written; "
+                       "while [ ! -e /mnt/done ]; do sleep 0.05; done; echo finished"]
+                proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                uids = None
+                try:
+                    deadline = time.monotonic() + TIMEOUT
+                    written = os.path.join(grant, "written")
+                    while not os.path.exists(written) and time.monotonic() < deadline:
+                        self.assertIsNone(proc.poll(), "the sandbox ended early")
+                        time.sleep(0.05)
+                    # The guest is running: so is its QEMU, as libvirt-qemu.
+                    uids = qemu_uids(name + "-")
+                finally:
+                    with open(os.path.join(grant, "done"), "w"):
+                        pass
+                    out, err = proc.communicate(timeout=TIMEOUT)
+                self.assertEqual(proc.returncode, 0, err)
+                self.assertEqual(out, b"finished\n")
+                self.assertEqual(uids, [qemu_uid] * 4, f"QEMU of {name} runs as {uids}")
+                self.assertEqual(owner(written), expected)
+
 
 @unittest.skipUnless(shutil.which("qemu-img"), "needs qemu-img (qemu-utils)")
 class Images(QemuFsTestCase):
@@ -97,6 +154,12 @@ class Images(QemuFsTestCase):
                        check=True)
         data = self.path("data.img")
         subprocess.run(["truncate", "-s", "1M", data], check=True)
+        # libvirt gives the images to QEMU's user for the run only.
+        os.chown(raw, 65534, 65534)
+        os.chmod(raw, 0o600)
+        os.chmod(data, 0o640)
+        before = {p: (os.stat(p).st_uid, os.stat(p).st_gid, os.stat(p).st_mode)
+                  for p in (raw, qcow2, data)}
         tagged = self.path("tagged.qcow2")
         subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", seed, tagged],
                        check=True)
@@ -117,6 +180,20 @@ class Images(QemuFsTestCase):
         self.assertEqual(read_from_image(back, "newq"), "q\n")
         with open(data, "rb") as f:
             self.assertEqual(f.read(13), b"data-written\n")
+        after = {p: (os.stat(p).st_uid, os.stat(p).st_gid, os.stat(p).st_mode) for p in before}
+        self.assertEqual(after, before, "owners and modes restored after the run")
+
+    def test_image_in_a_directory_qemu_cannot_search_is_refused(self):
+        closed = self.mkdir("closed")
+        os.chmod(closed, 0o700)
+        data = os.path.join(closed, "data.img")
+        subprocess.run(["truncate", "-s", "1M", data], check=True)
+        r = self.sandbox("/bin/true", options=["--disk", f"file:data={data}"])
+        self.assertNotEqual(r.returncode, 0)
+        err = r.stderr.decode()
+        self.assertIn(f"'{closed}'", err)
+        self.assertIn("libvirt-qemu", err)
+        self.assertIn("searchable", err)
 
 
 # A sandbox with a block --disk, which the API takes (the CLI's --disk, like
@@ -193,6 +270,17 @@ class BadSpecs(SandboxTestCase):
                             mentions="use raw or qcow2")
         self.check_rejected("--disk", "file:d=/nonexistent.img", mentions="/nonexistent.img")
         self.check_rejected("-m", "host-bind:/no-such-dir=/tmp", mentions="/no-such-dir")
+
+    def test_host_bind_without_virtiofsd_is_refused(self):
+        # Never a silent fall-back to a QEMU running as root.
+        env = dict(os.environ, LIBVIRT_SANDBOX_VIRTIOFSD="/nonexistent/virtiofsd")
+        r = subprocess.run([VIRT_SANDBOX, "-c", self.URI, "-m", "host-bind:/mnt=/tmp", "--",
+                            "/bin/true"], env=env, capture_output=True, timeout=TIMEOUT)
+        self.assertNotEqual(r.returncode, 0)
+        err = r.stderr.decode()
+        self.assertIn("host-bind:/mnt=/tmp", err)
+        self.assertIn("virtiofsd", err)
+        self.assertIn("LIBVIRT_SANDBOX_VIRTIOFSD", err)
 
 
 if __name__ == "__main__":
