@@ -395,8 +395,10 @@ fn hide_state_dir(dir: &str, spec: &Path) -> Result<(), String> {
     umount2(dir, MntFlags::MNT_DETACH)
         .map_err(|e| format!("cannot hide the sandbox's state directory '{dir}': {e}"))?;
     // Only the empty mount point is left; it may lie on a read-only /dev.
+    // (Not the launch spec's absence: the host removes it once this init
+    // authenticated, so anything left in the directory tells.)
     let _ = std::fs::remove_dir(dir);
-    if std::fs::symlink_metadata(Path::new(dir).join("launch.json")).is_ok() {
+    if std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some()) {
         return Err(format!(
             "the sandbox's state directory '{dir}' is still visible after unmounting it"
         ));

@@ -104,6 +104,9 @@ fn os(w: &mut XmlWriter, config: &Config) {
     });
 }
 
+/// Size of a tmpfs that only holds a mount point.
+const MOUNT_POINT_TMPFS_KIB: u64 = 4;
+
 fn bind(w: &mut XmlWriter, source: &str, target: &str, readonly: bool) {
     w.element(
         "filesystem",
@@ -215,6 +218,26 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
                 target: dir.clone(),
             },
         );
+    }
+    // Single files bound into those, before the config's mounts (a mount
+    // of the caller's at the same place wins). libvirt creates a file's
+    // mount point but not its parents: a tiny tmpfs makes the directory
+    // it lies in (when that is not the private directory itself).
+    for file in &layout.host_files {
+        let parent = std::path::Path::new(&file.target)
+            .parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !layout.private_dirs.contains(&parent) && parent != "/" {
+            host_mount(
+                w,
+                &HostMount::Ram {
+                    usage_kib: MOUNT_POINT_TMPFS_KIB,
+                    target: parent,
+                },
+            );
+        }
+        bind(w, &file.source.to_string_lossy(), &file.target, true);
     }
     for mount in layout.mounts.iter().filter(|m| m.target() != "/") {
         host_mount(w, mount);
@@ -339,6 +362,37 @@ mod tests {
             },
         ];
         assert_golden("lxc-interfaces.xml", &build(base, &layout));
+    }
+
+    #[test]
+    fn resolv_conf_in_private_run() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        let mut layout = layout();
+        layout.mounts = vec![HostMount::Bind {
+            source: "/var/lib/sandbox/resolve".into(),
+            target: "/run/systemd/other".into(),
+        }];
+        layout.interfaces = vec![Interface {
+            mac: "52:54:00:12:34:56".into(),
+            host_dev: "vsb-0000a1b2".into(),
+            source: "default".into(),
+            filter: None,
+        }];
+        layout.host_files = vec![crate::builder::HostFile {
+            source: "/run/systemd/resolve/stub-resolv.conf".into(),
+            target: "/run/systemd/resolve/stub-resolv.conf".into(),
+        }];
+        let xml = build(base, &layout);
+        // After the private /run, before the config's mounts.
+        let at = |needle: &str| {
+            xml.find(needle)
+                .unwrap_or_else(|| panic!("{needle}: {xml}"))
+        };
+        assert!(at("<target dir=\"/run\"/>") < at("stub-resolv.conf"));
+        assert!(at("stub-resolv.conf") < at("/run/systemd/other"));
+        assert_golden("lxc-resolv-conf.xml", &xml);
     }
 
     #[test]

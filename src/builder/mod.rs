@@ -162,6 +162,19 @@ pub struct Layout {
     pub disks: Vec<VirtioDisk>,
     /// The security label, if the host can apply one.
     pub security: Option<SecLabel>,
+    /// Single host files bound read-only into the private directories,
+    /// after their tmpfs (LXC): the resolver configuration that the root's
+    /// `/etc/resolv.conf` links to under `/run`, which the private `/run`
+    /// hides otherwise.
+    pub host_files: Vec<HostFile>,
+}
+
+/// A host file the backend binds read-only at `target` (a regular file,
+/// its path resolved by the context).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostFile {
+    pub source: PathBuf,
+    pub target: String,
 }
 
 #[cfg(test)]
@@ -186,6 +199,7 @@ pub(crate) mod testing {
             block_devices: Vec::new(),
             disks: Vec::new(),
             security: None,
+            host_files: Vec::new(),
         }
     }
 

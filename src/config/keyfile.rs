@@ -202,6 +202,16 @@ impl Config {
         self.to_keyfile().to_data().to_string()
     }
 
+    /// [`save_to_data`](Self::save_to_data) without the environment (its
+    /// values may be secrets): the copy kept beside a running sandbox.
+    pub(crate) fn save_to_data_without_env(&self) -> String {
+        let kf = self.to_keyfile();
+        for i in 0..self.imp().env.borrow().len() {
+            let _ = kf.remove_group(&format!("env.{i}"));
+        }
+        kf.to_data().to_string()
+    }
+
     /// Writes the config to a new file at `path`. Like the original, an existing
     /// file is never overwritten; a partially written file is removed.
     pub fn save_to_path(&self, path: &std::path::Path) -> crate::Result<()> {
@@ -462,6 +472,25 @@ mod tests {
             let again = Config::load_from_data(&saved).unwrap().save_to_data();
             assert_eq!(again, saved, "{name}: second round trip");
         }
+    }
+
+    #[test]
+    fn the_state_copy_has_no_environment() {
+        let config = ConfigInteractive::new("e");
+        config.set_command(&["/bin/true"]);
+        let base: &Config = config.upcast_ref();
+        base.add_env("PASSWORD", "hunter2");
+        base.add_env("TOKEN", "t0k");
+        assert!(base.save_to_data().contains("hunter2"));
+        let saved = base.save_to_data_without_env();
+        assert!(
+            !saved.contains("hunter2") && !saved.contains("t0k"),
+            "{saved}"
+        );
+        assert!(!saved.contains("[env."), "{saved}");
+        let loaded = Config::load_from_data(&saved).unwrap();
+        assert!(loaded.envs().is_empty());
+        assert_eq!(loaded.command(), ["/bin/true"]);
     }
 
     #[test]

@@ -54,10 +54,12 @@ pub(crate) enum PeerCheck {
 /// enforces the task limit there).
 pub(crate) type PeerHook = Box<dyn Fn(&PeerCred) -> PeerCheck>;
 
-/// What a peer must prove, and the hook that sees it first.
+/// What a peer must prove, the hook that sees it first and the one told
+/// when it proved it.
 pub(crate) struct ChannelAuth {
     secret: Vec<u8>,
     on_peer: Option<PeerHook>,
+    on_authenticated: Option<Box<dyn Fn()>>,
 }
 
 impl ChannelAuth {
@@ -65,6 +67,21 @@ impl ChannelAuth {
         Self {
             secret: secret.to_vec(),
             on_peer,
+            on_authenticated: None,
+        }
+    }
+
+    /// Runs `hook` once a peer authenticated, before anything it sent
+    /// after its AUTH is handled (the context removes the launch spec
+    /// there: the init has read it).
+    pub(crate) fn on_authenticated(mut self, hook: impl Fn() + 'static) -> Self {
+        self.on_authenticated = Some(Box::new(hook));
+        self
+    }
+
+    pub(crate) fn authenticated(&self) {
+        if let Some(hook) = &self.on_authenticated {
+            hook();
         }
     }
 

@@ -587,7 +587,7 @@ impl Console {
     /// A candidate authenticated: it becomes the guest's end, everything
     /// else on the socket is dropped, and the session starts.
     fn promote(&self, id: u64, rest: Vec<Message>) {
-        let (fd, cred) = {
+        let (fd, cred, auth) = {
             let mut session = self.session.borrow_mut();
             let Some(s) = session.as_mut() else { return };
             let Some(mut pending) = s.pending.take() else {
@@ -606,10 +606,11 @@ impl Console {
                 rpc.decoder = decoder;
                 rpc.handshake = Handshake::Running;
             }
-            (raw, cred)
+            (raw, cred, pending.auth.clone())
             // `pending` (the listener, the other candidates, the console
             // pty) is dropped here.
         };
+        auth.authenticated();
         glib::g_debug!(
             "LibvirtSandbox",
             "console channel: peer {id} authenticated ({cred:?})"

@@ -231,7 +231,14 @@ mod tests {
 
         let console: ConsoleRpc = glib::Object::builder().property("devname", "x").build();
         let base: &Console = console.upcast_ref();
-        base.set_channel(listener, ChannelAuth::new(&secret, None));
+        let told = std::rc::Rc::new(std::cell::Cell::new(0));
+        base.set_channel(
+            listener,
+            ChannelAuth::new(&secret, None).on_authenticated({
+                let told = told.clone();
+                move || told.set(told.get() + 1)
+            }),
+        );
         let (stdout_r, stdout_w) = nix::unistd::pipe().unwrap();
         let (_stderr_r, stderr_w) = nix::unistd::pipe().unwrap();
         let main_loop = glib::MainLoop::new(Some(&context), false);
@@ -262,6 +269,11 @@ mod tests {
         main_loop.run();
         assert_eq!(failed.get(), Some(false), "the console closed cleanly");
         assert_eq!(status.get(), Some(3 << 8), "the command's status arrived");
+        assert_eq!(
+            told.get(),
+            1,
+            "the real peer's authentication was told once"
+        );
         timeout.remove();
         let (attacker_got, first, last) = guest.join().unwrap();
         attacker.join().unwrap();

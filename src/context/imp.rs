@@ -176,16 +176,43 @@ pub(crate) struct BootRequest {
     kmodpath: Option<String>,
     debug: bool,
     init_qemu: std::path::PathBuf,
+    /// The host binds (virtio-fs shares, which need virtiofsd), named as
+    /// the options would.
+    binds: Vec<String>,
+    /// The image and disk files QEMU opens (what each is, its path).
+    files: Vec<(String, std::path::PathBuf)>,
+    /// QEMU's unprivileged user and group, when known.
+    qemu_user: Option<(u32, u32)>,
 }
 
 impl BootRequest {
-    fn new(config: &Config, layout: &Layout) -> Self {
+    fn new(config: &Config, layout: &Layout, qemu_user: Option<(u32, u32)>) -> Self {
+        use builder::HostMount;
+        let mut binds = Vec::new();
+        let mut files = Vec::new();
+        for mount in &layout.mounts {
+            match mount {
+                HostMount::Bind { source, target } => {
+                    binds.push(format!("host-bind:{target}={}", source.display()))
+                }
+                HostMount::Image { source, target, .. } => {
+                    files.push((format!("host-image:{target}"), source.clone()))
+                }
+                HostMount::Ram { .. } => {}
+            }
+        }
+        for disk in layout.disks.iter().filter(|d| !d.block) {
+            files.push(("disk".to_owned(), disk.source.clone()));
+        }
         BootRequest {
             kernrelease: config.kernrelease(),
             kernpath: config.kernpath(),
             kmodpath: config.kmodpath(),
             debug: config.debug(),
             init_qemu: layout.init_dir.join(builder::machine::INIT_QEMU),
+            binds,
+            files,
+            qemu_user,
         }
     }
 
@@ -193,6 +220,17 @@ impl BootRequest {
     /// one), the cached initrd, the accelerator.
     pub(crate) fn resolve(self) -> crate::Result<builder::machine::MachineBoot> {
         use builder::{cache, initrd, kernel, machine, vmlinux};
+        // QEMU runs unprivileged: what it must reach is checked first.
+        let virtiofsd = if self.binds.is_empty() {
+            None
+        } else {
+            let path = super::qemu_host::find_virtiofsd(&self.binds)?;
+            glib::g_debug!("LibvirtSandbox", "virtiofsd: {}", path.display());
+            Some(path)
+        };
+        if let Some(qemu) = self.qemu_user {
+            super::qemu_host::check_reachable(&self.files, qemu)?;
+        }
         let kernel = kernel::select(
             self.kernrelease.as_deref(),
             self.kernpath.as_deref(),
@@ -216,6 +254,7 @@ impl BootRequest {
             cmdline: machine::cmdline(self.debug),
             kvm,
             firmware: machine::default_firmware(),
+            virtiofsd,
         })
     }
 }
@@ -336,6 +375,8 @@ impl Context {
 
         let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
         let domain_name = format!("{name}-{:08x}", glib::random_int());
+        // What sandboxes of killed owners left: nobody else removes it.
+        super::sweep::leftovers(&conn);
         let mut state = StateDir::create(&domain_name)?;
         // Errors below drop `state`, which removes the directory.
         let mounts = super::mounts::prepare(&config, state.path(), backend)?;
@@ -345,6 +386,16 @@ impl Context {
             .map_err(|e| libvirt_error("cannot read the host's capabilities", e))?;
         let security =
             super::security::choose(&config, &super::security::host_models(&capabilities))?;
+        // A container's resolver configuration behind a link into the
+        // private /run (systemd-resolved, NetworkManager) stays reachable.
+        let host_files = match backend {
+            Backend::Lxc if !interfaces.is_empty() => {
+                super::network::hidden_resolv_conf(&config, &mounts.host, &mounts.private)
+                    .into_iter()
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
         let disks = match backend {
             Backend::Lxc => super::disks::prepare_lxc(&config)?,
             Backend::Qemu => super::disks::prepare_qemu(&config)?,
@@ -360,26 +411,29 @@ impl Context {
             block_devices: disks.devices,
             disks: disks.virtio,
             security,
+            host_files,
         };
         let mut spec = super::launch::spec(&config, &layout, backend)?;
         let secret = crate::console::channel::new_secret()?;
         spec.secret = crate::console::channel::hex(&secret);
-        // An unprivileged QEMU (libvirt's DAC user) serves the state
-        // directory to the guest and connects to the channel socket: its
-        // group may search the directories and read the launch spec.
-        if backend == Backend::Qemu
-            && nix::unistd::geteuid().is_root()
-            && !builder::machine::runs_as_root(&config, &layout)
-        {
+        // QEMU runs as libvirt's unprivileged DAC user: it serves the state
+        // directory (with the staged includes) to the guest and connects to
+        // the channel socket, so its group may search the directories and
+        // read the launch spec and the includes.
+        let qemu_user = if backend == Backend::Qemu && nix::unistd::geteuid().is_root() {
             let virt_type = if builder::machine::kvm_usable().0 {
                 "kvm"
             } else {
                 "qemu"
             };
-            match super::security::dac_label(&capabilities, virt_type) {
-                Some((uid, gid)) if uid != 0 => state.grant_group(gid)?,
-                _ => {}
-            }
+            super::security::dac_label(&capabilities, virt_type).filter(|&(uid, _)| uid != 0)
+        } else {
+            None
+        };
+        let mut includes = mounts.includes;
+        if let Some((_, gid)) = qemu_user {
+            state.grant_group(gid)?;
+            super::mounts::share_includes(&mut includes, state.path(), gid)?;
         }
         // The app channel is a socket in the state directory, much faster
         // (and, for QEMU, more reliable) than a console pty: the LXC guest
@@ -430,11 +484,21 @@ impl Context {
                 spec.grants.push(bind.target.clone());
             }
         }
-        spec.includes = mounts.includes;
+        spec.includes = includes;
         spec.networks = guest_interfaces;
         spec.disks = disks.tags;
         super::launch::write_spec(&spec, &state)?;
-        state.write_file("sandbox.cfg", config.save_to_data().as_bytes(), false)?;
+        // The saved config stays beside the running sandbox, as in the
+        // original (for whoever inspects it; nothing here reads it), but
+        // without the `-e` values: those are the launch spec's only, which
+        // goes once the init read it. Deleting this file with it would
+        // leave the values on disk for sandboxes whose channel never
+        // authenticates (no app console attached).
+        state.write_file(
+            "sandbox.cfg",
+            config.save_to_data_without_env().as_bytes(),
+            false,
+        )?;
         // A container's task limit is the host's to enforce (a VM's init
         // applies the spec's): the cgroup is ready before the init can
         // connect.
@@ -444,7 +508,8 @@ impl Context {
             ),
             _ => None,
         };
-        let boot = (backend == Backend::Qemu).then(|| BootRequest::new(&config, &layout));
+        let boot =
+            (backend == Backend::Qemu).then(|| BootRequest::new(&config, &layout, qemu_user));
         Ok(Starting {
             conn,
             backend,
@@ -537,6 +602,7 @@ impl Context {
             block_devices: Vec::new(),
             disks: Vec::new(),
             security: None,
+            host_files: Vec::new(),
         };
         *self.running.borrow_mut() = Some(Running {
             conn,

@@ -77,9 +77,17 @@ impl ContextInteractive {
                     },
                 ) as crate::console::channel::PeerHook
             });
+            let mut auth = ChannelAuth::new(&running.secret, hook);
+            if running.state.is_some() {
+                // Once the init proved it read the launch spec (both
+                // backends read it before they connect), its secret and
+                // `-e` values have no use left on the host.
+                let dir = running.layout.state_dir.clone();
+                auth = auth.on_authenticated(move || super::state::forget_launch_spec(&dir));
+            }
             console
                 .upcast_ref::<crate::console::Console>()
-                .set_channel(listener, ChannelAuth::new(&running.secret, hook));
+                .set_channel(listener, auth);
         }
         Ok(console)
     }

@@ -12,8 +12,10 @@ pub mod interactive;
 pub(crate) mod launch;
 pub(crate) mod mounts;
 pub(crate) mod network;
+pub(crate) mod qemu_host;
 pub(crate) mod security;
 pub(crate) mod state;
+mod sweep;
 pub(crate) mod tasks;
 
 use glib::prelude::*;

@@ -5,7 +5,9 @@
 use gio::prelude::*;
 use sandbox_init::launch::{NetAddress, NetInterface, NetRoute};
 
-use crate::builder::Interface;
+use std::path::{Path, PathBuf};
+
+use crate::builder::{HostFile, HostMount, Interface, is_within};
 use crate::config::Config;
 
 /// The libvirt network an interface joins when the config names none.
@@ -81,10 +83,174 @@ pub(crate) fn plan(config: &Config) -> (Vec<Interface>, Vec<NetInterface>) {
         .unzip()
 }
 
+/// Most links followed resolving a path (the kernel's limit).
+const MAX_LINKS: usize = 40;
+/// The private directories a resolver configuration lives in.
+const RUN_DIRS: [&str; 2] = ["/run", "/var/run"];
+
+/// The host file to bind read-only where the sandbox's `/etc/resolv.conf`
+/// leads, when that is a link into its private `/run` (systemd-resolved's
+/// `/run/systemd/resolve/stub-resolv.conf`, NetworkManager's
+/// `/run/NetworkManager/resolv.conf`), which the tmpfs hides: the link is
+/// followed on the sandbox's root (`mounts`' mount on `/`, the config's
+/// root, or the host's) up to the private `/run` (`private` holds the
+/// directories that get one); the host's file at that path, if it is a
+/// regular file under the host's `/run`, is bound there. Nothing when
+/// the sandbox's `/run` is no private tmpfs (the caller's mount decides).
+pub(crate) fn hidden_resolv_conf(
+    config: &Config,
+    mounts: &[HostMount],
+    private: &[String],
+) -> Option<HostFile> {
+    let root = match mounts.iter().find(|m| m.target() == "/") {
+        Some(HostMount::Bind { source, .. }) => source.clone(),
+        // An image's or a RAM disk's links cannot be followed from here.
+        Some(_) => return None,
+        None => PathBuf::from(config.root().unwrap_or_else(|| "/".to_owned())),
+    };
+    let run: Vec<&str> = private
+        .iter()
+        .map(String::as_str)
+        .filter(|d| RUN_DIRS.contains(d))
+        .collect();
+    resolv_conf_in(&root, &run, Path::new("/"))
+}
+
+/// [`hidden_resolv_conf`] on the sandbox root `root` with the private run
+/// directories `run`, the host's files found below `host` (`/`; a test
+/// directory in tests).
+fn resolv_conf_in(root: &Path, run: &[&str], host: &Path) -> Option<HostFile> {
+    let target = follow_until(root, "/etc/resolv.conf", run)?;
+    if !run.iter().any(|d| is_within(&target, d) && target != *d) {
+        return None;
+    }
+    let relative = |p: &str| host.join(p.trim_start_matches('/'));
+    let source = std::fs::canonicalize(relative(&target)).ok()?;
+    let host_run = std::fs::canonicalize(relative("/run")).ok()?;
+    // A regular file (never a socket, device or directory) under /run.
+    let meta = std::fs::metadata(&source).ok()?;
+    (meta.is_file() && source.starts_with(&host_run) && source != host_run)
+        .then_some(HostFile { source, target })
+}
+
+/// Resolves the links of the absolute `path` inside the tree `root` (as a
+/// chroot would see it) until what is resolved lies in one of `stop` (the
+/// rest is taken as written, without `..`); `None` when a component is
+/// missing, a link loops or `..` follows the stop.
+fn follow_until(root: &Path, path: &str, stop: &[&str]) -> Option<String> {
+    let mut done: Vec<String> = Vec::new();
+    let mut todo: std::collections::VecDeque<String> = path.split('/').map(str::to_owned).collect();
+    let mut links = 0;
+    while let Some(component) = todo.pop_front() {
+        let current = format!("/{}", done.join("/"));
+        if stop.iter().any(|d| is_within(&current, d)) {
+            let mut rest = vec![component];
+            rest.extend(todo);
+            rest.retain(|c| !c.is_empty() && c != ".");
+            if rest.iter().any(|c| c == "..") {
+                return None;
+            }
+            done.extend(rest);
+            break;
+        }
+        match component.as_str() {
+            "" | "." => continue,
+            ".." => {
+                done.pop();
+                continue;
+            }
+            _ => {}
+        }
+        done.push(component);
+        let on_root = root.join(done.join("/"));
+        let meta = std::fs::symlink_metadata(&on_root).ok()?;
+        if meta.file_type().is_symlink() {
+            links += 1;
+            if links > MAX_LINKS {
+                return None;
+            }
+            let link = std::fs::read_link(&on_root).ok()?;
+            let link = link.to_str()?;
+            done.pop();
+            if link.starts_with('/') {
+                done.clear();
+            }
+            for c in link.split('/').rev() {
+                todo.push_front(c.to_owned());
+            }
+        }
+    }
+    Some(format!("/{}", done.join("/")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::ConfigInteractive;
+
+    #[test]
+    fn finds_the_resolv_conf_hidden_by_the_private_run() {
+        let base = crate::builder::testing::temp_dir("resolv");
+        let (root, host) = (base.join("root"), base.join("host"));
+        let mkdirs = |p: &Path| std::fs::create_dir_all(p).unwrap();
+        let link = |target: &str, at: &Path| {
+            let _ = std::fs::remove_file(at);
+            std::os::unix::fs::symlink(target, at).unwrap()
+        };
+        mkdirs(&root.join("etc"));
+        mkdirs(&root.join("run"));
+        mkdirs(&host.join("run/systemd/resolve"));
+        mkdirs(&host.join("run/NetworkManager"));
+        std::fs::write(host.join("run/systemd/resolve/stub-resolv.conf"), "ns\n").unwrap();
+        std::fs::write(host.join("run/NetworkManager/resolv.conf"), "ns\n").unwrap();
+        let resolv = root.join("etc/resolv.conf");
+        let run = ["/run"];
+        let found = |run: &[&str]| resolv_conf_in(&root, run, &host);
+
+        // systemd-resolved, relative, through /var/run -> ../run.
+        mkdirs(&root.join("var"));
+        link("../run", &root.join("var/run"));
+        link("../var/run/systemd/resolve/stub-resolv.conf", &resolv);
+        let file = found(&run).unwrap();
+        assert_eq!(file.target, "/run/systemd/resolve/stub-resolv.conf");
+        assert_eq!(
+            file.source,
+            std::fs::canonicalize(host.join("run/systemd/resolve/stub-resolv.conf")).unwrap()
+        );
+        // NetworkManager, absolute; /run not private: nothing.
+        link("/run/NetworkManager/resolv.conf", &resolv);
+        assert_eq!(
+            found(&run).unwrap().target,
+            "/run/NetworkManager/resolv.conf"
+        );
+        assert_eq!(found(&[]), None);
+        // A regular file, a missing target, a directory, a socket, a loop,
+        // an escape with `..` below /run: nothing.
+        std::fs::remove_file(&resolv).unwrap();
+        std::fs::write(&resolv, "ns\n").unwrap();
+        assert_eq!(found(&run), None);
+        link("/run/missing/resolv.conf", &resolv);
+        assert_eq!(found(&run), None);
+        link("/run/NetworkManager", &resolv);
+        assert_eq!(found(&run), None);
+        let socket = host.join("run/NetworkManager/sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        link("/run/NetworkManager/sock", &resolv);
+        assert_eq!(found(&run), None);
+        link("/run", &resolv);
+        assert_eq!(found(&run), None);
+        link("loop", &root.join("etc/loop"));
+        link("loop", &resolv);
+        link("/etc/loop", &resolv);
+        assert_eq!(found(&run), None);
+        link("/run/NetworkManager/../../etc/shadow", &resolv);
+        assert_eq!(found(&run), None);
+        // A host file under /run that links out of it: nothing.
+        link("/etc/hostname", &host.join("run/NetworkManager/out.conf"));
+        link("/run/NetworkManager/out.conf", &resolv);
+        assert_eq!(found(&run), None);
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 
     #[test]
     fn plans_interfaces_from_options() {

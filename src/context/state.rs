@@ -12,6 +12,11 @@
 //! and the channel socket, so [`StateDir::grant_group`] gives QEMU's group
 //! exactly that: search (not read) on the root, read on the sandbox's
 //! directory and its launch spec; libvirt itself gives QEMU the socket.
+//!
+//! Each directory records its owner (the file `owner`: the creating
+//! process's pid and start time), so that a later start can tell the
+//! directory of a killed owner, which nothing else would remove, from one
+//! in use, and sweep it (see [`sweep`]).
 
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -30,6 +35,159 @@ const DIR_MODE_GROUP: u32 = 0o750;
 const FILE_MODE: u32 = 0o600;
 /// The same, readable by the group of an unprivileged QEMU.
 const FILE_MODE_GROUP: u32 = 0o640;
+
+/// The file naming the process that owns a state directory.
+pub(crate) const OWNER_FILE: &str = "owner";
+/// How long a directory without a readable owner file is left alone: it
+/// may be a start in progress (its owner file not written yet, or written
+/// by nothing: a version before owner files).
+const UNOWNED_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A process, as the owner file records it: its pid and its start time
+/// (`/proc/PID/stat` field 22, in clock ticks since boot), which tells it
+/// from a later process that got the same pid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Owner {
+    pub(crate) pid: i32,
+    pub(crate) start: u64,
+}
+
+impl Owner {
+    /// This process.
+    pub(crate) fn current() -> crate::Result<Self> {
+        let pid = std::process::id() as i32;
+        let stat = std::fs::read_to_string("/proc/self/stat").map_err(|e| {
+            error(
+                SandboxError::Io,
+                format!("cannot read /proc/self/stat to record the state directory's owner: {e}"),
+            )
+        })?;
+        let start = start_time(&stat).ok_or_else(|| {
+            error(
+                SandboxError::Io,
+                "cannot parse /proc/self/stat to record the state directory's owner",
+            )
+        })?;
+        Ok(Self { pid, start })
+    }
+
+    /// The owner file's text: `PID START\n`.
+    fn to_text(self) -> String {
+        format!("{} {}\n", self.pid, self.start)
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let mut fields = text.split_whitespace();
+        let pid = fields.next()?.parse().ok().filter(|&p: &i32| p > 0)?;
+        let start = fields.next()?.parse().ok()?;
+        fields.next().is_none().then_some(Self { pid, start })
+    }
+
+    /// Whether the process still runs (the same one: same start time; a
+    /// zombie cannot clean up any more).
+    fn alive(self) -> bool {
+        match std::fs::read_to_string(format!("/proc/{}/stat", self.pid)) {
+            Ok(stat) => {
+                start_time(&stat) == Some(self.start)
+                    && !matches!(stat_state(&stat), Some('Z' | 'X'))
+            }
+            // Gone; anything else (no /proc?) counts as alive: never
+            // remove what may be in use.
+            Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+        }
+    }
+}
+
+/// Field 22 (`starttime`) of a `/proc/PID/stat` text. The second field (the
+/// command name, in parentheses) may hold spaces and parentheses: the
+/// fields are counted after its last `)`.
+fn start_time(stat: &str) -> Option<u64> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    // `rest` starts with field 3 (the state).
+    rest.split_whitespace().nth(22 - 3)?.parse().ok()
+}
+
+/// Field 3 (the state letter) of a `/proc/PID/stat` text.
+fn stat_state(stat: &str) -> Option<char> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.trim_start().chars().next()
+}
+
+/// What [`sweep`] makes of one directory of the state root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stale {
+    /// Its owner is gone: it is left over.
+    DeadOwner(Owner),
+    /// It has no readable owner file and is older than [`UNOWNED_GRACE`]:
+    /// left over too, unless its sandbox is seen running.
+    Unowned,
+}
+
+/// Removes the state directories in `root` that no live process owns (see
+/// [`Owner`]), after `release(name, why)` said yes for each (it ends what
+/// else the dead sandbox left: its domain, its cgroup). Never touches a
+/// directory whose owner lives, one without a readable owner file younger
+/// than a minute, nor anything that is not a directory of this user's.
+/// Returns the names removed. Errors are only logged: a sweep must never
+/// stop a start.
+pub(crate) fn sweep(root: &Path, release: impl Fn(&str, Stale) -> bool) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return Vec::new();
+    };
+    let euid = nix::unistd::geteuid().as_raw();
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !meta.file_type().is_dir() || meta.uid() != euid {
+            continue;
+        }
+        let owner = std::fs::read_to_string(path.join(OWNER_FILE))
+            .ok()
+            .and_then(|text| Owner::parse(&text));
+        let stale = match owner {
+            Some(owner) if owner.alive() => continue,
+            Some(owner) => Stale::DeadOwner(owner),
+            None => {
+                let age = meta
+                    .modified()
+                    .ok()
+                    .and_then(|m| m.elapsed().ok())
+                    .unwrap_or_default();
+                if age < UNOWNED_GRACE {
+                    continue;
+                }
+                Stale::Unowned
+            }
+        };
+        if !release(&name, stale) {
+            continue;
+        }
+        match std::fs::remove_dir_all(&path) {
+            Ok(()) => {
+                glib::g_debug!(
+                    "LibvirtSandbox",
+                    "removed the state directory '{}' left by a sandbox whose owner is gone                      ({stale:?})",
+                    path.display()
+                );
+                removed.push(name);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => glib::g_warning!(
+                "LibvirtSandbox",
+                "cannot remove the state directory '{}' of a sandbox whose owner is gone: {e}; \
+                 remove it by hand",
+                path.display()
+            ),
+        }
+    }
+    removed
+}
 
 /// Parent of every state directory: `/run/libvirt-sandbox` for root, the
 /// user's runtime directory otherwise.
@@ -116,6 +274,7 @@ impl StateDir {
             .map_err(|e| io_error("create", &path, e))?;
         let dir = Self { path, group: None };
         set_mode(&dir.path, DIR_MODE)?;
+        dir.write_file(OWNER_FILE, Owner::current()?.to_text().as_bytes(), false)?;
         Ok(dir)
     }
 
@@ -182,6 +341,22 @@ impl StateDir {
     }
 }
 
+/// Removes the launch spec from the state directory `dir` (it holds the
+/// sandbox's secret and `-e` values) once the guest init has read it.
+pub(crate) fn forget_launch_spec(dir: &Path) {
+    let path = dir.join(crate::builder::LAUNCH_SPEC_NAME);
+    match std::fs::remove_file(&path) {
+        Ok(()) => glib::g_debug!("LibvirtSandbox", "removed '{}'", path.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => glib::g_warning!(
+            "LibvirtSandbox",
+            "cannot remove the launch spec '{}' (it holds the sandbox's secret and \
+             environment): {e}",
+            path.display()
+        ),
+    }
+}
+
 impl Drop for StateDir {
     fn drop(&mut self) {
         if let Err(e) = std::fs::remove_dir_all(&self.path)
@@ -213,6 +388,11 @@ mod tests {
         assert_eq!(mode(dir.path()), 0o700);
         dir.write_file("launch.json", b"{}", true).unwrap();
         assert_eq!(mode(&dir.path().join("launch.json")), 0o600);
+        assert_eq!(mode(&dir.path().join(OWNER_FILE)), 0o600);
+        forget_launch_spec(dir.path());
+        assert!(!dir.path().join("launch.json").exists());
+        forget_launch_spec(dir.path()); // already gone: fine
+        dir.write_file("launch.json", b"{}", true).unwrap();
         // Never replaces a file, never follows a link.
         assert!(dir.write_file("launch.json", b"x", false).is_err());
         std::os::unix::fs::symlink("/etc/passwd", dir.path().join("evil")).unwrap();
@@ -235,6 +415,88 @@ mod tests {
         std::os::unix::fs::symlink(&root, &link).unwrap();
         let err = StateDir::create_in(&link, "four").unwrap_err();
         assert!(err.message().contains("not a directory owned by"), "{err}");
+        std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn reads_proc_stat() {
+        let stat = "4242 (a (weird) name) S 1 4242 4242 0 -1 4194560 98 0 0 0 0 0 0 0 20 0 1 \
+                    0 123456 4096 1 18446744073709551615";
+        assert_eq!(start_time(stat), Some(123456));
+        assert_eq!(stat_state(stat), Some('S'));
+        assert_eq!(start_time("4242 (x) S 1"), None);
+        let me = Owner::current().unwrap();
+        assert_eq!(me.pid, std::process::id() as i32);
+        assert_eq!(Owner::parse(&me.to_text()), Some(me));
+        for bad in ["", "12", "x 1", "-1 5", "0 5", "12 5 6"] {
+            assert_eq!(Owner::parse(bad), None, "{bad:?}");
+        }
+        assert!(me.alive());
+        assert!(
+            !Owner {
+                start: me.start + 1,
+                ..me
+            }
+            .alive()
+        );
+    }
+
+    #[test]
+    fn sweep_removes_only_what_a_dead_owner_left() {
+        let base = crate::builder::testing::temp_dir("state-sweep");
+        let root = base.join("root");
+        let live = StateDir::create_in(&root, "live").unwrap();
+        let me = Owner::current().unwrap();
+        // A dead owner: an exited child (reaped), and a pid reused by a
+        // later process (another start time).
+        let child = std::process::Command::new("true").spawn().unwrap().wait();
+        assert!(child.unwrap().success());
+        let make = |name: &str, owner: Option<String>| {
+            let dir = root.join(name);
+            std::fs::create_dir(&dir).unwrap();
+            if let Some(text) = owner {
+                std::fs::write(dir.join(OWNER_FILE), text).unwrap();
+            }
+            std::fs::write(dir.join("launch.json"), "{}").unwrap();
+            dir
+        };
+        let reused = make(
+            "reused",
+            Some(
+                Owner {
+                    start: me.start + 1,
+                    ..me
+                }
+                .to_text(),
+            ),
+        );
+        // No such pid: above the kernel's pid_max.
+        let gone = make("gone", Some("2147483647 1\n".to_owned()));
+        let fresh = make("fresh", None);
+        let old = make("old", Some("garbage".to_owned()));
+        let refused = make("refused", Some("2147483647 2\n".to_owned()));
+        let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::open(&old)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        std::fs::write(root.join("a-file"), "").unwrap();
+
+        let seen = std::cell::RefCell::new(Vec::new());
+        let mut removed = sweep(&root, |name, stale| {
+            seen.borrow_mut().push((name.to_owned(), stale));
+            name != "refused"
+        });
+        removed.sort();
+        assert_eq!(removed, ["gone", "old", "reused"]);
+        assert!(live.path().join(OWNER_FILE).is_file());
+        assert!(fresh.is_dir() && refused.is_dir() && root.join("a-file").is_file());
+        assert!(!gone.exists() && !old.exists() && !reused.exists());
+        let mut seen = seen.into_inner();
+        seen.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(seen[1], ("old".to_owned(), Stale::Unowned));
+        assert!(matches!(seen[0].1, Stale::DeadOwner(o) if o.pid == 2147483647));
+        drop(live);
         std::fs::remove_dir_all(&base).unwrap();
     }
 

@@ -149,6 +149,57 @@ fn limit_was_hit(events: &str) -> bool {
     })
 }
 
+/// The cgroup [`TaskLimit::create`] makes for the domain `domain` with
+/// cgroup v1: `<pids>/machine/<domain>.libvirt-sandbox`; `None` without a
+/// v1 pids hierarchy.
+fn v1_cgroup(mounts: &[CgroupMount], domain: &str) -> Option<PathBuf> {
+    let pids = mounts
+        .iter()
+        .find(|m| !m.v2 && m.controllers.iter().any(|c| c == "pids"))?;
+    Some(
+        cgroup_dir(pids, &pids.root)
+            .join("machine")
+            .join(format!("{domain}.libvirt-sandbox")),
+    )
+}
+
+/// Removes the task-limit cgroup a sandbox whose owner was killed left
+/// (cgroup v1; libvirt removes a v2 domain's own); with `wait`, gives the
+/// processes of a just destroyed domain a moment to leave it. Whether it
+/// is gone (or never was): `false` while processes still run in it.
+pub(crate) fn remove_stale(domain: &str, wait: bool) -> bool {
+    let Ok(mountinfo) = std::fs::read_to_string("/proc/self/mountinfo") else {
+        return true;
+    };
+    let Some(cgroup) = v1_cgroup(&cgroup_mounts(&mountinfo), domain) else {
+        return true;
+    };
+    let mut last = None;
+    for _ in 0..if wait { 200 } else { 1 } {
+        match std::fs::remove_dir(&cgroup) {
+            Ok(()) => {
+                glib::g_debug!(
+                    "LibvirtSandbox",
+                    "removed the task cgroup '{}' of a sandbox whose owner is gone",
+                    cgroup.display()
+                );
+                return true;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    glib::g_debug!(
+        "LibvirtSandbox",
+        "cannot remove the task cgroup '{}' of a sandbox whose owner is gone (its sandbox \
+         still runs?): {}",
+        cgroup.display(),
+        last.map(|e| e.to_string()).unwrap_or_default()
+    );
+    false
+}
+
 #[derive(Debug)]
 enum Hierarchy {
     /// cgroup v1: our own cgroup in the pids hierarchy, and the other v1
@@ -182,13 +233,10 @@ impl TaskLimit {
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
             .map_err(|e| io_error("read", Path::new("/proc/self/mountinfo"), e))?;
         let mounts = cgroup_mounts(&mountinfo);
-        let hierarchy = if let Some(pids) = mounts
-            .iter()
-            .find(|m| !m.v2 && m.controllers.iter().any(|c| c == "pids"))
-        {
-            let parent = cgroup_dir(pids, &pids.root).join("machine");
-            std::fs::create_dir_all(&parent).map_err(|e| io_error("create", &parent, e))?;
-            let cgroup = parent.join(format!("{domain}.libvirt-sandbox"));
+        let hierarchy = if let Some(cgroup) = v1_cgroup(&mounts, domain) {
+            if let Some(parent) = cgroup.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
+            }
             std::fs::create_dir(&cgroup).map_err(|e| io_error("create", &cgroup, e))?;
             let hierarchy = Hierarchy::V1 {
                 cgroup: cgroup.clone(),
@@ -397,6 +445,16 @@ mod tests {
             cgroup_dir(&mounts[2], "/machine/a.libvirt-lxc"),
             PathBuf::from("/sys/fs/cgroup/pids/machine/a.libvirt-lxc")
         );
+        // Where a sandbox's own cgroup is, for its start and for the sweep.
+        assert_eq!(
+            v1_cgroup(&mounts, "box-1a2b3c4d"),
+            Some(PathBuf::from(
+                "/sys/fs/cgroup/pids/machine/box-1a2b3c4d.libvirt-sandbox"
+            ))
+        );
+        assert_eq!(v1_cgroup(&mounts[4..], "box-1a2b3c4d"), None);
+        // Nothing to remove where there is no such cgroup.
+        assert!(remove_stale("no-such-sandbox-1a2b3c4d", false));
     }
 
     #[test]

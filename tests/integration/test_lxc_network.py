@@ -4,12 +4,16 @@
 network the test creates (no forwarding: traffic stays between this host and
 its sandboxes): static addresses both ways, DHCP, routes, a traffic filter,
 and bad values."""
+import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import unittest
 
 import nettest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
+from test_lxc_filesystems import make_busybox_root
 
 NETWORK = nettest.IsolatedNetwork("sandbox-test", "192.168.251")
 NET = NETWORK.name
@@ -117,6 +121,65 @@ class BadNetworks(SandboxTestCase):
 
     def test_unknown_filter(self):
         self.check_rejected(f"source={NET},filter=no-such-filter", "no-such-filter", code=1)
+
+
+class ResolvConfInRun(SandboxTestCase):
+    """A root whose /etc/resolv.conf links into /run, as systemd-resolved's
+    and NetworkManager's do: the sandbox's private /run would hide the
+    file. (A test root, so that the host's own /etc/resolv.conf is not
+    touched: its link leads to a file the test makes in the host's /run.)"""
+
+    def setUp(self):
+        super().setUp()
+        tok = os.urandom(6).hex()
+        self.run_dir = f"/run/sbx-dns-{tok}"
+        os.mkdir(self.run_dir)
+        self.addCleanup(shutil.rmtree, self.run_dir)
+        self.content = f"nameserver 192.0.2.53\n# sbx-dns {tok}\n"
+        with open(os.path.join(self.run_dir, "resolv.conf"), "w") as f:
+            f.write(self.content)
+        self.root = tempfile.mkdtemp(prefix="sandbox-dns-root-")
+        self.addCleanup(shutil.rmtree, self.root)
+        os.rmdir(self.root)
+        make_busybox_root(self.root)
+        os.mkdir(os.path.join(self.root, "run"))
+        # Relative, like systemd's ../run/systemd/resolve/stub-resolv.conf.
+        os.symlink(f"..{self.run_dir}/resolv.conf", os.path.join(self.root, "etc", "resolv.conf"))
+
+    SCRIPT = ("cat /etc/resolv.conf || echo missing; ls /run/sbx-dns-*; "
+              "(echo x > /etc/resolv.conf) 2>/dev/null && echo WRITABLE || echo read-only")
+
+    def test_resolv_conf_linked_into_run_is_bound_read_only_with_a_network(self):
+        for mode in ((), ("-S", "nobody"), ("-p",)):
+            r = self.sandbox("/bin/sh", "-c", self.SCRIPT,
+                             options=(*mode, "-r", self.root,
+                                      "-N", f"source={NET},address={SUBNET}.8/24"))
+            self.assertEqual(r.returncode, 0, f"{mode}: {r.stderr}")
+            # Only that file of the host's /run, and read-only.
+            self.assertEqual(r.stdout.decode(), self.content + "resolv.conf\nread-only\n",
+                             f"{mode}: {r.stderr}")
+        with open(os.path.join(self.run_dir, "resolv.conf")) as f:
+            self.assertEqual(f.read(), self.content)
+
+    def test_without_a_network_the_private_run_stays_empty(self):
+        r = self.sandbox("/bin/sh", "-c", "cat /etc/resolv.conf 2>/dev/null || echo missing; ls /run",
+                         options=("-r", self.root))
+        self.assertEqual((r.returncode, r.stdout), (0, b"missing\n"), r.stderr)
+
+    def test_a_link_to_a_directory_or_socket_is_not_bound(self):
+        os.unlink(os.path.join(self.root, "etc", "resolv.conf"))
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.addCleanup(sock.close)
+        sock.bind(os.path.join(self.run_dir, "resolv.sock"))
+        sock.listen(1)
+        for target in ("resolv.sock", ""):
+            link = os.path.join(self.root, "etc", "resolv.conf")
+            if os.path.lexists(link):
+                os.unlink(link)
+            os.symlink(f"{self.run_dir}/{target}", link)
+            r = self.sandbox("/bin/sh", "-c", "ls -a /run",
+                             options=("-r", self.root, "-N", f"source={NET},address={SUBNET}.9/24"))
+            self.assertEqual((r.returncode, r.stdout), (0, b".\n..\n"), f"{target}: {r.stderr}")
 
 
 if __name__ == "__main__":

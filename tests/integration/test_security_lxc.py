@@ -38,6 +38,26 @@ DEFAULT_TASK_LIMIT = 4096
 SLACK = 64
 
 
+def secret_leftovers(state, secrets):
+    """What of a running sandbox's state dir still holds its secrets: the
+    launch spec (gone once the init authenticated), any file holding one of
+    `secrets` (its -e values)."""
+    left = []
+    for n in sorted(os.listdir(state)):
+        p = os.path.join(state, n)
+        if n == "launch.json":
+            left.append(p)
+        for dirpath, _, files in os.walk(p) if os.path.isdir(p) else [(state, [], [n])]:
+            for f in files:
+                try:
+                    with open(os.path.join(dirpath, f), "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    continue  # the channel socket
+                left += [f"{os.path.join(dirpath, f)} holds {s!r}" for s in secrets if s in data]
+    return left
+
+
 def written(results):
     """The entries of {what: outcome} whose outcome is a success."""
     return {k: v for k, v in results.items()
@@ -472,7 +492,7 @@ class NeighbourAttacks:
         before = state_dirs()
         a = self.start_a()
         try:
-            state = self.find_state(before, need=("app.sock", "launch.json"), name=self.name)
+            state = self.find_state(before, need=("app.sock", "sandbox.cfg"), name=self.name)
             r, res = self.probe("neighbour", state, self.secret, options=options,
                                 sandbox_name=self.name + "b")
         finally:
@@ -509,8 +529,8 @@ class NeighbourAttacks:
     def state_of_a(self, uri=None):
         before = state_dirs()
         a = self.start_a(uri=uri)
-        return a, self.find_state(before, need=("app.sock", "launch.json", "sandbox.cfg"),
-                                  name=self.name)
+        # (Not launch.json: it goes once A's init authenticated.)
+        return a, self.find_state(before, need=("app.sock", "sandbox.cfg"), name=self.name)
 
     def host_nobody(self, uri=None):
         a, state = self.state_of_a(uri=uri)
@@ -563,6 +583,23 @@ class Neighbours(NeighbourAttacks, SecurityTestCase):
 
     def test_host_nobody_reads_state_and_connects_to_channel(self):
         self.host_nobody()
+
+    def test_state_dir_keeps_no_secret_once_the_command_runs(self):
+        # The launch spec (the secret, the -e values) is read by the init
+        # before it connects: once the command runs, no file holds them.
+        secret = f"sekret-{self.tok}"
+        before = state_dirs()
+        h = self.held("private_dirs", "[]", extra=("-e", f"PASSWORD={secret}"))
+        try:
+            self.wait_mark(h, attacks.HOLD)
+            state = self.find_state(before, need=("app.sock",), name=self.name)
+            names = sorted(os.listdir(state))
+            left = secret_leftovers(state, [secret.encode()])
+        finally:
+            code, out, err = h.finish()
+        self.assertEqual(code, 0, err)
+        self.assertEqual(left, [], f"the running sandbox's state dir ({names}) keeps secrets")
+        self.assertIn("sandbox.cfg", names)
 
 
 class ForkBomb(SecurityTestCase):

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Escape attempts against QEMU sandboxes (qemu:///system, TCG): a
-privileged guest writing host paths through its 9p shares (and planting a
-setuid-root file in its grant), host root without the secret impersonating
+"""Escape attempts against QEMU sandboxes (qemu:///system, TCG): a guest
+in each mode writing host paths through its 9p shares after remounts (and,
+privileged, planting a device node in its grant), connecting to host
+sockets, the secrets left in its state dir, host root without the secret impersonating
 the guest on the app channel, the state directory against host nobody and a
 neighbour sandbox, and the user QEMU runs as. A VM costs seconds, so each
 test is one VM running a combined attack (probes in attacks.py)."""
@@ -15,7 +16,8 @@ import unittest
 
 import attacks
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, domains, state_dirs
-from test_security_lxc import INIT_DIR, NOBODY, NeighbourAttacks, SecurityTestCase, written
+from test_security_lxc import (INIT_DIR, NOBODY, NeighbourAttacks, SecurityTestCase,
+                               secret_leftovers, written)
 
 
 class QemuSecurityTestCase(SecurityTestCase):
@@ -60,6 +62,81 @@ class PrivilegedGuest(QemuSecurityTestCase):
         _, res = self.probe("plant", "/mnt", options=["-p", "-m", f"host-bind:/mnt={grant}"])
         self.assertEqual(attacks.device_nodes(grant), {},
                          f"device nodes landed on the host; {res}")
+
+    def _remove_attack_files(self, d):
+        for n in os.listdir(d):
+            if f"sbx-attack-{self.tok}" in n:
+                os.unlink(os.path.join(d, n))
+
+
+class GuestModes(QemuSecurityTestCase):
+    """The LXC tests' write and remount attacks in the default and -S nobody
+    modes, one VM each (-p is PrivilegedGuest's): writes to host paths
+    directly, after remounting / read-write, through a read-write bind of /,
+    with the new mount API, into the helpers' and state shares, through
+    fresh 9p mounts. The default-mode VM also connects to every host socket
+    the LXC test tries (the test's own listeners must get nothing), and,
+    for both, the host state dir holds no secret while the command runs."""
+
+    def attack(self, options, sockets=False):
+        target = self.host_dir()
+        helpers = attacks.sha256_tree(INIT_DIR) if INIT_DIR and os.path.isdir(INIT_DIR) else None
+        if helpers is not None:
+            self.addCleanup(self._remove_attack_files, INIT_DIR)
+        calls = [["write_direct", target, self.tok],
+                 ["remount_root", target, self.tok],
+                 ["bind_remount", target, self.tok],
+                 ["new_mount_api", target, self.tok],
+                 ["helper_dirs", self.tok]]
+        targets, listeners = [], None
+        if sockets:
+            listeners = attacks.HostSockets(self.tok)
+            self.addCleanup(listeners.close)
+            targets = listeners.targets() + [p for p in attacks.host_sockets()
+                                             if p not in listeners.targets()]
+            calls.append(["sockets", json.dumps(targets)])
+        # Last: with the rights to, it would detach the shares.
+        calls.append(["ninep", target, self.tok])
+        secret = f"sekret-{self.tok}"
+        before = state_dirs()
+        h = self.held("multi", json.dumps(calls), options=[*options, "-e", f"PASSWORD={secret}"])
+        try:
+            res = self.wait_mark(h, attacks.HOLD)
+            state = self.find_state(before, need=("app.sock",), name=self.name)
+            names = sorted(os.listdir(state))
+            left = secret_leftovers(state, [secret.encode()])
+        finally:
+            code, _, err = h.finish()
+        self.assertEqual(code, 0, err[-2000:])
+        # The target is there to attack (the root share shows it).
+        self.assertTrue(res["write_direct"]["visible"], res)
+        attempts = {}
+        for name in ("write_direct", "remount_root", "bind_remount", "new_mount_api", "ninep"):
+            attempts.update({f"{name}:{k}": v for k, v in res[name]["writes"].items()})
+        for d, e in res["helper_dirs"].items():
+            attempts.update({f"{d}:create": e["create"],
+                             f"{d}:create-via-bind": e["create-via-bind"],
+                             **{f"{d}/{n}": v for n, v in e["open_write"].items()}})
+        self.assertEqual(written(attempts), {}, f"the guest wrote host paths; {res}")
+        self.assertHostDirEmpty(target)
+        self.assertNoEtcFile()
+        if helpers is not None:
+            self.assertEqual(attacks.sha256_tree(INIT_DIR), helpers, "the host's helpers changed")
+        self.assertEqual(left, [], f"the running sandbox's state dir ({names}) keeps secrets")
+        if sockets:
+            connect = res["sockets"]["connect"]
+            self.assertEqual(set(connect), set(targets))
+            self.assertEqual({t: v for t, v in connect.items() if v.startswith("connected")}, {},
+                             "host sockets answered from inside the VM")
+            self.assertEqual({k: v for k, v in listeners.connections().items() if v}, {},
+                             "the test's own host listeners got connections")
+        return res
+
+    def test_default_mode_writes_host_and_connects_to_host_sockets(self):
+        self.attack((), sockets=True)
+
+    def test_nobody_writes_host_paths_after_remounts(self):
+        self.attack(("-S", "nobody"))
 
     def _remove_attack_files(self, d):
         for n in os.listdir(d):
@@ -117,9 +194,6 @@ class AppChannel(NeighbourAttacks, QemuSecurityTestCase):
 
 
 class QemuUser(NeighbourAttacks, QemuSecurityTestCase):
-    # Not fixed yet: QEMU's own 9p server needs root's rights for host binds,
-    # includes and disks; the fix is virtiofs (issue 12 item 6, issue 17).
-    @unittest.expectedFailure
     def test_qemu_of_sandbox_with_host_bind_include_and_disk_does_not_run_as_root(self):
         grant = self.host_dir(mode=0o755, name="grant")
         files = self.host_dir(mode=0o755, name="files")
