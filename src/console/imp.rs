@@ -404,13 +404,7 @@ impl Console {
             // Whoever connected already (a VM's QEMU connected when the
             // sandbox started) is a candidate right away.
             self.accept_candidates();
-            let none = self
-                .session
-                .borrow()
-                .as_ref()
-                .and_then(|s| s.pending.as_ref())
-                .is_some_and(|p| p.candidates.is_empty());
-            if none && !has_console {
+            if self.no_candidates() && !has_console {
                 self.detach();
                 return Err(error(
                     SandboxError::Io,
@@ -570,18 +564,22 @@ impl Console {
         if let ControlFlow::Break = self.accept_candidates() {
             return;
         }
-        let none = self
-            .session
-            .borrow()
-            .as_ref()
-            .and_then(|s| s.pending.as_ref())
-            .is_some_and(|p| p.candidates.is_empty());
-        if none {
+        if self.no_candidates() {
             self.report(&format!(
                 "libvirt-sandbox: the sandbox's console channel refused its only peer: {why}\n"
             ));
             self.finish(true);
         }
+    }
+
+    /// Whether the channel is still unauthenticated and nobody is left
+    /// connected to it to try.
+    fn no_candidates(&self) -> bool {
+        self.session
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.pending.as_ref())
+            .is_some_and(|p| p.candidates.is_empty())
     }
 
     /// A candidate authenticated: it becomes the guest's end, everything

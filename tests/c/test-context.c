@@ -148,6 +148,39 @@ on_closed(GVirSandboxConsole *console G_GNUC_UNUSED, gboolean error, gpointer da
     g_main_loop_quit(state->loop);
 }
 
+/* Attaches the app console of a started context with /dev/null as stdin,
+ * a pipe as stdout (its read end in *read_fd, its write end *out) and runs
+ * the main loop until the console closed after the command exited. */
+static GVirSandboxConsole *
+run_app_console(GVirSandboxContextInteractive *ctxt, AsyncState *state,
+                GOutputStream **out, int *read_fd)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GInputStream) in = NULL;
+    g_autoptr(GOutputStream) errout = NULL;
+    GVirSandboxConsole *console;
+    int fds[2];
+
+    console = gvir_sandbox_context_interactive_get_app_console(ctxt, &err);
+    g_assert_no_error(err);
+    g_assert_true(GVIR_SANDBOX_IS_CONSOLE_RPC(console));
+    g_signal_connect(console, "exited", G_CALLBACK(on_exited), state);
+    g_signal_connect(console, "closed", G_CALLBACK(on_closed), state);
+    g_assert_cmpint(pipe(fds), ==, 0);
+    *read_fd = fds[0];
+    in = g_unix_input_stream_new(open("/dev/null", O_RDONLY), TRUE);
+    *out = g_unix_output_stream_new(fds[1], TRUE);
+    errout = g_unix_output_stream_new(dup(STDERR_FILENO), TRUE);
+    g_assert_true(gvir_sandbox_console_attach(console, G_UNIX_INPUT_STREAM(in),
+                                              G_UNIX_OUTPUT_STREAM(*out),
+                                              G_UNIX_OUTPUT_STREAM(errout), &err));
+    g_assert_no_error(err);
+    g_main_loop_run(state->loop);
+    g_assert_true(state->closed);
+    g_assert_true(WIFEXITED(state->status));
+    return console;
+}
+
 static void
 test_lxc_async_round_trip(void)
 {
@@ -157,12 +190,10 @@ test_lxc_async_round_trip(void)
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     AsyncState state = {.loop = loop, .status = -1};
     g_autoptr(GVirSandboxConsole) console = NULL;
-    g_autoptr(GInputStream) in = NULL;
     g_autoptr(GOutputStream) out = NULL;
-    g_autoptr(GOutputStream) errout = NULL;
     g_autoptr(GError) err = NULL;
     char buf[64] = {0};
-    int fds[2];
+    int out_fd;
 
     gvir_sandbox_context_start_async(base, NULL, on_finished, &state);
     /* A second start (or a stop) is refused while this one is under way. */
@@ -178,30 +209,14 @@ test_lxc_async_round_trip(void)
     g_assert_true(state.ok);
     g_assert_true(gvir_sandbox_context_is_attached(base));
 
-    console = gvir_sandbox_context_interactive_get_app_console(ctxt, &err);
-    g_assert_no_error(err);
-    g_assert_true(GVIR_SANDBOX_IS_CONSOLE_RPC(console));
-    g_signal_connect(console, "exited", G_CALLBACK(on_exited), &state);
-    g_signal_connect(console, "closed", G_CALLBACK(on_closed), &state);
-
-    g_assert_cmpint(pipe(fds), ==, 0);
-    in = g_unix_input_stream_new(open("/dev/null", O_RDONLY), TRUE);
-    out = g_unix_output_stream_new(fds[1], TRUE);
-    errout = g_unix_output_stream_new(dup(STDERR_FILENO), TRUE);
-    g_assert_true(gvir_sandbox_console_attach(console, G_UNIX_INPUT_STREAM(in),
-                                              G_UNIX_OUTPUT_STREAM(out),
-                                              G_UNIX_OUTPUT_STREAM(errout), &err));
-    g_assert_no_error(err);
-    g_main_loop_run(loop);
-    g_assert_true(state.closed);
-    g_assert_true(WIFEXITED(state.status));
+    console = run_app_console(ctxt, &state, &out, &out_fd);
     g_assert_cmpint(WEXITSTATUS(state.status), ==, 7);
     g_assert_true(gvir_sandbox_console_detach(console, &err));
     g_assert_no_error(err);
     g_clear_object(&out); /* closes the write end */
-    g_assert_cmpint(read(fds[0], buf, sizeof(buf) - 1), ==, strlen("async-out\n"));
+    g_assert_cmpint(read(out_fd, buf, sizeof(buf) - 1), ==, strlen("async-out\n"));
     g_assert_cmpstr(buf, ==, "async-out\n");
-    close(fds[0]);
+    close(out_fd);
 
     gvir_sandbox_context_stop_async(base, NULL, on_finished, &state);
     g_assert_cmpuint(run_counting_idle(&state), >, 10);
@@ -242,9 +257,7 @@ test_lxc_foreign_peer_refused(void)
     g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
     AsyncState state = {.loop = loop, .status = -1};
     g_autoptr(GVirSandboxConsole) console = NULL;
-    g_autoptr(GInputStream) in = NULL;
     g_autoptr(GOutputStream) out = NULL;
-    g_autoptr(GOutputStream) errout = NULL;
     g_autoptr(GByteArray) frames = g_byte_array_new();
     g_autoptr(GError) err = NULL;
     g_autofree char *dir = NULL;
@@ -255,7 +268,7 @@ test_lxc_foreign_peer_refused(void)
     guint32 version = GUINT32_TO_BE(2);
     char buf[64] = {0};
     ssize_t n;
-    int fds[2], peer;
+    int out_fd, peer;
 
     /* No task limit: the foreign peer is refused for its secret, not for
      * being outside the sandbox's cgroup. */
@@ -280,21 +293,7 @@ test_lxc_foreign_peer_refused(void)
     put_frame(frames, 9, secret, sizeof(secret));      /* AUTH */
     g_assert_cmpint(write(peer, frames->data, frames->len), ==, frames->len);
 
-    console = gvir_sandbox_context_interactive_get_app_console(ctxt, &err);
-    g_assert_no_error(err);
-    g_signal_connect(console, "exited", G_CALLBACK(on_exited), &state);
-    g_signal_connect(console, "closed", G_CALLBACK(on_closed), &state);
-    g_assert_cmpint(pipe(fds), ==, 0);
-    in = g_unix_input_stream_new(open("/dev/null", O_RDONLY), TRUE);
-    out = g_unix_output_stream_new(fds[1], TRUE);
-    errout = g_unix_output_stream_new(dup(STDERR_FILENO), TRUE);
-    g_assert_true(gvir_sandbox_console_attach(console, G_UNIX_INPUT_STREAM(in),
-                                              G_UNIX_OUTPUT_STREAM(out),
-                                              G_UNIX_OUTPUT_STREAM(errout), &err));
-    g_assert_no_error(err);
-    g_main_loop_run(loop);
-    g_assert_true(state.closed);
-    g_assert_true(WIFEXITED(state.status));
+    console = run_app_console(ctxt, &state, &out, &out_fd);
     g_assert_cmpint(WEXITSTATUS(state.status), ==, 0);
 
     /* The foreign peer got handshake bytes at most, then the end. */
@@ -307,9 +306,9 @@ test_lxc_foreign_peer_refused(void)
 
     g_assert_true(gvir_sandbox_console_detach(console, &err));
     g_clear_object(&out);
-    g_assert_cmpint(read(fds[0], buf, sizeof(buf) - 1), ==, strlen("real-init\n"));
+    g_assert_cmpint(read(out_fd, buf, sizeof(buf) - 1), ==, strlen("real-init\n"));
     g_assert_cmpstr(buf, ==, "real-init\n");
-    close(fds[0]);
+    close(out_fd);
     g_assert_true(gvir_sandbox_context_stop(base, &err));
     g_assert_no_error(err);
     g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));

@@ -16,7 +16,7 @@ import unittest
 
 import attacks
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, domains, state_dirs
-from test_security_lxc import (INIT_DIR, NOBODY, NeighbourAttacks, SecurityTestCase,
+from test_security_lxc import (INIT_DIR, NOBODY, SLACK, NeighbourAttacks, SecurityTestCase,
                                secret_leftovers, written)
 
 
@@ -40,14 +40,9 @@ class PrivilegedGuest(QemuSecurityTestCase):
                  ["ninep", target, self.tok, json.dumps(["/mnt"])]]
         _, res = self.probe("multi", json.dumps(calls),
                             options=["-p", "-m", f"host-bind:/mnt={grant}"])
-        attempts = {}
-        for name in ("write_direct", "remount_root", "bind_remount", "ninep"):
-            attempts.update({f"{name}:{k}": v for k, v in res[name]["writes"].items()})
-        for d, e in res["helper_dirs"].items():
-            attempts.update({f"{d}:create": e["create"],
-                             f"{d}:create-via-bind": e["create-via-bind"],
-                             **{f"{d}/{n}": v for n, v in e["open_write"].items()}})
-        self.assertEqual(written(attempts), {}, f"the guest wrote host paths; {res}")
+        self.assertEqual(written(write_attempts(res, ("write_direct", "remount_root",
+                                                      "bind_remount", "ninep"))), {},
+                         f"the guest wrote host paths; {res}")
         self.assertHostDirEmpty(target)
         self.assertNoEtcFile()
         if helpers is not None:
@@ -110,14 +105,10 @@ class GuestModes(QemuSecurityTestCase):
         self.assertEqual(code, 0, err[-2000:])
         # The target is there to attack (the root share shows it).
         self.assertTrue(res["write_direct"]["visible"], res)
-        attempts = {}
-        for name in ("write_direct", "remount_root", "bind_remount", "new_mount_api", "ninep"):
-            attempts.update({f"{name}:{k}": v for k, v in res[name]["writes"].items()})
-        for d, e in res["helper_dirs"].items():
-            attempts.update({f"{d}:create": e["create"],
-                             f"{d}:create-via-bind": e["create-via-bind"],
-                             **{f"{d}/{n}": v for n, v in e["open_write"].items()}})
-        self.assertEqual(written(attempts), {}, f"the guest wrote host paths; {res}")
+        self.assertEqual(written(write_attempts(res, ("write_direct", "remount_root",
+                                                      "bind_remount", "new_mount_api",
+                                                      "ninep"))), {},
+                         f"the guest wrote host paths; {res}")
         self.assertHostDirEmpty(target)
         self.assertNoEtcFile()
         if helpers is not None:
@@ -142,6 +133,24 @@ class GuestModes(QemuSecurityTestCase):
         for n in os.listdir(d):
             if f"sbx-attack-{self.tok}" in n:
                 os.unlink(os.path.join(d, n))
+
+
+class GuestForkBomb(QemuSecurityTestCase):
+    def test_fork_bomb_in_a_vm_hits_its_task_limit(self):
+        # The limit is a pids cgroup in the guest: forks fail inside with
+        # EAGAIN, the host gains no process (QEMU is one), the VM ends.
+        n0 = attacks.host_process_count()
+        h = self.held("forkbomb", 10000, "fork", options=("--max-tasks", "64"), hold=False)
+        try:
+            res = self.wait_mark(h, attacks.HOLD)
+            grown = attacks.host_process_count() - n0
+        finally:
+            code, out, err = h.finish()
+        info = f"{res}; host processes grew by {grown}; exit {code}; stderr {err[-1000:]!r}"
+        self.assertLessEqual(res["forks"], 64, info)
+        self.assertEqual(res["error"], "EAGAIN", info)
+        self.assertLessEqual(grown, SLACK, info)
+        self.assertEqual(code, 0, info)
 
 
 class AppChannel(NeighbourAttacks, QemuSecurityTestCase):
@@ -219,6 +228,19 @@ class QemuUser(NeighbourAttacks, QemuSecurityTestCase):
             line, out, err = self.finish_a(a)
         self.assertAIntact(line, a, out, err)
         self.assertNotIn("0", ids["Uid"], f"QEMU (pid {pid}) of {name} runs as host root: {ids}")
+
+
+def write_attempts(res, probes):
+    """{attempt: outcome} of the write probes `probes` and of the helper
+    directories' probe in the combined result `res`."""
+    attempts = {}
+    for name in probes:
+        attempts.update({f"{name}:{k}": v for k, v in res[name]["writes"].items()})
+    for d, e in res["helper_dirs"].items():
+        attempts.update({f"{d}:create": e["create"],
+                         f"{d}:create-via-bind": e["create-via-bind"],
+                         **{f"{d}/{n}": v for n, v in e["open_write"].items()}})
+    return attempts
 
 
 def qemu_pid(domain):
