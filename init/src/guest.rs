@@ -29,7 +29,7 @@ use nix::sys::termios::{self, SetArg};
 use nix::unistd::{ForkResult, Gid, Pid, Uid, dup2_stderr, dup2_stdin, dup2_stdout};
 
 use crate::files;
-use crate::isolation::{self, Backend, Walls};
+use crate::isolation::{self, Backend, Ids, Walls};
 use crate::launch::{GuestMount, LaunchSpec};
 use crate::protocol::{self, Decoder, Message};
 use crate::sys;
@@ -110,14 +110,26 @@ fn run(
             log(&e);
         }
     }
-    let setup = setup_filesystems(spec, backend)
-        .and_then(|()| crate::net::configure(&spec.networks))
-        .and_then(|()| Walls::raise(spec, backend, spec_path));
-    let spawned = setup.and_then(|(walls, warnings)| {
+    // A container's ids: a private range of host ids (isolation::Ids).
+    let ids = match backend {
+        Backend::Lxc => Ids::choose(spec.uid, spec.gid).map(Some),
+        Backend::Qemu => Ok(None),
+    };
+    let setup = ids.and_then(|ids| {
+        if backend == Backend::Lxc {
+            // Before the guest binds: a bind of /proc then carries the masks.
+            isolation::mask_kernel_interfaces()?;
+        }
+        setup_filesystems(spec, ids.as_ref(), spec_path)?;
+        crate::net::configure(&spec.networks)?;
+        let (walls, warnings) = Walls::raise(spec, backend, spec_path, ids.as_ref())?;
+        Ok((walls, warnings, ids))
+    });
+    let spawned = setup.and_then(|(walls, warnings, ids)| {
         for warning in warnings {
             channel.send(&Message::Stderr(format!("{warning}\n").into_bytes()))?;
         }
-        App::spawn(spec, backend, walls)
+        App::spawn(spec, ids.as_ref(), walls)
     });
     let status = match spawned {
         Ok(app) => pump(channel, app)?,
@@ -140,10 +152,13 @@ fn run(
 }
 
 /// Makes the guest binds (after the backend's mounts, so their sources can
-/// lie inside them) and copies the includes into place.
-fn setup_filesystems(spec: &LaunchSpec, backend: Backend) -> Result<(), String> {
+/// lie inside them) and copies the includes into place. `ids`: a
+/// container's id maps; `spec_path`: the launch spec, in the state
+/// directory, which no guest bind may show.
+fn setup_filesystems(spec: &LaunchSpec, ids: Option<&Ids>, spec_path: &Path) -> Result<(), String> {
+    let state_dir = spec_path.parent().unwrap_or(Path::new("/"));
     for mount in &spec.mounts {
-        mount_in_guest(mount)?;
+        mount_in_guest(mount, state_dir)?;
     }
     if !spec.disks.is_empty() {
         let by_tag = Path::new("/dev/disk/by-tag");
@@ -155,7 +170,7 @@ fn setup_filesystems(spec: &LaunchSpec, backend: Backend) -> Result<(), String> 
                 .map_err(|e| format!("cannot link {} to {}: {e}", link.display(), disk.device))?;
             // The disk is the command's: its user may read and write it. The
             // node is the sandbox's own (its /dev), not the host's.
-            let (uid, gid) = (backend.host_id(spec.uid), backend.host_id(spec.gid));
+            let (uid, gid) = Ids::host_owner(ids, spec.uid, spec.gid);
             std::os::unix::fs::chown(&disk.device, Some(uid), Some(gid))
                 .map_err(|e| format!("cannot give {} to the sandbox's user: {e}", disk.device))?;
         }
@@ -179,7 +194,7 @@ fn setup_filesystems(spec: &LaunchSpec, backend: Backend) -> Result<(), String> 
 }
 
 /// One mount the init makes itself: a bind when `fstype` is empty.
-fn mount_in_guest(m: &GuestMount) -> Result<(), String> {
+fn mount_in_guest(m: &GuestMount, state_dir: &Path) -> Result<(), String> {
     use nix::mount::{MsFlags, mount};
     let what = if m.fstype.is_empty() {
         format!("guest-bind:{}={}", m.target, m.source)
@@ -187,6 +202,17 @@ fn mount_in_guest(m: &GuestMount) -> Result<(), String> {
         format!("{} mount on {}", m.fstype, m.target)
     };
     if m.fstype.is_empty() {
+        // A source may be a link a previous run planted in a grant: where it
+        // really leads must not be the state directory (the secret, the
+        // host's socket), which the command never sees.
+        let real = std::fs::canonicalize(&m.source)
+            .map_err(|e| format!("{what}: the source '{}' is not usable: {e}", m.source))?;
+        if state_dir != Path::new("/") && real.starts_with(state_dir) {
+            return Err(format!(
+                "{what}: the source leads to '{}', the sandbox's private state directory",
+                real.display()
+            ));
+        }
         let source = std::fs::metadata(&m.source)
             .map_err(|e| format!("{what}: the source '{}' is not usable: {e}", m.source))?;
         let made = if source.is_dir() {
@@ -442,7 +468,7 @@ fn set_nonblocking(fd: &OwnedFd) -> Result<(), String> {
 }
 
 impl App {
-    fn spawn(spec: &LaunchSpec, backend: Backend, walls: Walls) -> Result<Self, String> {
+    fn spawn(spec: &LaunchSpec, ids: Option<&Ids>, walls: Walls) -> Result<Self, String> {
         let prepared = Prepared::new(spec, walls)?;
         // SIGCHLD stays blocked in the init (it is read from a signalfd); the
         // child unblocks it before exec.
@@ -456,11 +482,12 @@ impl App {
                 .map_err(|e| format!("cannot allocate a pty for the command: {e}"))?;
             // The command's root in a container is not the host's root:
             // it needs the tty given too.
-            if !spec.privileged || backend == Backend::Lxc {
+            if !spec.privileged || ids.is_some() {
+                let (uid, gid) = Ids::host_owner(ids, spec.uid, spec.gid);
                 let _ = nix::unistd::fchown(
                     &pty.slave,
-                    Some(Uid::from_raw(backend.host_id(spec.uid))),
-                    Some(Gid::from_raw(backend.host_id(spec.gid))),
+                    Some(Uid::from_raw(uid)),
+                    Some(Gid::from_raw(gid)),
                 );
             }
             match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {

@@ -7,7 +7,7 @@
 //!   unmounted: the command cannot read it nor talk to the host's socket;
 //! - LXC: kernel interfaces of /proc and /sys are masked, as Docker does;
 //! - LXC: the command runs in a user namespace whose root is an unprivileged
-//!   host id ([`SANDBOX_ROOT_ID`]), in a mount namespace of its own where
+//!   host id (its ids are a private range, [`Ids`]), in a mount namespace of its own where
 //!   every inherited mount is locked (read-only stays read-only, masks stay);
 //!   the writable mounts (grants) are idmapped so their owners look the same
 //!   inside as on the host;
@@ -35,7 +35,7 @@ use seccompiler::{
     TargetArch, sock_filter,
 };
 
-use crate::launch::{LaunchSpec, is_within};
+use crate::launch::{GuestMount, LaunchSpec, is_within};
 use crate::qemu::layout::STATE_DIR;
 use crate::sys;
 
@@ -48,37 +48,113 @@ pub enum Backend {
     Qemu,
 }
 
-impl Backend {
-    /// The host id of the sandbox's id `id` (an owner the init gives a file
-    /// outside the idmapped grants, e.g. the command's tty).
-    pub fn host_id(self, id: u32) -> u32 {
-        match self {
-            Backend::Lxc => host_id(id),
-            Backend::Qemu => id,
+/// How many ids a container sandbox has: 0 to 65535 inside.
+pub const SANDBOX_IDS: u32 = 0x1_0000;
+/// The lowest host id of a sandbox's private range, far above any real
+/// user's (LXC).
+const FIRST_BASE: u32 = 0x4000_0000;
+/// How many private ranges there are to pick from (the last one ends at
+/// 0x7fff_ffff, below the 32-bit `-1` and `-2` ids).
+const RANGES: u32 = 0x4000;
+
+/// The host ids of a container sandbox's uids (or gids), LXC: the ids 0 to
+/// 65535 inside are a range of unprivileged host ids private to the
+/// sandbox, starting at `base` (so root inside is `base`, and a privileged
+/// root switching to uid 42 becomes `base + 42`, nobody of the host), but
+/// the command's own id when it is not root, which is itself: `-S alice`
+/// keeps alice's rights on host files. Host files of every other owner
+/// look owned by nobody inside, except in the idmapped grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdMap {
+    base: u32,
+    own: u32,
+}
+
+impl IdMap {
+    fn new(base: u32, own: u32) -> Result<Self, String> {
+        if own != 0 && (base..base + SANDBOX_IDS).contains(&own) {
+            return Err(format!("id {own} lies in the sandbox's private range"));
         }
+        if own == u32::MAX {
+            return Err("id 4294967295 is not a valid id".to_owned());
+        }
+        Ok(Self { base, own })
+    }
+
+    /// The host id of the sandbox's id `id`, if it has one.
+    pub fn host(&self, id: u32) -> Option<u32> {
+        if id == self.own && id != 0 {
+            Some(id)
+        } else if id < SANDBOX_IDS {
+            Some(self.base + id)
+        } else {
+            None
+        }
+    }
+
+    /// The lines of a uid_map or gid_map (inside, host, count).
+    pub fn lines(&self) -> String {
+        let (base, own) = (self.base, self.own);
+        if own == 0 || own >= SANDBOX_IDS {
+            let mut map = format!("0 {base} {SANDBOX_IDS}\n");
+            if own != 0 {
+                map.push_str(&format!("{own} {own} 1\n"));
+            }
+            return map;
+        }
+        let mut map = format!("0 {base} {own}\n{own} {own} 1\n");
+        let above = SANDBOX_IDS - own - 1;
+        if above > 0 {
+            map.push_str(&format!("{} {} {above}\n", own + 1, base + own + 1));
+        }
+        map
     }
 }
 
-/// The host uid and gid the sandbox's root is (LXC): sandbox root is an
-/// unprivileged host id, so it has no host-root DAC rights (root-owned host
-/// files, sockets and cgroup files are out of its reach). It is the highest
-/// id below the 32-bit `-1` (invalid) and `-2` (unused) ids, far from any
-/// real user's. Host files owned by root look owned by nobody (65534)
-/// inside, but in the sandbox's grants, which are idmapped.
-pub const SANDBOX_ROOT_ID: u32 = 2_147_483_646;
-/// The sandbox's ids 1 to this map to the same host ids (`-S alice` keeps
-/// alice's rights on host files).
-pub const MAX_MAPPED_ID: u32 = SANDBOX_ROOT_ID - 1;
-
-/// The host id of the sandbox's id `id` (LXC): root is [`SANDBOX_ROOT_ID`],
-/// every other id is itself.
-pub fn host_id(id: u32) -> u32 {
-    if id == 0 { SANDBOX_ROOT_ID } else { id }
+/// The uid and gid maps of a container sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ids {
+    pub uid: IdMap,
+    pub gid: IdMap,
 }
 
-/// The uid_map and gid_map of the command's user namespace.
-pub fn id_map() -> String {
-    format!("0 {SANDBOX_ROOT_ID} 1\n1 1 {MAX_MAPPED_ID}\n")
+impl Ids {
+    /// The maps for a command running as `uid`/`gid`, in the private range
+    /// starting at `base`.
+    pub fn with_base(base: u32, uid: u32, gid: u32) -> Result<Self, String> {
+        let what = |kind: &str, e: String| format!("cannot map the sandbox's {kind}: {e}");
+        Ok(Self {
+            uid: IdMap::new(base, uid).map_err(|e| what("uid", e))?,
+            gid: IdMap::new(base, gid).map_err(|e| what("gid", e))?,
+        })
+    }
+
+    /// Picks a random private range (its own per-user kernel limits, its own
+    /// owner) for a command running as `uid`/`gid`.
+    pub fn choose(uid: u32, gid: u32) -> Result<Self, String> {
+        let mut random = [0u8; 2];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut random))
+            .map_err(|e| format!("cannot read /dev/urandom to pick the sandbox's ids: {e}"))?;
+        let first = u32::from(u16::from_ne_bytes(random)) % RANGES;
+        // A command id inside a range makes that range unusable.
+        (0..RANGES)
+            .map(|i| FIRST_BASE + ((first + i) % RANGES) * SANDBOX_IDS)
+            .find_map(|base| Self::with_base(base, uid, gid).ok())
+            .ok_or_else(|| format!("no private id range fits uid {uid} and gid {gid}"))
+    }
+
+    /// The host owner of a file the init gives the command's user outside
+    /// the grants (its tty, its disks).
+    pub fn host_owner(ids: Option<&Self>, uid: u32, gid: u32) -> (u32, u32) {
+        match ids {
+            Some(ids) => (
+                ids.uid.host(uid).unwrap_or(uid),
+                ids.gid.host(gid).unwrap_or(gid),
+            ),
+            None => (uid, gid),
+        }
+    }
 }
 
 /// Decodes a hex string (either case) into bytes.
@@ -131,6 +207,7 @@ impl Walls {
         spec: &LaunchSpec,
         backend: Backend,
         spec_path: &Path,
+        ids: Option<&Ids>,
     ) -> Result<(Self, Vec<String>), String> {
         let keep_caps = keeps_capabilities(spec.privileged, spec.uid);
         let seccomp = seccomp_program(keep_caps)?;
@@ -141,17 +218,10 @@ impl Walls {
         let mut tasks = None;
         match backend {
             Backend::Lxc => {
-                for (what, id) in [("uid", spec.uid), ("gid", spec.gid)] {
-                    if id > MAX_MAPPED_ID {
-                        return Err(format!(
-                            "the sandbox's {what} {id} is above {MAX_MAPPED_ID}, the highest id \
-                             a container maps"
-                        ));
-                    }
-                }
-                let ns = create_user_namespace()?;
+                let ids = ids.ok_or("a container sandbox needs its id maps")?;
+                let ns = create_user_namespace(ids)?;
                 warnings = idmap_grants(&spec.grants, ns.as_fd())?;
-                mask_kernel_interfaces()?;
+                rebind_guest_binds(&spec.mounts, &spec.grants)?;
                 userns = Some(ns);
             }
             Backend::Qemu => {
@@ -195,12 +265,17 @@ impl Walls {
 // ---------------------------------------------------------------------------
 // The user namespace (LXC)
 
-/// Makes the command's user namespace ([`id_map`]) and returns an fd of it.
+/// Makes the command's user namespace (the maps of `ids`) and returns an fd
+/// of it.
 ///
-/// A helper child unshares it and waits; the init (real root of the host's
-/// user namespace) writes the maps, which allows setgroups() inside, opens
-/// /proc/CHILD/ns/user and lets the helper go.
-fn create_user_namespace() -> Result<OwnedFd, String> {
+/// A helper child takes the sandbox's root id, unshares it and waits; the
+/// init (real root of the host's user namespace) writes the maps, which
+/// allows setgroups() inside, opens /proc/CHILD/ns/user and lets the helper
+/// go. The namespace is the sandbox root's, not host root's: the kernel
+/// charges what the sandbox uses of the per-user limits (inotify instances
+/// and watches, message queues, ...) to its creator.
+fn create_user_namespace(ids: &Ids) -> Result<OwnedFd, String> {
+    let (root_uid, root_gid) = Ids::host_owner(Some(ids), 0, 0);
     let pipe =
         || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| format!("cannot create a pipe: {e}"));
     // ready: the helper says whether unshare worked; release: EOF lets it end.
@@ -209,7 +284,12 @@ fn create_user_namespace() -> Result<OwnedFd, String> {
     let helper = match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {
         ForkResult::Child => {
             drop((ready_r, release_w));
-            let result = match nix::sched::unshare(CloneFlags::CLONE_NEWUSER) {
+            let (u, g) = (Uid::from_raw(root_uid), Gid::from_raw(root_gid));
+            let result = match nix::unistd::setgroups(&[])
+                .and_then(|()| nix::unistd::setresgid(g, g, g))
+                .and_then(|()| nix::unistd::setresuid(u, u, u))
+                .and_then(|()| nix::sched::unshare(CloneFlags::CLONE_NEWUSER))
+            {
                 Ok(()) => 0,
                 Err(e) => e as i32,
             };
@@ -244,8 +324,8 @@ fn create_user_namespace() -> Result<OwnedFd, String> {
             Err(e) => return Err(format!("cannot read from the helper: {e}")),
         }
         let proc_dir = format!("/proc/{helper}");
-        for map in ["uid_map", "gid_map"] {
-            std::fs::write(format!("{proc_dir}/{map}"), id_map())
+        for (map, lines) in [("uid_map", ids.uid.lines()), ("gid_map", ids.gid.lines())] {
+            std::fs::write(format!("{proc_dir}/{map}"), lines)
                 .map_err(|e| format!("cannot write its {map}: {e}"))?;
         }
         nix::fcntl::open(
@@ -286,7 +366,7 @@ fn idmap_grants(grants: &[String], userns: BorrowedFd<'_>) -> Result<Vec<String>
                 warnings.push(format!(
                     "libvirt-sandbox: warning: the filesystem of '{target}' cannot map owners \
                      ({e}): there, files of host root look owned by nobody and files the \
-                     sandbox's root makes are owned by uid {SANDBOX_ROOT_ID} on the host"
+                     sandbox's root makes are owned by an unprivileged uid on the host"
                 ));
             }
             Err((e, call)) => {
@@ -297,6 +377,33 @@ fn idmap_grants(grants: &[String], userns: BorrowedFd<'_>) -> Result<Vec<String>
         }
     }
     Ok(warnings)
+}
+
+/// Binds again, on top, each guest bind whose target lies in an idmapped
+/// grant: the recursive idmapping of that grant took the bind along, which
+/// would give host root's files (a guest bind of `/etc` under `/tmp`) to the
+/// sandbox's root there. The new bind shows its source as the command sees
+/// it: idmapped when it lies in a grant, as on the host otherwise.
+fn rebind_guest_binds(mounts: &[GuestMount], grants: &[String]) -> Result<(), String> {
+    for bind in mounts.iter().filter(|m| m.fstype.is_empty()) {
+        if !grants.iter().any(|grant| is_within(&bind.target, grant)) {
+            continue;
+        }
+        mount(
+            Some(bind.source.as_str()),
+            bind.target.as_str(),
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(|e| {
+            format!(
+                "guest-bind:{}={}: cannot bind it again over the grant: {e}",
+                bind.target, bind.source
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// In the command's child: enters the user namespace `userns` and a mount
@@ -333,7 +440,7 @@ const MASKED: &[&str] = &[
 const READ_ONLY: &[&str] = &["/proc/bus", "/proc/fs", "/proc/irq"];
 
 /// Masks [`MASKED`] and makes [`READ_ONLY`] read-only (those that exist).
-fn mask_kernel_interfaces() -> Result<(), String> {
+pub fn mask_kernel_interfaces() -> Result<(), String> {
     let kernel_fs = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     for &path in MASKED {
         let Ok(meta) = std::fs::symlink_metadata(path) else {
@@ -774,15 +881,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_map_root_to_an_unprivileged_host_id() {
-        assert_eq!(id_map(), "0 2147483646 1\n1 1 2147483645\n");
-        assert_eq!(host_id(0), SANDBOX_ROOT_ID);
-        assert_eq!(host_id(1000), 1000);
-        assert_eq!(host_id(65534), 65534);
-        assert_eq!(Backend::Qemu.host_id(0), 0);
-        assert_eq!(Backend::Lxc.host_id(0), SANDBOX_ROOT_ID);
-        // The two ranges do not overlap on the host side.
-        const { assert!(MAX_MAPPED_ID < SANDBOX_ROOT_ID) };
+    fn ids_map_a_private_range_but_the_commands_own_id() {
+        let base = FIRST_BASE;
+        let root = Ids::with_base(base, 0, 0).unwrap();
+        assert_eq!(root.uid.lines(), format!("0 {base} 65536\n"));
+        assert_eq!(root.uid.host(0), Some(base));
+        assert_eq!(root.uid.host(42), Some(base + 42));
+        assert_eq!(root.uid.host(65536), None);
+        let alice = Ids::with_base(base, 1000, 1001).unwrap();
+        assert_eq!(
+            alice.uid.lines(),
+            format!("0 {base} 1000\n1000 1000 1\n1001 {} 64535\n", base + 1001)
+        );
+        assert_eq!(alice.uid.host(1000), Some(1000));
+        assert_eq!(alice.uid.host(0), Some(base));
+        assert_eq!(alice.gid.host(1001), Some(1001));
+        assert_eq!(
+            Ids::with_base(base, 65535, 0).unwrap().uid.lines(),
+            format!("0 {base} 65535\n65535 65535 1\n")
+        );
+        let ldap = Ids::with_base(base, 200_000, 0).unwrap();
+        assert_eq!(
+            ldap.uid.lines(),
+            format!("0 {base} 65536\n200000 200000 1\n")
+        );
+        assert_eq!(Ids::host_owner(Some(&alice), 0, 1001), (base, 1001));
+        assert_eq!(Ids::host_owner(None, 0, 0), (0, 0));
+        // An own id inside the range: that range is refused, another fits.
+        assert!(Ids::with_base(base, base + 5, 0).is_err());
+        let chosen = Ids::choose(FIRST_BASE + 5, 0).unwrap();
+        assert_eq!(chosen.uid.host(FIRST_BASE + 5), Some(FIRST_BASE + 5));
+        assert!(chosen.uid.host(0).unwrap() >= FIRST_BASE);
+        assert!(chosen.uid.host(65535).unwrap() <= 0x7fff_ffff);
     }
 
     #[test]

@@ -136,6 +136,33 @@ pub(crate) fn init_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| crate::config::initrd::LIBEXECDIR.into())
 }
 
+/// Refuses a sandbox name that could not safely name its domain, its state
+/// directory and its cgroups: letters, digits and `_.+:@-`, starting with a
+/// letter or digit (so never `..` or a path), at most 200 bytes.
+fn check_name(name: &str) -> crate::Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_.+:@-".contains(c);
+    let starts_well = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric());
+    if starts_well && name.len() <= 200 && name.chars().all(allowed) {
+        return Ok(());
+    }
+    let shown: String = name
+        .chars()
+        .take(200)
+        .collect::<String>()
+        .escape_debug()
+        .collect();
+    Err(error(
+        SandboxError::InvalidArgument,
+        format!(
+            "invalid sandbox name '{shown}' (-n/--name, the config's name): use letters, digits \
+             and '_.+:@-', starting with a letter or digit, at most 200 bytes"
+        ),
+    ))
+}
+
 /// What virtual-machine sandboxes cannot do: refused with a clear error,
 /// never silently dropped.
 fn refuse_in_machines(config: &Config) -> crate::Result<()> {
@@ -374,6 +401,7 @@ impl Context {
         }
 
         let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
+        check_name(&name)?;
         let domain_name = format!("{name}-{:08x}", glib::random_int());
         // What sandboxes of killed owners left: nobody else removes it.
         super::sweep::leftovers(&conn);
@@ -629,5 +657,38 @@ impl Context {
             // to the log console.
             kind.devname(running.layout.app_console && running.backend == Backend::Lxc),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_name;
+
+    #[test]
+    fn names_that_cannot_escape_their_directories() {
+        for good in ["sandbox", "httpd1", "a.b_c+d:e@f-g", "9lives"] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "../../tmp/x",
+            "a/b",
+            ".hidden",
+            "-n",
+            "a b",
+            "a'b\"<c>&d",
+            "tab\tx",
+        ] {
+            let e = check_name(bad).unwrap_err();
+            assert!(e.message().contains("invalid sandbox name"), "{bad}: {e}");
+        }
+        assert!(check_name(&"x".repeat(201)).is_err());
+        assert!(
+            check_name(&"x".repeat(100_000))
+                .unwrap_err()
+                .message()
+                .len()
+                < 500
+        );
     }
 }
