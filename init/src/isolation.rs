@@ -228,6 +228,9 @@ impl Walls {
                 if spec.max_tasks > 0 {
                     tasks = Some(limit_tasks(spec.max_tasks)?);
                 }
+                if !keep_caps {
+                    make_read_only(VM_READ_ONLY)?;
+                }
             }
         }
         Ok((
@@ -465,7 +468,14 @@ pub fn mask_kernel_interfaces() -> Result<(), String> {
         };
         masked.map_err(|e| format!("cannot mask '{path}': {e}"))?;
     }
-    for &path in READ_ONLY {
+    make_read_only(READ_ONLY)
+}
+
+/// Binds each of `paths` that exists over itself, read-only (a new mount:
+/// files the init holds open for writing keep working through the old one).
+fn make_read_only(paths: &[&str]) -> Result<(), String> {
+    let kernel_fs = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    for &path in paths {
         if !Path::new(path).exists() {
             continue;
         }
@@ -489,6 +499,13 @@ pub fn mask_kernel_interfaces() -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The VM's kernel tunables, read-only for a command without capabilities
+/// (it could not remount them): as root by its uid alone it could otherwise
+/// write `/proc/sys/kernel/core_pattern` or `modprobe` and have the guest
+/// kernel run a program of its choice with every capability, or raise its
+/// own `pids.max`.
+const VM_READ_ONLY: &[&str] = &["/proc/sys", "/proc/sysrq-trigger", "/sys", "/sys/fs/cgroup"];
 
 /// Unmounts the state directory `dir` (the init has read the spec,
 /// connected the channel and copied the includes) and removes its mount

@@ -253,7 +253,8 @@ impl BootRequest {
         } else {
             let path = super::qemu_host::find_virtiofsd(&self.binds)?;
             glib::g_debug!("LibvirtSandbox", "virtiofsd: {}", path.display());
-            Some(path)
+            let cache = builder::cache::cache_root()?;
+            Some(super::qemu_host::virtiofsd_without_mknod(&path, &cache)?)
         };
         if let Some(qemu) = self.qemu_user {
             super::qemu_host::check_reachable(&self.files, qemu)?;

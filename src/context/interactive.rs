@@ -77,6 +77,16 @@ impl ContextInteractive {
                     },
                 ) as crate::console::channel::PeerHook
             });
+            // A VM's peer must be its own QEMU, as libvirt recorded it: not
+            // another process of QEMU's user (another VM's escaped QEMU).
+            let hook = hook.or_else(|| {
+                (running.backend == super::Backend::Qemu).then(|| {
+                    let domain = running.layout.domain_name.clone();
+                    Box::new(move |peer: &crate::console::PeerCred| {
+                        super::qemu_host::check_qemu_peer(&domain, peer.pid)
+                    }) as crate::console::channel::PeerHook
+                })
+            });
             let mut auth = ChannelAuth::new(&running.secret, hook);
             if running.state.is_some() {
                 // Once the init proved it read the launch spec (both

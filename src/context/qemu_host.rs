@@ -87,6 +87,99 @@ pub(crate) fn find_virtiofsd(binds: &[String]) -> crate::Result<PathBuf> {
         })
 }
 
+/// A script libvirt runs instead of `virtiofsd`: the same daemon without the
+/// capability to make device nodes. The guest's root (with `-p`, or any
+/// guest code that becomes root in the VM, e.g. a core-dump helper) could
+/// otherwise have the root daemon make a node of a host disk, open to all,
+/// in a writable host bind. libvirt passes no options of ours, hence the
+/// script; it lives in `cache` (content-addressed, so one per daemon path),
+/// where files may be executed (/run may be `noexec`).
+pub(crate) fn virtiofsd_without_mknod(virtiofsd: &Path, cache: &Path) -> crate::Result<PathBuf> {
+    use sha2::Digest;
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        error(
+            SandboxError::Io,
+            format!(
+                "cannot {what} the virtiofsd wrapper '{}': {e}",
+                path.display()
+            ),
+        )
+    };
+    let real = virtiofsd.to_string_lossy();
+    // QEMU's legacy C daemon spells the option the old way.
+    let modcaps = if virtiofsd == Path::new(LEGACY_VIRTIOFSD) {
+        "-o modcaps=-mknod"
+    } else {
+        "--modcaps=-mknod"
+    };
+    let script = format!(
+        "#!/bin/sh\n# libvirt-sandbox: virtiofsd with no CAP_MKNOD (no device nodes in host binds).\n\
+         exec '{}' \"$@\" {modcaps}\n",
+        real.replace('\'', "'\\''")
+    );
+    let digest = sha2::Sha256::digest(script.as_bytes());
+    let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let dir = cache.join("virtiofsd");
+    std::fs::create_dir_all(&dir).map_err(|e| io("create the directory of", &dir, e))?;
+    let path = dir.join(format!("virtiofsd-{name}"));
+    if std::fs::read_to_string(&path).is_ok_and(|text| text == script) {
+        return Ok(path);
+    }
+    // Written whole under another name, then renamed: a start running at
+    // the same time never runs half a script.
+    let partial = dir.join(format!(".virtiofsd-{name}.{}", std::process::id()));
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o755)
+            .open(&partial)
+            .map_err(|e| io("write", &partial, e))?;
+        file.write_all(script.as_bytes())
+            .map_err(|e| io("write", &partial, e))?;
+    }
+    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o755))
+        .and_then(|()| std::fs::rename(&partial, &path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            io("install", &path, e)
+        })?;
+    Ok(path)
+}
+
+/// Where libvirt records the pid of a domain's QEMU: the system daemon's
+/// run directory, then a session daemon's.
+fn qemu_pid_files(domain: &str) -> Vec<PathBuf> {
+    let mut files = vec![PathBuf::from(format!("/run/libvirt/qemu/{domain}.pid"))];
+    if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR") {
+        files.push(PathBuf::from(runtime).join(format!("libvirt/qemu/run/{domain}.pid")));
+    }
+    files
+}
+
+/// Whether `pid`, a peer of the app channel, is the QEMU of `domain` (by
+/// libvirt's pid file, which only libvirt writes).
+pub(crate) fn check_qemu_peer(domain: &str, pid: i32) -> crate::console::channel::PeerCheck {
+    use crate::console::channel::PeerCheck;
+    let recorded = qemu_pid_files(domain)
+        .iter()
+        .find_map(|file| std::fs::read_to_string(file).ok())
+        .and_then(|text| text.trim().parse::<i32>().ok());
+    match recorded {
+        Some(qemu) if qemu == pid => PeerCheck::Accept,
+        Some(qemu) => PeerCheck::Refuse(format!(
+            "process {pid} is not the QEMU of sandbox '{domain}' (that is {qemu})"
+        )),
+        None => PeerCheck::Refuse(format!(
+            "libvirt's pid file of sandbox '{domain}' cannot be read, so process {pid} cannot \
+             be checked"
+        )),
+    }
+}
+
 /// Whether user `uid` with groups `groups` may search directory `meta`.
 fn may_search(meta: &std::fs::Metadata, uid: u32, groups: &[u32]) -> bool {
     let mode = meta.mode();
@@ -155,6 +248,39 @@ pub(crate) fn check_reachable(files: &[(String, PathBuf)], qemu: (u32, u32)) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_virtiofsd_wrapper_drops_mknod_and_quotes_the_path() {
+        let cache = crate::builder::testing::temp_dir("virtiofsd-wrapper");
+        let odd = Path::new("/opt/it's/virtiofsd");
+        let path = virtiofsd_without_mknod(odd, &cache).unwrap();
+        let script = std::fs::read_to_string(&path).unwrap();
+        assert!(script.starts_with("#!/bin/sh\n"), "{script}");
+        assert!(
+            script.contains(r#"exec '/opt/it'\''s/virtiofsd' "$@" --modcaps=-mknod"#),
+            "{script}"
+        );
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o755
+        );
+        // The same daemon, the same script; the legacy one spells it the old way.
+        assert_eq!(virtiofsd_without_mknod(odd, &cache).unwrap(), path);
+        let legacy = virtiofsd_without_mknod(Path::new(LEGACY_VIRTIOFSD), &cache).unwrap();
+        assert!(
+            std::fs::read_to_string(legacy)
+                .unwrap()
+                .contains("\"$@\" -o modcaps=-mknod")
+        );
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+
+    #[test]
+    fn a_peer_that_is_not_the_domains_qemu_is_refused() {
+        use crate::console::channel::PeerCheck;
+        let check = check_qemu_peer("no-such-sandbox-4f2a", std::process::id() as i32);
+        assert!(matches!(check, PeerCheck::Refuse(why) if why.contains("pid file")));
+    }
 
     #[test]
     fn unreachable_images_name_the_directory() {
