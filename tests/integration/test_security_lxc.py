@@ -70,6 +70,20 @@ class SecurityTestCase(SandboxTestCase):
     # uid the sandbox's command runs as (for the grants' owner).
     RUNS_AS = None
 
+    def _remove_attack_files(self, d):
+        """Removes what an attack of this test left in host directory `d`."""
+        for n in os.listdir(d):
+            if f"sbx-attack-{self.tok}" in n:
+                os.unlink(os.path.join(d, n))
+
+    def helpers_before(self):
+        """The sha256 of the host's init helpers (None when their directory
+        is unknown); what an attack leaves there is removed afterwards."""
+        if not INIT_DIR or not os.path.isdir(INIT_DIR):
+            return None
+        self.addCleanup(self._remove_attack_files, INIT_DIR)
+        return attacks.sha256_tree(INIT_DIR)
+
     def setUp(self):
         super().setUp()
         self.tok = attacks.token()
@@ -257,11 +271,6 @@ class ModeAttacks:
         for d, names in state_files.items():
             self.assertFalse([n for n in names if "sbx-attack" in n],
                              f"the sandbox wrote into its host state dir {d}: {names}")
-
-    def _remove_attack_files(self, d):
-        for n in os.listdir(d):
-            if f"sbx-attack-{self.tok}" in n:
-                os.unlink(os.path.join(d, n))
 
     def test_new_mount_api_clears_read_only_then_writes(self):
         d = self.host_dir()

@@ -28,9 +28,7 @@ class PrivilegedGuest(QemuSecurityTestCase):
     def test_privileged_guest_remounts_9p_shares_rw_and_writes_host(self):
         target = self.host_dir()
         grant = self.host_dir(mode=0o755, name="grant")
-        helpers = attacks.sha256_tree(INIT_DIR) if INIT_DIR and os.path.isdir(INIT_DIR) else None
-        if helpers is not None:
-            self.addCleanup(self._remove_attack_files, INIT_DIR)
+        helpers = self.helpers_before()
         calls = [["write_direct", target, self.tok],
                  ["remount_root", target, self.tok],
                  ["bind_remount", target, self.tok],
@@ -58,11 +56,6 @@ class PrivilegedGuest(QemuSecurityTestCase):
         self.assertEqual(attacks.device_nodes(grant), {},
                          f"device nodes landed on the host; {res}")
 
-    def _remove_attack_files(self, d):
-        for n in os.listdir(d):
-            if f"sbx-attack-{self.tok}" in n:
-                os.unlink(os.path.join(d, n))
-
 
 class GuestModes(QemuSecurityTestCase):
     """The LXC tests' write and remount attacks in the default and -S nobody
@@ -75,9 +68,7 @@ class GuestModes(QemuSecurityTestCase):
 
     def attack(self, options, sockets=False):
         target = self.host_dir()
-        helpers = attacks.sha256_tree(INIT_DIR) if INIT_DIR and os.path.isdir(INIT_DIR) else None
-        if helpers is not None:
-            self.addCleanup(self._remove_attack_files, INIT_DIR)
+        helpers = self.helpers_before()
         calls = [["write_direct", target, self.tok],
                  ["remount_root", target, self.tok],
                  ["bind_remount", target, self.tok],
@@ -128,11 +119,6 @@ class GuestModes(QemuSecurityTestCase):
 
     def test_nobody_writes_host_paths_after_remounts(self):
         self.attack(("-S", "nobody"))
-
-    def _remove_attack_files(self, d):
-        for n in os.listdir(d):
-            if f"sbx-attack-{self.tok}" in n:
-                os.unlink(os.path.join(d, n))
 
 
 class GuestForkBomb(QemuSecurityTestCase):
