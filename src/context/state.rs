@@ -172,7 +172,8 @@ pub(crate) fn sweep(root: &Path, release: impl Fn(&str, Stale) -> bool) -> Vec<S
             Ok(()) => {
                 glib::g_debug!(
                     "LibvirtSandbox",
-                    "removed the state directory '{}' left by a sandbox whose owner is gone                      ({stale:?})",
+                    "removed the state directory '{}' left by a sandbox whose owner is gone \
+                     ({stale:?})",
                     path.display()
                 );
                 removed.push(name);

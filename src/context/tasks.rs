@@ -174,30 +174,44 @@ pub(crate) fn remove_stale(domain: &str, wait: bool) -> bool {
     let Some(cgroup) = v1_cgroup(&cgroup_mounts(&mountinfo), domain) else {
         return true;
     };
-    let mut last = None;
-    for _ in 0..if wait { 200 } else { 1 } {
-        match std::fs::remove_dir(&cgroup) {
-            Ok(()) => {
-                glib::g_debug!(
-                    "LibvirtSandbox",
-                    "removed the task cgroup '{}' of a sandbox whose owner is gone",
-                    cgroup.display()
-                );
-                return true;
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return true,
-            Err(e) => last = Some(e),
+    match remove_cgroup(&cgroup, if wait { REMOVE_ATTEMPTS } else { 1 }) {
+        Ok(()) => {
+            glib::g_debug!(
+                "LibvirtSandbox",
+                "removed the task cgroup '{}' of a sandbox whose owner is gone",
+                cgroup.display()
+            );
+            true
+        }
+        Err(e) => {
+            glib::g_debug!(
+                "LibvirtSandbox",
+                "cannot remove the task cgroup '{}' of a sandbox whose owner is gone (its \
+                 sandbox still runs?): {e}",
+                cgroup.display()
+            );
+            false
+        }
+    }
+}
+
+/// How often [`remove_cgroup`] tries, 10 ms apart, while the processes of a
+/// destroyed domain are still leaving the cgroup.
+const REMOVE_ATTEMPTS: u32 = 200;
+
+/// Removes the cgroup directory `cgroup` (gone already is fine), trying
+/// `attempts` times: it can go only once its last process has left.
+fn remove_cgroup(cgroup: &Path, attempts: u32) -> std::io::Result<()> {
+    let mut attempt = 1;
+    loop {
+        match std::fs::remove_dir(cgroup) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) if attempt >= attempts => return Err(e),
+            Err(_) => attempt += 1,
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    glib::g_debug!(
-        "LibvirtSandbox",
-        "cannot remove the task cgroup '{}' of a sandbox whose owner is gone (its sandbox \
-         still runs?): {}",
-        cgroup.display(),
-        last.map(|e| e.to_string()).unwrap_or_default()
-    );
-    false
 }
 
 #[derive(Debug)]
@@ -398,16 +412,7 @@ impl Drop for TaskLimit {
         }
         // The domain is destroyed: its processes are dying, and the
         // directory can go once the last one left it.
-        let mut last = None;
-        for _ in 0..200 {
-            match std::fs::remove_dir(cgroup) {
-                Ok(()) => return,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-                Err(e) => last = Some(e),
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        if let Some(e) = last {
+        if let Err(e) = remove_cgroup(cgroup, REMOVE_ATTEMPTS) {
             glib::g_warning!(
                 "LibvirtSandbox",
                 "cannot remove the sandbox's task cgroup '{}': {e}",
