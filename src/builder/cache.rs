@@ -2,8 +2,9 @@
 //! The on-disk cache of QEMU boot files (the extracted vmlinux, the initrd):
 //! where it lives, content keys, and atomic writes.
 //!
-//! Location: QEMU started by `qemu:///system` runs as the `libvirt-qemu` user,
-//! which must be able to read the kernel and initrd it is given. Root's usual
+//! Location: QEMU started by `qemu:///system` runs as an unprivileged user
+//! (the VM's own), which must be able to read the kernel and initrd it is
+//! given. Root's usual
 //! cache (`/root/.cache`, under a mode-0700 home) is unreachable for it, so
 //! when running as root the cache is `/var/cache/libvirt-sandbox` (directories
 //! 0755, files 0644: everything in it is derived from world-readable host

@@ -14,10 +14,11 @@
 //! ([`mount_tag`]) served by a virtiofsd that libvirt starts for each,
 //! filesystem images and `--disk`s are virtio disks the guest finds by
 //! serial, RAM mounts are the init's tmpfs; the init mounts them all as
-//! [`guest_mounts`] says. QEMU itself always runs as libvirt's unprivileged
-//! DAC user (`libvirt-qemu`): libvirt relabels the images and disks for it
-//! during the run, and virtiofsd (root, in its own namespaces) is the one
-//! that writes the host binds with the guest's owners.
+//! [`guest_mounts`] says. QEMU itself always runs unprivileged (as the VM's
+//! own user, [`MachineBoot::qemu_user`], to whom the caller lends the images
+//! and disks, or as libvirt's DAC user, whose files libvirt relabels), and
+//! virtiofsd (root, in its own namespaces) is the one that writes the host
+//! binds with the guest's owners.
 //!
 //! Consoles are virtio consoles backed by host ptys:
 //! - `console0` = guest `/dev/hvc0`: kernel and init log (`console=hvc0`);
@@ -136,6 +137,10 @@ pub struct MachineBoot {
     /// caller, see `context::qemu_host::find_virtiofsd`); None leaves the
     /// choice to libvirt's own lookup.
     pub virtiofsd: Option<PathBuf>,
+    /// The uid and gid QEMU runs as, when the caller chose them (a user of
+    /// the VM's own, to whom the caller lends the files QEMU opens); None
+    /// leaves it to libvirt (its DAC user, relabelling the files).
+    pub qemu_user: Option<(u32, u32)>,
 }
 
 /// qboot when it is installed (it boots PVH kernels and bzImages alike and
@@ -226,10 +231,19 @@ pub fn build(config: &Config, layout: &Layout, boot: &MachineBoot) -> String {
         w.text("on_reboot", &[], "destroy");
         w.text("on_crash", &[], "destroy");
         w.element("devices", &[], |w| devices(w, config, layout, boot));
-        // No DAC label: QEMU runs as libvirt's unprivileged user, and
-        // libvirt relabels the kernel, initrd, images and disks for it.
         if let Some(security) = &layout.security {
             super::container::seclabel(w, security);
+        }
+        // QEMU as the VM's own user, without libvirt's relabelling: that
+        // would chown the cached kernel and initrd every VM shares (which
+        // libvirt refuses for a second VM with another owner); the caller
+        // lends the images and disks itself.
+        if let Some((uid, gid)) = boot.qemu_user {
+            w.element(
+                "seclabel",
+                &[("type", "static"), ("model", "dac"), ("relabel", "no")],
+                |w| w.text("label", &[], &format!("+{uid}:+{gid}")),
+            );
         }
     });
     w.finish()
@@ -264,8 +278,8 @@ fn os(w: &mut XmlWriter, config: &Config, boot: &MachineBoot) {
 /// A read-only 9p share of host directory `source` under `tag` (the root,
 /// the helpers, the state directory).
 ///
-/// passthrough: files keep their host owners and modes; QEMU (running as
-/// libvirt-qemu) reads what that user may read, and refuses every write
+/// passthrough: files keep their host owners and modes; QEMU (running
+/// unprivileged) reads what its user may read, and refuses every write
 /// (`<readonly/>`), whatever the guest's root does.
 ///
 /// multidevs=remap: the host's `/` spans several filesystems whose inode
@@ -515,7 +529,24 @@ mod tests {
             kvm,
             firmware: firmware.then(|| PathBuf::from(QBOOT)),
             virtiofsd: Some(PathBuf::from("/usr/local/bin/virtiofsd")),
+            qemu_user: None,
         }
+    }
+
+    #[test]
+    fn a_chosen_qemu_user_is_a_static_dac_label_without_relabelling() {
+        let config = ConfigInteractive::new("vm");
+        let mut b = boot(false, true);
+        b.qemu_user = Some((0x3000_0001, 64055));
+        let xml = build(config.upcast_ref(), &layout(), &b);
+        assert!(
+            xml.contains(
+                "<seclabel type=\"static\" model=\"dac\" relabel=\"no\">\n    \
+                 <label>+805306369:+64055</label>\n  </seclabel>"
+            ),
+            "{xml}"
+        );
+        assert!(!build(config.upcast_ref(), &layout(), &boot(false, true)).contains("seclabel"));
     }
 
     #[test]

@@ -23,6 +23,10 @@ pub(crate) struct Running {
     pub(crate) domain: virt::domain::Domain,
     pub(crate) layout: Layout,
     pub(crate) backend: Backend,
+    /// What a VM's QEMU user was lent, given back on drop (after the domain
+    /// ended, before the directory holding the record goes).
+    #[allow(dead_code)]
+    pub(crate) lending: Option<super::lending::Lending>,
     /// Held for its `Drop`, which removes the directory. `None` when attached
     /// to a sandbox some other process started.
     #[allow(dead_code)]
@@ -208,7 +212,8 @@ pub(crate) struct BootRequest {
     binds: Vec<String>,
     /// The image and disk files QEMU opens (what each is, its path).
     files: Vec<(String, std::path::PathBuf)>,
-    /// QEMU's unprivileged user and group, when known.
+    /// QEMU's unprivileged user and group when the library chose them (the
+    /// VM's own user, see [`super::lending`]).
     qemu_user: Option<(u32, u32)>,
 }
 
@@ -283,6 +288,7 @@ impl BootRequest {
             kvm,
             firmware: machine::default_firmware(),
             virtiofsd,
+            qemu_user: self.qemu_user,
         })
     }
 }
@@ -294,6 +300,9 @@ pub(crate) struct Starting {
     pub(crate) conn: virt::connect::Connect,
     backend: Backend,
     pub(crate) layout: Layout,
+    /// What a VM's QEMU user was lent (given back before the directory
+    /// holding its record goes).
+    lending: Option<super::lending::Lending>,
     state: StateDir,
     app_channel: Option<std::os::unix::net::UnixListener>,
     loops: Vec<super::disks::LoopDevice>,
@@ -445,24 +454,31 @@ impl Context {
         let mut spec = super::launch::spec(&config, &layout, backend)?;
         let secret = crate::console::channel::new_secret()?;
         spec.secret = crate::console::channel::hex(&secret);
-        // QEMU runs as libvirt's unprivileged DAC user: it serves the state
-        // directory (with the staged includes) to the guest and connects to
-        // the channel socket, so its group may search the directories and
-        // read the launch spec and the includes.
-        let qemu_user = if backend == Backend::Qemu && nix::unistd::geteuid().is_root() {
-            let virt_type = if builder::machine::kvm_usable().0 {
-                "kvm"
-            } else {
-                "qemu"
-            };
-            super::security::dac_label(&capabilities, virt_type).filter(|&(uid, _)| uid != 0)
+        // A VM's QEMU runs as a user of its own in libvirt's QEMU group (the
+        // group of libvirt's DAC label, which reaches libvirt's per-domain
+        // directory): it serves the state directory (with the staged
+        // includes) to the guest and connects to the channel socket, so that
+        // user alone may read them; the files it opens are lent to it.
+        let kvm = backend == Backend::Qemu && builder::machine::kvm_usable().0;
+        let qemu_group = if backend == Backend::Qemu && nix::unistd::geteuid().is_root() {
+            let virt_type = if kvm { "kvm" } else { "qemu" };
+            super::security::dac_label(&capabilities, virt_type)
+                .filter(|&(uid, _)| uid != 0)
+                .map(|(_, gid)| gid)
         } else {
             None
         };
+        let mut lending = qemu_group
+            .map(|_| super::lending::Lending::begin(&state))
+            .transpose()?;
+        let qemu_user = lending
+            .as_ref()
+            .zip(qemu_group)
+            .map(|(l, gid)| (l.uid(), gid));
         let mut includes = mounts.includes;
-        if let Some((_, gid)) = qemu_user {
-            state.grant_group(gid)?;
-            super::mounts::share_includes(&mut includes, state.path(), gid)?;
+        if let Some((uid, gid)) = qemu_user {
+            state.grant_qemu(uid, gid)?;
+            super::mounts::share_includes(&mut includes, state.path(), uid)?;
         }
         // The app channel is a socket in the state directory, much faster
         // (and, for QEMU, more reliable) than a console pty: the LXC guest
@@ -472,6 +488,20 @@ impl Context {
             let (listener, lxc_path) = super::launch::app_channel(&layout)?;
             if backend == Backend::Lxc {
                 spec.channel = lxc_path;
+            }
+            if let Some((uid, _)) = qemu_user {
+                let socket = state.path().join(builder::APP_CHANNEL_SOCKET);
+                super::acl::grant(&socket, uid, super::acl::READ | super::acl::WRITE).map_err(
+                    |e| {
+                        error(
+                            SandboxError::Io,
+                            format!(
+                                "cannot let QEMU connect to the console socket '{}': {e}",
+                                socket.display()
+                            ),
+                        )
+                    },
+                )?;
             }
             Some(listener)
         } else {
@@ -539,10 +569,20 @@ impl Context {
         };
         let boot =
             (backend == Backend::Qemu).then(|| BootRequest::new(&config, &layout, qemu_user));
+        if let (Some(lending), Some((uid, gid))) = (lending.as_mut(), qemu_user) {
+            for (what, path) in super::qemu_host::files_qemu_opens(&layout)? {
+                lending.lend(&what, &path)?;
+            }
+            let kvm_device = std::path::Path::new("/dev/kvm");
+            if kvm && !super::lending::may_read_write(kvm_device, uid, gid) {
+                lending.lend("KVM", kvm_device)?;
+            }
+        }
         Ok(Starting {
             conn,
             backend,
             layout,
+            lending,
             state,
             app_channel,
             loops: disks.loops,
@@ -572,6 +612,7 @@ impl Context {
             domain,
             layout: starting.layout,
             backend: starting.backend,
+            lending: starting.lending,
             state: Some(starting.state),
             app_channel: starting.app_channel,
             loops: starting.loops,
@@ -638,6 +679,7 @@ impl Context {
             domain,
             layout,
             backend,
+            lending: None,
             state: None,
             app_channel: None,
             loops: Vec::new(),

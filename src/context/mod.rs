@@ -6,10 +6,12 @@
 //! The abstract class holds the shared state; [`ContextInteractive`] is the
 //! concrete kind that runs a command with its stdio attached.
 
+mod acl;
 pub(crate) mod disks;
 mod imp;
 pub mod interactive;
 pub(crate) mod launch;
+pub(crate) mod lending;
 pub(crate) mod mounts;
 pub(crate) mod network;
 pub(crate) mod qemu_host;

@@ -295,28 +295,28 @@ fn stage_includes(
     Ok(())
 }
 
-/// Lets an unprivileged QEMU's group `gid` read the staged includes (its
-/// 9p server reads them for the guest): each staged path gets that group
-/// and group read (and search or execute where the owner has it), nothing
-/// for others. The modes the guest must give the copies are recorded in
-/// `includes` where they differ from the staged ones.
+/// Lets a virtual machine's QEMU user `uid` read the staged includes (its
+/// 9p server reads them for the guest): each staged path gets an ACL entry
+/// for it with read (and search or execute where the owner has it),
+/// nothing more. The modes the guest must give the copies are recorded in
+/// `includes` where they differ from the staged ones (the ACL's mask shows
+/// in the group bits).
 pub(crate) fn share_includes(
     includes: &mut [Include],
     state_dir: &Path,
-    gid: u32,
+    uid: u32,
 ) -> crate::Result<()> {
     if includes.is_empty() {
         return Ok(());
     }
     let staging = state_dir.join(INCLUDES);
-    std::os::unix::fs::chown(&staging, None, Some(gid))
-        .map_err(|e| io_error("change the group of", &staging, e))?;
-    set_mode(&staging, 0o750)?;
+    super::acl::grant(&staging, uid, super::acl::READ | super::acl::EXECUTE)
+        .map_err(|e| io_error("share", &staging, e))?;
     for (index, include) in includes.iter_mut().enumerate() {
         share_path(
             &staging.join(index.to_string()),
             "",
-            gid,
+            uid,
             &mut include.modes,
         )?;
     }
@@ -327,15 +327,15 @@ pub(crate) fn share_includes(
 fn share_path(
     path: &Path,
     relative: &str,
-    gid: u32,
+    uid: u32,
     modes: &mut Vec<(String, u32)>,
 ) -> crate::Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use super::acl::{EXECUTE, READ};
+    use std::os::unix::fs::MetadataExt;
     let meta = std::fs::symlink_metadata(path).map_err(|e| io_error("inspect", path, e))?;
     if meta.file_type().is_symlink() {
-        // Its target is another staged path (or nothing QEMU may read).
-        std::os::unix::fs::lchown(path, None, Some(gid))
-            .map_err(|e| io_error("change the group of", path, e))?;
+        // Its target is another staged path (or nothing QEMU may read);
+        // a link itself has no permissions.
         return Ok(());
     }
     if meta.is_dir() {
@@ -348,23 +348,22 @@ fn share_path(
             } else {
                 format!("{relative}/{}", name.to_string_lossy())
             };
-            share_path(&entry.path(), &child, gid, modes)?;
+            share_path(&entry.path(), &child, uid, modes)?;
         }
     }
     let mode = meta.mode() & 0o7777;
-    let owner = (mode >> 6) & 0o7;
-    // Group: read, plus search/execute where the owner has it (a
-    // directory is always searchable: the owner's copy is); others: none.
-    let group = if meta.is_dir() {
-        0o5
+    // Read, plus search/execute where the owner has it (a directory is
+    // always searchable: the owner's copy is).
+    let perm = if meta.is_dir() {
+        READ | EXECUTE
     } else {
-        0o4 | (owner & 0o1)
+        READ | ((mode >> 6) as u16 & EXECUTE)
     };
-    let shared = (mode & 0o7700) | (group << 3);
-    std::os::unix::fs::chown(path, None, Some(gid))
-        .map_err(|e| io_error("change the group of", path, e))?;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(shared))
-        .map_err(|e| io_error("set the mode of", path, e))?;
+    super::acl::grant(path, uid, perm).map_err(|e| io_error("share", path, e))?;
+    let shared = std::fs::symlink_metadata(path)
+        .map_err(|e| io_error("inspect", path, e))?
+        .mode()
+        & 0o7777;
     if shared != mode {
         modes.push((relative.to_owned(), mode));
     }
@@ -376,7 +375,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shared_includes_are_group_readable_and_keep_their_modes() {
+    fn shared_includes_are_readable_by_qemu_and_keep_their_modes() {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let state = crate::builder::testing::temp_dir("includes");
         let staging = state.join(INCLUDES);
@@ -397,23 +396,32 @@ mod tests {
             modes: Vec::new(),
         };
         let mut includes = [include("0"), include("1")];
-        let gid = nix::unistd::getegid().as_raw();
-        share_includes(&mut includes, &state, gid).unwrap();
+        let qemu = crate::context::lending::VM_UIDS.start + 7;
+        share_includes(&mut includes, &state, qemu).unwrap();
         let mode = |p: &str| std::fs::metadata(staging.join(p)).unwrap().mode() & 0o7777;
+        // The group bits show the ACL's mask: QEMU's entry.
         assert_eq!(mode("0"), 0o640);
-        assert_eq!(mode("1"), 0o750);
+        assert_eq!(mode("1"), 0o755);
         assert_eq!(mode("1/sub"), 0o750);
         assert_eq!(mode("1/sub/run"), 0o750);
+        let entry = |p: &str| {
+            let acl = xattr::get(staging.join(p), "system.posix_acl_access")
+                .unwrap()
+                .unwrap();
+            acl[4..]
+                .chunks_exact(8)
+                .find(|e| e[0] == 2 && u32::from_le_bytes([e[4], e[5], e[6], e[7]]) == qemu)
+                .map(|e| e[2])
+        };
+        assert_eq!(entry("0"), Some(4));
+        assert_eq!(entry("1/sub"), Some(5));
+        assert_eq!(entry("1/sub/run"), Some(5));
         assert_eq!(includes[0].modes, [("".to_owned(), 0o600)]);
         let mut modes = includes[1].modes.clone();
         modes.sort();
         assert_eq!(
             modes,
-            [
-                ("".to_owned(), 0o755),
-                ("sub".to_owned(), 0o700),
-                ("sub/run".to_owned(), 0o700)
-            ]
+            [("sub".to_owned(), 0o700), ("sub/run".to_owned(), 0o700)]
         );
         std::fs::remove_dir_all(&state).unwrap();
     }

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //! What a virtual machine needs from the host besides its kernel and initrd,
-//! now that QEMU runs as libvirt's unprivileged DAC user (`libvirt-qemu`) in
-//! every configuration:
+//! now that QEMU runs unprivileged in every configuration (as a user of its
+//! own, see [`super::lending`], or as libvirt's DAC user for a session
+//! daemon's):
 //!
 //! - [`find_virtiofsd`]: the file-system daemon libvirt starts for each
 //!   writable host bind (virtio-fs). It runs as root, sandboxed in its own
 //!   namespaces, and creates files with the guest's owners; QEMU only talks
 //!   to it over vhost-user. A VM with a host bind and no virtiofsd is
 //!   refused: QEMU never falls back to root.
-//! - [`check_reachable`]: libvirt relabels image and disk files for QEMU
-//!   during the run (and restores their owners after), but not the
-//!   directories above them, which QEMU's user must be able to search.
+//! - [`check_reachable`]: image and disk files are lent to QEMU for the
+//!   run, but not the directories above them, which QEMU's user must be
+//!   able to search.
+//! - [`backing_chain`]: the files a qcow2 image reads through, lent too.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -209,7 +211,7 @@ fn groups_of(uid: u32, gid: u32) -> Vec<u32> {
 
 /// Checks that QEMU's user `(uid, gid)` can reach each of `files` (what it
 /// is for the message, the path): every directory above it must be
-/// searchable by that user (libvirt gives QEMU the file itself).
+/// searchable by that user (the file itself is lent to QEMU).
 pub(crate) fn check_reachable(files: &[(String, PathBuf)], qemu: (u32, u32)) -> crate::Result<()> {
     let (uid, gid) = qemu;
     let groups = groups_of(uid, gid);
@@ -223,14 +225,18 @@ pub(crate) fn check_reachable(files: &[(String, PathBuf)], qemu: (u32, u32)) -> 
                 let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
                     .ok()
                     .flatten()
-                    .map_or_else(|| format!("uid {uid}"), |u| u.name);
+                    .map_or_else(|| format!("uid {uid}"), |u| format!("'{}'", u.name));
+                let group = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                    .ok()
+                    .flatten()
+                    .map_or_else(|| format!("gid {gid}"), |g| format!("'{}'", g.name));
                 return Err(error(
                     SandboxError::InvalidDisk,
                     format!(
-                        "{what}: QEMU runs as the unprivileged user '{user}', which cannot \
-                         reach '{}': the directory '{}' (mode {:04o}, owner {}:{}) is not \
-                         searchable by it; move the image to a directory it may enter, or let \
-                         it search this one (e.g. chmod o+x '{}')",
+                        "{what}: QEMU runs as an unprivileged user ({user}, group {group}), \
+                         which cannot reach '{}': the directory '{}' (mode {:04o}, owner \
+                         {}:{}) is not searchable by it; move the image to a directory it may \
+                         enter, or let it search this one (e.g. chmod o+x '{}')",
                         file.display(),
                         dir.display(),
                         meta.mode() & 0o7777,
@@ -243,6 +249,110 @@ pub(crate) fn check_reachable(files: &[(String, PathBuf)], qemu: (u32, u32)) -> 
         }
     }
     Ok(())
+}
+
+/// The qcow2 magic: "QFI\xfb".
+const QCOW2_MAGIC: [u8; 4] = *b"QFI\xfb";
+/// How deep a backing chain may be followed.
+const MAX_BACKING_DEPTH: usize = 16;
+
+/// The backing file a qcow2 image names in its header, if any (a relative
+/// name is relative to the image's directory, as QEMU reads it).
+fn qcow2_backing(image: &Path) -> std::io::Result<Option<PathBuf>> {
+    use std::io::{Read, Seek, SeekFrom};
+    use std::os::unix::ffi::OsStrExt;
+    let mut file = std::fs::File::open(image)?;
+    let mut header = [0u8; 20];
+    if file.read_exact(&mut header).is_err() || header[..4] != QCOW2_MAGIC {
+        return Ok(None);
+    }
+    let offset = u64::from_be_bytes(header[8..16].try_into().unwrap_or_default());
+    let size = u32::from_be_bytes(header[16..20].try_into().unwrap_or_default());
+    if offset == 0 || size == 0 {
+        return Ok(None);
+    }
+    // QEMU limits the name to 1023 bytes.
+    if size > 1023 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "its backing file name is longer than 1023 bytes",
+        ));
+    }
+    let mut name = vec![0u8; size as usize];
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(&mut name)?;
+    let name = Path::new(std::ffi::OsStr::from_bytes(&name));
+    Ok(Some(match image.parent() {
+        Some(dir) if name.is_relative() => dir.join(name),
+        _ => name.to_owned(),
+    }))
+}
+
+/// The backing files QEMU opens (read-only) for the qcow2 image `image`,
+/// nearest first; `what` names the image in errors.
+pub(crate) fn backing_chain(what: &str, image: &Path) -> crate::Result<Vec<PathBuf>> {
+    let mut chain = Vec::new();
+    let mut current = image.to_owned();
+    loop {
+        let backing = qcow2_backing(&current).map_err(|e| {
+            error(
+                SandboxError::InvalidDisk,
+                format!(
+                    "{what}: cannot read the qcow2 header of '{}': {e}",
+                    current.display()
+                ),
+            )
+        })?;
+        let Some(backing) = backing else {
+            return Ok(chain);
+        };
+        if chain.len() == MAX_BACKING_DEPTH || chain.contains(&backing) {
+            return Err(error(
+                SandboxError::InvalidDisk,
+                format!(
+                    "{what}: the backing chain of '{}' is longer than {MAX_BACKING_DEPTH} \
+                     images or loops",
+                    image.display()
+                ),
+            ));
+        }
+        chain.push(backing.clone());
+        current = backing;
+    }
+}
+
+/// The host files QEMU opens for the VM of `layout` (what each is, its
+/// path): images of mounts, disks (files and block devices) and the
+/// backing files of qcow2 ones.
+pub(crate) fn files_qemu_opens(
+    layout: &crate::builder::Layout,
+) -> crate::Result<Vec<(String, PathBuf)>> {
+    use crate::builder::HostMount;
+    let images = layout.mounts.iter().filter_map(|mount| match mount {
+        HostMount::Image {
+            source,
+            target,
+            format,
+        } => Some((format!("host-image:{target}"), source, format)),
+        _ => None,
+    });
+    let disks = layout.disks.iter().map(|disk| {
+        (
+            format!("disk '{}'", disk.source.display()),
+            &disk.source,
+            &disk.format,
+        )
+    });
+    let mut files = Vec::new();
+    for (what, source, format) in images.chain(disks) {
+        files.push((what.clone(), source.clone()));
+        if format == "qcow2" {
+            for backing in backing_chain(&what, source)? {
+                files.push((format!("{what}: backing file"), backing));
+            }
+        }
+    }
+    Ok(files)
 }
 
 #[cfg(test)]
@@ -317,5 +427,45 @@ mod tests {
         assert!(message.contains("host-bind:/mnt=/srv"), "{message}");
         assert!(message.contains(VIRTIOFSD_ENV), "{message}");
         assert!(message.contains("cargo install"), "{message}");
+    }
+
+    fn qcow2_naming(path: &Path, backing: Option<&str>) {
+        let mut bytes = vec![0u8; 512];
+        bytes[..4].copy_from_slice(&QCOW2_MAGIC);
+        bytes[4..8].copy_from_slice(&3u32.to_be_bytes());
+        if let Some(name) = backing {
+            bytes[8..16].copy_from_slice(&104u64.to_be_bytes());
+            bytes[16..20].copy_from_slice(&(name.len() as u32).to_be_bytes());
+            bytes[104..104 + name.len()].copy_from_slice(name.as_bytes());
+        }
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    #[test]
+    fn backing_chains_are_followed_relative_to_each_image() {
+        let base = crate::builder::testing::temp_dir("backing");
+        std::fs::create_dir_all(base.join("bases")).unwrap();
+        let top = base.join("top.qcow2");
+        let middle = base.join("bases/middle.qcow2");
+        let bottom = base.join("bases/bottom.raw");
+        qcow2_naming(&top, Some("bases/middle.qcow2"));
+        qcow2_naming(&middle, Some(&bottom.to_string_lossy()));
+        std::fs::write(&bottom, b"raw data").unwrap();
+        assert_eq!(
+            backing_chain("disk", &top).unwrap(),
+            [middle.clone(), bottom]
+        );
+        assert!(backing_chain("disk", &middle).unwrap().len() == 1);
+        // A loop is an error, not a hang.
+        qcow2_naming(&middle, Some("../top.qcow2"));
+        let err = backing_chain("disk 'data'", &top).unwrap_err();
+        assert!(err.message().contains("disk 'data'"), "{err}");
+        // A raw image has no chain.
+        assert!(
+            backing_chain("disk", &base.join("bases/bottom.raw"))
+                .unwrap()
+                .is_empty()
+        );
+        std::fs::remove_dir_all(&base).unwrap();
     }
 }

@@ -6,12 +6,13 @@
 //! directory are mode 0700 and its files 0600 (set explicitly, whatever the
 //! umask), so that no other user, and no other sandbox, reads a launch spec
 //! (which carries the sandbox's secret and environment) or reaches an app
-//! channel socket. The one exception is an unprivileged QEMU (a virtual
-//! machine sandbox whose QEMU runs as libvirt's `libvirt-qemu`): it must
-//! reach the launch spec (the guest reads its state directory over 9p)
-//! and the channel socket, so [`StateDir::grant_group`] gives QEMU's group
-//! exactly that: search (not read) on the root, read on the sandbox's
-//! directory and its launch spec; libvirt itself gives QEMU the socket.
+//! channel socket. The one exception is a virtual machine's QEMU, which
+//! runs unprivileged as a user of its own with libvirt's QEMU group (see
+//! [`super::lending`]): it must reach the launch spec (the guest reads its
+//! state directory over 9p) and the channel socket, so
+//! [`StateDir::grant_qemu`] gives the group search (not read) on the root
+//! and that one user, by ACL entries, read on the sandbox's directory and
+//! on its shared files. No other VM's QEMU gets anything of it.
 //!
 //! Each directory records its owner (the file `owner`: the creating
 //! process's pid and start time), so that a later start can tell the
@@ -28,13 +29,8 @@ use crate::error::{SandboxError, error};
 const DIR_MODE: u32 = 0o700;
 /// The root, with search for the group of an unprivileged QEMU.
 const ROOT_MODE_GROUP: u32 = 0o710;
-/// A sandbox's directory, readable by the group of an unprivileged QEMU
-/// (its 9p server opens and lists it).
-const DIR_MODE_GROUP: u32 = 0o750;
 /// Mode of the files in a state directory.
 const FILE_MODE: u32 = 0o600;
-/// The same, readable by the group of an unprivileged QEMU.
-const FILE_MODE_GROUP: u32 = 0o640;
 
 /// The file naming the process that owns a state directory.
 pub(crate) const OWNER_FILE: &str = "owner";
@@ -218,7 +214,7 @@ fn set_mode(path: &Path, mode: u32) -> crate::Result<()> {
 /// Makes `root` an owner-only directory of ours: creates it (mode 0700),
 /// or checks that the existing one is a directory (not a link) owned by
 /// this user and tightens a wider mode to 0700. 0710 stays: that is a
-/// group search grant of [`StateDir::grant_group`].
+/// group search grant of [`StateDir::grant_qemu`].
 fn ensure_root(root: &Path) -> crate::Result<()> {
     if let Some(parent) = root.parent() {
         std::fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
@@ -256,8 +252,8 @@ fn ensure_root(root: &Path) -> crate::Result<()> {
 #[derive(Debug)]
 pub(crate) struct StateDir {
     path: PathBuf,
-    /// The group granted access for an unprivileged QEMU, if any.
-    group: Option<u32>,
+    /// The user of the virtual machine's QEMU granted read access, if any.
+    qemu: Option<u32>,
 }
 
 impl StateDir {
@@ -273,7 +269,7 @@ impl StateDir {
             .mode(DIR_MODE)
             .create(&path)
             .map_err(|e| io_error("create", &path, e))?;
-        let dir = Self { path, group: None };
+        let dir = Self { path, qemu: None };
         set_mode(&dir.path, DIR_MODE)?;
         dir.write_file(OWNER_FILE, Owner::current()?.to_text().as_bytes(), false)?;
         Ok(dir)
@@ -283,26 +279,24 @@ impl StateDir {
         &self.path
     }
 
-    /// Lets the members of group `gid` (an unprivileged QEMU's) search the
-    /// state root, read this directory and the files written from now on
-    /// with [`write_file`](Self::write_file)`(.., true)`. Nothing else: they
-    /// cannot list the root, nor create or remove anything.
-    pub(crate) fn grant_group(&mut self, gid: u32) -> crate::Result<()> {
+    /// Lets a virtual machine's QEMU, user `uid` of group `gid`, read this
+    /// directory and the files written from now on with
+    /// [`write_file`](Self::write_file)`(.., true)`: the group may search
+    /// the state root (not list it), the user alone read the rest. Nothing
+    /// else: it cannot create or remove anything.
+    pub(crate) fn grant_qemu(&mut self, uid: u32, gid: u32) -> crate::Result<()> {
         let root = self.path.parent().unwrap_or(Path::new("/"));
-        for (dir, mode) in [
-            (root, ROOT_MODE_GROUP),
-            (self.path.as_path(), DIR_MODE_GROUP),
-        ] {
-            std::os::unix::fs::chown(dir, None, Some(gid))
-                .map_err(|e| io_error("change the group of", dir, e))?;
-            set_mode(dir, mode)?;
-        }
-        self.group = Some(gid);
+        std::os::unix::fs::chown(root, None, Some(gid))
+            .map_err(|e| io_error("change the group of", root, e))?;
+        set_mode(root, ROOT_MODE_GROUP)?;
+        super::acl::grant(&self.path, uid, super::acl::READ | super::acl::EXECUTE)
+            .map_err(|e| io_error("share", &self.path, e))?;
+        self.qemu = Some(uid);
         Ok(())
     }
 
-    /// Creates the new file `name` with `data`: mode 0600, or 0640 owned by
-    /// the granted group when `shared` (see [`grant_group`](Self::grant_group)).
+    /// Creates the new file `name` with `data`: mode 0600, readable by the
+    /// granted QEMU user too when `shared` (see [`grant_qemu`](Self::grant_qemu)).
     /// Never follows a link, never replaces a file.
     pub(crate) fn write_file(&self, name: &str, data: &[u8], shared: bool) -> crate::Result<()> {
         let path = self.path.join(name);
@@ -325,18 +319,11 @@ impl StateDir {
                     format!("cannot create '{}': {e}", path.display()),
                 )
             })?;
-        let group = self.group.filter(|_| shared);
-        let mode = if group.is_some() {
-            FILE_MODE_GROUP
-        } else {
-            FILE_MODE
-        };
-        if let Some(gid) = group {
-            std::os::unix::fs::fchown(&file, None, Some(gid))
-                .map_err(|e| fail("change the group of", e))?;
-        }
-        file.set_permissions(std::fs::Permissions::from_mode(mode))
+        file.set_permissions(std::fs::Permissions::from_mode(FILE_MODE))
             .map_err(|e| fail("set the mode of", e))?;
+        if let Some(uid) = self.qemu.filter(|_| shared) {
+            super::acl::grant(&path, uid, super::acl::READ).map_err(|e| fail("share", e))?;
+        }
         file.write_all(data).map_err(|e| fail("write", e))?;
         Ok(())
     }
@@ -502,18 +489,43 @@ mod tests {
     }
 
     #[test]
-    fn group_grant_is_search_and_read_only() {
+    fn qemu_grant_is_search_for_the_group_and_read_for_one_user() {
         let base = crate::builder::testing::temp_dir("state-grant");
         let root = base.join("root");
         let mut dir = StateDir::create_in(&root, "vm").unwrap();
         let gid = nix::unistd::getegid().as_raw();
-        dir.grant_group(gid).unwrap();
+        let qemu = super::super::lending::VM_UIDS.start + 3;
+        dir.grant_qemu(qemu, gid).unwrap();
         dir.write_file("launch.json", b"{}", true).unwrap();
         dir.write_file("sandbox.cfg", b"", false).unwrap();
         assert_eq!(mode(&root), 0o710);
+        // The group bits show the ACL's mask, the owning group has nothing.
         assert_eq!(mode(dir.path()), 0o750);
         assert_eq!(mode(&dir.path().join("launch.json")), 0o640);
         assert_eq!(mode(&dir.path().join("sandbox.cfg")), 0o600);
+        let entries = |path: &Path| {
+            xattr::get(path, "system.posix_acl_access")
+                .unwrap()
+                .map(|acl| {
+                    acl[4..]
+                        .chunks_exact(8)
+                        .map(|e| (e[0], e[2], u32::from_le_bytes([e[4], e[5], e[6], e[7]])))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        };
+        let named = |path: &Path| -> Vec<(u8, u32)> {
+            entries(path)
+                .into_iter()
+                .filter(|e| e.0 == 2 || e.0 == 8)
+                .map(|e| (e.1, e.2))
+                .collect()
+        };
+        assert_eq!(named(dir.path()), [(5, qemu)]);
+        assert_eq!(named(&dir.path().join("launch.json")), [(4, qemu)]);
+        assert!(entries(&dir.path().join("sandbox.cfg")).is_empty());
+        // The owning group (root's) gets nothing.
+        assert!(entries(dir.path()).contains(&(4, 0, u32::MAX)));
         drop(dir);
         std::fs::remove_dir_all(&base).unwrap();
     }

@@ -2,8 +2,9 @@
 //! What a sandbox whose owner was killed (SIGKILL, a crash) leaves on the
 //! host, swept at the next start: its state directory (which holds its
 //! secret, and the `-e` values until the init has read them), its task
-//! cgroup and, should it still run, its transient domain (libvirt's
-//! AUTODESTROY normally ends it when the owner's connection closes).
+//! cgroup, the files lent to its QEMU and, should it still run, its
+//! transient domain (libvirt's AUTODESTROY normally ends it when the
+//! owner's connection closes).
 
 use super::state::{self, Stale};
 
@@ -64,6 +65,8 @@ pub(crate) fn leftovers(conn: &virt::connect::Connect) {
                 true
             }
         };
+        // Its QEMU is gone with the domain: what it was lent goes back.
+        super::lending::give_back_recorded(&state::state_root().join(name));
         super::tasks::remove_stale(name, destroyed)
     });
 }

@@ -171,6 +171,20 @@ def attack_frames(variant):
 _libc = None
 
 
+def acl_gives_group_and_others_nothing(path):
+    """Whether the access ACL of `path` (its mode when it has none) gives
+    its owning group and others no permission at all."""
+    try:
+        acl = os.getxattr(path, "system.posix_acl_access")
+    except OSError as e:
+        if e.errno != errno.ENODATA:
+            raise
+        return stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0
+    entries = [struct.unpack_from("<HHI", acl, 4 + 8 * i) for i in range((len(acl) - 4) // 8)]
+    group_obj, other = 0x04, 0x20
+    return all(perm == 0 for tag, perm, _ in entries if tag in (group_obj, other))
+
+
 def libc():
     global _libc
     if _libc is None:

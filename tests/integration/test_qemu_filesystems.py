@@ -16,6 +16,10 @@ from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
 from test_lxc_filesystems import FsTestCase, make_ext4_image, read_from_image
 
 
+# Where the library picks VMs' QEMU uids (src/context/lending.rs).
+QEMU_UIDS = range(0x3000_0000, 0x4000_0000)
+
+
 def owner(path):
     st = os.stat(path)
     return st.st_uid, st.st_gid
@@ -44,8 +48,9 @@ class QemuFsTestCase(FsTestCase):
 
     def setUp(self):
         super().setUp()
-        # QEMU runs as libvirt-qemu and opens the images itself: their
-        # directory must be searchable by it (host binds need not be).
+        # QEMU runs as an unprivileged user of its own and opens the images
+        # itself: their directory must be searchable by it (host binds need
+        # not be).
         os.chmod(self.work, 0o711)
 
 
@@ -111,7 +116,7 @@ class Filesystems(QemuFsTestCase):
         self.assertEqual(os.listdir(rootdir), [])
 
     def test_qemu_is_unprivileged_and_bind_writes_keep_the_sandbox_user(self):
-        qemu_uid = pwd.getpwnam("libvirt-qemu").pw_uid
+        libvirt_qemu = pwd.getpwnam("libvirt-qemu").pw_uid
         for user, expected in ((None, (os.geteuid(), os.getegid())),
                                ("nobody", (65534, 65534))):
             with self.subTest(user=user or "caller"):
@@ -130,7 +135,7 @@ class Filesystems(QemuFsTestCase):
                     while not os.path.exists(written) and time.monotonic() < deadline:
                         self.assertIsNone(proc.poll(), "the sandbox ended early")
                         time.sleep(0.05)
-                    # The guest is running: so is its QEMU, as libvirt-qemu.
+                    # The guest is running: so is its QEMU, as its own user.
                     uids = qemu_uids(name + "-")
                 finally:
                     with open(os.path.join(grant, "done"), "w"):
@@ -138,7 +143,12 @@ class Filesystems(QemuFsTestCase):
                     out, err = proc.communicate(timeout=TIMEOUT)
                 self.assertEqual(proc.returncode, 0, err)
                 self.assertEqual(out, b"finished\n")
-                self.assertEqual(uids, [qemu_uid] * 4, f"QEMU of {name} runs as {uids}")
+                self.assertIsNotNone(uids, f"no QEMU of {name} found")
+                self.assertEqual(len(set(uids)), 1, f"QEMU of {name} runs as {uids}")
+                # A uid of the VM's own: neither root nor the libvirt-qemu
+                # every other VM runs as.
+                self.assertIn(uids[0], QEMU_UIDS, f"QEMU of {name} runs as {uids}")
+                self.assertNotEqual(uids[0], libvirt_qemu)
                 self.assertEqual(owner(written), expected)
 
 
@@ -154,15 +164,19 @@ class Images(QemuFsTestCase):
                        check=True)
         data = self.path("data.img")
         subprocess.run(["truncate", "-s", "1M", data], check=True)
-        # libvirt gives the images to QEMU's user for the run only.
+        # The images are lent to QEMU's user for the run only.
         os.chown(raw, 65534, 65534)
         os.chmod(raw, 0o600)
         os.chmod(data, 0o640)
         before = {p: (os.stat(p).st_uid, os.stat(p).st_gid, os.stat(p).st_mode)
                   for p in (raw, qcow2, data)}
+        # An overlay: QEMU reads its 0600 backing file, lent to it too.
         tagged = self.path("tagged.qcow2")
-        subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", seed, tagged],
-                       check=True)
+        os.chmod(seed, 0o600)
+        subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", seed,
+                        tagged], check=True)
+        before.update({p: (os.stat(p).st_uid, os.stat(p).st_gid, os.stat(p).st_mode)
+                       for p in (seed, tagged)})
         uuid = subprocess.run(["blkid", "-s", "UUID", "-o", "value", seed], check=True,
                               capture_output=True, text=True).stdout.strip()
         out = self.run_ok(
@@ -182,6 +196,9 @@ class Images(QemuFsTestCase):
             self.assertEqual(f.read(13), b"data-written\n")
         after = {p: (os.stat(p).st_uid, os.stat(p).st_gid, os.stat(p).st_mode) for p in before}
         self.assertEqual(after, before, "owners and modes restored after the run")
+        for p in before:
+            self.assertNotIn("system.posix_acl_access", os.listxattr(p),
+                             f"{p} keeps an ACL after the run")
 
     def test_image_in_a_directory_qemu_cannot_search_is_refused(self):
         closed = self.mkdir("closed")

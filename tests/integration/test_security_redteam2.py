@@ -37,6 +37,7 @@ they fail while the hole is open.
   disks and images (libvirt chowns them to libvirt-qemu for the run) and
   libvirt's per-domain master keys, without any QEMU escape.
 """
+import grp
 import os
 import pwd
 import shutil
@@ -131,16 +132,16 @@ while time.time() < end:
         if not m or name.encode() not in m.group(1) or m.group(1) in seen:
             continue
         seen.add(m.group(1))
-        d, spec = m.group(1).decode(), None
+        d, spec, errs = m.group(1).decode(), None, set()
         for i in range(20000):
             try:
                 spec = open(d + "/launch.json").read()
                 break
             except OSError as e:
-                err = attacks.ename(e)
+                errs.add(attacks.ename(e))
                 time.sleep(0.0005)
         if spec is None:
-            print("SPEC", err, flush=True)
+            print("SPEC", *sorted(errs), flush=True)
             sys.exit(0)
         print("SPEC READ", "with-env" if sys.argv[3] in spec else "", flush=True)
         secret = bytes.fromhex(json.loads(spec)["secret"])
@@ -159,21 +160,14 @@ print("NO SANDBOX SEEN", flush=True)
 
 
 class QemuUserTakesOverAnotherVmSandbox(RedTeamQemuCase):
-    # Open: the forgery is refused now (the peer must be the domain's QEMU by
-    # libvirt's pid file), but every VM's QEMU is the same libvirt-qemu, which
-    # may read a starting VM's launch spec until its init authenticates. The
-    # fix is a DAC uid per VM; libvirt refuses different owners on the shared
-    # cached kernel and initrd ("Setting different DAC user or group ...
-    # already in use"), so it needs per-VM boot files or relabel='no' first.
-    @unittest.expectedFailure
-    def test_libvirt_qemu_reads_launch_spec_and_forges_guest(self):
-        try:
-            pwd.getpwnam("libvirt-qemu")
-        except KeyError:
-            self.skipTest("no libvirt-qemu user")
+    # The forgery is refused (the peer must be the domain's QEMU by libvirt's
+    # pid file), and the launch spec is the VM's own QEMU user's alone: every
+    # VM's QEMU runs as a uid of its own (failed while all were libvirt-qemu).
+    def attack(self, uid):
+        gid = grp.getgrnam("libvirt-qemu").gr_gid
         env_secret = f"envsecret{self.tok}"
         attacker = subprocess.Popen(
-            ["setpriv", "--reuid=libvirt-qemu", "--regid=libvirt-qemu", "--clear-groups",
+            ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups",
              "/usr/bin/python3", "-c", QEMU_USER_HIJACK, HERE, self.name, env_secret],
             cwd="/", stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.addCleanup(lambda: attacker.poll() is None and attacker.kill())
@@ -189,17 +183,29 @@ class QemuUserTakesOverAnotherVmSandbox(RedTeamQemuCase):
             out, _ = attacker.communicate()
         out = out.decode(errors="replace")
         self.assertNotIn("SPEC READ", out,
-                         f"libvirt-qemu read another sandbox's launch spec: {out!r}")
+                         f"a QEMU user (uid {uid}) read another sandbox's launch spec: {out!r}")
         self.assertNotIn(b"FORGED", r.stdout, f"the caller got forged output: {r.stdout!r} "
                                               f"(attacker: {out!r})")
         self.assertEqual((r.returncode, r.stdout), (7, b"real-output\n"),
                          f"stderr {r.stderr[-800:]!r}; attacker: {out!r}")
+        self.assertIn("SPEC EACCES", out, "the attacker never tried the spec")
+
+    def test_libvirt_qemu_reads_launch_spec_and_forges_guest(self):
+        # Any other libvirt VM's QEMU, escaped.
+        try:
+            self.attack(pwd.getpwnam("libvirt-qemu").pw_uid)
+        except KeyError:
+            self.skipTest("no libvirt-qemu user")
+
+    def test_another_vm_sandboxs_qemu_user_reads_launch_spec_and_forges_guest(self):
+        # Another VM sandbox's QEMU, escaped: a uid of the VMs' range.
+        self.attack(0x3000_0000 + os.getpid() % 0x1000)
 
 
 class VmGuestReadsAnotherVmsDisk(RedTeamQemuCase):
-    # Open: QEMU serves the root share as libvirt-qemu, to whom libvirt lends
-    # every VM's images; the same per-VM DAC uid (see above) closes it.
-    @unittest.expectedFailure
+    # QEMU serves the root share as the VM's own user, and a neighbour's disk
+    # is lent to the neighbour's QEMU user alone (failed while every VM's
+    # QEMU was libvirt-qemu, to whom libvirt chowned every VM's images).
     def test_privileged_guest_reads_running_neighbours_disk_through_root_share(self):
         d = self.grant()
         disk = os.path.join(d, "neighbour.img")
@@ -213,6 +219,11 @@ class VmGuestReadsAnotherVmsDisk(RedTeamQemuCase):
         subprocess.run(["mkfs.ext4", "-q", "-F", "-d", content, disk], check=True)
         os.chmod(disk, 0o600)
         owner = os.stat(disk).st_uid
+
+        def lent():
+            # An ACL entry (this library's lending) or a new owner (libvirt's).
+            return ("system.posix_acl_access" in os.listxattr(disk)
+                    or os.stat(disk).st_uid != owner)
         neighbour = subprocess.Popen(
             [VIRT_SANDBOX, "-c", self.URI, "-n", self.name + "b",
              "-m", f"host-image:/mnt={disk}", "--", "/bin/sleep", "60"],
@@ -229,12 +240,13 @@ class VmGuestReadsAnotherVmsDisk(RedTeamQemuCase):
                     neighbour.wait()
         self.addCleanup(stop)
         deadline = time.monotonic() + TIMEOUT
-        while os.stat(disk).st_uid == owner:
+        while not lent():
             if neighbour.poll() is not None:
                 self.fail(f"the neighbour VM did not start: {neighbour.stderr.read()[-800:]!r}")
             self.assertLess(time.monotonic(), deadline, "the neighbour's disk was never lent")
             time.sleep(0.1)
-        self.assertEqual(stat.S_IMODE(os.stat(disk).st_mode), 0o600)
+        self.assertTrue(attacks.acl_gives_group_and_others_nothing(disk),
+                        "lending the disk opened it to its group or to others")
         # The attacker: a -p VM, no grant at all; a plain bind of / shows the
         # root share without the private /run, /tmp, /var/tmp over it.
         try:
@@ -248,7 +260,8 @@ class VmGuestReadsAnotherVmsDisk(RedTeamQemuCase):
         self.assertNotIn(marker, r.stdout,
                          f"a -p VM read a running neighbour's 0600 disk {disk} "
                          f"(stderr {r.stderr[-800:]!r})")
-        self.assertEqual(os.stat(disk).st_uid, owner, "the disk was not given back")
+        self.assertFalse(lent(), "the disk was not given back")
+        self.assertEqual(stat.S_IMODE(os.stat(disk).st_mode), 0o600)
 
 
 if __name__ == "__main__":
