@@ -67,6 +67,37 @@ class ConfigTest(unittest.TestCase):
         sd.set_boot_target("rescue.target")
         self.assertIn("rescue.target", sd.get_command())
 
+    def test_uuid_set_get_save_load(self):
+        cfg = LibvirtSandbox.ConfigInteractive.new("uuid")
+        cfg.set_command(["/bin/true"])
+        self.assertIsNone(cfg.get_uuid())
+        cfg.set_uuid("4dea22b3-1d52-d8f3-2516-782e98a23fa0")
+        self.assertEqual(cfg.get_uuid(), "4dea22b3-1d52-d8f3-2516-782e98a23fa0")
+        self.assertEqual(cfg.props.uuid, "4dea22b3-1d52-d8f3-2516-782e98a23fa0")
+        data = cfg.save_to_data()
+        self.assertIn("uuid=4dea22b3-1d52-d8f3-2516-782e98a23fa0\n", data)
+        loaded = LibvirtSandbox.Config.load_from_data(data)
+        self.assertEqual(loaded.get_uuid(), "4dea22b3-1d52-d8f3-2516-782e98a23fa0")
+        cfg.set_uuid(None)
+        self.assertIsNone(cfg.get_uuid())
+        with self.assertRaises(GLib.Error) as ctx:
+            LibvirtSandbox.Config.load_from_data(
+                data.replace("4dea22b3-1d52-d8f3-2516-782e98a23fa0", "nope"))
+        self.assertTrue(ctx.exception.matches(LibvirtSandbox.Error.quark(),
+                                              LibvirtSandbox.Error.INVALID_CONFIG))
+        self.assertIn("[core] uuid", ctx.exception.message)
+
+    def test_context_without_config(self):
+        ctx = LibvirtSandbox.ContextInteractive()
+        self.assertIsNone(ctx.props.config)
+        for call in (ctx.start, ctx.attach, ctx.get_shell_console):
+            with self.assertRaises(GLib.Error) as err:
+                call()
+            self.assertTrue(err.exception.matches(LibvirtSandbox.Error.quark(),
+                                                  LibvirtSandbox.Error.INVALID_ARGUMENT),
+                            err.exception.message)
+            self.assertIn("no config", err.exception.message)
+
     def test_python_subclass_overrides_vfunc(self):
         class MyConfig(LibvirtSandbox.Config):
             def do_get_command(self):

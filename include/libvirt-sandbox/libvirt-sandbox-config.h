@@ -51,7 +51,8 @@ struct _GVirSandboxConfigClass
 /**
  * GVirSandboxConfig:uuid:
  *
- * The sandbox UUID, or %NULL (construct-only).
+ * The sandbox UUID, or %NULL (construct-only; gvir_sandbox_config_set_uuid()
+ * changes it later). A value that is not a UUID is ignored with a warning.
  */
 /**
  * GVirSandboxConfig:root:
@@ -153,7 +154,11 @@ const gchar *gvir_sandbox_config_get_name(GVirSandboxConfig *config);
 /**
  * gvir_sandbox_config_set_uuid:
  * @config: a #GVirSandboxConfig
- * @uuid: (nullable): the UUID
+ * @uuid: (nullable): the UUID: 32 hexadecimal digits, plain or in the
+ *   8-4-4-4-12 form; %NULL to clear it
+ *
+ * Sets the UUID of the sandbox's domain. A string that is not a UUID is
+ * refused with a critical warning and the UUID stays as it was.
  */
 void gvir_sandbox_config_set_uuid(GVirSandboxConfig *config, const gchar *uuid);
 

@@ -56,6 +56,10 @@ struct _GVirSandboxContextClass
  * gvir_sandbox_context_get_config:
  * @ctxt: a #GVirSandboxContext
  *
+ * A context made with g_object_new() without a #GVirSandboxContext:config
+ * has none: this then logs a critical warning and returns %NULL, and
+ * starting or attaching it fails with %GVIR_SANDBOX_ERROR_INVALID_ARGUMENT.
+ *
  * Returns: (transfer full): the sandbox configuration
  */
 GVirSandboxConfig *gvir_sandbox_context_get_config(GVirSandboxContext *ctxt);

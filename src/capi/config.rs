@@ -10,8 +10,8 @@ use glib::subclass::prelude::*;
 use glib::translate::*;
 
 use super::{
-    c_name, error_arg_ok, gbool, return_if_fail_warning, set_error, str_arg, string_getter,
-    string_setter, strv_arg, strv_ret, value_property, with_instance,
+    c_name, error_arg_ok, gbool, nullable_str_arg, return_if_fail_warning, set_error, str_arg,
+    string_getter, string_setter, strv_arg, strv_ret, value_property, with_instance,
 };
 use crate::config::Config;
 
@@ -31,7 +31,26 @@ string_getter!(gvir_sandbox_config_get_uuid, Config, |o| o
     .imp()
     .uuid
     .as_ptr());
-string_setter!(gvir_sandbox_config_set_uuid, Config, "uuid", nullable);
+
+/// Stores the UUID directly, as the original's setter did: the property is
+/// construct-only. A string that is not a UUID is refused with a critical.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_config_set_uuid(
+    obj: *mut GVirSandboxConfig,
+    uuid: *const c_char,
+) {
+    const F: &CStr = c_name!(gvir_sandbox_config_set_uuid);
+    unsafe {
+        with_instance(obj, F, (), |c: &Config| {
+            let Some(uuid) = nullable_str_arg(uuid, F, c"uuid") else {
+                return;
+            };
+            if let Err(e) = c.try_set_uuid(uuid) {
+                glib::g_critical!("LibvirtSandbox", "{}: {}", F.to_string_lossy(), e.message());
+            }
+        })
+    }
+}
 string_getter!(gvir_sandbox_config_get_root, Config, |o| o
     .imp()
     .root

@@ -140,7 +140,13 @@ pub unsafe extern "C" fn gvir_sandbox_context_get_config(
     const F: &CStr = c_name!(gvir_sandbox_context_get_config);
     unsafe {
         with_instance(obj, F, ptr::null_mut(), |c: &Context| {
-            c.config().into_glib_ptr()
+            match c.try_config() {
+                Ok(config) => config.into_glib_ptr(),
+                Err(e) => {
+                    glib::g_critical!("LibvirtSandbox", "{}: {}", F.to_string_lossy(), e.message());
+                    ptr::null_mut()
+                }
+            }
         })
     }
 }

@@ -118,6 +118,84 @@ pub(crate) unsafe fn opt_str_arg<'a>(ptr: *const c_char) -> Option<&'a str> {
     }
 }
 
+/// Reads a nullable C string argument: `Some(None)` for NULL, `None` (after a
+/// critical naming `func` and `name`) for a string that is not UTF-8.
+///
+/// # Safety
+/// `ptr` must be NULL or a NUL-terminated string.
+pub(crate) unsafe fn nullable_str_arg<'a>(
+    ptr: *const c_char,
+    func: &CStr,
+    name: &CStr,
+) -> Option<Option<&'a str>> {
+    if ptr.is_null() {
+        return Some(None);
+    }
+    // SAFETY: caller contract.
+    match unsafe { CStr::from_ptr(ptr) }.to_str() {
+        Ok(s) => Some(Some(s)),
+        Err(_) => {
+            let expr = format!(
+                "{} == NULL || {} is valid UTF-8",
+                name.to_string_lossy(),
+                name.to_string_lossy()
+            );
+            return_if_fail_warning(func, &std::ffi::CString::new(expr).unwrap_or_default());
+            None
+        }
+    }
+}
+
+/// Sets property `name` of `obj` as `g_object_set_property` would, except
+/// that a value the property does not take (no such property, not writable
+/// after construction, another type, out of range) logs a critical naming
+/// `func` and leaves the object unchanged: glib-rs's `set_property` panics
+/// there instead.
+pub(crate) fn set_prop(obj: &glib::Object, func: &CStr, name: &str, value: glib::Value) {
+    let refuse = |why: String| {
+        glib::g_critical!(
+            "LibvirtSandbox",
+            "{}: cannot set property '{}' of {}: {}",
+            func.to_string_lossy(),
+            name,
+            obj.type_().name(),
+            why
+        );
+    };
+    let Some(pspec) = obj.find_property(name) else {
+        refuse("no such property".to_owned());
+        return;
+    };
+    let flags = pspec.flags();
+    if !flags.contains(glib::ParamFlags::WRITABLE)
+        || flags.contains(glib::ParamFlags::CONSTRUCT_ONLY)
+    {
+        refuse("it is not writable after construction".to_owned());
+        return;
+    }
+    if !value.type_().is_a(pspec.value_type()) {
+        refuse(format!(
+            "it holds a {}, not a {}",
+            pspec.value_type().name(),
+            value.type_().name()
+        ));
+        return;
+    }
+    if !pspec.value_is_valid(&value) {
+        refuse(format!("{value:?} is invalid or out of range"));
+        return;
+    }
+    // SAFETY: a live object, a property name from its own pspec (NUL
+    // terminated) and a value of the property's type.
+    unsafe {
+        glib::gobject_ffi::g_object_set_property(
+            obj.to_glib_none().0,
+            pspec.name().as_ptr() as *const _,
+            value.to_glib_none().0,
+        );
+    }
+}
+
 /// Copies a NULL-terminated string array (NULL means empty).
 ///
 /// # Safety
@@ -233,8 +311,17 @@ macro_rules! string_setter {
                 let Some(o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
                     return;
                 };
-                let value = unsafe { $crate::capi::opt_str_arg(value) };
-                glib::prelude::ObjectExt::set_property(&*o, $prop, value);
+                let Some(value) =
+                    (unsafe { $crate::capi::nullable_str_arg(value, NAME, c"value") })
+                else {
+                    return;
+                };
+                $crate::capi::set_prop(
+                    glib::prelude::Cast::upcast_ref(&*o),
+                    NAME,
+                    $prop,
+                    glib::prelude::ToValue::to_value(&value),
+                );
             })
         }
     };
@@ -253,7 +340,12 @@ macro_rules! string_setter {
                 let Some(value) = (unsafe { $crate::capi::str_arg(value, NAME, c"value") }) else {
                     return;
                 };
-                glib::prelude::ObjectExt::set_property(&*o, $prop, value);
+                $crate::capi::set_prop(
+                    glib::prelude::Cast::upcast_ref(&*o),
+                    NAME,
+                    $prop,
+                    glib::prelude::ToValue::to_value(value),
+                );
             })
         }
     };
@@ -289,7 +381,12 @@ macro_rules! value_property {
                     return;
                 };
                 let value: $rty = $crate::capi::CValue::from_c(value);
-                glib::prelude::ObjectExt::set_property(&*o, $prop, value);
+                $crate::capi::set_prop(
+                    glib::prelude::Cast::upcast_ref(&*o),
+                    NAME,
+                    $prop,
+                    glib::prelude::ToValue::to_value(&value),
+                );
             })
         }
     };

@@ -57,28 +57,52 @@ const DEFAULT_TYPE: i32 = 0;
 /// `GVIR_CONFIG_DOMAIN_DISK_FORMAT_RAW`, the default format.
 const DEFAULT_FORMAT: i32 = 0;
 
-fn enum_class(gtype: glib::Type) -> glib::EnumClass {
-    glib::EnumClass::with_type(gtype).expect("libvirt-gconfig registers it as an enum")
+/// The class of the enum `gtype` (`None` if it is not an enum type).
+fn enum_class(gtype: glib::Type) -> Option<glib::EnumClass> {
+    glib::EnumClass::with_type(gtype)
 }
 
 /// The nick of `value` in the enum `gtype` (`None` if it is not a member).
 fn nick(gtype: glib::Type, value: i32) -> Option<String> {
-    enum_class(gtype).value(value).map(|v| v.nick().to_owned())
+    enum_class(gtype)?.value(value).map(|v| v.nick().to_owned())
 }
 
 /// The value of `nick` in the enum `gtype`.
 fn value_by_nick(gtype: glib::Type, nick: &str) -> Option<i32> {
-    enum_class(gtype).value_by_nick(nick).map(|v| v.value())
+    enum_class(gtype)?.value_by_nick(nick).map(|v| v.value())
 }
 
 /// The nicks of the enum `gtype`, comma-separated (for error messages).
 fn nicks(gtype: glib::Type) -> String {
     enum_class(gtype)
-        .values()
-        .iter()
-        .map(|v| v.nick())
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|class| {
+            class
+                .values()
+                .iter()
+                .map(|v| v.nick())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// `value` as a value of the enum `gtype` (one of libvirt-gconfig's).
+fn enum_to_value(gtype: glib::Type, value: i32) -> glib::Value {
+    use glib::translate::ToGlibPtrMut;
+    let mut v = glib::Value::from_type(gtype);
+    // SAFETY: `v` was just initialised to an enum type, which stores any int.
+    unsafe { glib::gobject_ffi::g_value_set_enum(v.to_glib_none_mut().0, value) };
+    v
+}
+
+/// Whether `value` of GVirConfigDomainDiskType has a [`DiskType`].
+fn known_type(value: i32) -> bool {
+    nick(disk_type_type(), value).is_some_and(|n| DiskType::from_nick(&n).is_some())
+}
+
+/// Whether `value` of GVirConfigDomainDiskFormat has a [`DiskFormat`].
+fn known_format(value: i32) -> bool {
+    nick(disk_format_type(), value).is_some_and(|n| DiskFormat::from_nick(&n).is_some())
 }
 
 mod imp {
@@ -160,32 +184,39 @@ mod imp {
                     .get::<Option<String>>()
                     .expect("type checked by GObject")
             };
-            let enum_value = || {
-                value
-                    .get::<&glib::EnumValue>()
-                    .expect("type checked by GObject")
-                    .value()
+            // SAFETY: GObject checked that `value` holds the property's enum
+            // type (for "type" and "format").
+            let enum_value = || unsafe { glib::gobject_ffi::g_value_get_enum(value.as_ptr()) };
+            // GObject only passes members of the enums; a member this library
+            // has no DiskType/DiskFormat for (a newer libvirt-gconfig) is
+            // refused and the default stays.
+            let refuse = |what: &str, v: i32| {
+                glib::g_warning!(
+                    "LibvirtSandbox",
+                    "ignoring {what} {v} of a disk: not one libvirt-sandbox supports"
+                )
             };
             match pspec.name() {
                 "tag" => self.tag.set(string().as_deref()),
                 "source" => self.source.set(string().as_deref()),
-                "type" => self.disk_type.set(enum_value()),
-                "format" => self.format.set(enum_value()),
+                "type" => match enum_value() {
+                    v if super::known_type(v) => self.disk_type.set(v),
+                    v => refuse("type", v),
+                },
+                "format" => match enum_value() {
+                    v if super::known_format(v) => self.format.set(v),
+                    v => refuse("format", v),
+                },
                 other => unreachable!("unknown property {other}"),
             }
         }
 
         fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
-            let enum_value = |gtype: glib::Type, v: i32| {
-                super::enum_class(gtype)
-                    .to_value(v)
-                    .expect("only members of the enum are stored")
-            };
             match pspec.name() {
                 "tag" => self.tag.to_value(),
                 "source" => self.source.to_value(),
-                "type" => enum_value(super::disk_type_type(), self.disk_type.get()),
-                "format" => enum_value(super::disk_format_type(), self.format.get()),
+                "type" => super::enum_to_value(super::disk_type_type(), self.disk_type.get()),
+                "format" => super::enum_to_value(super::disk_format_type(), self.format.get()),
                 other => unreachable!("unknown property {other}"),
             }
         }
@@ -201,12 +232,17 @@ impl ConfigDisk {
     /// Creates a disk of `disk_type` backed by host `source`, seen in the guest
     /// as `/dev/disk/by-tag/TAG`.
     pub fn new(disk_type: DiskType, tag: &str, source: &str, format: DiskFormat) -> Self {
-        let disk_type = value_by_nick(disk_type_type(), disk_type.nick())
-            .expect("every DiskType nick is a GVirConfigDomainDiskType nick");
-        let format = value_by_nick(disk_format_type(), format.nick())
-            .expect("every DiskFormat nick is a GVirConfigDomainDiskFormat nick");
-        Self::from_values(disk_type, tag, source, format)
-            .expect("values looked up in the enums themselves")
+        // Every DiskType/DiskFormat nick is one of the enums' (unit-tested);
+        // their discriminants follow the enums' order besides.
+        let disk_type =
+            value_by_nick(disk_type_type(), disk_type.nick()).unwrap_or(disk_type as i32);
+        let format = value_by_nick(disk_format_type(), format.nick()).unwrap_or(format as i32);
+        glib::Object::builder()
+            .property("type", enum_to_value(disk_type_type(), disk_type))
+            .property("tag", tag)
+            .property("source", source)
+            .property("format", enum_to_value(disk_format_type(), format))
+            .build()
     }
 
     /// Creates a disk from raw `GVirConfigDomainDiskType`/`GVirConfigDomainDiskFormat`
@@ -217,8 +253,11 @@ impl ConfigDisk {
         source: &str,
         format: i32,
     ) -> Option<Self> {
-        let disk_type = enum_class(disk_type_type()).to_value(disk_type)?;
-        let format = enum_class(disk_format_type()).to_value(format)?;
+        if !known_type(disk_type) || !known_format(format) {
+            return None;
+        }
+        let disk_type = enum_to_value(disk_type_type(), disk_type);
+        let format = enum_to_value(disk_format_type(), format);
         Some(
             glib::Object::builder()
                 .property("type", disk_type)
@@ -241,16 +280,18 @@ impl ConfigDisk {
 
     /// The type of the disk source.
     pub fn disk_type(&self) -> DiskType {
+        // Only values with a DiskType are stored (set_property refuses others).
         nick(disk_type_type(), self.imp().disk_type.get())
             .and_then(|n| DiskType::from_nick(&n))
-            .expect("only members of GVirConfigDomainDiskType are stored")
+            .unwrap_or(DiskType::File)
     }
 
     /// The format of the disk image.
     pub fn format(&self) -> DiskFormat {
+        // Only values with a DiskFormat are stored (set_property refuses others).
         nick(disk_format_type(), self.imp().format.get())
             .and_then(|n| DiskFormat::from_nick(&n))
-            .expect("only members of GVirConfigDomainDiskFormat are stored")
+            .unwrap_or(DiskFormat::Raw)
     }
 
     /// The raw `GVirConfigDomainDiskType` value.

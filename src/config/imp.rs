@@ -90,8 +90,8 @@ impl Default for Config {
             kmodpath: StrField::default(),
             shell: Cell::new(false),
             privileged: Cell::new(false),
-            uid: Cell::new(nix_like_geteuid()),
-            gid: Cell::new(nix_like_getegid()),
+            uid: Cell::new(default_uid()),
+            gid: Cell::new(default_gid()),
             username: StrField::new(Some(&glib::user_name().to_string_lossy())),
             homedir: StrField::new(Some(&glib::home_dir().to_string_lossy())),
             security_label: StrField::default(),
@@ -119,12 +119,15 @@ fn host_arch() -> String {
     }
 }
 
-fn nix_like_geteuid() -> u32 {
-    std::fs::metadata("/proc/self").map_or(0, |m| std::os::unix::fs::MetadataExt::uid(&m))
+/// The caller's effective uid, the default `uid` (as the original's
+/// `geteuid()`); never root by accident.
+fn default_uid() -> u32 {
+    nix::unistd::geteuid().as_raw()
 }
 
-fn nix_like_getegid() -> u32 {
-    std::fs::metadata("/proc/self").map_or(0, |m| std::os::unix::fs::MetadataExt::gid(&m))
+/// The caller's effective gid, the default `gid` (`getegid()`).
+fn default_gid() -> u32 {
+    nix::unistd::getegid().as_raw()
 }
 
 #[glib::object_subclass]
@@ -251,7 +254,19 @@ impl ObjectImpl for Config {
                     self.name.set(Some(&name));
                 }
             }
-            "uuid" => self.uuid.set(string().as_deref()),
+            // Construct-only; a value that is not a UUID is ignored with a
+            // warning (GObject's set_property cannot fail).
+            "uuid" => match string() {
+                Some(uuid) => match super::check_uuid(&uuid) {
+                    Ok(()) => self.uuid.set(Some(&uuid)),
+                    Err(e) => glib::g_warning!(
+                        "LibvirtSandbox",
+                        "ignoring the config's uuid: {}",
+                        e.message()
+                    ),
+                },
+                None => self.uuid.set(None),
+            },
             "root" => self.root.set(string().as_deref()),
             "arch" => self.arch.set(string().as_deref()),
             "kernrelease" => self.kernrelease.set(string().as_deref()),

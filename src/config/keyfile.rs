@@ -288,8 +288,12 @@ impl Config {
         if let Some(v) = optional_string(kf, "core", "name")? {
             p.name.set(Some(&v));
         }
+        if let Some(v) = optional_string(kf, "core", "uuid")? {
+            super::check_uuid(&v)
+                .map_err(|e| invalid(format!("invalid value of [core] uuid: {}", e.message())))?;
+            p.uuid.set(Some(&v));
+        }
         for (key, field) in [
-            ("uuid", &p.uuid),
             ("root", &p.root),
             ("arch", &p.arch),
             ("kernrelease", &p.kernrelease),

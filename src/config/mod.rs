@@ -54,6 +54,32 @@ pub const MIN_CPUS: f64 = 0.01;
 /// Largest `cpus`.
 pub const MAX_CPUS: f64 = 1024.0;
 
+/// Checks that `uuid` is a UUID libvirt accepts for a domain: 32 hexadecimal
+/// digits, plain or in the 8-4-4-4-12 form.
+pub fn check_uuid(uuid: &str) -> crate::Result<()> {
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    let groups: Vec<&str> = uuid.split('-').collect();
+    let ok = match groups.as_slice() {
+        [plain] => plain.len() == 32 && hex(plain),
+        [_, _, _, _, _] => {
+            groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12]) && groups.iter().all(|g| hex(g))
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(error(
+            SandboxError::InvalidArgument,
+            format!(
+                "invalid UUID '{}': use 32 hexadecimal digits, plain or as in \
+                 4dea22b3-1d52-d8f3-2516-782e98a23fa0",
+                uuid.escape_debug()
+            ),
+        ))
+    }
+}
+
 glib::wrapper! {
     /// The abstract base of every sandbox configuration (`GVirSandboxConfig`).
     pub struct Config(ObjectSubclass<imp::Config>);
@@ -82,13 +108,32 @@ impl Config {
         self.imp().name.get()
     }
 
+    /// The domain UUID (`None`: libvirt picks one).
     pub fn uuid(&self) -> Option<String> {
         self.imp().uuid.get()
     }
-    /// Sets the UUID. The property is construct-only, as in the original,
-    /// but the original's setter writes it at any time, and so does this.
+    /// Sets the UUID (`None` clears it), as [`try_set_uuid`](Self::try_set_uuid);
+    /// a string that is not a UUID is ignored with a warning.
     pub fn set_uuid(&self, uuid: Option<&str>) {
+        if let Err(e) = self.try_set_uuid(uuid) {
+            glib::g_warning!(
+                "LibvirtSandbox",
+                "ignoring the config's uuid: {}",
+                e.message()
+            );
+        }
+    }
+    /// Sets the UUID (`None` clears it). The property is construct-only, as in
+    /// the original, but the original's setter writes it at any time, and so
+    /// does this. A string that is not a UUID ([`check_uuid`]) is refused
+    /// (`INVALID_ARGUMENT`) and the UUID stays as it was.
+    pub fn try_set_uuid(&self, uuid: Option<&str>) -> crate::Result<()> {
+        if let Some(uuid) = uuid {
+            check_uuid(uuid)?;
+        }
         self.imp().uuid.set(uuid);
+        self.notify("uuid");
+        Ok(())
     }
 
     /// The host directory used as the sandbox's `/` (default `/`).
@@ -358,4 +403,47 @@ pub(crate) fn class_of(config: &Config) -> &ConfigClass {
 #[allow(dead_code)]
 pub(crate) fn to_glib_strv(v: &[String]) -> *mut *mut std::ffi::c_char {
     glib::StrV::from_iter(v.iter().map(|s| glib::GString::from(s.as_str()))).into_glib_ptr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids() {
+        for ok in [
+            "4dea22b3-1d52-d8f3-2516-782e98a23fa0",
+            "4DEA22B31D52D8F32516782E98A23FA0",
+        ] {
+            assert!(check_uuid(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "nope",
+            "4dea22b3-1d52-d8f3-2516-782e98a23fa",
+            "4dea22b31d52-d8f3-2516-782e98a23fa0",
+            "4dea22b3-1d52-d8f3-2516-782e98a23fa0-",
+            "4dea22b3-1d52-d8f3-2516-782e98a23fg0",
+            "4dea22b3-1d52-d8f3-2516-782e98a23fé",
+        ] {
+            let e = check_uuid(bad).unwrap_err();
+            assert!(e.matches(SandboxError::InvalidArgument), "{bad}");
+        }
+        let config: Config = ConfigInteractive::new("u").upcast();
+        config.set_uuid(Some("4dea22b3-1d52-d8f3-2516-782e98a23fa0"));
+        assert!(config.try_set_uuid(Some("bad")).is_err());
+        assert_eq!(
+            config.uuid().as_deref(),
+            Some("4dea22b3-1d52-d8f3-2516-782e98a23fa0")
+        );
+        config.set_uuid(None);
+        assert_eq!(config.uuid(), None);
+    }
+
+    #[test]
+    fn default_identity_is_the_effective_one() {
+        let config: Config = ConfigInteractive::new("id").upcast();
+        assert_eq!(config.userid(), nix::unistd::geteuid().as_raw());
+        assert_eq!(config.groupid(), nix::unistd::getegid().as_raw());
+    }
 }

@@ -120,7 +120,16 @@ impl Console {
         self.property("escape")
     }
 
+    /// Sets the escape character (0..=127); a negative one is refused with
+    /// a critical.
     pub fn set_escape(&self, escape: i8) {
+        if escape < 0 {
+            glib::g_critical!(
+                "LibvirtSandbox",
+                "invalid console escape character {escape}: use an ASCII character (0..127)"
+            );
+            return;
+        }
         self.set_property("escape", escape);
     }
 

@@ -67,13 +67,31 @@ impl Backend {
 }
 
 impl Context {
-    /// The sandbox's configuration.
+    /// The sandbox's configuration; `INVALID_ARGUMENT` for a context made
+    /// without one (`g_object_new` with no `config` property).
+    pub fn try_config(&self) -> crate::Result<Config> {
+        self.imp().config.borrow().clone().ok_or_else(|| {
+            error(
+                SandboxError::InvalidArgument,
+                format!(
+                    "the {} has no config: create it with \
+                     gvir_sandbox_context_interactive_new(connection, config) or pass the \
+                     'config' property to g_object_new",
+                    self.type_().name()
+                ),
+            )
+        })
+    }
+
+    /// The sandbox's configuration. A context made without one (see
+    /// [`try_config`](Self::try_config)) logs a critical and yields an empty
+    /// interactive config; `start` and `attach` refuse such a context before
+    /// they look at its config.
     pub fn config(&self) -> Config {
-        self.imp()
-            .config
-            .borrow()
-            .clone()
-            .expect("construct-only property set at construction")
+        self.try_config().unwrap_or_else(|e| {
+            glib::g_critical!("LibvirtSandbox", "{}", e.message());
+            crate::config::ConfigInteractive::new("sandbox").upcast()
+        })
     }
 
     /// The libvirt-gobject connection the context was made with.
@@ -88,6 +106,7 @@ impl Context {
 
     /// Starts the sandbox: builds and starts its transient domain.
     pub fn start(&self) -> crate::Result<()> {
+        self.try_config()?;
         self.imp().start()
     }
 
@@ -110,8 +129,8 @@ impl Context {
         cancellable: Option<gio::Cancellable>,
     ) -> impl std::future::Future<Output = crate::Result<()>> + use<> {
         let begun = self
-            .imp()
-            .begin_start()
+            .try_config()
+            .and_then(|_| self.imp().begin_start())
             .map(|starting| (starting, Busy::new(self)));
         async move {
             let (mut starting, busy) = begun?;
@@ -153,6 +172,7 @@ impl Context {
 
     /// Attaches to an already running sandbox of the config's name.
     pub fn attach(&self) -> crate::Result<()> {
+        self.try_config()?;
         self.imp().attach()
     }
 
@@ -202,7 +222,7 @@ impl Context {
 
     /// A console with a root debug shell (needs the config's `shell`).
     pub fn shell_console(&self) -> crate::Result<ConsoleRaw> {
-        if !self.config().shell() {
+        if !self.try_config()?.shell() {
             return Err(error(
                 SandboxError::InvalidArgument,
                 "the sandbox has no debug shell: enable the config's 'shell' property \

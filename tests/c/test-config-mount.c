@@ -351,6 +351,42 @@ test_bad_arguments(void)
     g_test_assert_expected_messages();
 }
 
+static void
+test_host_image_values(void)
+{
+    g_autoptr(GVirSandboxConfigMountHostImage) image = NULL;
+    g_autoptr(GVirSandboxConfigMountHostImage) qcow = NULL;
+    GVirConfigDomainDiskFormat format = GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2;
+
+    /* The format property, set and read back through GObject. */
+    qcow = g_object_new(GVIR_SANDBOX_TYPE_CONFIG_MOUNT_HOST_IMAGE, "target", "/t", "source", "/i",
+                        "format", GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2, NULL);
+    g_assert_cmpint(gvir_sandbox_config_mount_host_image_get_format(qcow), ==,
+                    GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2);
+    g_object_get(qcow, "format", &format, NULL);
+    g_assert_cmpint(format, ==, GVIR_CONFIG_DOMAIN_DISK_FORMAT_QCOW2);
+
+    /* Not a member of the enum: GObject refuses it, the default stays. */
+    g_test_expect_message("GLib-GObject", G_LOG_LEVEL_WARNING, "*invalid or out of range*format*");
+    image = g_object_new(GVIR_SANDBOX_TYPE_CONFIG_MOUNT_HOST_IMAGE, "target", "/t", "source", "/i",
+                         "format", 999, NULL);
+    g_test_assert_expected_messages();
+    g_assert_cmpint(gvir_sandbox_config_mount_host_image_get_format(image), ==,
+                    GVIR_CONFIG_DOMAIN_DISK_FORMAT_RAW);
+    g_object_get(image, "format", &format, NULL);
+    g_assert_cmpint(format, ==, GVIR_CONFIG_DOMAIN_DISK_FORMAT_RAW);
+
+    /* A source that is not UTF-8 is refused; it does not clear the source. */
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL,
+                          "*gvir_sandbox_config_mount_file_set_source*UTF-8*");
+    gvir_sandbox_config_mount_file_set_source(GVIR_SANDBOX_CONFIG_MOUNT_FILE(image), "/\xff\xfe");
+    g_test_assert_expected_messages();
+    g_assert_cmpstr(gvir_sandbox_config_mount_file_get_source(GVIR_SANDBOX_CONFIG_MOUNT_FILE(image)),
+                    ==, "/i");
+    gvir_sandbox_config_mount_file_set_source(GVIR_SANDBOX_CONFIG_MOUNT_FILE(image), NULL);
+    g_assert_null(gvir_sandbox_config_mount_file_get_source(GVIR_SANDBOX_CONFIG_MOUNT_FILE(image)));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -367,5 +403,6 @@ main(int argc, char **argv)
     g_test_add_func("/config-mount/save-load-roundtrip", test_save_load_roundtrip);
     g_test_add_func("/config-mount/load-errors", test_load_errors);
     g_test_add_func("/config-mount/bad-arguments", test_bad_arguments);
+    g_test_add_func("/config-mount/host-image-values", test_host_image_values);
     return g_test_run();
 }

@@ -342,6 +342,107 @@ test_initrd(void)
 }
 
 static void
+test_uuid(void)
+{
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("demo");
+    GVirSandboxConfig *base = GVIR_SANDBOX_CONFIG(cfg);
+    gchar *argv[] = { "/bin/true", NULL };
+    g_autoptr(GError) err = NULL;
+    g_autofree gchar *data = NULL;
+    g_autoptr(GVirSandboxConfig) loaded = NULL;
+    g_autoptr(GVirSandboxConfig) built = NULL;
+
+    gvir_sandbox_config_interactive_set_command(cfg, argv);
+    /* The property is construct-only, the setter stores it any time (as the
+     * original's did). */
+    gvir_sandbox_config_set_uuid(base, "4dea22b3-1d52-d8f3-2516-782e98a23fa0");
+    g_assert_cmpstr(gvir_sandbox_config_get_uuid(base), ==, "4dea22b3-1d52-d8f3-2516-782e98a23fa0");
+    gvir_sandbox_config_set_uuid(base, NULL);
+    g_assert_null(gvir_sandbox_config_get_uuid(base));
+    gvir_sandbox_config_set_uuid(base, "4DEA22B31D52D8F32516782E98A23FA0");
+    g_assert_cmpstr(gvir_sandbox_config_get_uuid(base), ==, "4DEA22B31D52D8F32516782E98A23FA0");
+
+    /* Not a UUID: refused with a critical, the UUID stays. */
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL,
+                          "*gvir_sandbox_config_set_uuid*invalid UUID 'not-a-uuid'*");
+    gvir_sandbox_config_set_uuid(base, "not-a-uuid");
+    g_test_assert_expected_messages();
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*invalid UUID*");
+    gvir_sandbox_config_set_uuid(base, "4dea22b3-1d52-d8f3-2516-782e98a23fa");
+    g_test_assert_expected_messages();
+    g_assert_cmpstr(gvir_sandbox_config_get_uuid(base), ==, "4DEA22B31D52D8F32516782E98A23FA0");
+
+    /* Key file round trip. */
+    gvir_sandbox_config_set_uuid(base, "4dea22b3-1d52-d8f3-2516-782e98a23fa0");
+    data = gvir_sandbox_config_save_to_data(base, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(strstr(data, "uuid=4dea22b3-1d52-d8f3-2516-782e98a23fa0\n"));
+    loaded = gvir_sandbox_config_load_from_data(data, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(gvir_sandbox_config_get_uuid(loaded), ==, "4dea22b3-1d52-d8f3-2516-782e98a23fa0");
+    g_clear_object(&loaded);
+
+    loaded = gvir_sandbox_config_load_from_data(
+        "[api]\nclass=GVirSandboxConfigInteractive\n[core]\nuuid=zzz\n"
+        "[command]\nargv.0=/bin/true\n", &err);
+    g_assert_null(loaded);
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_CONFIG);
+    g_assert_nonnull(strstr(err->message, "[core] uuid"));
+    g_assert_nonnull(strstr(err->message, "'zzz'"));
+    g_clear_error(&err);
+
+    /* Construct property: a valid one is kept, an invalid one ignored with a
+     * warning. */
+    built = g_object_new(GVIR_SANDBOX_TYPE_CONFIG_INTERACTIVE, "name", "c",
+                         "uuid", "4dea22b3-1d52-d8f3-2516-782e98a23fa0", NULL);
+    g_assert_cmpstr(gvir_sandbox_config_get_uuid(built), ==, "4dea22b3-1d52-d8f3-2516-782e98a23fa0");
+    g_clear_object(&built);
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_WARNING, "*ignoring the config's uuid*");
+    built = g_object_new(GVIR_SANDBOX_TYPE_CONFIG_INTERACTIVE, "name", "c", "uuid", "bad", NULL);
+    g_test_assert_expected_messages();
+    g_assert_null(gvir_sandbox_config_get_uuid(built));
+}
+
+static void
+test_context_without_config(void)
+{
+    /* g_object_new without the construct properties: no config, no
+     * connection. Nothing may crash. */
+    g_autoptr(GVirSandboxContext) ctx = g_object_new(GVIR_SANDBOX_TYPE_CONTEXT_INTERACTIVE, NULL);
+    g_autoptr(GError) err = NULL;
+    GVirSandboxConfig *cfg = NULL;
+    GObject *console;
+
+    g_object_get(ctx, "config", &cfg, NULL);
+    g_assert_null(cfg);
+
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL,
+                          "*gvir_sandbox_context_get_config*has no config*");
+    cfg = gvir_sandbox_context_get_config(ctx);
+    g_test_assert_expected_messages();
+    g_assert_null(cfg);
+
+    g_assert_false(gvir_sandbox_context_start(ctx, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull(strstr(err->message, "config"));
+    g_clear_error(&err);
+
+    g_assert_false(gvir_sandbox_context_attach(ctx, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_ARGUMENT);
+    g_clear_error(&err);
+
+    console = (GObject *)gvir_sandbox_context_get_shell_console(ctx, &err);
+    g_assert_null(console);
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_INVALID_ARGUMENT);
+    g_clear_error(&err);
+
+    g_assert_false(gvir_sandbox_context_stop(ctx, &err));
+    g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_NOT_RUNNING);
+    g_clear_error(&err);
+    g_assert_false(gvir_sandbox_context_is_attached(ctx));
+}
+
+static void
 test_bad_arguments(void)
 {
     /* NULL or wrong-type instances log a critical and return, never crash. */
@@ -379,6 +480,8 @@ main(int argc, char **argv)
     g_test_add_func("/config/original-fixture", test_original_fixture);
     g_test_add_func("/config/services", test_services);
     g_test_add_func("/config/initrd", test_initrd);
+    g_test_add_func("/config/uuid", test_uuid);
+    g_test_add_func("/config/context-without-config", test_context_without_config);
     g_test_add_func("/config/bad-arguments", test_bad_arguments);
     return g_test_run();
 }

@@ -171,18 +171,36 @@ def attack_frames(variant):
 _libc = None
 
 
-def acl_gives_group_and_others_nothing(path):
-    """Whether the access ACL of `path` (its mode when it has none) gives
-    its owning group and others no permission at all."""
+def acl_entries(path):
+    """The access ACL of `path` as (tag, perm, id) tuples, None when it has
+    none (then its mode is all)."""
     try:
-        acl = os.getxattr(path, "system.posix_acl_access")
+        acl = os.getxattr(path, "system.posix_acl_access", follow_symlinks=False)
     except OSError as e:
         if e.errno != errno.ENODATA:
             raise
+        return None
+    return [struct.unpack_from("<HHI", acl, 4 + 8 * i) for i in range((len(acl) - 4) // 8)]
+
+
+ACL_USER, ACL_GROUP_OBJ, ACL_GROUP, ACL_OTHER = 0x02, 0x04, 0x08, 0x20
+
+
+def acl_gives_group_and_others_nothing(path):
+    """Whether the access ACL of `path` (its mode when it has none) gives
+    its owning group and others no permission at all."""
+    entries = acl_entries(path)
+    if entries is None:
         return stat.S_IMODE(os.stat(path).st_mode) & 0o077 == 0
-    entries = [struct.unpack_from("<HHI", acl, 4 + 8 * i) for i in range((len(acl) - 4) // 8)]
-    group_obj, other = 0x04, 0x20
-    return all(perm == 0 for tag, perm, _ in entries if tag in (group_obj, other))
+    return all(perm == 0 for tag, perm, _ in entries if tag in (ACL_GROUP_OBJ, ACL_OTHER))
+
+
+def acl_named(path):
+    """The named users and groups of the access ACL of `path`: {("user" or
+    "group", id): perm}."""
+    return {("user" if tag == ACL_USER else "group", id_): perm
+            for tag, perm, id_ in acl_entries(path) or []
+            if tag in (ACL_USER, ACL_GROUP)}
 
 
 def libc():

@@ -7,10 +7,8 @@ sockets, the secrets left in its state dir, host root without the secret imperso
 the guest on the app channel, the state directory against host nobody and a
 neighbour sandbox, and the user QEMU runs as. A VM costs seconds, so each
 test is one VM running a combined attack (probes in attacks.py)."""
-import grp
 import json
 import os
-import stat
 import subprocess
 import unittest
 
@@ -148,11 +146,11 @@ class AppChannel(NeighbourAttacks, QemuSecurityTestCase):
         # neighbour's attempts to read it and to connect to its channel.
         a, state = self.state_of_a()
         try:
-            dir_mode = os.stat(state).st_mode & 0o7777
-            dir_gid = os.stat(state).st_gid
-            entries = {n: os.lstat(os.path.join(state, n)) for n in os.listdir(state)}
-            modes = {n: st.st_mode for n, st in entries.items()}
-            groups = {n: st.st_gid for n, st in entries.items()}
+            # What the owning group, others and named ACL users get.
+            shares = {n: (attacks.acl_gives_group_and_others_nothing(p), attacks.acl_named(p))
+                      for n, p in [(".", state)] + [(n, os.path.join(state, n))
+                                                    for n in os.listdir(state)]
+                      if not os.path.islink(p)}
             nobody = subprocess.run(attacks.probe_cmd("host_nobody", state, self.secret),
                                     user=NOBODY, group=NOBODY, extra_groups=[],
                                     capture_output=True, timeout=TIMEOUT, cwd="/")
@@ -175,17 +173,19 @@ class AppChannel(NeighbourAttacks, QemuSecurityTestCase):
             self.assertEqual({k: v for k, v in res["connect"].items() if v == "connected"}, {},
                              f"{who} connected to A's channel: {res}")
         self.assertNotIn(self.secret.encode(), b.stdout + b.stderr)
-        # An unprivileged QEMU reads the state share through libvirt's QEMU
-        # group: group bits only for that group, never for others.
-        qemu_gid = grp.getgrnam("libvirt-qemu").gr_gid
-        self.assertEqual(dir_mode & 0o007, 0, f"A's state dir is open to others: {oct(dir_mode)}")
-        if dir_mode & 0o070:
-            self.assertEqual(dir_gid, qemu_gid)
-        for n, m in modes.items():
-            self.assertEqual(m & 0o007, 0, f"{n} is open to others: {oct(m)}")
-            if m & 0o070:
-                self.assertEqual(groups[n], qemu_gid, f"{n} is open to a group: {oct(m)}")
-                self.assertEqual(m & 0o020, 0, f"{n} is group-writable: {oct(m)}")
+        # QEMU reads the state share as the VM's own user, by an ACL entry
+        # for that uid alone (read, search, connect; never write but the
+        # socket); nothing for the owning group or others.
+        qemu_users = set()
+        for n, (closed, named) in shares.items():
+            self.assertTrue(closed, f"{n} of A's state is open to its group or others")
+            for (kind, id_), perm in named.items():
+                self.assertEqual(kind, "user", f"{n} is shared with a group: {named}")
+                qemu_users.add(id_)
+                if n != "app.sock":
+                    self.assertEqual(perm & 2, 0, f"{n} is writable by uid {id_}")
+        self.assertEqual(len(qemu_users), 1, f"A's state is shared with {qemu_users}")
+        self.assertIn(qemu_users.pop(), range(0x3000_0000, 0x4000_0000))
 
 
 class QemuUser(NeighbourAttacks, QemuSecurityTestCase):

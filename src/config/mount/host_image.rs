@@ -11,7 +11,7 @@ use std::cell::Cell;
 
 use glib::prelude::*;
 use glib::subclass::prelude::*;
-use glib::translate::{FromGlib, IntoGlib};
+use glib::translate::{FromGlib, IntoGlib, ToGlibPtrMut};
 
 use super::{ConfigMount, ConfigMountFile};
 use crate::capi::config_disk::disk_format_type;
@@ -41,8 +41,12 @@ impl IntoGlib for DiskFormatValue {
     }
 }
 
-fn enum_class() -> glib::EnumClass {
-    glib::EnumClass::with_type(disk_format_type()).expect("libvirt-gconfig registers it as an enum")
+/// `format` as a value of libvirt-gconfig's `GVirConfigDomainDiskFormat`.
+fn format_to_value(format: DiskFormat) -> glib::Value {
+    let mut value = glib::Value::from_type(disk_format_type());
+    // SAFETY: `value` was just initialised to an enum type, which stores any int.
+    unsafe { glib::gobject_ffi::g_value_set_enum(value.to_glib_none_mut().0, format as i32) };
+    value
 }
 
 mod imp {
@@ -94,14 +98,20 @@ mod imp {
         fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {
             match pspec.name() {
                 "format" => {
-                    let v = value
-                        .get::<&glib::EnumValue>()
-                        .expect("type checked by GObject")
-                        .value();
-                    self.format.set(
-                        DiskFormat::from_value(v)
-                            .expect("GObject only accepts members of the enum"),
-                    );
+                    // GObject only passes members of GVirConfigDomainDiskFormat;
+                    // a member this library has no DiskFormat for (a newer
+                    // libvirt-gconfig) is refused, the format stays as it was.
+                    // SAFETY: GObject checked that `value` holds the property's
+                    // enum type.
+                    let v = unsafe { glib::gobject_ffi::g_value_get_enum(value.as_ptr()) };
+                    match DiskFormat::from_value(v) {
+                        Some(format) => self.format.set(format),
+                        None => glib::g_warning!(
+                            "LibvirtSandbox",
+                            "ignoring format {v} of a host image mount: not a disk format \
+                             libvirt-sandbox supports (raw, qcow2, ...)"
+                        ),
+                    }
                 }
                 other => unreachable!("unknown property {other}"),
             }
@@ -109,9 +119,7 @@ mod imp {
 
         fn property(&self, _id: usize, pspec: &glib::ParamSpec) -> glib::Value {
             match pspec.name() {
-                "format" => super::enum_class()
-                    .to_value(self.format.get() as i32)
-                    .expect("every DiskFormat is a GVirConfigDomainDiskFormat"),
+                "format" => super::format_to_value(self.format.get()),
                 other => unreachable!("unknown property {other}"),
             }
         }
@@ -131,9 +139,7 @@ glib::wrapper! {
 impl ConfigMountHostImage {
     /// Mounts the image file `source` (of `format`) on guest directory `target`.
     pub fn new(source: &str, target: &str, format: DiskFormat) -> Self {
-        let format = enum_class()
-            .to_value(format as i32)
-            .expect("every DiskFormat is a GVirConfigDomainDiskFormat");
+        let format = format_to_value(format);
         glib::Object::builder()
             .property("target", target)
             .property("source", source)

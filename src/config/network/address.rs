@@ -100,7 +100,7 @@ glib::wrapper! {
 }
 
 impl ConfigNetworkAddress {
-    /// Creates an address `primary/prefix` (prefix at most 128) with an
+    /// Creates an address `primary/prefix` (prefix clamped to 128) with an
     /// optional broadcast address.
     pub fn new(
         primary: &gio::InetAddress,
@@ -109,7 +109,7 @@ impl ConfigNetworkAddress {
     ) -> Self {
         glib::Object::builder()
             .property("primary", primary)
-            .property("prefix", prefix)
+            .property("prefix", prefix.min(MAX_PREFIX))
             .property("broadcast", broadcast)
             .build()
     }

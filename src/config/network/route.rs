@@ -98,11 +98,11 @@ glib::wrapper! {
 }
 
 impl ConfigNetworkRoute {
-    /// Creates a route to `target/prefix` (prefix at most 128) through `gateway`.
+    /// Creates a route to `target/prefix` (prefix clamped to 128) through `gateway`.
     pub fn new(target: &gio::InetAddress, prefix: u32, gateway: &gio::InetAddress) -> Self {
         glib::Object::builder()
             .property("target", target)
-            .property("prefix", prefix)
+            .property("prefix", prefix.min(MAX_PREFIX))
             .property("gateway", gateway)
             .build()
     }
