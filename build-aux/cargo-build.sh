@@ -23,6 +23,6 @@ host=$(rustc -vV | sed -n 's/^host: //p')
 RUSTFLAGS="-C target-feature=+crt-static" cargo build $flag --locked \
     --manifest-path "$src/Cargo.toml" --target-dir "$target" --target "$host" \
     -p libvirt-sandbox-init --bins
-for helper in libvirt-sandbox-init-lxc libvirt-sandbox-init-common libvirt-sandbox-init-qemu; do
+for helper in libvirt-sandbox-init-lxc libvirt-sandbox-init-qemu; do
     cp "$target/$host/$profile/$helper" "$out/$helper"
 done

@@ -47,12 +47,18 @@ ram.add_include('/host/a', '/a');
 const includes = ram.get_includes();
 check(includes['/a'] === '/host/a', 'mount includes');
 
+// The abstract class refuses instantiation as abstract (any other error,
+// e.g. a bad property, would not prove it), while a concrete one works.
+let abstractError = null;
 try {
     new LibvirtSandbox.ConfigMount({target: '/x'});
-    check(false, 'abstract ConfigMount cannot be instantiated');
 } catch (e) {
-    check(true, 'abstract ConfigMount cannot be instantiated');
+    abstractError = e.message;
 }
+check(abstractError !== null && /abstract type GVirSandboxConfigMount/.test(abstractError),
+    `abstract ConfigMount cannot be instantiated (${abstractError})`);
+check(new LibvirtSandbox.ConfigMountHostBind({target: '/x'}).get_target() === '/x',
+    'a concrete mount class can');
 
 const cfg = LibvirtSandbox.ConfigInteractive.new('gjs-mounts');
 cfg.add_mount(bind);

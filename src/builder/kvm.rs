@@ -146,9 +146,8 @@ fn run_hlt_guest(kvm: &File) -> Result<(), String> {
 /// it (PVM, as on these hosts' nested VMs) create VMs and even run a
 /// real-mode `hlt`, but run only specially built guest kernels: a stock
 /// kernel hangs in early boot.
-fn hardware_virtualisation() -> Result<(), String> {
-    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo")
-        .map_err(|e| format!("cannot read /proc/cpuinfo: {e}"))?;
+/// `cpuinfo` is the text of `/proc/cpuinfo`.
+fn hardware_virtualisation(cpuinfo: &str) -> Result<(), String> {
     let has = cpuinfo
         .lines()
         .filter(|l| l.starts_with("flags"))
@@ -166,16 +165,24 @@ fn hardware_virtualisation() -> Result<(), String> {
 }
 
 fn probe() -> (bool, String) {
-    if let Err(e) = hardware_virtualisation() {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .map_err(|e| format!("cannot read /proc/cpuinfo: {e}"))
+        .and_then(|cpuinfo| hardware_virtualisation(&cpuinfo));
+    if let Err(e) = cpu {
         return (false, e);
     }
+    probe_device(std::path::Path::new("/dev/kvm"))
+}
+
+/// Steps 2 and 3 on the KVM device `path`.
+fn probe_device(path: &std::path::Path) -> (bool, String) {
     let kvm = match std::fs::OpenOptions::new()
         .read(true)
         .write(true)
-        .open("/dev/kvm")
+        .open(path)
     {
         Ok(f) => f,
-        Err(e) => return (false, format!("/dev/kvm cannot be opened: {e}")),
+        Err(e) => return (false, format!("{} cannot be opened: {e}", path.display())),
     };
     match ioctl_int(kvm.as_raw_fd(), KVM_GET_API_VERSION, 0) {
         Ok(KVM_API_VERSION) => {}
@@ -219,6 +226,32 @@ pub fn kvm_usable() -> (bool, String) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_cpu_must_advertise_hardware_virtualisation() {
+        let flags = |f: &str| format!("processor\t: 0\nflags\t\t: fpu sse2 {f} avx\n");
+        assert!(super::hardware_virtualisation(&flags("vmx")).is_ok());
+        assert!(super::hardware_virtualisation(&flags("svm")).is_ok());
+        let err = super::hardware_virtualisation(&flags("hypervisor")).unwrap_err();
+        assert!(err.contains("vmx/svm"), "{err}");
+        // A flag only as part of another word does not count.
+        assert!(super::hardware_virtualisation(&flags("vmxx")).is_err());
+    }
+
+    #[test]
+    fn a_device_that_is_not_kvm_is_refused_with_its_reason() {
+        let (usable, reason) = super::probe_device(std::path::Path::new("/nonexistent/kvm"));
+        assert!(
+            !usable && reason.contains("/nonexistent/kvm cannot be opened"),
+            "{reason}"
+        );
+        // /dev/null opens but answers no KVM ioctl.
+        let (usable, reason) = super::probe_device(std::path::Path::new("/dev/null"));
+        assert!(
+            !usable && reason.contains("KVM_GET_API_VERSION"),
+            "{reason}"
+        );
+    }
+
     #[test]
     fn probe_answers_with_a_reason() {
         let (usable, reason) = super::kvm_usable();

@@ -34,29 +34,24 @@ pub(crate) const VM_UIDS: std::ops::Range<u32> = 0x3000_0000..0x4000_0000;
 /// then each lent path, NUL-terminated.
 pub(crate) const RECORD: &str = "qemu-user";
 
-/// The lock serialising ACL changes and uid choices of all sandboxes (two
-/// VMs sharing an image must not lose each other's entry).
-const LOCK: &str = ".qemu-users.lock";
-
+/// Locks the state root `root` (an flock on the directory itself, so
+/// nothing is left in it), serialising the uid choices and ACL changes of
+/// all sandboxes: two VMs sharing an image must not lose each other's entry.
 fn lock(root: &Path) -> crate::Result<nix::fcntl::Flock<std::fs::File>> {
-    let path = root.join(LOCK);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
-        .open(&path)
+    let dir = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_DIRECTORY | nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .open(root)
         .map_err(|e| {
             error(
                 SandboxError::Io,
-                format!("cannot open the lock '{}': {e}", path.display()),
+                format!("cannot open the state root '{}': {e}", root.display()),
             )
         })?;
-    nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| {
+    nix::fcntl::Flock::lock(dir, nix::fcntl::FlockArg::LockExclusive).map_err(|(_, e)| {
         error(
             SandboxError::Io,
-            format!("cannot lock '{}': {e}", path.display()),
+            format!("cannot lock the state root '{}': {e}", root.display()),
         )
     })
 }

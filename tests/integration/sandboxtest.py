@@ -13,6 +13,7 @@ import select
 import signal
 import struct
 import subprocess
+import sys
 import termios
 import time
 import unittest
@@ -21,6 +22,25 @@ VIRT_SANDBOX = os.environ.get("VIRT_SANDBOX", "virt-sandbox")
 STATE_ROOT = "/run/libvirt-sandbox"
 # Generous: a container starts in well under a second, but CI machines are slow.
 TIMEOUT = 120
+
+
+# meson's exit status for a test program that did not run.
+MESON_SKIP = 77
+
+
+def main():
+    """unittest.main for a test program meson runs: every skipped test is
+    named on stderr, and a program whose tests were all skipped exits with
+    meson's SKIP status rather than passing."""
+    program = unittest.main(exit=False, verbosity=2)
+    result = program.result
+    for test, reason in result.skipped:
+        print(f"SKIP {test.id()}: {reason}", file=sys.stderr)
+    if not result.wasSuccessful():
+        sys.exit(1)
+    if result.testsRun == 0 or len(result.skipped) == result.testsRun:
+        sys.exit(MESON_SKIP)
+    sys.exit(0)
 
 
 def domains(uri):

@@ -8,6 +8,7 @@ import os
 import subprocess
 import unittest
 
+import sandboxtest
 from sandboxtest import TIMEOUT, SandboxTestCase
 
 SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -56,4 +57,4 @@ def _add_tests():
 _add_tests()
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    sandboxtest.main()

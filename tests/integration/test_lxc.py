@@ -5,10 +5,13 @@ codes, stdout/stderr separation, binary-safe stdin, isolation, errors, and
 cleanup after every run."""
 import hashlib
 import os
+import shutil
 import subprocess
+import tempfile
 import threading
 import unittest
 
+import sandboxtest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase, domains
 
 
@@ -116,18 +119,27 @@ class Isolation(SandboxTestCase):
         self.assertEqual(r.stdout.strip(), str(os.geteuid()).encode())
 
     def test_two_sandboxes_with_one_name_run_together(self):
-        results = []
+        # Each marks its start in a shared grant and waits for the other's
+        # mark: run one after the other, the first would wait in vain.
+        meeting = tempfile.mkdtemp(prefix="twin-", dir="/var/tmp")
+        self.addCleanup(shutil.rmtree, meeting, True)
+        results = {}
+        script = ('touch /mnt/$0; i=0; '
+                  'while [ "$(ls /mnt | wc -l)" -lt 2 ] && [ $i -lt 300 ]; do '
+                  'sleep 0.1; i=$((i+1)); done; ls /mnt | wc -l')
 
-        def run():
-            results.append(self.sandbox("/bin/sh", "-c", "sleep 1; echo done",
-                                        options=("-n", "twin")))
+        def run(who):
+            results[who] = self.sandbox("/bin/sh", "-c", script, who,
+                                        options=("-n", "twin", "-m", f"host-bind:/mnt={meeting}"))
 
-        threads = [threading.Thread(target=run) for _ in range(2)]
+        threads = [threading.Thread(target=run, args=(who,)) for who in ("one", "two")]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        self.assertEqual([(r.returncode, r.stdout) for r in results], [(0, b"done\n")] * 2)
+        self.assertEqual({who: (r.returncode, r.stdout) for who, r in results.items()},
+                         {"one": (0, b"2\n"), "two": (0, b"2\n")},
+                         "the two sandboxes did not run at the same time")
 
 
 def status_fields(text):
@@ -255,4 +267,4 @@ class Errors(SandboxTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    sandboxtest.main()

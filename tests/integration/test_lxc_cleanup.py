@@ -12,6 +12,7 @@ import time
 import unittest
 
 import attacks
+import sandboxtest
 from sandboxtest import STATE_ROOT, TIMEOUT, VIRT_SANDBOX, SandboxTestCase, domains, state_dirs
 
 PIDS_MACHINE = "/sys/fs/cgroup/pids/machine"
@@ -99,4 +100,4 @@ class KilledOwner(SandboxTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sandboxtest.main()

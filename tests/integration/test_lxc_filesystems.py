@@ -11,6 +11,7 @@ import subprocess
 import tempfile
 import unittest
 
+import sandboxtest
 from sandboxtest import SandboxTestCase
 
 
@@ -255,4 +256,4 @@ class BadSpecs(SandboxTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    sandboxtest.main()

@@ -12,6 +12,7 @@ import tempfile
 import unittest
 
 import nettest
+import sandboxtest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
 from test_lxc_filesystems import make_busybox_root
 
@@ -183,4 +184,4 @@ class ResolvConfInRun(SandboxTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    sandboxtest.main()

@@ -7,6 +7,7 @@ import os
 import subprocess
 import unittest
 
+import sandboxtest
 from sandboxtest import TIMEOUT, SandboxTestCase
 
 CACHE = os.environ.get("LIBVIRT_SANDBOX_CACHE_DIR", "/var/cache/libvirt-sandbox")
@@ -173,4 +174,4 @@ class Qemu(SandboxTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    sandboxtest.main()

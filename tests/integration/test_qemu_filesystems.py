@@ -12,6 +12,7 @@ import subprocess
 import time
 import unittest
 
+import sandboxtest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
 from test_lxc_filesystems import FsTestCase, make_ext4_image, read_from_image
 
@@ -301,4 +302,4 @@ class BadSpecs(SandboxTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    sandboxtest.main()

@@ -9,6 +9,7 @@ import subprocess
 import unittest
 
 import nettest
+import sandboxtest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
 
 URI = "qemu:///system"
@@ -89,4 +90,4 @@ class Network(SandboxTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    sandboxtest.main()

@@ -23,6 +23,7 @@ import time
 import unittest
 
 import attacks
+import sandboxtest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase, state_dirs
 
 INIT_DIR = os.environ.get("LIBVIRT_SANDBOX_INIT_DIR")
@@ -649,4 +650,4 @@ class ForkBomb(SecurityTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sandboxtest.main()

@@ -13,6 +13,7 @@ import subprocess
 import unittest
 
 import attacks
+import sandboxtest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, domains, state_dirs
 from test_security_lxc import (INIT_DIR, NOBODY, SLACK, NeighbourAttacks, SecurityTestCase,
                                secret_leftovers, written)
@@ -244,4 +245,4 @@ def qemu_pid(domain):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sandboxtest.main()

@@ -30,6 +30,7 @@ import time
 import unittest
 
 import attacks
+import sandboxtest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
 
 PYTHON = "/usr/bin/python3"
@@ -321,4 +322,4 @@ class GuestBindsBelowGrants(RedTeamCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sandboxtest.main()

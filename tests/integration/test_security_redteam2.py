@@ -48,6 +48,7 @@ import time
 import unittest
 
 import attacks
+import sandboxtest
 from sandboxtest import TIMEOUT, VIRT_SANDBOX, SandboxTestCase
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -265,4 +266,4 @@ class VmGuestReadsAnotherVmsDisk(RedTeamQemuCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    sandboxtest.main()
