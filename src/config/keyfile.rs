@@ -125,6 +125,20 @@ pub(crate) fn load_command(kf: &glib::KeyFile) -> crate::Result<Vec<String>> {
             "group [command] has no argv.0 (the program to run)".into(),
         ));
     }
+    // A key past a gap (argv.99999999) or of another name would be dropped
+    // without a word.
+    let keys = kf.keys("command").map_err(|e| invalid(e.to_string()))?;
+    if let Some(stray) = keys
+        .iter()
+        .find(|key| !(0..argv.len()).any(|i| key.as_str() == format!("argv.{i}")))
+    {
+        return Err(invalid(format!(
+            "unexpected key [command] {} (the arguments are argv.0, argv.1, ... without gaps; \
+             {} found)",
+            super::validate::shown(stray),
+            argv.len()
+        )));
+    }
     Ok(argv)
 }
 
@@ -239,6 +253,12 @@ impl Config {
 
     /// Loads a config from key-file text; the `[api] class` decides the subclass.
     pub fn load_from_data(data: &str) -> crate::Result<Config> {
+        // GLib reads C strings: a NUL would cut the text short.
+        if let Some(at) = data.find('\0') {
+            return Err(invalid(format!(
+                "not a libvirt-sandbox config file: it contains a NUL byte (at byte {at})"
+            )));
+        }
         let kf = glib::KeyFile::new();
         kf.load_from_data(data, glib::KeyFileFlags::NONE)
             .map_err(|e| invalid(format!("not a libvirt-sandbox config file: {e}")))?;
@@ -280,6 +300,8 @@ impl Config {
             .expect("checked to be a GVirSandboxConfig subtype");
         config.load_base(kf)?;
         imp::invoke_load_config(&config, kf)?;
+        // The same rules as every other way into a config.
+        super::validate::check(&config).map_err(|e| invalid(e.message().to_owned()))?;
         Ok(config)
     }
 

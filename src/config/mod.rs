@@ -19,6 +19,7 @@ pub mod network;
 
 pub mod options;
 pub mod service;
+pub mod validate;
 
 use glib::prelude::*;
 use glib::subclass::prelude::*;

@@ -12,6 +12,8 @@
 
 use std::net::IpAddr;
 
+use super::validate;
+
 /// Which syntax an error is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptionKind {
@@ -35,7 +37,31 @@ pub struct OptionError {
 }
 
 fn fail<T>(kind: OptionKind, message: String) -> Result<T, OptionError> {
-    Err(OptionError { kind, message })
+    Err(OptionError {
+        kind,
+        message: shorten_quotes(&message),
+    })
+}
+
+/// `message` with every quoted part (`'...'`, a value from the input) cut
+/// to at most [`validate::SHOWN_MAX`] characters: a 120 kB bad value gives a
+/// readable line, not a 240 kB one.
+fn shorten_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(4096));
+    for (i, part) in message.split('\'').enumerate() {
+        if i > 0 {
+            out.push('\'');
+        }
+        // Odd parts lie between quotes.
+        if i % 2 == 1 && part.chars().count() > validate::SHOWN_MAX {
+            let head: String = part.chars().take(validate::SHOWN_MAX).collect();
+            let rest = part.len() - head.len();
+            out.push_str(&format!("{head}... ({rest} more bytes)"));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 /// Disk image formats (libvirt-gconfig's `GVirConfigDomainDiskFormat` nicks).
@@ -190,7 +216,15 @@ fn check_absolute(
     what: &str,
     path: &str,
 ) -> Result<(), OptionError> {
-    if path.starts_with('/') {
+    if path.contains('\0') {
+        fail(
+            kind,
+            format!(
+                "invalid {} '{input}': the {what} contains a NUL byte",
+                kind_name(kind)
+            ),
+        )
+    } else if path.starts_with('/') {
         Ok(())
     } else if path.is_empty() {
         fail(
@@ -273,7 +307,9 @@ pub fn parse_mount(input: &str) -> Result<MountSpec, OptionError> {
             ),
         );
     };
-    check_absolute(k, input, "target", target)?;
+    if let Err(why) = validate::check_guest_path(target) {
+        return fail(k, format!("invalid mount '{input}': the target {why}"));
+    }
     match ty {
         "host-bind" => {
             if source.is_empty() {
@@ -506,17 +542,8 @@ pub fn parse_disk(input: &str) -> Result<DiskSpec, OptionError> {
             ),
         );
     };
-    if tag.is_empty()
-        || !tag
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
-        return fail(
-            k,
-            format!(
-                "invalid disk '{input}': the tag '{tag}' must be non-empty and made of letters, digits, '_' and '-' (it becomes /dev/disk/by-tag/TAG)"
-            ),
-        );
+    if let Err(why) = validate::check_disk_tag(tag) {
+        return fail(k, format!("invalid disk '{input}': {why}"));
     }
     let (path, format) = split_format(k, input, source)?;
     check_absolute(k, input, "source", path)?;
@@ -640,6 +667,12 @@ pub fn parse_network(input: &str) -> Result<NetworkSpec, OptionError> {
         return fail(
             k,
             "invalid network '': expected options such as dhcp or address=IP/PREFIX".to_owned(),
+        );
+    }
+    if input.contains('\0') {
+        return fail(
+            k,
+            format!("invalid network '{input}': it contains a NUL byte"),
         );
     }
     for token in input.split(',') {
@@ -808,6 +841,9 @@ pub fn parse_env(input: &str) -> Result<(String, String), OptionError> {
             ),
         );
     }
+    if let Err(why) = validate::check_env_name(key) {
+        return fail(k, format!("invalid environment entry '{input}': {why}"));
+    }
     if key.contains('\0') || value.contains('\0') {
         return fail(
             k,
@@ -834,7 +870,12 @@ pub fn parse_include(input: &str) -> Result<IncludeSpec, OptionError> {
         Some((g, h)) => (g, h),
         None => (input, input),
     };
-    check_absolute(k, input, "guest path", guest)?;
+    if let Err(why) = validate::check_guest_path(guest) {
+        return fail(
+            k,
+            format!("invalid include '{input}': the guest path {why}"),
+        );
+    }
     check_absolute(k, input, "host path", host)?;
     Ok(IncludeSpec {
         guest_path: guest.to_owned(),
@@ -944,6 +985,12 @@ pub fn parse_security(input: &str) -> Result<SecuritySpec, OptionError> {
                     ),
                 );
             }
+            Some(label) if label.contains('\0') => {
+                return fail(
+                    k,
+                    format!("invalid security option '{input}': the label contains a NUL byte"),
+                );
+            }
             Some(label) => Some(label.to_owned()),
             None => {
                 return fail(
@@ -1030,6 +1077,36 @@ mod tests {
             parse_mount("host-b:/x=/y").unwrap(),
             MountSpec::HostBind { .. }
         ));
+    }
+
+    #[test]
+    fn the_shared_rules_apply_to_options() {
+        err_kind(
+            parse_mount("host-bind:/mnt/../etc=/srv"),
+            OptionKind::Mount,
+            "'..' component",
+        );
+        err_kind(
+            parse_mount("ram:/run/=1M"),
+            OptionKind::Mount,
+            "write it as '/run'",
+        );
+        err_kind(parse_env("A B=1"), OptionKind::Env, "'A B' is not valid");
+        err_kind(
+            parse_disk("file:../x=/d.img"),
+            OptionKind::Disk,
+            "the tag '../x'",
+        );
+        err_kind(
+            parse_include("/etc/../x=/y"),
+            OptionKind::Include,
+            "'..' component",
+        );
+        // A long bad value is quoted in part.
+        let long = format!("host-bind:{}=/srv", "x".repeat(120_000));
+        let e = parse_mount(&long).unwrap_err();
+        assert!(e.message.len() < 800, "{} bytes", e.message.len());
+        assert!(e.message.contains("more bytes)"), "{}", e.message);
     }
 
     #[test]

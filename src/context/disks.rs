@@ -84,6 +84,39 @@ fn invalid(message: String) -> crate::Error {
     error(SandboxError::InvalidDisk, message)
 }
 
+/// Why `path` cannot be an image file: missing, unreadable, or not a
+/// regular file (a directory, a device, a socket), each said as it is.
+pub(crate) fn check_image_file(path: &std::path::Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => Ok(()),
+        Ok(meta) => {
+            use std::os::unix::fs::FileTypeExt;
+            let kind = meta.file_type();
+            let what = if kind.is_dir() {
+                "a directory"
+            } else if kind.is_block_device() {
+                "a block device (use a block disk)"
+            } else if kind.is_char_device() {
+                "a character device"
+            } else if kind.is_fifo() {
+                "a FIFO"
+            } else if kind.is_socket() {
+                "a socket"
+            } else {
+                "not a regular file"
+            };
+            Err(format!(
+                "the image '{}' is {what}, not a regular file",
+                path.display()
+            ))
+        }
+        Err(e) => Err(format!(
+            "the image '{}' cannot be used: {e}",
+            path.display()
+        )),
+    }
+}
+
 /// Checks every disk and attaches the image files.
 pub(crate) fn prepare_lxc(config: &Config) -> crate::Result<PreparedDisks> {
     let mut prepared = PreparedDisks::default();
@@ -102,8 +135,8 @@ pub(crate) fn prepare_lxc(config: &Config) -> crate::Result<PreparedDisks> {
                 source
             }
             DiskType::File => {
-                if !source.is_file() {
-                    return Err(invalid(format!("{what}: the image file does not exist")));
+                if let Err(why) = check_image_file(&source) {
+                    return Err(invalid(format!("{what}: {why}")));
                 }
                 if disk.format() != DiskFormat::Raw {
                     return Err(invalid(format!(
@@ -152,8 +185,8 @@ pub(crate) fn prepare_qemu(config: &Config) -> crate::Result<PreparedDisks> {
                 true
             }
             DiskType::File => {
-                if !source.is_file() {
-                    return Err(invalid(format!("{what}: the image file does not exist")));
+                if let Err(why) = check_image_file(&source) {
+                    return Err(invalid(format!("{what}: {why}")));
                 }
                 false
             }

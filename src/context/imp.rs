@@ -144,27 +144,34 @@ pub(crate) fn init_dir() -> std::path::PathBuf {
 /// directory and its cgroups: letters, digits and `_.+:@-`, starting with a
 /// letter or digit (so never `..` or a path), at most 200 bytes.
 fn check_name(name: &str) -> crate::Result<()> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || "_.+:@-".contains(c);
-    let starts_well = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphanumeric());
-    if starts_well && name.len() <= 200 && name.chars().all(allowed) {
-        return Ok(());
+    crate::config::validate::check_name(name).map_err(|e| error(SandboxError::InvalidArgument, e))
+}
+
+/// Everything a start checks of the config before it creates anything:
+/// the shared rules ([`crate::config::validate::check`]), which also catch
+/// values set through GObject properties, and that the root exists.
+fn check_config(config: &Config, name: &str) -> crate::Result<()> {
+    check_name(name)?;
+    crate::config::validate::check(config)?;
+    if let Some(root) = config.root().filter(|r| !r.is_empty() && r != "/") {
+        let shown = crate::config::validate::shown(&root);
+        match std::fs::metadata(&root) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => {
+                return Err(error(
+                    SandboxError::InvalidArgument,
+                    format!("the sandbox root '{shown}' (-r/--root) is not a directory"),
+                ));
+            }
+            Err(e) => {
+                return Err(error(
+                    SandboxError::InvalidArgument,
+                    format!("the sandbox root '{shown}' (-r/--root) cannot be used: {e}"),
+                ));
+            }
+        }
     }
-    let shown: String = name
-        .chars()
-        .take(200)
-        .collect::<String>()
-        .escape_debug()
-        .collect();
-    Err(error(
-        SandboxError::InvalidArgument,
-        format!(
-            "invalid sandbox name '{shown}' (-n/--name, the config's name): use letters, digits \
-             and '_.+:@-', starting with a letter or digit, at most 200 bytes"
-        ),
-    ))
+    Ok(())
 }
 
 /// What virtual-machine sandboxes cannot do: refused with a clear error,
@@ -411,7 +418,7 @@ impl Context {
         }
 
         let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
-        check_name(&name)?;
+        check_config(&config, &name)?;
         let domain_name = format!("{name}-{:08x}", glib::random_int());
         // What sandboxes of killed owners left: nobody else removes it.
         super::sweep::leftovers(&conn);

@@ -128,11 +128,8 @@ fn host_mount(
                 .source()
                 .unwrap_or_default(),
         );
-        if !source.is_file() {
-            return Err(invalid(format!(
-                "host-image:{target}: the image '{}' does not exist or is not a file",
-                source.display()
-            )));
+        if let Err(why) = super::disks::check_image_file(&source) {
+            return Err(invalid(format!("host-image:{target}: {why}")));
         }
         let format = image.format().nick().to_owned();
         // A virtual machine's QEMU reads the image itself.

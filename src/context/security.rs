@@ -52,6 +52,12 @@ pub(crate) fn choose(config: &Config, models: &[String]) -> crate::Result<Option
         .cloned();
     let label = config.security_label();
     let dynamic = config.security_dynamic();
+    if !dynamic && label.is_none() {
+        return Err(error(
+            SandboxError::InvalidSecurity,
+            "a static security label needs a label: use 'static,label=USER:ROLE:TYPE:LEVEL'",
+        ));
+    }
     let Some(model) = model else {
         if dynamic && label.is_none() {
             return Ok(None);
@@ -70,12 +76,6 @@ pub(crate) fn choose(config: &Config, models: &[String]) -> crate::Result<Option
             ),
         ));
     };
-    if !dynamic && label.is_none() {
-        return Err(error(
-            SandboxError::InvalidSecurity,
-            "a static security label needs a label: use 'static,label=USER:ROLE:TYPE:LEVEL'",
-        ));
-    }
     Ok(Some(SecLabel {
         model,
         dynamic,

@@ -255,6 +255,26 @@ class Errors(SandboxTestCase):
             self.assertEqual(len(err.strip().splitlines()), 1, err)
             self.assertIn(b"virt-sandbox:", err)
 
+    def test_bad_values_are_one_line_naming_the_problem(self):
+        # One rule set for the CLI, the parsers, setters and key files: each
+        # refused before anything is created, in one line.
+        long_target = "/" + "x" * 120_000
+        cases = [
+            (("-m", "host-bind:/mnt/../etc=/tmp"), b"'..' component"),
+            (("-m", "ram:/mnt=1M", "-m", "ram:/mnt=2M"), b"same target"),
+            (("-e", "A B=1"), b"'A B' is not valid"),
+            (("-r", "/nonexistent-sandbox-root"), b"-r/--root"),
+            (("-n", ""), b"invalid sandbox name"),
+            (("-m", f"ram:{long_target}/../x=1M"), b"more bytes)"),
+        ]
+        for options, needle in cases:
+            with self.subTest(options=[o[:40] for o in options]):
+                r = self.sandbox("/bin/true", options=options)
+                self.assertNotEqual(r.returncode, 0, r.stderr[:300])
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr[:600])
+                self.assertIn(needle, r.stderr)
+                self.assertLess(len(r.stderr), 1000, "the error quotes the whole value")
+
     def test_unknown_option(self):
         r = self.sandbox("/bin/true", options=("--no-such-option",))
         self.assertEqual(r.returncode, 2)
