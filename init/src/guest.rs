@@ -18,11 +18,12 @@ use std::io::Write;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
 use nix::fcntl::{FcntlArg, OFlag, fcntl, open};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, killpg, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 use nix::sys::stat::Mode;
 use nix::sys::termios::{self, SetArg};
@@ -45,6 +46,13 @@ pub const NOT_EXECUTABLE: i32 = 126;
 const CHUNK: usize = 64 * 1024;
 /// Stop reading the channel while this much input waits for the app.
 const STDIN_HIGH_WATER: usize = 1 << 20;
+/// After the command exits: how long the init waits without news (output,
+/// a death) for the rest of the sandbox to die and the command's output
+/// pipes to reach end of file, and how long at most in all. Killed
+/// processes go within milliseconds; only one stuck in the kernel (a hung
+/// mount) runs into these.
+const END_IDLE: Duration = Duration::from_secs(1);
+const END_LIMIT: Duration = Duration::from_secs(5);
 /// Default PATH of the command (the spec's env may override it).
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -688,8 +696,14 @@ fn spawn_shell(device: &str) -> Result<(), String> {
     }
 }
 
-/// Moves data between the channel and the app until the app has exited and
-/// its output has reached end of file; returns its raw wait status.
+/// Moves data between the channel and the app until the app has exited;
+/// returns its raw wait status.
+///
+/// The sandbox ends with the app: when it exits, every other process of the
+/// sandbox is killed ([`end_the_rest`]), and what they all wrote to the
+/// app's stdout and stderr before is still delivered (the pipes reach end
+/// of file once the last of them is dead), without waiting for background
+/// children that would hold them open.
 fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
     let mut chld = SigSet::empty();
     chld.add(Signal::SIGCHLD);
@@ -700,14 +714,19 @@ fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
     let mut stdin_eof = false;
     let mut host_gone = false;
     let mut buf = vec![0u8; CHUNK];
+    // Set when the app has exited and the rest was killed.
+    let mut ending: Option<Ending> = None;
     // A child that ended before the signalfd existed is reaped here.
-    reap(app.pid, &mut status);
+    let mut children_left = reap(app.pid, &mut status);
 
     loop {
         // Deliver what the host sent.
         while let Some(m) = channel.inbox.pop_front() {
             match m {
                 Message::Stdin(data) if data.is_empty() => stdin_eof = true,
+                // Input for an app that no longer reads it is dropped: the
+                // channel is read on, for a QUIT.
+                Message::Stdin(data) if app.input.is_none() => drop(data),
                 Message::Stdin(data) => stdin_buf.extend(data),
                 Message::WinSize(rows, cols) => {
                     // The host's terminal changed size: so does the command's.
@@ -724,6 +743,23 @@ fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
                 other => return Err(format!("unexpected message from the host: {other:?}")),
             }
         }
+        if let Some(raw) = status {
+            if children_left {
+                // Again on every round: a process that forked while the
+                // first kill went round dies too.
+                end_the_rest(app.pid);
+            }
+            let ending = ending.get_or_insert_with(|| {
+                // Nobody reads the app's stdin any more.
+                stdin_buf.clear();
+                app.input = None;
+                Ending::new()
+            });
+            let drained = app.output.is_none() && app.error.is_none();
+            if (drained && !children_left) || host_gone || ending.over() {
+                return Ok(raw);
+            }
+        }
         if stdin_eof && stdin_buf.is_empty() && app.input.is_some() {
             if app.tty {
                 // A terminal has no half-close: send the EOF character.
@@ -732,12 +768,6 @@ fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
                 }
             }
             app.input = None;
-        }
-        if status.is_some() && app.output.is_none() && app.error.is_none() {
-            return Ok(status.unwrap_or(0));
-        }
-        if host_gone && status.is_some() {
-            return Ok(status.unwrap_or(0));
         }
 
         let read_channel = !host_gone && stdin_buf.len() < STDIN_HIGH_WATER;
@@ -762,8 +792,16 @@ fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
             fds.push(PollFd::new(fd.as_fd(), PollFlags::POLLOUT));
             roles.push(4);
         }
-        match poll(&mut fds, PollTimeout::NONE) {
-            Ok(_) | Err(Errno::EINTR) => {}
+        let timeout = ending
+            .as_ref()
+            .map_or(PollTimeout::NONE, |e| e.poll_timeout());
+        match poll(&mut fds, timeout) {
+            Ok(0) | Err(Errno::EINTR) => {}
+            Ok(_) => {
+                if let Some(e) = ending.as_mut() {
+                    e.news();
+                }
+            }
             Err(e) => return Err(format!("poll: {e}")),
         }
         let ready: Vec<(u8, PollFlags)> = fds
@@ -777,7 +815,7 @@ fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
             match role {
                 0 => {
                     while let Ok(Some(_)) = sigfd.read_signal() {}
-                    reap(app.pid, &mut status);
+                    children_left = reap(app.pid, &mut status);
                 }
                 1 => {
                     if !channel.receive()? {
@@ -835,11 +873,69 @@ fn pump(channel: &mut Channel, mut app: App) -> Result<i32, String> {
 }
 
 /// Reaps every exited child (the init is PID 1: orphans are its children
-/// too); records the app's raw status.
-fn reap(app: Pid, status: &mut Option<i32>) {
-    while let Ok(Some((pid, raw))) = sys::reap_any() {
-        if pid == app {
-            *status = Some(raw);
+/// too); records the app's raw status. Returns whether the init still has
+/// children.
+fn reap(app: Pid, status: &mut Option<i32>) -> bool {
+    loop {
+        match sys::reap_any() {
+            Ok(Some((pid, raw))) => {
+                if pid == app {
+                    *status = Some(raw);
+                }
+            }
+            Ok(None) => return true,
+            Err(Errno::ECHILD) => return false,
+            Err(_) => return true,
         }
+    }
+}
+
+/// Kills (SIGKILL: ignoring SIGTERM or SIGHUP does not help) every process
+/// of the sandbox but the init. The init is PID 1 of the sandbox's PID
+/// namespace (a container's, libvirt makes one) or of the VM: kill(-1)
+/// reaches exactly the sandbox's processes then, wherever they moved (other
+/// sessions, reparented to the init). Anywhere else (stage 2 run by hand)
+/// only the app's session, its process group, can be told apart.
+fn end_the_rest(app: Pid) {
+    if std::process::id() == 1 {
+        let _ = kill(Pid::from_raw(-1), Signal::SIGKILL);
+    } else {
+        let _ = killpg(app, Signal::SIGKILL);
+    }
+}
+
+/// The sandbox's end, from the app's exit: bounds how long the init waits
+/// for the rest to die and the output to drain ([`END_IDLE`], [`END_LIMIT`]).
+struct Ending {
+    since: Instant,
+    last_news: Instant,
+}
+
+impl Ending {
+    fn new() -> Self {
+        let now = Instant::now();
+        Self {
+            since: now,
+            last_news: now,
+        }
+    }
+
+    /// Something happened (output read, a child died).
+    fn news(&mut self) {
+        self.last_news = Instant::now();
+    }
+
+    fn deadline(&self) -> Instant {
+        (self.last_news + END_IDLE).min(self.since + END_LIMIT)
+    }
+
+    fn over(&self) -> bool {
+        Instant::now() >= self.deadline()
+    }
+
+    /// Poll until the deadline (rounded up to the next millisecond).
+    fn poll_timeout(&self) -> PollTimeout {
+        let left = self.deadline().saturating_duration_since(Instant::now());
+        PollTimeout::try_from(left.as_micros().div_ceil(1000)).unwrap_or(PollTimeout::MAX)
     }
 }
