@@ -31,6 +31,13 @@ const HANDSHAKE_INTERVAL: Duration = Duration::from_millis(50);
 /// Most unauthenticated connections to the channel socket at once; a newer
 /// one pushes out the oldest.
 const MAX_CANDIDATES: usize = 16;
+/// Flow control, both ways: with this many bytes queued for the guest the
+/// local stdin is not read, and with this many queued for the local
+/// stdout/stderr the guest's end is not read (so a slow local reader slows
+/// the guest down instead of filling the host's memory)...
+const HIGH_WATER: usize = 1 << 20;
+/// ...until the queue is down to this.
+const LOW_WATER: usize = 256 * 1024;
 
 /// Where the RPC handshake is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,19 +55,36 @@ pub(crate) struct Session {
     /// The guest's end: the console pty, or the channel socket once a
     /// peer authenticated on it (none until then).
     pty: Option<OwnedFd>,
-    /// The source reading `pty`.
+    /// The source reading `pty`, while it is read.
     pty_source: Option<glib::Source>,
+    /// Reading `pty` is held back: too much output waits for the local
+    /// descriptors.
+    guest_paused: bool,
     /// The channel socket, until a peer authenticated on it.
     pending: Option<Pending>,
-    /// Our own duplicates of the caller's descriptors.
+    /// Our own duplicate of the caller's stdin, and our own non-blocking
+    /// ways to its stdout and stderr.
     stdin: Option<OwnedFd>,
-    stdout: Option<OwnedFd>,
-    stderr: Option<OwnedFd>,
+    stdout: Option<LocalOut>,
+    stderr: Option<LocalOut>,
+    /// The source reading `stdin`, while it is read.
+    stdin_source: Option<glib::Source>,
+    /// Reading `stdin` is held back: too much waits for the guest.
+    stdin_paused: bool,
     /// The local terminal's settings before it was put in raw mode.
     saved_termios: Option<Termios>,
     /// Bytes waiting to be written to the pty.
     to_guest: VecDeque<u8>,
-    sources: Vec<glib::Source>,
+    /// Guest output waiting for the local descriptors, in arrival order.
+    to_local: VecDeque<LocalChunk>,
+    /// The memory `to_local` holds.
+    to_local_bytes: usize,
+    /// Waits until the descriptor (the raw fd) `to_local`'s head goes to
+    /// takes more.
+    local_out_source: Option<(RawFd, glib::Source)>,
+    /// The guest is done (exit status, hang-up, error): once `to_local` is
+    /// written, the console closes.
+    closing: Option<Closing>,
     pty_out_source: Option<glib::Source>,
     handshake_source: Option<glib::SourceId>,
     /// Forwards SIGWINCH as WINSIZE messages (tty mode).
@@ -71,6 +95,129 @@ pub(crate) struct Session {
 struct RpcState {
     handshake: Handshake,
     decoder: protocol::Decoder,
+}
+
+/// How the console ends once the output queued for the local descriptors
+/// is written.
+#[derive(Debug, Clone, Copy)]
+struct Closing {
+    failed: bool,
+    /// The command's exit status, reported (`exited`) after its output.
+    exit: Option<i32>,
+}
+
+/// Guest output on its way to a local descriptor.
+struct LocalChunk {
+    to_stderr: bool,
+    data: Vec<u8>,
+    written: usize,
+}
+
+/// How a local output descriptor is written without ever blocking the
+/// main loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutMode {
+    /// write(2) says EAGAIN instead of blocking: a non-blocking open file
+    /// description of our own (the caller's pipe or terminal, reopened), one
+    /// that was non-blocking already, or a regular file or block device
+    /// (which never waits for a reader).
+    Direct,
+    /// A socket: send(2) with MSG_DONTWAIT.
+    Socket,
+    /// A blocking pipe or terminal that could not be reopened: at most
+    /// PIPE_BUF bytes a write, and only when poll(2) says there is room.
+    Polled,
+}
+
+/// A local output descriptor (stdout, stderr) of our own.
+struct LocalOut {
+    fd: OwnedFd,
+    mode: OutMode,
+}
+
+impl LocalOut {
+    /// Our own way to write to the caller's `fd` that never blocks, without
+    /// making the caller's descriptor (shared with its other users, e.g. a
+    /// shell's terminal) non-blocking.
+    fn new(fd: BorrowedFd<'_>) -> crate::Result<Self> {
+        use nix::fcntl::{FcntlArg, OFlag, fcntl};
+        use nix::sys::stat::{Mode, SFlag, fstat};
+        let kind = fstat(fd)
+            .ok()
+            .map(|st| SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits()));
+        let flags = fcntl(fd, FcntlArg::F_GETFL)
+            .map(OFlag::from_bits_truncate)
+            .unwrap_or(OFlag::empty());
+        let dup = |mode| {
+            fd.try_clone_to_owned()
+                .map(|fd| Self { fd, mode })
+                .map_err(|e| {
+                    error(
+                        SandboxError::Io,
+                        format!("cannot duplicate a local descriptor: {e}"),
+                    )
+                })
+        };
+        match kind {
+            Some(SFlag::S_IFSOCK) => return dup(OutMode::Socket),
+            Some(SFlag::S_IFREG | SFlag::S_IFBLK) => return dup(OutMode::Direct),
+            _ if flags.contains(OFlag::O_NONBLOCK) => return dup(OutMode::Direct),
+            Some(SFlag::S_IFIFO | SFlag::S_IFCHR) => {
+                // A new open file description of the same pipe or terminal,
+                // non-blocking for us alone.
+                let reopened = nix::fcntl::open(
+                    format!("/proc/self/fd/{}", fd.as_raw_fd()).as_str(),
+                    OFlag::O_WRONLY
+                        | OFlag::O_NOCTTY
+                        | OFlag::O_CLOEXEC
+                        | OFlag::O_NONBLOCK
+                        | (flags & OFlag::O_APPEND),
+                    Mode::empty(),
+                );
+                if let Ok(fd) = reopened {
+                    return Ok(Self {
+                        fd,
+                        mode: OutMode::Direct,
+                    });
+                }
+            }
+            _ => {}
+        }
+        dup(OutMode::Polled)
+    }
+
+    /// Writes some of `data`; EAGAIN when the descriptor takes nothing now.
+    fn write(&self, data: &[u8]) -> nix::Result<usize> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        match self.mode {
+            OutMode::Direct => nix::unistd::write(&self.fd, data),
+            OutMode::Socket => nix::sys::socket::send(
+                self.fd.as_raw_fd(),
+                data,
+                nix::sys::socket::MsgFlags::MSG_DONTWAIT | nix::sys::socket::MsgFlags::MSG_NOSIGNAL,
+            ),
+            OutMode::Polled => {
+                let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLOUT)];
+                poll(&mut fds, PollTimeout::ZERO)?;
+                if fds[0].revents().is_none_or(|r| r.is_empty()) {
+                    return Err(Errno::EAGAIN);
+                }
+                // A pipe with room takes PIPE_BUF bytes without waiting (an
+                // error, e.g. no reader left, shows on the write).
+                nix::unistd::write(&self.fd, &data[..data.len().min(nix::libc::PIPE_BUF)])
+            }
+        }
+    }
+}
+
+/// What writing the queued local output came to.
+enum Flush {
+    /// All written.
+    Done,
+    /// The descriptor (raw fd) the head goes to takes nothing now.
+    Blocked(RawFd),
+    /// A descriptor failed (e.g. its reader went away).
+    Failed,
 }
 
 /// A channel socket no peer authenticated on yet (see [`super::channel`]).
@@ -224,24 +371,6 @@ impl ObjectImpl for Console {
     }
 }
 
-/// Writes all of `data` to `fd`, waiting while it would block (the local
-/// stdout may be a non-blocking pipe). Errors end the console.
-fn write_all(fd: &OwnedFd, mut data: &[u8]) -> nix::Result<()> {
-    let bfd = fd.as_fd();
-    while !data.is_empty() {
-        match nix::unistd::write(bfd, data) {
-            Ok(n) => data = &data[n..],
-            Err(Errno::EINTR) => {}
-            Err(Errno::EAGAIN) => {
-                let mut fds = [nix::poll::PollFd::new(bfd, nix::poll::PollFlags::POLLOUT)];
-                nix::poll::poll(&mut fds, nix::poll::PollTimeout::NONE)?;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
-}
-
 fn read_some(fd: BorrowedFd<'_>, buf: &mut [u8]) -> nix::Result<usize> {
     loop {
         match nix::unistd::read(fd, buf) {
@@ -298,7 +427,9 @@ impl Console {
             })
             .transpose()
         };
-        let (stdin, stdout, stderr) = (dup(stdin)?, dup(stdout)?, dup(stderr)?);
+        let stdin = dup(stdin)?;
+        let stdout = stdout.map(LocalOut::new).transpose()?;
+        let stderr = stderr.map(LocalOut::new).transpose()?;
         let channel = self
             .channel
             .borrow()
@@ -342,7 +473,6 @@ impl Console {
             _ => None,
         };
 
-        let stdin_fd = stdin.as_ref().map(|fd| fd.as_raw_fd());
         let pty_source = pty.as_ref().map(|pty| {
             self.watch(
                 pty.as_raw_fd(),
@@ -372,16 +502,22 @@ impl Console {
         });
         let has_channel = pending.is_some();
         let has_console = pending.as_ref().is_some_and(|p| p.console.is_some());
-        let mut session = Session {
+        let session = Session {
             pty,
             pty_source,
+            guest_paused: false,
             pending,
             stdin,
             stdout,
             stderr,
+            stdin_source: None,
+            stdin_paused: false,
             saved_termios,
             to_guest: VecDeque::new(),
-            sources: Vec::new(),
+            to_local: VecDeque::new(),
+            to_local_bytes: 0,
+            local_out_source: None,
+            closing: None,
             pty_out_source: None,
             handshake_source: None,
             winch_source: None,
@@ -390,15 +526,11 @@ impl Console {
                 decoder: protocol::Decoder::new(),
             }),
         };
-        // In RPC mode stdin is read only once the handshake is done.
-        if let (Some(fd), false) = (stdin_fd, is_rpc) {
-            session.sources.push(self.watch(
-                fd,
-                IOCondition::IN | IOCondition::HUP,
-                Self::on_stdin_readable,
-            ));
-        }
         *self.session.borrow_mut() = Some(session);
+        // In RPC mode stdin is read only once the handshake is done.
+        if !is_rpc {
+            self.watch_stdin();
+        }
 
         if has_channel {
             // Whoever connected already (a VM's QEMU connected when the
@@ -443,7 +575,7 @@ impl Console {
                     self.report(&format!(
                         "libvirt-sandbox: cannot accept the sandbox's console connection: {e}\n"
                     ));
-                    self.finish(true);
+                    self.close_after_drain(true, None);
                     return ControlFlow::Break;
                 }
             };
@@ -527,7 +659,7 @@ impl Console {
             }
             Step::Failed(e) => {
                 self.report(&format!("libvirt-sandbox: {}\n", e.message()));
-                self.finish(true);
+                self.close_after_drain(true, None);
                 ControlFlow::Break
             }
             Step::Authenticated(rest) => {
@@ -568,7 +700,7 @@ impl Console {
             self.report(&format!(
                 "libvirt-sandbox: the sandbox's console channel refused its only peer: {why}\n"
             ));
-            self.finish(true);
+            self.close_after_drain(true, None);
         }
     }
 
@@ -624,7 +756,7 @@ impl Console {
         }
         self.begin_session();
         for message in rest {
-            if self.session.borrow().is_none() {
+            if !self.is_running() {
                 return;
             }
             if let ControlFlow::Break = self.handle_message(message) {
@@ -753,6 +885,7 @@ impl Console {
                 }
             }
         }
+        self.update_stdin_reading();
     }
 
     /// Writes queued bytes; true when the queue is empty.
@@ -769,22 +902,108 @@ impl Console {
                     s.to_guest.drain(..n);
                 }
                 Err(Errno::EINTR) => {}
-                Err(_) => return false,
+                Err(Errno::EAGAIN) => return false,
+                // The guest's end is gone (its hang-up is seen by the
+                // reader): what it will never read is dropped, so that
+                // nobody waits for it to take more.
+                Err(_) => {
+                    s.to_guest.clear();
+                    return true;
+                }
             }
         }
         true
     }
 
     fn on_pty_writable(&self, _cond: IOCondition) -> ControlFlow {
-        let mut s = self.session.borrow_mut();
-        let Some(s) = s.as_mut() else {
-            return ControlFlow::Break;
+        let flow = {
+            let mut s = self.session.borrow_mut();
+            let Some(s) = s.as_mut() else {
+                return ControlFlow::Break;
+            };
+            if Self::flush_to_guest(s) {
+                s.pty_out_source = None;
+                ControlFlow::Break
+            } else {
+                ControlFlow::Continue
+            }
         };
-        if Self::flush_to_guest(s) {
-            s.pty_out_source = None;
-            ControlFlow::Break
-        } else {
-            ControlFlow::Continue
+        self.update_stdin_reading();
+        flow
+    }
+
+    /// Starts reading the local stdin (if there is one).
+    fn watch_stdin(&self) {
+        let fd = match self.session.borrow().as_ref() {
+            Some(s) if s.stdin_source.is_none() && s.closing.is_none() => {
+                s.stdin.as_ref().map(|fd| fd.as_raw_fd())
+            }
+            _ => None,
+        };
+        let Some(fd) = fd else { return };
+        let source = self.watch(
+            fd,
+            IOCondition::IN | IOCondition::HUP,
+            Self::on_stdin_readable,
+        );
+        if let Some(s) = self.session.borrow_mut().as_mut() {
+            s.stdin_source = Some(source);
+            s.stdin_paused = false;
+        }
+    }
+
+    /// Holds the local stdin back while HIGH_WATER bytes wait for the guest,
+    /// and reads it again once they are down to LOW_WATER.
+    fn update_stdin_reading(&self) {
+        let resume = {
+            let mut session = self.session.borrow_mut();
+            let Some(s) = session.as_mut() else { return };
+            if s.to_guest.len() >= HIGH_WATER {
+                if let Some(source) = s.stdin_source.take() {
+                    source.destroy();
+                    s.stdin_paused = true;
+                }
+                false
+            } else {
+                s.stdin_paused && s.to_guest.len() <= LOW_WATER
+            }
+        };
+        if resume {
+            self.watch_stdin();
+        }
+    }
+
+    /// Holds the guest's end back while HIGH_WATER bytes of its output wait
+    /// for the local descriptors (the guest then waits too), and reads it
+    /// again once they are down to LOW_WATER.
+    fn update_guest_reading(&self) {
+        let resume = {
+            let mut session = self.session.borrow_mut();
+            let Some(s) = session.as_mut() else { return };
+            if s.closing.is_some() {
+                None
+            } else if s.to_local_bytes >= HIGH_WATER {
+                if let Some(source) = s.pty_source.take() {
+                    source.destroy();
+                    s.guest_paused = true;
+                }
+                None
+            } else if s.guest_paused && s.to_local_bytes <= LOW_WATER {
+                s.guest_paused = false;
+                s.pty.as_ref().map(|pty| pty.as_raw_fd())
+            } else {
+                None
+            }
+        };
+        if let Some(fd) = resume {
+            let source = self.watch(
+                fd,
+                IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
+                Self::on_pty_readable,
+            );
+            if let Some(s) = self.session.borrow_mut().as_mut() {
+                s.pty_source = Some(source);
+            }
         }
     }
 
@@ -813,16 +1032,20 @@ impl Console {
             self.finish(false);
             return ControlFlow::Break;
         }
+        if n == 0
+            && let Some(s) = self.session.borrow_mut().as_mut()
+        {
+            s.stdin = None;
+            s.stdin_source = None;
+        }
         if is_rpc {
             // An empty STDIN message tells the guest the input ended.
-            self.send_to_guest(&Message::Stdin(buf.clone()).encode());
+            self.send_to_guest(&Message::Stdin(buf).encode());
         } else if n > 0 {
             self.send_to_guest(&buf);
         }
+        // Held back (the source is gone then) or not, it goes on.
         if n == 0 {
-            if let Some(s) = self.session.borrow_mut().as_mut() {
-                s.stdin = None;
-            }
             ControlFlow::Break
         } else {
             ControlFlow::Continue
@@ -842,6 +1065,9 @@ impl Console {
             Err(_) => 0,
         };
         if n == 0 {
+            if let Some(s) = self.session.borrow_mut().as_mut() {
+                s.pty_source = None;
+            }
             self.guest_hung_up();
             return ControlFlow::Break;
         }
@@ -854,30 +1080,188 @@ impl Console {
         if is_rpc {
             self.rpc_input(&buf)
         } else {
-            self.raw_output(&buf)
+            // Exactly as much memory as the data needs.
+            self.raw_output(buf[..n].to_vec())
         }
     }
 
-    /// Writes to the local stdout (or stderr when that is all there is).
-    fn write_local(&self, to_stderr: bool, data: &[u8]) -> nix::Result<()> {
-        let session = self.session.borrow();
-        let Some(s) = session.as_ref() else {
-            return Ok(());
+    /// Queues guest output for the local stdout (or stderr when that is all
+    /// there is), or stderr (or stdout), and writes what they take now; false
+    /// when that ended the console.
+    fn write_local(&self, to_stderr: bool, data: Vec<u8>) -> bool {
+        if data.is_empty() {
+            return true;
+        }
+        {
+            let mut session = self.session.borrow_mut();
+            let Some(s) = session.as_mut() else {
+                return false;
+            };
+            if s.stdout.is_none() && s.stderr.is_none() {
+                return true;
+            }
+            s.to_local_bytes += data.capacity();
+            s.to_local.push_back(LocalChunk {
+                to_stderr,
+                data,
+                written: 0,
+            });
+        }
+        self.drain_local()
+    }
+
+    /// Writes queued output, in order, as far as the local descriptors take
+    /// it now.
+    fn flush_local(s: &mut Session) -> Flush {
+        while let Some(chunk) = s.to_local.front_mut() {
+            let target = if chunk.to_stderr {
+                s.stderr.as_ref().or(s.stdout.as_ref())
+            } else {
+                s.stdout.as_ref().or(s.stderr.as_ref())
+            };
+            let Some(target) = target else {
+                s.to_local.clear();
+                s.to_local_bytes = 0;
+                break;
+            };
+            while chunk.written < chunk.data.len() {
+                match target.write(&chunk.data[chunk.written..]) {
+                    Ok(n) => chunk.written += n,
+                    Err(Errno::EINTR) => {}
+                    Err(Errno::EAGAIN) => return Flush::Blocked(target.fd.as_raw_fd()),
+                    Err(_) => return Flush::Failed,
+                }
+            }
+            if let Some(done) = s.to_local.pop_front() {
+                s.to_local_bytes -= done.data.capacity();
+            }
+        }
+        Flush::Done
+    }
+
+    /// Writes what the local descriptors take now, waits (on the main loop)
+    /// for the one that takes nothing, keeps the guest's end read or held
+    /// back, and closes the console once it is closing and all is written.
+    /// False when the console ended.
+    fn drain_local(&self) -> bool {
+        let flush = {
+            let mut session = self.session.borrow_mut();
+            let Some(s) = session.as_mut() else {
+                return false;
+            };
+            Self::flush_local(s)
         };
-        let fd = if to_stderr {
-            s.stderr.as_ref().or(s.stdout.as_ref())
+        let closing = match flush {
+            Flush::Failed => {
+                self.finish(true);
+                return false;
+            }
+            Flush::Blocked(fd) => {
+                self.await_local_writable(fd);
+                None
+            }
+            Flush::Done => {
+                let mut session = self.session.borrow_mut();
+                let Some(s) = session.as_mut() else {
+                    return false;
+                };
+                if let Some((_, source)) = s.local_out_source.take() {
+                    source.destroy();
+                }
+                s.closing
+            }
+        };
+        self.update_guest_reading();
+        match closing {
+            Some(closing) => {
+                self.complete_close(closing);
+                false
+            }
+            None => self.session.borrow().is_some(),
+        }
+    }
+
+    /// Makes sure the main loop tells when `fd` takes more.
+    fn await_local_writable(&self, fd: RawFd) {
+        {
+            let mut session = self.session.borrow_mut();
+            let Some(s) = session.as_mut() else { return };
+            match &s.local_out_source {
+                Some((watched, _)) if *watched == fd => return,
+                Some(_) => {
+                    if let Some((_, source)) = s.local_out_source.take() {
+                        source.destroy();
+                    }
+                }
+                None => {}
+            }
+        }
+        let source = self.watch(fd, IOCondition::OUT, Self::on_local_writable);
+        if let Some(s) = self.session.borrow_mut().as_mut() {
+            s.local_out_source = Some((fd, source));
+        }
+    }
+
+    /// The local descriptor the queued output waits for takes more. (The
+    /// source is destroyed by `drain_local` once nothing waits for it.)
+    fn on_local_writable(&self, _cond: IOCondition) -> ControlFlow {
+        if self.drain_local() {
+            ControlFlow::Continue
         } else {
-            s.stdout.as_ref().or(s.stderr.as_ref())
-        };
-        fd.map_or(Ok(()), |fd| write_all(fd, data))
+            ControlFlow::Break
+        }
     }
 
-    fn raw_output(&self, data: &[u8]) -> ControlFlow {
-        if self.write_local(false, data).is_err() {
-            self.finish(true);
-            return ControlFlow::Break;
+    /// The guest is done: nothing more is read (from it or the local
+    /// stdin); once its output is written, `exit` (if any) is reported and
+    /// the console closes.
+    fn close_after_drain(&self, failed: bool, exit: Option<i32>) {
+        {
+            let mut session = self.session.borrow_mut();
+            let Some(s) = session.as_mut() else { return };
+            let closing = s.closing.get_or_insert(Closing {
+                failed: false,
+                exit: None,
+            });
+            closing.failed |= failed;
+            closing.exit = closing.exit.or(exit);
+            for source in [s.pty_source.take(), s.stdin_source.take()]
+                .into_iter()
+                .flatten()
+            {
+                source.destroy();
+            }
+            s.guest_paused = false;
+            s.stdin_paused = false;
+            // Nobody else may become the guest's end now.
+            if let Some(pending) = &s.pending {
+                pending.destroy_sources();
+            }
         }
-        ControlFlow::Continue
+        self.drain_local();
+    }
+
+    /// All output is written: reports the exit status, releases the guest
+    /// and closes.
+    fn complete_close(&self, closing: Closing) {
+        if let Some(status) = closing.exit {
+            self.obj().emit_by_name::<()>("exited", &[&status]);
+            // Everything the command wrote came before its exit status, so
+            // the session is complete: release the guest and close.
+            self.send_to_guest(&Message::Quit.encode());
+            if let Some(s) = self.session.borrow_mut().as_mut() {
+                Self::flush_to_guest(s);
+            }
+        }
+        self.finish(closing.failed);
+    }
+
+    fn raw_output(&self, data: Vec<u8>) -> ControlFlow {
+        if self.write_local(false, data) {
+            ControlFlow::Continue
+        } else {
+            ControlFlow::Break
+        }
     }
 
     fn rpc_input(&self, mut data: &[u8]) -> ControlFlow {
@@ -908,12 +1292,12 @@ impl Console {
             Ok(m) => m,
             Err(e) => {
                 self.report(&format!("libvirt-sandbox: console protocol error: {e}\n"));
-                self.finish(true);
+                self.close_after_drain(true, None);
                 return ControlFlow::Break;
             }
         };
         for message in messages {
-            if self.session.borrow().is_none() {
+            if !self.is_running() {
                 return ControlFlow::Break;
             }
             if let ControlFlow::Break = self.handle_message(message) {
@@ -923,27 +1307,27 @@ impl Console {
         ControlFlow::Continue
     }
 
+    /// Attached, and the guest's messages are still wanted.
+    fn is_running(&self) -> bool {
+        self.session
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.closing.is_none())
+    }
+
     /// The guest is known: it gets the terminal size and the local input.
     fn begin_session(&self) {
         self.send_window_size();
-        let stdin = self
+        let has_stdin = self
             .session
             .borrow()
             .as_ref()
-            .and_then(|s| s.stdin.as_ref().map(|f| f.as_raw_fd()));
-        match stdin {
-            Some(fd) => {
-                let source = self.watch(
-                    fd,
-                    IOCondition::IN | IOCondition::HUP,
-                    Self::on_stdin_readable,
-                );
-                if let Some(s) = self.session.borrow_mut().as_mut() {
-                    s.sources.push(source);
-                }
-            }
+            .is_some_and(|s| s.stdin.is_some());
+        if has_stdin {
+            self.watch_stdin();
+        } else {
             // No local input: tell the guest right away.
-            None => self.send_to_guest(&Message::Stdin(Vec::new()).encode()),
+            self.send_to_guest(&Message::Stdin(Vec::new()).encode());
         }
     }
 
@@ -985,8 +1369,9 @@ impl Console {
         }
     }
 
+    /// Tells the local user (on stderr, after what the guest wrote before).
     fn report(&self, text: &str) {
-        let _ = self.write_local(true, text.as_bytes());
+        let _ = self.write_local(true, text.as_bytes().to_vec());
     }
 
     fn set_handshake(&self, state: Handshake) {
@@ -1003,14 +1388,12 @@ impl Console {
     fn handle_message(&self, message: Message) -> ControlFlow {
         match message {
             Message::Stdout(data) => {
-                if self.write_local(false, &data).is_err() {
-                    self.finish(true);
+                if !self.write_local(false, data) {
                     return ControlFlow::Break;
                 }
             }
             Message::Stderr(data) => {
-                if self.write_local(true, &data).is_err() {
-                    self.finish(true);
+                if !self.write_local(true, data) {
                     return ControlFlow::Break;
                 }
             }
@@ -1023,27 +1406,21 @@ impl Console {
                     "libvirt-sandbox: {}\n",
                     protocol::ProtocolError::VersionMismatch(version)
                 ));
-                self.finish(true);
+                self.close_after_drain(true, None);
                 return ControlFlow::Break;
             }
             Message::Error(text) => self.report(&format!("libvirt-sandbox: {text}\n")),
             Message::Exit(status) => {
                 self.set_handshake(Handshake::Finished);
-                self.obj().emit_by_name::<()>("exited", &[&status]);
-                // Everything the command wrote came before its exit status, so
-                // the session is complete: release the guest and close.
-                self.send_to_guest(&Message::Quit.encode());
-                if let Some(s) = self.session.borrow_mut().as_mut() {
-                    Self::flush_to_guest(s);
-                }
-                self.finish(false);
+                // Reported once the output before it is written.
+                self.close_after_drain(false, Some(status));
                 return ControlFlow::Break;
             }
             other => {
                 self.report(&format!(
                     "libvirt-sandbox: unexpected message from the guest: {other:?}\n"
                 ));
-                self.finish(true);
+                self.close_after_drain(true, None);
                 return ControlFlow::Break;
             }
         }
@@ -1073,7 +1450,7 @@ impl Console {
                  status{why}\n"
             ));
         }
-        self.finish(clean != Some(true));
+        self.close_after_drain(clean != Some(true), None);
     }
 
     /// Detaches and emits `closed`.
@@ -1089,14 +1466,19 @@ impl Console {
         let Some(session) = self.session.borrow_mut().take() else {
             return;
         };
-        for source in session.sources.iter().chain(&session.pty_source) {
+        for source in [
+            &session.pty_source,
+            &session.stdin_source,
+            &session.pty_out_source,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(session.local_out_source.as_ref().map(|(_, source)| source))
+        {
             source.destroy();
         }
         if let Some(pending) = &session.pending {
             pending.destroy_sources();
-        }
-        if let Some(source) = &session.pty_out_source {
-            source.destroy();
         }
         if let Some(id) = session.handshake_source {
             id.remove();
@@ -1108,5 +1490,69 @@ impl Console {
             let _ = termios::tcsetattr(fd, SetArg::TCSADRAIN, saved);
         }
         // Dropping the session closes our end of the pty.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::fd::AsFd;
+
+    use nix::errno::Errno;
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
+
+    use super::{LocalOut, OutMode};
+
+    fn is_nonblocking(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+        OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).unwrap()).contains(OFlag::O_NONBLOCK)
+    }
+
+    /// Writes until the pipe is full; how much it took.
+    fn fill(out: &LocalOut) -> usize {
+        let block = [1u8; 8192];
+        let mut total = 0;
+        loop {
+            match out.write(&block) {
+                Ok(n) => total += n,
+                Err(Errno::EAGAIN) => return total,
+                Err(e) => panic!("write: {e}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_blocking_pipe_is_written_without_blocking_and_stays_blocking_for_its_owner() {
+        let (r, w) = nix::unistd::pipe().unwrap();
+        let out = LocalOut::new(w.as_fd()).unwrap();
+        assert_eq!(out.mode, OutMode::Direct, "reopened non-blocking");
+        assert!(
+            !is_nonblocking(w.as_fd()),
+            "the caller's descriptor is unchanged"
+        );
+        let took = fill(&out);
+        assert!(took >= 4096, "the pipe took {took} bytes");
+        let mut buf = vec![0u8; took];
+        nix::unistd::read(&r, &mut buf).unwrap();
+        assert!(out.write(b"more").is_ok());
+    }
+
+    #[test]
+    fn a_pipe_written_with_poll_never_blocks() {
+        let (r, w) = nix::unistd::pipe().unwrap();
+        let out = LocalOut {
+            fd: w,
+            mode: OutMode::Polled,
+        };
+        assert!(!is_nonblocking(out.fd.as_fd()));
+        let took = fill(&out);
+        assert!(took >= 4096, "the pipe took {took} bytes");
+        let mut buf = vec![0u8; took];
+        let mut read = 0;
+        while read < took {
+            read += nix::unistd::read(&r, &mut buf[read..]).unwrap();
+        }
+        assert!(buf.iter().all(|&b| b == 1));
+        assert!(out.write(b"more").is_ok());
+        drop(r);
+        assert_eq!(out.write(b"gone"), Err(Errno::EPIPE));
     }
 }
