@@ -82,7 +82,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Builds an error in the sandbox domain.
 pub fn error(code: SandboxError, message: impl AsRef<str>) -> Error {
-    glib::Error::new(code, message.as_ref())
+    // A message quoting bad input may hold a NUL, which a GError cannot carry.
+    let message = message.as_ref();
+    if message.contains('\0') {
+        return glib::Error::new(code, &message.replace('\0', "\\0"));
+    }
+    glib::Error::new(code, message)
 }
 
 impl From<crate::config::options::OptionError> for glib::Error {

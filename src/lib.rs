@@ -15,6 +15,8 @@ pub mod config;
 pub mod console;
 pub mod context;
 pub mod error;
+#[cfg(test)]
+mod fuzz_tests;
 mod util;
 
 pub use error::{Error, Result};

@@ -53,6 +53,8 @@ const STDIN_HIGH_WATER: usize = 1 << 20;
 /// mount) runs into these.
 const END_IDLE: Duration = Duration::from_secs(1);
 const END_LIMIT: Duration = Duration::from_secs(5);
+/// How long a tty-mode start waits for the host's terminal size.
+const FIRST_SIZE_WAIT: Duration = Duration::from_secs(1);
 /// Default PATH of the command (the spec's env may override it).
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -137,7 +139,13 @@ fn run(
         for warning in warnings {
             channel.send(&Message::Stderr(format!("{warning}\n").into_bytes()))?;
         }
-        App::spawn(spec, ids.as_ref(), walls)
+        // A terminal starts with the host's size, not 0x0.
+        let size = if spec.tty {
+            channel.initial_window_size()
+        } else {
+            None
+        };
+        App::spawn(spec, ids.as_ref(), walls, size)
     });
     let status = match spawned {
         Ok(app) => pump(channel, app)?,
@@ -437,6 +445,42 @@ impl Channel {
         Ok(true)
     }
 
+    /// In tty mode the host's first message is its terminal's size (it sends
+    /// it as the session begins): taken from the channel so that the
+    /// command's terminal has it before the command starts. Anything else
+    /// arriving first, or nothing within [`FIRST_SIZE_WAIT`] (a host side
+    /// that is no terminal), means no size; other messages stay queued.
+    fn initial_window_size(&mut self) -> Option<(u16, u16)> {
+        let deadline = Instant::now() + FIRST_SIZE_WAIT;
+        loop {
+            if let Some(first) = self.inbox.front() {
+                return match *first {
+                    Message::WinSize(rows, cols) => {
+                        self.inbox.pop_front();
+                        Some((rows, cols))
+                    }
+                    _ => None,
+                };
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let millis = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+            if millis == 0 {
+                return None;
+            }
+            let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, PollTimeout::from(millis)) {
+                Ok(0) => return None,
+                Ok(_) => {
+                    if !self.receive().unwrap_or(false) {
+                        return None;
+                    }
+                }
+                Err(Errno::EINTR) => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
     /// After EXIT: wait until the host says QUIT or goes away.
     fn wait_for_quit(&mut self) {
         loop {
@@ -476,7 +520,13 @@ fn set_nonblocking(fd: &OwnedFd) -> Result<(), String> {
 }
 
 impl App {
-    fn spawn(spec: &LaunchSpec, ids: Option<&Ids>, walls: Walls) -> Result<Self, String> {
+    /// `size`: the terminal's rows and columns (tty mode).
+    fn spawn(
+        spec: &LaunchSpec,
+        ids: Option<&Ids>,
+        walls: Walls,
+        size: Option<(u16, u16)>,
+    ) -> Result<Self, String> {
         let prepared = Prepared::new(spec, walls)?;
         // SIGCHLD stays blocked in the init (it is read from a signalfd); the
         // child unblocks it before exec.
@@ -488,6 +538,9 @@ impl App {
         if spec.tty {
             let pty = nix::pty::openpty(None, None)
                 .map_err(|e| format!("cannot allocate a pty for the command: {e}"))?;
+            if let Some((rows, cols)) = size {
+                let _ = sys::set_window_size(pty.master.as_fd(), rows, cols);
+            }
             // The command's root in a container is not the host's root:
             // it needs the tty given too.
             if !spec.privileged || ids.is_some() {

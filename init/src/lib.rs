@@ -12,6 +12,8 @@
 //! No glib here: the init helpers are small static binaries.
 
 pub mod files;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod guest;
 pub mod isolation;
 pub mod launch;

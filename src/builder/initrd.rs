@@ -83,6 +83,10 @@ fn module_name(path: &str) -> String {
     normalise(stem)
 }
 
+/// Longest dependency chain [`ModuleIndex::closure`] follows (depmod's are a
+/// handful long; a hand-edited file must not overflow the stack).
+const MAX_DEPENDENCY_DEPTH: usize = 256;
+
 /// What modules.dep and modules.builtin say about a module tree.
 #[derive(Debug, Default)]
 pub struct ModuleIndex {
@@ -216,6 +220,12 @@ impl ModuleIndex {
         if stack.iter().any(|s| s == name) {
             return Err(format!(
                 "modules.dep has a dependency cycle through '{name}'"
+            ));
+        }
+        if stack.len() >= MAX_DEPENDENCY_DEPTH {
+            return Err(format!(
+                "modules.dep has a dependency chain of more than {MAX_DEPENDENCY_DEPTH} \
+                 modules through '{name}' (regenerate it with depmod)"
             ));
         }
         let (path, deps) = self
@@ -371,7 +381,7 @@ const SIGNATURE_INFO_LEN: usize = 12;
 
 /// `module` without its appended signature (unchanged when unsigned or when
 /// the trailer does not add up).
-fn strip_signature(mut module: Vec<u8>) -> Vec<u8> {
+pub(crate) fn strip_signature(mut module: Vec<u8>) -> Vec<u8> {
     let Some(body) = module.strip_suffix(SIGNATURE_MAGIC) else {
         return module;
     };
@@ -397,7 +407,7 @@ const BTF_SECTION: &[u8] = b".BTF";
 /// bytes stay where they are. Returns whether the header was found; anything
 /// but a well-formed little-endian ELF64 object is left unchanged. Only for
 /// modules whose signature is dropped: the edit invalidates it.
-fn hide_btf(module: &mut [u8]) -> bool {
+pub(crate) fn hide_btf(module: &mut [u8]) -> bool {
     use vmlinux::{le16, le32, le64};
     const SECTION_HEADER_LEN: usize = 64;
     const SH_SIZE: usize = 32;

@@ -148,11 +148,11 @@ fn check_name(name: &str) -> crate::Result<()> {
 }
 
 /// Everything a start checks of the config before it creates anything:
-/// the shared rules ([`crate::config::validate::check`]), which also catch
+/// the shared rules ([`crate::config::validate::check_runnable`]), which also catch
 /// values set through GObject properties, and that the root exists.
 fn check_config(config: &Config, name: &str) -> crate::Result<()> {
     check_name(name)?;
-    crate::config::validate::check(config)?;
+    crate::config::validate::check_runnable(config)?;
     if let Some(root) = config.root().filter(|r| !r.is_empty() && r != "/") {
         let shown = crate::config::validate::shown(&root);
         match std::fs::metadata(&root) {

@@ -516,7 +516,7 @@ mod tests {
         cfg.add_mount_strv(&[
             "host-bind:/var/run/hell=/tmp/home",
             "host-image:/etc=/tmp/home/img.qcow2",
-            "host-image:/opt=/tmp/home,format=qcow2",
+            "host-image:/etc=/tmp/home,format=qcow2",
             "host-bind:/tmp=",
             "ram:/run=500M",
             "guest-bind:/home=/tmp/home",
@@ -619,7 +619,7 @@ mod tests {
         cfg.add_mount_strv(&[
             "host-bind:/var/run/hell=/tmp/home",
             "host-image:/etc=/tmp/home/img.qcow2",
-            "host-image:/opt=/tmp/home,format=qcow2",
+            "host-image:/etc=/tmp/home,format=qcow2",
             "host-bind:/tmp=",
             "ram:/run=500M",
             "guest-bind:/home=/tmp/home",
