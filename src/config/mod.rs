@@ -240,20 +240,20 @@ impl Config {
                 self.set_security_dynamic(false);
                 self.set_security_label(spec.label.as_deref());
             }
-            options::SecurityMode::Inherit => {
-                let label = current_security_label().ok_or_else(|| {
-                    error(
-                        SandboxError::InvalidSecurity,
-                        format!(
-                            "invalid security option '{opts}': 'inherit' needs the calling \
-                             process's security label, but this host has no SELinux or \
-                             AppArmor label for it (use 'static,label=...' or 'dynamic')"
-                        ),
-                    )
-                })?;
-                self.set_security_dynamic(false);
-                self.set_security_label(Some(&label));
-            }
+            options::SecurityMode::Inherit => match current_security_label() {
+                Some(label) => {
+                    self.set_security_dynamic(false);
+                    self.set_security_label(Some(&label));
+                }
+                // The caller has no label (no SELinux or AppArmor, or it runs
+                // unconfined): there is nothing to inherit, and the sandbox
+                // gets the default, which on such a host is no label at all
+                // (virt-bootstrap runs `--security=inherit` everywhere).
+                None => {
+                    self.set_security_dynamic(true);
+                    self.set_security_label(None);
+                }
+            },
         }
         Ok(())
     }

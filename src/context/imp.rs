@@ -119,14 +119,22 @@ impl ObjectImpl for Context {
 
     fn dispose(&self) {
         // Like the original, a context dropped while its sandbox runs stops it.
-        if self.running.borrow().is_some()
-            && let Err(e) = self.stop()
-        {
-            glib::g_warning!(
-                "LibvirtSandbox",
-                "cannot stop sandbox on dispose: {}",
-                e.message()
-            );
+        let Some(running) = self.running.borrow_mut().take() else {
+            return;
+        };
+        match destroy_domain(&running.domain) {
+            Ok(()) => self.finish_stop(running),
+            Err(e) => {
+                // Its domain may still run: what it uses stays.
+                let hint = destroy_hint(&running.conn, &running.layout.domain_name);
+                let kept = running.keep();
+                glib::g_warning!(
+                    "LibvirtSandbox",
+                    "cannot stop the sandbox on dispose: {}; {kept}: destroy it with '{hint}', \
+                     a later sandbox start then removes the rest",
+                    e.message()
+                );
+            }
         }
     }
 }
@@ -328,22 +336,125 @@ pub(crate) fn create_domain(
 ) -> crate::Result<virt::domain::Domain> {
     glib::g_debug!("LibvirtSandbox", "starting domain:\n{xml}");
     conn.create_domain_xml(xml, virt::sys::VIR_DOMAIN_START_AUTODESTROY)
-        .map_err(|e| libvirt_error(&format!("cannot start sandbox '{name}'"), e))
+        .map_err(|e| {
+            // A container that failed to start leaves libvirt's files too.
+            super::lxc_leftovers::remove(conn, name);
+            libvirt_error(&format!("cannot start sandbox '{name}'"), e)
+        })
 }
 
 /// Destroys `domain` unless it already ended (the blocking libvirt call of a
-/// stop; any thread).
+/// stop; any thread), then removes what libvirt left of it (containers).
+/// An error means the domain may still run: libvirt could not destroy it,
+/// or could not say whether it still runs (a broken connection).
 pub(crate) fn destroy_domain(domain: &virt::domain::Domain) -> crate::Result<()> {
+    use super::lxc_leftovers::is_gone;
+    let name = domain.name().unwrap_or_else(|_| "?".to_owned());
+    let may_run = |what: &str, e: virt::error::Error| {
+        error(
+            SandboxError::Libvirt,
+            format!(
+                "cannot stop the sandbox's domain '{name}': {what}: {}; it may still run",
+                e.message()
+            ),
+        )
+    };
     match domain.is_active() {
-        Ok(true) => domain.destroy().map(drop).or_else(|e| {
-            // It may have ended by itself between the two calls.
-            if domain.is_active().unwrap_or(false) {
-                Err(libvirt_error("cannot stop the sandbox", e))
-            } else {
-                Ok(())
+        Ok(true) => {
+            if let Err(e) = domain.destroy() {
+                // It may have ended by itself between the two calls.
+                match domain.is_active() {
+                    Ok(false) => {}
+                    Err(again) if is_gone(&again) => {}
+                    Ok(true) => return Err(may_run("libvirt cannot destroy it", e)),
+                    Err(again) => {
+                        return Err(may_run(
+                            &format!(
+                                "libvirt cannot destroy it ({}) nor say whether it still runs",
+                                e.message()
+                            ),
+                            again,
+                        ));
+                    }
+                }
             }
-        }),
-        Ok(false) | Err(_) => Ok(()),
+        }
+        Ok(false) => {}
+        // A transient domain that ended is gone.
+        Err(e) if is_gone(&e) => {}
+        Err(e) => return Err(may_run("libvirt cannot say whether it still runs", e)),
+    }
+    if let Ok(conn) = domain.connect() {
+        super::lxc_leftovers::remove(&conn, &name);
+    }
+    Ok(())
+}
+
+/// What a sandbox uses that must stay while its domain may still run: its
+/// state directory (a later start's sweep removes it once this process
+/// and the domain are gone), its loop devices, what its QEMU was lent (the
+/// sweep gives it back by the record in the state directory), its task
+/// cgroup. Returns what was kept, for the message.
+fn keep_for_live_domain(
+    state: Option<StateDir>,
+    loops: Vec<super::disks::LoopDevice>,
+    lending: Option<super::lending::Lending>,
+    tasks: Option<&super::tasks::TaskLimit>,
+) -> String {
+    let mut kept = Vec::new();
+    if let Some(state) = state {
+        kept.push(format!("its state directory '{}'", state.path().display()));
+        std::mem::forget(state);
+    }
+    if !loops.is_empty() {
+        kept.push(format!(
+            "its {} loop device(s) (losetup --list; detach them with losetup --detach once \
+             the domain is gone)",
+            loops.len()
+        ));
+        std::mem::forget(loops);
+    }
+    if let Some(lending) = lending {
+        kept.push("the files lent to its QEMU".to_owned());
+        std::mem::forget(lending);
+    }
+    if let Some(tasks) = tasks {
+        tasks.keep();
+        kept.push("its task cgroup".to_owned());
+    }
+    if kept.is_empty() {
+        "nothing of it is removed".to_owned()
+    } else {
+        format!("kept {}", kept.join(", "))
+    }
+}
+
+impl Running {
+    /// Lets go of a sandbox whose domain may still run without removing
+    /// what it uses (see [`keep_for_live_domain`]).
+    fn keep(self) -> String {
+        keep_for_live_domain(self.state, self.loops, self.lending, self.tasks.as_deref())
+    }
+}
+
+impl Starting {
+    /// A start given up (cancelled) whose domain may still run: see
+    /// [`keep_for_live_domain`].
+    pub(crate) fn keep(self) -> String {
+        keep_for_live_domain(
+            Some(self.state),
+            self.loops,
+            self.lending,
+            self.tasks.as_ref(),
+        )
+    }
+}
+
+/// How to end the domain `name` of the connection `conn` by hand.
+pub(crate) fn destroy_hint(conn: &virt::connect::Connect, name: &str) -> String {
+    match conn.uri() {
+        Ok(uri) => format!("virsh -c {uri} destroy {name}"),
+        Err(_) => format!("virsh destroy {name}"),
     }
 }
 
@@ -631,9 +742,34 @@ impl Context {
 
     pub(crate) fn stop(&self) -> crate::Result<()> {
         let running = self.take_running()?;
-        let result = destroy_domain(&running.domain);
-        self.finish_stop(running);
-        result
+        match destroy_domain(&running.domain) {
+            Ok(()) => {
+                self.finish_stop(running);
+                Ok(())
+            }
+            Err(e) => Err(self.keep_running(running, e)),
+        }
+    }
+
+    /// A stop whose domain may still run (`e` says why): the context holds
+    /// the sandbox again, with its state directory and all it uses, so that
+    /// a later stop retries; the error says so.
+    pub(crate) fn keep_running(&self, running: Running, e: crate::Error) -> crate::Error {
+        let hint = destroy_hint(&running.conn, &running.layout.domain_name);
+        let kept = running
+            .state
+            .as_ref()
+            .map(|s| format!(" with its state directory '{}'", s.path().display()))
+            .unwrap_or_default();
+        *self.running.borrow_mut() = Some(running);
+        error(
+            SandboxError::Libvirt,
+            format!(
+                "{}: the sandbox stays attached{kept}; stop it again, or destroy it with \
+                 '{hint}' first",
+                e.message()
+            ),
+        )
     }
 
     /// The first step of a stop: the context lets go of the domain.
@@ -713,6 +849,26 @@ impl Context {
 #[cfg(test)]
 mod tests {
     use super::check_name;
+
+    #[test]
+    fn destroy_domain_ends_a_domain_and_takes_a_gone_one_as_ended() {
+        // libvirt's test driver, in this process.
+        let conn = virt::connect::Connect::open(Some("test:///default")).unwrap();
+        let name = format!("sbx-destroy-{:08x}", glib::random_int());
+        let xml = format!(
+            "<domain type='test'><name>{name}</name><memory>8192</memory>\
+             <os><type>hvm</type></os></domain>"
+        );
+        let domain = conn.create_domain_xml(&xml, 0).unwrap();
+        assert!(domain.is_active().unwrap());
+        super::destroy_domain(&domain).unwrap();
+        // A transient domain that ended is gone: libvirt says NO_DOMAIN,
+        // which is no failure of a stop.
+        let gone = domain.is_active().unwrap_err();
+        assert!(super::super::lxc_leftovers::is_gone(&gone), "{gone:?}");
+        super::destroy_domain(&domain).unwrap();
+        assert!(conn.lookup_domain_by_name(&name).is_err());
+    }
 
     #[test]
     fn names_that_cannot_escape_their_directories() {

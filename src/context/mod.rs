@@ -12,6 +12,7 @@ mod imp;
 pub mod interactive;
 pub(crate) mod launch;
 pub(crate) mod lending;
+mod lxc_leftovers;
 pub(crate) mod mounts;
 pub(crate) mod network;
 pub(crate) mod qemu_host;
@@ -112,7 +113,10 @@ impl Context {
 
     /// Stops the sandbox: destroys the domain if it still runs and removes the
     /// state directory and temporary directories. Stopping a sandbox that is
-    /// not running is an error (`NOT_RUNNING`).
+    /// not running is an error (`NOT_RUNNING`). When libvirt cannot destroy
+    /// the domain or say whether it still runs, the error says so and the
+    /// context keeps the sandbox, with its state directory, for another
+    /// stop.
     pub fn stop(&self) -> crate::Result<()> {
         self.imp().stop()
     }
@@ -144,9 +148,22 @@ impl Context {
             let conn = starting.conn.clone();
             let name = starting.layout.domain_name.clone();
             let domain = blocking(move || imp::create_domain(&conn, &xml, &name)).await?;
-            if let Err(e) = check_cancelled(cancellable.as_ref()) {
-                let _ = blocking(move || imp::destroy_domain(&domain)).await;
-                return Err(e);
+            if let Err(cancelled) = check_cancelled(cancellable.as_ref()) {
+                if let Err(e) = blocking(move || imp::destroy_domain(&domain)).await {
+                    // The domain may still run: what it uses stays.
+                    let hint = imp::destroy_hint(&starting.conn, &starting.layout.domain_name);
+                    let kept = starting.keep();
+                    return Err(error(
+                        SandboxError::Libvirt,
+                        format!(
+                            "the start was cancelled ({}), but {}; {kept}: destroy it with \
+                             '{hint}', a later sandbox start then removes the rest",
+                            cancelled.message(),
+                            e.message()
+                        ),
+                    ));
+                }
+                return Err(cancelled);
             }
             this.finish_start(starting, domain);
             Ok(())
@@ -155,7 +172,8 @@ impl Context {
 
     /// [`stop`](Self::stop) without blocking the caller's main context: the
     /// context lets go of the domain before this returns, the domain is
-    /// destroyed on a worker thread.
+    /// destroyed on a worker thread. Should that fail, the context holds the
+    /// sandbox again, as after a failed [`stop`](Self::stop).
     pub fn stop_future(&self) -> impl std::future::Future<Output = crate::Result<()>> + use<> {
         let taken = self
             .imp()
@@ -164,9 +182,14 @@ impl Context {
         async move {
             let (running, busy) = taken?;
             let domain = running.domain.clone();
-            let result = blocking(move || imp::destroy_domain(&domain)).await;
-            busy.0.imp().finish_stop(running);
-            result
+            match blocking(move || imp::destroy_domain(&domain)).await {
+                Ok(()) => {
+                    busy.0.imp().finish_stop(running);
+                    Ok(())
+                }
+                // The domain may still run: the context holds it again.
+                Err(e) => Err(busy.0.imp().keep_running(running, e)),
+            }
         }
     }
 

@@ -2,9 +2,10 @@
 //! What a sandbox whose owner was killed (SIGKILL, a crash) leaves on the
 //! host, swept at the next start: its state directory (which holds its
 //! secret, and the `-e` values until the init has read them), its task
-//! cgroup, the files lent to its QEMU and, should it still run, its
-//! transient domain (libvirt's AUTODESTROY normally ends it when the
-//! owner's connection closes).
+//! cgroup, the files lent to its QEMU, what libvirt left of its container
+//! in its own state directory and, should it still run, its transient
+//! domain (libvirt's AUTODESTROY normally ends it when the owner's
+//! connection closes).
 
 use super::state::{self, Stale};
 
@@ -43,7 +44,11 @@ pub(crate) fn leftovers(conn: &virt::connect::Connect) {
             .iter()
             .find(|d| d.name().is_ok_and(|n| n == name) && !d.is_persistent().unwrap_or(true));
         let destroyed = match (domain, stale) {
-            (None, _) => false,
+            (None, _) => {
+                // Ended by AUTODESTROY: what libvirt left of it goes too.
+                super::lxc_leftovers::remove(conn, name);
+                false
+            }
             // An older version's start, whose owner may still run.
             (Some(_), Stale::Unowned) => return false,
             (Some(domain), Stale::DeadOwner(owner)) => {

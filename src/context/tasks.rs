@@ -99,19 +99,60 @@ fn proc_cgroups(text: &str) -> Vec<(Vec<String>, String)> {
         .collect()
 }
 
+/// The machine name libvirt 9 gives LXC domain `domain` started by process
+/// `pid` (virDomainDriverGenerateMachineName): `lxc-PID-`, then the name's
+/// characters that a host name may hold (letters, digits, `-`, `.`; so no
+/// `_`), leading dots skipped, at most 64 bytes in all, no trailing `-` or
+/// `.`.
+fn machine_name(pid: &str, domain: &str) -> String {
+    let mut name = format!("lxc-{pid}-");
+    let mut leading = true;
+    for c in domain.chars() {
+        if name.len() >= 64 {
+            break;
+        }
+        if c == '.' && leading {
+            continue;
+        }
+        leading = false;
+        if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+            name.push(c);
+        }
+    }
+    name.trim_end_matches(['-', '.']).to_owned()
+}
+
+/// Whether cgroup directory name `component` is libvirt's for the domain
+/// `domain`: `NAME.libvirt-lxc`, `lxc-PID-NAME.libvirt-lxc` or systemd's
+/// `machine-lxc\x2dPID\x2dNAME.scope`, NAME as [`machine_name`] makes it.
+fn is_domain_cgroup(component: &str, domain: &str) -> bool {
+    let name = component.replace("\\x2d", "-");
+    if name == format!("{domain}.libvirt-lxc") {
+        return true;
+    }
+    let machine = name.strip_suffix(".libvirt-lxc").or_else(|| {
+        name.strip_suffix(".scope")
+            .and_then(|n| n.strip_prefix("machine-"))
+    });
+    let Some((pid, _)) = machine
+        .and_then(|m| m.strip_prefix("lxc-"))
+        .and_then(|rest| rest.split_once('-'))
+    else {
+        return false;
+    };
+    !pid.is_empty()
+        && pid.bytes().all(|b| b.is_ascii_digit())
+        && machine == Some(machine_name(pid, domain).as_str())
+}
+
 /// The part of cgroup `path` that is libvirt's cgroup for the domain
-/// `domain` (`.../lxc-PID-NAME.libvirt-lxc` or `NAME.libvirt-lxc`, or
-/// systemd's `.../machine-lxc\x2dPID\x2dNAME.scope`), when it is in it,
-/// perhaps below (libvirt may nest its processes in a child).
+/// `domain` (see [`is_domain_cgroup`]), when it is in it, perhaps below
+/// (libvirt may nest its processes in a child).
 fn domain_cgroup<'a>(path: &'a str, domain: &str) -> Option<&'a str> {
     let mut end = 0;
     for component in path.split('/') {
         end += component.len();
-        let name = component.replace("\\x2d", "-");
-        if name == format!("{domain}.libvirt-lxc")
-            || name.ends_with(&format!("-{domain}.libvirt-lxc"))
-            || name.ends_with(&format!("-{domain}.scope"))
-        {
+        if is_domain_cgroup(component, domain) {
             return Some(&path[..end]);
         }
         end += 1; // the slash
@@ -481,6 +522,18 @@ mod tests {
             None
         );
         assert!(cgroups[3].0.is_empty() && cgroups[3].1 == "/");
+        // libvirt drops '_' from machine names and cuts them at 64 bytes
+        // (seen on libvirt 9.0: domain x_y.z-1 -> lxc-11680-xy.z-1).
+        let underscored = "/machine/lxc-11680-xy.z-1.libvirt-lxc";
+        assert_eq!(domain_cgroup(underscored, "x_y.z-1"), Some(underscored));
+        assert_eq!(domain_cgroup(underscored, "xy.z-1"), Some(underscored));
+        assert_eq!(domain_cgroup(underscored, "x_y.z-12"), None);
+        let long = "n".repeat(100);
+        let cut = format!("/machine/lxc-42-{}.libvirt-lxc", "n".repeat(64 - 7));
+        assert_eq!(domain_cgroup(&cut, &long), Some(cut.as_str()));
+        // Another domain whose name ends like ours is not ours.
+        let evil = "/machine/lxc-7447-evil-sandbox-37b3eef9.libvirt-lxc";
+        assert_eq!(domain_cgroup(evil, "sandbox-37b3eef9"), None);
     }
 
     #[test]

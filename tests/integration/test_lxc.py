@@ -220,6 +220,47 @@ class Security(SandboxTestCase):
         self.assertIn(b"unknown mode 'bogus'", r.stderr)
 
 
+class VirtBootstrap(SandboxTestCase):
+    def test_virt_bootstraps_layer_extraction_command_line(self):
+        # Exactly the command virt-bootstrap (virt-manager's project) runs to
+        # unpack an image layer, on a host with no SELinux or AppArmor. Its
+        # layers sit in its cache under /var/lib, visible read-only inside.
+        work = tempfile.mkdtemp(prefix="sbx-bootstrap-", dir="/var/lib")
+        self.addCleanup(shutil.rmtree, work, True)
+        os.chmod(work, 0o755)
+        tree = os.path.join(work, "tree")
+        os.makedirs(os.path.join(tree, "etc"))
+        os.makedirs(os.path.join(tree, "dev"))
+        with open(os.path.join(tree, "etc", "os-release"), "w") as f:
+            f.write("ID=layer\n")
+        with open(os.path.join(tree, "dev", "null-ish"), "w") as f:
+            f.write("excluded\n")
+        with open(os.path.join(tree, "etc", ".wh.removed"), "w") as f:
+            f.write("whiteout\n")
+        os.chmod(os.path.join(tree, "etc", "os-release"), 0o640)
+        layer = os.path.join(work, "layer.tar")
+        subprocess.run(["tar", "cf", layer, "-C", tree, "."], check=True)
+        os.chmod(layer, 0o644)
+        dest = os.path.join(work, "dest")
+        os.mkdir(dest)
+        r = subprocess.run(
+            [VIRT_SANDBOX, "--security=inherit", "-c", self.URI,
+             f"--name=bootstrap_{os.getpid()}", "-m", f"host-bind:/mnt={dest}", "--",
+             "/bin/tar", "xf", layer, "-C", "/mnt", "--exclude", "dev/*",
+             "--exclude", "*/.wh.*", "--overwrite", "--absolute-names", "--acls",
+             "--xattrs", "--selinux"],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(dest, "etc", "os-release")) as f:
+            self.assertEqual(f.read(), "ID=layer\n")
+        self.assertEqual(os.stat(os.path.join(dest, "etc", "os-release")).st_mode & 0o777,
+                         0o640)
+        self.assertFalse(os.path.exists(os.path.join(dest, "dev", "null-ish")))
+        self.assertFalse(os.path.exists(os.path.join(dest, "etc", ".wh.removed")))
+        # Written as the caller (root), not as the sandbox's private ids.
+        self.assertEqual(os.stat(os.path.join(dest, "etc")).st_uid, os.geteuid())
+
+
 class Errors(SandboxTestCase):
     def test_bad_mount_option(self):
         r = self.sandbox("/bin/true", options=("-m", "nonsense"))

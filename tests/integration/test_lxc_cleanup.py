@@ -3,11 +3,19 @@
 """What a killed virt-sandbox leaves behind (lxc:///): its transient domain
 ends with its libvirt connection (AUTODESTROY), and the next sandbox's start
 sweeps its state directory (with the sandbox's secret and `-e` values) and
-its task-limit cgroup, which nobody else would ever remove."""
+its task-limit cgroup, which nobody else would ever remove.
+
+And what libvirt itself leaves of every LXC domain in its state directory
+(libvirt 9.0: `NAME.dev`, `NAME.devpts`, `NAME.fuse` directories, often a
+`NAME.sock`): with a domain name of its own per sandbox start, they would
+pile up by the thousand; a finished sandbox leaves none."""
 import os
 import select
 import shutil
+import socket
 import subprocess
+import tempfile
+import threading
 import time
 import unittest
 
@@ -16,6 +24,70 @@ import sandboxtest
 from sandboxtest import STATE_ROOT, TIMEOUT, VIRT_SANDBOX, SandboxTestCase, domains, state_dirs
 
 PIDS_MACHINE = "/sys/fs/cgroup/pids/machine"
+# libvirt's LXC driver state directory (as root).
+LXC_STATE = "/run/libvirt/lxc"
+
+
+def lxc_entries():
+    try:
+        return set(os.listdir(LXC_STATE))
+    except FileNotFoundError:
+        return set()
+
+
+def entries_of(prefix, entries):
+    """The entries of domains whose names start with `prefix`."""
+    return sorted(e for e in entries if e.startswith(prefix))
+
+
+class Relay:
+    """A relay from a socket of its own to libvirtd's: a libvirt connection
+    made through it (`lxc+unix:///?socket=PATH`) breaks when it is closed."""
+
+    def __init__(self, path, target="/run/libvirt/libvirt-sock"):
+        self.target = target
+        self.socks = []
+        self.lock = threading.Lock()
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(path)
+        self.listener.listen(8)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            upstream.connect(self.target)
+            with self.lock:
+                self.socks += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        with self.lock:
+            socks = [self.listener] + self.socks
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)  # wakes the accept() too
+            except OSError:
+                pass
+            s.close()
 
 
 def files_holding(root, needle):
@@ -33,7 +105,7 @@ def files_holding(root, needle):
     return found
 
 
-class KilledOwner(SandboxTestCase):
+class CleanupTestCase(SandboxTestCase):
     def _remove_leftovers(self, state, cgroup):
         # Only when the sweep failed: the next tests must not trip over them.
         shutil.rmtree(state, ignore_errors=True)
@@ -55,6 +127,8 @@ class KilledOwner(SandboxTestCase):
                 out += chunk
         return out
 
+
+class KilledOwner(CleanupTestCase):
     def test_sigkilled_cli_is_swept_by_the_next_start(self):
         tok = attacks.token()
         name = f"sbxclean{tok}"
@@ -97,6 +171,72 @@ class KilledOwner(SandboxTestCase):
                              f"the dead sandbox's task cgroup {cgroup} is still there")
         self.assertEqual(files_holding(STATE_ROOT, secret), [],
                          "the dead sandbox's -e value is left on the host")
+        # What libvirt left of the killed sandbox's domain (and of the next).
+        left = lxc_entries()
+        self.assertEqual(entries_of(domain + ".", left), [],
+                         f"libvirt's leftovers of the killed sandbox's domain {domain}")
+        self.assertEqual(entries_of(f"sbxnext{tok}-", left), [],
+                         "libvirt's leftovers of the sandbox that swept")
+
+
+class BrokenConnection(CleanupTestCase):
+    def test_a_stop_that_cannot_reach_libvirt_keeps_the_state_dir(self):
+        # The CLI's libvirt connection breaks while its sandbox runs (libvirtd
+        # ends the domain by AUTODESTROY, but the CLI cannot know): its stop
+        # fails, says so, and removes nothing the domain may still use; the
+        # next start's sweep does, once the CLI is gone.
+        tok = attacks.token()
+        name = f"sbxbroken{tok}"
+        tmp = tempfile.mkdtemp(prefix="sbxrelay")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        relay = Relay(os.path.join(tmp, "libvirt-sock"))
+        self.addCleanup(relay.close)
+        before = state_dirs()
+        p = subprocess.Popen([VIRT_SANDBOX, "-c", f"lxc+unix:///?socket={tmp}/libvirt-sock",
+                              "-n", name, "--", "/bin/sh", "-c", "echo started; exec sleep 600"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        self.addCleanup(lambda: p.poll() is None and (p.kill(), p.wait()))
+        state = attacks.find_state_dir(before, TIMEOUT, name=name)
+        domain = os.path.basename(state)
+        cgroup = os.path.join(PIDS_MACHINE, f"{domain}.libvirt-sandbox")
+        self.addCleanup(self._remove_leftovers, state, cgroup)
+        self.assertEqual(self._first_line(p), b"started\n")
+
+        relay.close()
+        _, err = p.communicate(timeout=TIMEOUT)
+        err = err.decode(errors="replace")
+        self.assertIn(f"cannot stop the sandbox's domain '{domain}'", err)
+        self.assertIn("it may still run", err)
+        self.assertIn(f"with its state directory '{state}'", err)
+        self.assertIn(f"destroy {domain}", err)
+        # Dropping the context (the CLI's exit) tries again, and keeps it all.
+        self.assertIn("cannot stop the sandbox on dispose", err)
+        self.assertIn(f"kept its state directory '{state}'", err)
+        self.assertTrue(os.path.isdir(state),
+                        f"the state dir of a domain that may still run was removed: {err}")
+        attacks.wait_for(lambda: domain not in domains(self.URI), 60,
+                         f"the end of the domain {domain}", interval=0.05)
+
+        r = self.sandbox("/bin/true", options=["-n", f"sbxnext{tok}"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertFalse(os.path.exists(state), f"the sweep left the state dir {state}")
+        self.assertEqual(entries_of(domain + ".", lxc_entries()), [],
+                         f"libvirt's leftovers of {domain}")
+
+
+class LibvirtLeftovers(SandboxTestCase):
+    def test_twenty_runs_leave_nothing_in_libvirts_state_dir(self):
+        tok = attacks.token()
+        before = lxc_entries()
+        for i in range(20):
+            r = self.sandbox("/bin/true", options=["-n", f"sbxrun{tok}-{i}"])
+            self.assertEqual(r.returncode, 0, r.stderr)
+        after = lxc_entries()
+        self.assertEqual(entries_of(f"sbxrun{tok}-", after), [],
+                         f"what libvirt left in {LXC_STATE} of the 20 runs")
+        self.assertLessEqual(len(after), len(before),
+                             f"{LXC_STATE} grew: {sorted(after - before)[:12]}")
 
 
 if __name__ == "__main__":
