@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 
 import sandboxtest
@@ -299,11 +300,14 @@ class Errors(SandboxTestCase):
         # One rule set for the CLI, the parsers, setters and key files: each
         # refused before anything is created, in one line.
         long_target = "/" + "x" * 120_000
+        # A root that does not exist (libvirt itself would create it).
+        missing_root = f"/var/tmp/sbx-no-root-{os.getpid()}-{time.monotonic_ns()}"
+        self.addCleanup(shutil.rmtree, missing_root, True)
         cases = [
             (("-m", "host-bind:/mnt/../etc=/tmp"), b"'..' component"),
             (("-m", "ram:/mnt=1M", "-m", "ram:/mnt=2M"), b"same target"),
             (("-e", "A B=1"), b"'A B' is not valid"),
-            (("-r", "/nonexistent-sandbox-root"), b"-r/--root"),
+            (("-r", missing_root), b"-r/--root"),
             (("-n", ""), b"invalid sandbox name"),
             (("-m", f"ram:{long_target}/../x=1M"), b"more bytes)"),
         ]
