@@ -56,7 +56,10 @@ pub enum SandboxError {
     /// The sandbox is already running.
     #[enum_value(name = "GVIR_SANDBOX_ERROR_ALREADY_RUNNING", nick = "already-running")]
     AlreadyRunning = 13,
-    /// The host/guest console protocol was violated.
+    /// The host/guest console protocol was violated, or cut short: the
+    /// guest's end of the app console closed before the command's exit
+    /// status arrived (the sandbox was ended from outside, or its init died;
+    /// see `Console::end_error`).
     #[enum_value(name = "GVIR_SANDBOX_ERROR_PROTOCOL", nick = "protocol")]
     Protocol = 14,
     /// The guest init failed to set the sandbox up; the message is the guest's.

@@ -2,9 +2,11 @@
 //! virt-sandbox: run a command in an application sandbox.
 //!
 //! Its exit code is the sandboxed command's (128+N when a signal N killed
-//! it); 2 for invalid options; 1 when the sandbox could not run at all.
+//! it); 2 for invalid options; 1 when the sandbox could not run at all; 255
+//! when the sandbox was ended from outside before its command finished; 128+N
+//! when virt-sandbox itself was interrupted by signal N (it stops the sandbox).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -22,15 +24,22 @@ use libvirt_sandbox::context::ContextInteractive;
     name = "virt-sandbox",
     version,
     about = "Run a command in an isolated libvirt application sandbox",
-    after_help = "Use -- before the command when its arguments start with '-'."
+    after_help = "Use -- before the command when its arguments start with '-'.\n\n\
+Exit status: the command's (128+N when signal N killed it); 2 for an invalid \
+option; 1 when the sandbox could not run; 255 when the sandbox was ended from \
+outside before its command finished (its domain destroyed, its libvirt_lxc or \
+QEMU process killed); 128+N when virt-sandbox got signal N (SIGINT, SIGTERM, \
+SIGHUP; it stops the sandbox first; a signal it inherited as ignored, as under \
+nohup, stays ignored)."
 )]
 struct Args {
     /// libvirt connection URI (default: $LIBVIRT_DEFAULT_URI, else lxc:/// for root)
     #[arg(short = 'c', long = "connect", value_name = "URI")]
     uri: Option<String>,
-    /// Sandbox name (the domain gets a unique suffix)
-    #[arg(short = 'n', long, default_value = "sandbox")]
-    name: String,
+    /// Sandbox name, also its libvirt domain's (default: sandbox-PID, so
+    /// that unnamed sandboxes can run at once)
+    #[arg(short = 'n', long, value_name = "NAME")]
+    name: Option<String>,
     /// Host directory to use as the sandbox's root
     #[arg(short = 'r', long, value_name = "DIR")]
     root: Option<String>,
@@ -100,6 +109,16 @@ struct Args {
 const EXIT_USAGE: u8 = 2;
 /// Exit code when the sandbox could not run.
 const EXIT_FAILURE: u8 = 1;
+/// Exit code when the sandbox was ended from outside (its domain destroyed,
+/// its libvirt_lxc or QEMU process killed) before its command finished: not
+/// 128+N for any signal N, so never a command's signal death.
+const EXIT_ENDED_OUTSIDE: u8 = 255;
+/// How long, once the console closed, the CLI waits for libvirt to tell how
+/// the domain ended when that decides the exit status (a command killed by
+/// SIGTERM or SIGKILL, or no exit status at all): an outside end's event
+/// comes once libvirt has killed the rest of the sandbox (~0.2 s), a
+/// domain's own end right after the init exits.
+const END_EVENT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn fail(code: u8, what: &str, e: &glib::Error) -> ExitCode {
     eprintln!("virt-sandbox: {what}: {}", e.message());
@@ -107,7 +126,11 @@ fn fail(code: u8, what: &str, e: &glib::Error) -> ExitCode {
 }
 
 fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)> {
-    let cfg = ConfigInteractive::new(&args.name);
+    let name = args
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("sandbox-{}", std::process::id()));
+    let cfg = ConfigInteractive::new(&name);
     let base: &Config = cfg.upcast_ref();
     cfg.set_command(&args.command);
     cfg.set_tty(args.tty || std::io::stdin().is_terminal());
@@ -222,7 +245,90 @@ fn warn_invisible_paths(config: &Config, command: &[String]) {
     }
 }
 
+/// The signals that end virt-sandbox: SIGINT (Ctrl-C in pipe mode), SIGTERM
+/// (kill), SIGHUP (a closed terminal).
+const STOP_SIGNALS: [i32; 3] = [nix::libc::SIGINT, nix::libc::SIGTERM, nix::libc::SIGHUP];
+
+/// The stop signals, caught from the first line of `main` on, so that none
+/// takes its default action while a sandbox is being created or removed:
+/// one that arrives is recorded (and quits the main loop when it runs), and
+/// the sandbox is stopped and cleaned up before virt-sandbox exits with
+/// 128+N. A signal virt-sandbox inherited as ignored (`nohup`, a background
+/// job of a non-interactive shell) gets no handler: it stays ignored.
+struct StopSignals {
+    arrived: Rc<Cell<Option<i32>>>,
+    main_loop: glib::MainLoop,
+    /// Kept for the process's life: removing GLib's last source for a
+    /// signal restores its default action.
+    _sources: Vec<glib::SourceId>,
+}
+
+impl StopSignals {
+    fn install() -> Self {
+        let ignored = inherited_ignored_signals();
+        let arrived: Rc<Cell<Option<i32>>> = Rc::default();
+        let main_loop = glib::MainLoop::new(None, false);
+        let sources = STOP_SIGNALS
+            .into_iter()
+            .filter(|signal| ignored & (1u64 << (signal - 1)) == 0)
+            .map(|signal| {
+                let (arrived, main_loop) = (arrived.clone(), main_loop.clone());
+                glib_unix::unix_signal_add_local(signal, move || {
+                    arrived.set(arrived.get().or(Some(signal)));
+                    main_loop.quit();
+                    glib::ControlFlow::Continue
+                })
+            })
+            .collect();
+        Self {
+            arrived,
+            main_loop,
+            _sources: sources,
+        }
+    }
+
+    /// The first stop signal that arrived, once its source was dispatched
+    /// (this dispatches what is ready without waiting: one that GLib's
+    /// worker thread has not passed on yet is seen by the main loop).
+    fn check(&self) -> Option<i32> {
+        let context = glib::MainContext::default();
+        for _ in 0..64 {
+            if self.arrived.get().is_some() || !context.iteration(false) {
+                break;
+            }
+        }
+        self.arrived.get()
+    }
+
+    /// Says so and gives the exit code for the signal that arrived.
+    fn interrupted(signal: i32, stopping: bool) -> ExitCode {
+        if stopping {
+            eprintln!("virt-sandbox: interrupted by signal {signal}; stopping the sandbox");
+        } else {
+            eprintln!("virt-sandbox: interrupted by signal {signal}");
+        }
+        ExitCode::from((128 + signal) as u8)
+    }
+}
+
+/// The signals this process inherited as ignored (SIG_IGN), bit N-1 for
+/// signal N, as the kernel reports them (`SigIgn:` in /proc/self/status;
+/// read before any handler is installed). None when that cannot be read.
+fn inherited_ignored_signals() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("SigIgn:"))
+                .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        })
+        .unwrap_or(0)
+}
+
 fn main() -> ExitCode {
+    // First: no stop signal may take its default action from here on.
+    let signals = StopSignals::install();
     let args = Args::parse();
     let config = match build_config(&args) {
         Ok(c) => c,
@@ -246,14 +352,24 @@ fn main() -> ExitCode {
         );
     }
 
+    if let Some(signal) = signals.check() {
+        return StopSignals::interrupted(signal, false);
+    }
+
     let context = ContextInteractive::new(&connection, &config);
+    // From its start on (libvirt tells once the main loop runs).
+    let domain_end = watch_domain_end(&connection, &context);
     if let Err(e) = context
         .upcast_ref::<libvirt_sandbox::context::Context>()
         .start()
     {
         return fail(start_failure_code(&e), "cannot start sandbox", &e);
     }
-    let code = run(&context);
+    let code = match signals.check() {
+        // Signalled while the sandbox was being created: it goes at once.
+        Some(signal) => StopSignals::interrupted(signal, true),
+        None => run(&context, &signals, &domain_end, uri.starts_with("lxc")),
+    };
     if let Some(limit) = context
         .upcast_ref::<libvirt_sandbox::context::Context>()
         .task_limit_reached()
@@ -272,12 +388,87 @@ fn main() -> ExitCode {
     code
 }
 
+/// How the sandbox's domain ended, as libvirt's lifecycle event said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DomainEnd {
+    /// By itself: its init exited (container) or powered off (machine).
+    Shutdown,
+    /// Destroyed (`virsh destroy`, another libvirt client).
+    Destroyed,
+    /// Its libvirt_lxc or QEMU process died (crashed, killed).
+    Died,
+}
+
+/// What libvirt tells of the end of the sandbox's domain: `end` is set when
+/// its `stopped` event arrives, and `wake` (set by `run`) is called then.
+#[derive(Default)]
+struct DomainEndWatch {
+    end: Cell<Option<DomainEnd>>,
+    wake: RefCell<Option<Box<dyn Fn()>>>,
+}
+
+/// Follows the lifecycle of the context's domain through libvirt-gobject:
+/// the connection announces a transient domain when it starts
+/// (`domain-added`), and that `GVirDomain` emits `stopped::DETAIL` when it
+/// ends. Connected before the start; events are dispatched by the main loop.
+fn watch_domain_end(connection: &Connection, context: &ContextInteractive) -> Rc<DomainEndWatch> {
+    let watch: Rc<DomainEndWatch> = Rc::default();
+    let context = context.downgrade();
+    let added = watch.clone();
+    connection.connect_local("domain-added", false, move |args| {
+        let domain = args.get(1)?.get::<gvir::Domain>().ok()?;
+        let name = domain.virt_domain().ok()?.name().ok()?;
+        let ours = context.upgrade().and_then(|c| {
+            c.upcast_ref::<libvirt_sandbox::context::Context>()
+                .domain_name()
+        });
+        if ours.as_deref() != Some(name.as_str()) {
+            return None;
+        }
+        for (detail, end) in [
+            ("shutdown", DomainEnd::Shutdown),
+            ("destroyed", DomainEnd::Destroyed),
+            ("crashed", DomainEnd::Died),
+            ("failed", DomainEnd::Died),
+        ] {
+            let watch = added.clone();
+            domain.connect_local(&format!("stopped::{detail}"), false, move |_| {
+                if watch.end.get().is_none() {
+                    watch.end.set(Some(end));
+                    if let Some(wake) = watch.wake.borrow().as_ref() {
+                        wake();
+                    }
+                }
+                None
+            });
+        }
+        None
+    });
+    watch
+}
+
+/// A raw wait status of a command killed by SIGTERM or SIGKILL: what
+/// libvirt's end of a container does to its processes, so also what a
+/// container ended from outside reports.
+fn killed_like_an_outside_end(raw: i32) -> bool {
+    let signal = raw & 0x7f;
+    signal == nix::libc::SIGTERM || signal == nix::libc::SIGKILL
+}
+
 /// Attaches the consoles and runs the main loop until the command's exit
-/// status and last output have arrived.
-fn run(context: &ContextInteractive) -> ExitCode {
+/// status and last output have arrived (and, when that decides the exit
+/// status, libvirt has told how the domain ended).
+fn run(
+    context: &ContextInteractive,
+    signals: &StopSignals,
+    domain_end: &Rc<DomainEndWatch>,
+    lxc: bool,
+) -> ExitCode {
     let base: &libvirt_sandbox::context::Context = context.upcast_ref();
-    let main_loop = glib::MainLoop::new(None, false);
+    let main_loop = signals.main_loop.clone();
     let status: Rc<Cell<Option<i32>>> = Rc::default();
+    // Set when the app console closed; what it ended with.
+    let closed: Rc<RefCell<Option<Option<glib::Error>>>> = Rc::default();
 
     let log = match base.log_console() {
         Ok(log) => log,
@@ -291,11 +482,46 @@ fn run(context: &ContextInteractive) -> ExitCode {
         let status = status.clone();
         move |_, raw| status.set(Some(raw))
     });
+    // Whether libvirt's word on the domain's end decides the exit status:
+    // no status came (the guest's end closed first), or the command was
+    // killed the way libvirt ends a container.
+    let ambiguous = {
+        let (status, closed) = (status.clone(), closed.clone());
+        move || match (status.get(), closed.borrow().as_ref()) {
+            (Some(raw), _) => killed_like_an_outside_end(raw),
+            (None, Some(end_error)) => end_error.is_some(),
+            (None, None) => false,
+        }
+    };
     app.upcast_ref::<libvirt_sandbox::console::Console>()
         .connect_closed({
-            let main_loop = main_loop.clone();
-            move |_, _| main_loop.quit()
+            let (main_loop, closed, domain_end) =
+                (main_loop.clone(), closed.clone(), domain_end.clone());
+            let ambiguous = ambiguous.clone();
+            move |console, _| {
+                *closed.borrow_mut() = Some(console.end_error());
+                if domain_end.end.get().is_some() || !ambiguous() {
+                    main_loop.quit();
+                    return;
+                }
+                // Wait (bounded) for libvirt to tell how the domain ended.
+                let main_loop = main_loop.clone();
+                glib::timeout_add_local_once(END_EVENT_WAIT, move || main_loop.quit());
+            }
         });
+    *domain_end.wake.borrow_mut() = Some(Box::new({
+        let (main_loop, closed) = (main_loop.clone(), closed.clone());
+        move || {
+            if closed.borrow().is_some() {
+                main_loop.quit();
+            } else {
+                // The console's end follows (the channel closes with the
+                // domain); bounded, in case it does not.
+                let main_loop = main_loop.clone();
+                glib::timeout_add_local_once(END_EVENT_WAIT, move || main_loop.quit());
+            }
+        }
+    }));
     // The log console shows what the guest init reports (its errors); it is
     // best effort.
     let _ = log
@@ -307,32 +533,45 @@ fn run(context: &ContextInteractive) -> ExitCode {
     {
         return fail(EXIT_FAILURE, "cannot attach the app console", &e);
     }
-    // Interrupted (Ctrl-C in pipe mode, kill, a closed terminal): end the
-    // loop so that main() stops the sandbox and removes its state.
-    let interrupted: Rc<Cell<Option<i32>>> = Rc::default();
-    let handlers: Vec<_> = [nix::libc::SIGINT, nix::libc::SIGTERM, nix::libc::SIGHUP]
-        .into_iter()
-        .map(|signal| {
-            let (main_loop, interrupted) = (main_loop.clone(), interrupted.clone());
-            glib_unix::unix_signal_add_local(signal, move || {
-                interrupted.set(Some(signal));
-                main_loop.quit();
-                glib::ControlFlow::Break
-            })
-        })
-        .collect();
-    main_loop.run();
-    if let Some(signal) = interrupted.get() {
-        eprintln!("virt-sandbox: interrupted by signal {signal}; stopping the sandbox");
-        return ExitCode::from((128 + signal) as u8);
+    // A stop signal (Ctrl-C in pipe mode, kill, a closed terminal) ends the
+    // loop, so that main() stops the sandbox and removes its state.
+    if signals.arrived.get().is_none() {
+        main_loop.run();
     }
-    // The handler that fired removed itself; the others are still there.
-    handlers.into_iter().for_each(glib::SourceId::remove);
+    *domain_end.wake.borrow_mut() = None;
+    let _ = app
+        .upcast_ref::<libvirt_sandbox::console::Console>()
+        .detach();
     let _ = log
         .upcast_ref::<libvirt_sandbox::console::Console>()
         .detach();
+    if let Some(signal) = signals.arrived.get() {
+        return StopSignals::interrupted(signal, true);
+    }
+    let outside = matches!(
+        domain_end.end.get(),
+        Some(DomainEnd::Destroyed | DomainEnd::Died)
+    );
+    if outside && ambiguous() {
+        let how = match domain_end.end.get() {
+            Some(DomainEnd::Destroyed) => "its domain was destroyed",
+            _ if lxc => "its libvirt_lxc process died",
+            _ => "its QEMU process died",
+        };
+        eprintln!(
+            "virt-sandbox: the sandbox '{}' was ended from outside ({how}) before its command \
+             finished",
+            base.domain_name().unwrap_or_default()
+        );
+        return ExitCode::from(EXIT_ENDED_OUTSIDE);
+    }
     match status.get() {
         Some(raw) => ExitCode::from(exit_code(raw) as u8),
-        None => ExitCode::from(EXIT_FAILURE),
+        None => {
+            if let Some(Some(e)) = closed.borrow().as_ref() {
+                eprintln!("virt-sandbox: {}", e.message());
+            }
+            ExitCode::from(EXIT_FAILURE)
+        }
     }
 }

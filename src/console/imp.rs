@@ -259,6 +259,9 @@ pub struct Console {
     pub(crate) channel: RefCell<Option<(UnixListener, Rc<ChannelAuth>)>>,
     /// The credentials of the channel's authenticated peer.
     pub(crate) peer: Cell<Option<PeerCred>>,
+    /// Why the session ended without the command's exit status, when the
+    /// guest's end closed first (see `Console::end_error`).
+    pub(crate) end_error: RefCell<Option<glib::Error>>,
 }
 
 impl Default for Console {
@@ -272,6 +275,7 @@ impl Default for Console {
             session: RefCell::default(),
             channel: RefCell::default(),
             peer: Cell::default(),
+            end_error: RefCell::default(),
         }
     }
 }
@@ -1445,9 +1449,11 @@ impl Console {
             let why = refused
                 .map(|why| format!(" (its console channel refused a peer: {why})"))
                 .unwrap_or_default();
-            self.report(&format!(
-                "libvirt-sandbox: the sandbox ended before its command reported an exit \
-                 status{why}\n"
+            // Told to the owner (`closed` with an error, then `end_error`),
+            // which knows whether the sandbox was ended from outside.
+            *self.end_error.borrow_mut() = Some(crate::error::error(
+                crate::error::SandboxError::Protocol,
+                format!("the sandbox ended before its command reported an exit status{why}"),
             ));
         }
         self.close_after_drain(clean != Some(true), None);

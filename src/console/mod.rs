@@ -75,6 +75,7 @@ impl Console {
         stdout: Option<BorrowedFd<'_>>,
         stderr: Option<BorrowedFd<'_>>,
     ) -> crate::Result<()> {
+        *self.imp().end_error.borrow_mut() = None;
         self.imp().attach(stdin, stdout, stderr)
     }
 
@@ -114,6 +115,19 @@ impl Console {
     /// once one has.
     pub fn peer_credentials(&self) -> Option<PeerCred> {
         self.imp().peer.get()
+    }
+
+    /// Why the last session ended without the command's exit status, when
+    /// it was the guest's end that closed first (after `closed` with
+    /// `error` true): a [`SandboxError::Protocol`] error. The sandbox was
+    /// ended from outside (its domain destroyed, its libvirt_lxc or QEMU
+    /// process killed) or its init died; the domain's lifecycle events tell
+    /// which. `None` when the status arrived, or the console ended for
+    /// another reason (a local write failed, the escape character).
+    ///
+    /// [`SandboxError::Protocol`]: crate::error::SandboxError::Protocol
+    pub fn end_error(&self) -> Option<glib::Error> {
+        self.imp().end_error.borrow().clone()
     }
 
     /// Whether the console is attached.

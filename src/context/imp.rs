@@ -118,10 +118,14 @@ impl ObjectImpl for Context {
     }
 
     fn dispose(&self) {
-        // Like the original, a context dropped while its sandbox runs stops it.
+        // Like the original, a context dropped while the sandbox it started
+        // runs stops it; one that attached to a running sandbox leaves it.
         let Some(running) = self.running.borrow_mut().take() else {
             return;
         };
+        if running.state.is_none() {
+            return;
+        }
         match destroy_domain(&running.domain) {
             Ok(()) => self.finish_stop(running),
             Err(e) => {
@@ -530,10 +534,36 @@ impl Context {
 
         let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
         check_config(&config, &name)?;
-        let domain_name = format!("{name}-{:08x}", glib::random_int());
+        // The domain is named exactly as the config, as in the original (so
+        // `attach()`, `virsh destroy NAME` and the man page's `-n` agree).
+        let domain_name = name.clone();
         // What sandboxes of killed owners left: nobody else removes it.
         super::sweep::leftovers(&conn);
-        let mut state = StateDir::create(&domain_name)?;
+        let in_use = || {
+            let uri = conn.uri().unwrap_or_default();
+            error(
+                SandboxError::AlreadyRunning,
+                format!(
+                    "a sandbox named '{name}' is already running (libvirt domain '{name}' on \
+                     {uri}): choose another name with -n/--name, or stop that one \
+                     (virsh -c {uri} destroy {name})"
+                ),
+            )
+        };
+        if conn
+            .lookup_domain_by_name(&domain_name)
+            .is_ok_and(|d| d.is_active().unwrap_or(true))
+        {
+            return Err(in_use());
+        }
+        // A state directory the sweep left has a live owner, whose domain is
+        // on its way (two starts of one name at once: the second loses here).
+        let state_path = super::state::state_root().join(&domain_name);
+        if state_path.exists() {
+            return Err(in_use());
+        }
+        let mut state = StateDir::create(&domain_name)
+            .map_err(|e| if state_path.exists() { in_use() } else { e })?;
         // Errors below drop `state`, which removes the directory.
         let mounts = super::mounts::prepare(&config, state.path(), backend)?;
         let (interfaces, guest_interfaces) = super::network::plan(&config);

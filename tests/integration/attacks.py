@@ -921,7 +921,7 @@ def new_state_dir(before, need=("app.sock",), name=None):
     except (FileNotFoundError, PermissionError):
         return None
     for n in sorted(names):
-        if name is not None and not n.startswith(name + "-"):
+        if name is not None and n != name:
             continue
         d = os.path.join(STATE_ROOT, n)
         if all(os.path.exists(os.path.join(d, f)) for f in need):

@@ -45,6 +45,68 @@ class HelloWorld(SandboxTestCase):
         self.assertEqual(r.returncode, 137, r.stderr)
 
 
+# A second program attaches to a running sandbox by its name (GI, as the
+# original's users do), then drops its context: the sandbox must go on;
+# with "stop" it stops it.
+ATTACH = r"""
+import gc, sys
+import gi
+gi.require_version("LibvirtGObject", "1.0")
+gi.require_version("LibvirtSandbox", "1.0")
+from gi.repository import LibvirtGObject, LibvirtSandbox
+LibvirtSandbox.init_object_check(None)
+uri, name, action = sys.argv[1:]
+conn = LibvirtGObject.Connection.new(uri)
+conn.open(None)
+ctx = LibvirtSandbox.ContextInteractive.new(conn, LibvirtSandbox.ConfigInteractive.new(name))
+ctx.attach()
+print("attached", ctx.get_domain().get_name(), flush=True)
+if action == "stop":
+    ctx.stop()
+    print("stopped", flush=True)
+del ctx
+gc.collect()
+print("dropped", flush=True)
+"""
+
+
+class Attach(SandboxTestCase):
+    def attach(self, name, action):
+        return subprocess.run(["/usr/bin/python3", "-c", ATTACH, self.URI, name, action],
+                              capture_output=True, timeout=TIMEOUT)
+
+    def test_attach_by_name_then_drop_leaves_it_running_and_stop_stops_it(self):
+        name = f"attached{os.getpid()}"
+        sandbox = subprocess.Popen([os.environ.get("VIRT_SANDBOX", "virt-sandbox"), "-c",
+                                    self.URI, "-n", name, "--", "/bin/sh", "-c",
+                                    "echo started; exec sleep 600"],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        try:
+            self.assertEqual(sandbox.stdout.readline(), b"started\n")
+            r = self.attach(name, "drop")
+            self.assertEqual((r.returncode, r.stdout), (0, f"attached {name}\ndropped\n".encode()),
+                             r.stderr)
+            self.assertIsNone(sandbox.poll(), "dropping an attached context ended the sandbox")
+            r = self.attach(name, "stop")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(b"stopped", r.stdout)
+            sandbox.wait(timeout=TIMEOUT)
+        finally:
+            if sandbox.poll() is None:
+                sandbox.kill()
+                sandbox.wait()
+            sandbox.stdout.close()
+            sandbox.stderr.close()
+        # Stopped from outside its own process: it did not run its 600 s.
+        self.assertNotEqual(sandbox.returncode, 0)
+
+    def test_attach_to_a_name_nothing_runs_under_is_an_error(self):
+        r = self.attach(f"nothing{os.getpid()}", "drop")
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"does not exist", r.stderr)
+
+
 def _add_tests():
     checks = [name for name in dir(HelloWorld) if name.startswith("check_")]
     for language in EXAMPLES:

@@ -175,7 +175,7 @@ class KilledOwner(CleanupTestCase):
         left = lxc_entries()
         self.assertEqual(entries_of(domain + ".", left), [],
                          f"libvirt's leftovers of the killed sandbox's domain {domain}")
-        self.assertEqual(entries_of(f"sbxnext{tok}-", left), [],
+        self.assertEqual(entries_of(f"sbxnext{tok}", left), [],
                          "libvirt's leftovers of the sandbox that swept")
 
 

@@ -26,10 +26,10 @@ def owner(path):
     return st.st_uid, st.st_gid
 
 
-def qemu_uids(domain_prefix):
+def qemu_uids(domain):
     """The uids (real, effective, saved, fs) of the QEMU process of the
-    running domain whose name starts with `domain_prefix`, or None."""
-    needle = f"guest={domain_prefix}".encode()
+    running domain `domain`, or None."""
+    needle = f"guest={domain},".encode()
     for n in os.listdir("/proc"):
         if not n.isdigit():
             continue
@@ -137,7 +137,7 @@ class Filesystems(QemuFsTestCase):
                         self.assertIsNone(proc.poll(), "the sandbox ended early")
                         time.sleep(0.05)
                     # The guest is running: so is its QEMU, as its own user.
-                    uids = qemu_uids(name + "-")
+                    uids = qemu_uids(name)
                 finally:
                     with open(os.path.join(grant, "done"), "w"):
                         pass

@@ -258,7 +258,7 @@ class ModeAttacks:
             res = self.wait_mark(h, attacks.HOLD)
             # While it runs: nothing new in its host state dir.
             own = [os.path.join(attacks.STATE_ROOT, n) for n in state_dirs() - dirs_before
-                   if n.startswith(self.name + "-")]
+                   if n == self.name]
             state_files = {d: sorted(os.listdir(d)) for d in own if os.path.isdir(d)}
         finally:
             h.finish()

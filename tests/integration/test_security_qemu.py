@@ -205,7 +205,7 @@ class QemuUser(NeighbourAttacks, QemuSecurityTestCase):
                                   "--disk", f"file:data={image},format=raw"])
         try:
             name = attacks.wait_for(lambda: next((d for d in domains(self.URI) - before
-                                                  if d.startswith(self.name + "-")), None),
+                                                  if d == self.name), None),
                                     TIMEOUT, "the sandbox's domain", interval=0.05)
             pid = attacks.wait_for(lambda: qemu_pid(name), TIMEOUT, f"the QEMU process of {name}",
                                    interval=0.05)

@@ -1,0 +1,246 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Signals to virt-sandbox and ends from outside, on lxc:/// and
+qemu:///system:
+
+- SIGTERM or SIGHUP in virt-sandbox's first milliseconds (before it
+  connects, and while it creates the sandbox) stop it cleanly: its exit
+  status is 128+N, and no domain and no state directory are left;
+- a SIGHUP or SIGTERM virt-sandbox inherited as ignored (`nohup`) stays
+  ignored: the sandbox runs on and its command's status comes back;
+- a sandbox ended from outside (`virsh destroy` of its domain, `kill -9` of
+  its libvirt_lxc or QEMU process) is told apart from its command dying of a
+  signal: one line on stderr and virt-sandbox's own exit status, 255, and
+  nothing is left behind."""
+import os
+import random
+import select
+import signal
+import subprocess
+import time
+import unittest
+
+import sandboxtest
+from sandboxtest import VIRT_SANDBOX, SandboxTestCase, domains, state_dirs
+
+# virt-sandbox's status when the sandbox was ended from outside (documented
+# in its --help and the README).
+OUTSIDE_STATUS = 255
+RUN_TIMEOUT = 90
+
+
+def signal_mask(pid, field):
+    """The set of signals in /proc/PID/status's `field` (SigCgt, SigIgn...),
+    or None once the process is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    bits = int(line.split()[1], 16)
+                    return {n for n in range(1, 65) if bits & (1 << (n - 1))}
+    except OSError:
+        return None
+    return None
+
+
+def host_pids(needle):
+    """Host pids whose command line (NUL-separated words joined by spaces)
+    contains `needle`."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                words = f.read().split(b"\0")
+        except OSError:
+            continue
+        if needle in b" ".join(words).decode(errors="replace"):
+            found.append(int(pid))
+    return found
+
+
+class OutsideEvents:
+    """The checks, run by a subclass per backend."""
+
+    URI = ""
+
+    def setUp(self):
+        super().setUp()
+        self.name = f"outside{random.randrange(10**6):06d}"
+        self.procs = []
+
+    def ours(self, names):
+        """The names of this test's sandbox: NAME, or NAME-SUFFIX."""
+        return {n for n in names if n == self.name or n.startswith(self.name + "-")}
+
+    def own_domains(self):
+        return self.ours(domains(self.URI))
+
+    def own_state_dirs(self):
+        return self.ours(state_dirs())
+
+    def spawn(self, *args, preexec_fn=None, stdin=subprocess.DEVNULL):
+        cmd = [VIRT_SANDBOX, "-c", self.URI, "-n", self.name, "--", *args]
+        p = subprocess.Popen(cmd, stdin=stdin, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, preexec_fn=preexec_fn)
+        self.procs.append(p)
+        return p
+
+    def tearDown(self):
+        # After a failed check: a virt-sandbox still running is ended (its
+        # domain ends with its connection) before the checks for leftovers.
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+            for pipe in (p.stdin, p.stdout, p.stderr):
+                if pipe:
+                    pipe.close()
+        super().tearDown()
+
+    def finish(self, p, input=None):
+        try:
+            out, err = p.communicate(input, timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            out, err = p.communicate()
+            self.fail(f"virt-sandbox still running after {RUN_TIMEOUT} s; printed "
+                      f"{out[-200:]!r} {err[-300:]!r}")
+        return p.returncode, out, err.decode(errors="replace")
+
+    def read_line(self, p, timeout=RUN_TIMEOUT):
+        """The first line the sandbox's command printed (it is running)."""
+        fd = p.stdout.fileno()
+        got = b""
+        deadline = time.monotonic() + timeout
+        while not got.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            self.assertGreater(left, 0, f"no line from the sandbox; got {got!r}")
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready:
+                chunk = os.read(fd, 1)
+                if not chunk:
+                    self.fail(f"the sandbox ended before printing a line; got {got!r}, "
+                              f"stderr {p.stderr.read()!r}")
+                got += chunk
+        return got
+
+    def assert_nothing_left(self):
+        # libvirt may report the domain a moment after it ended: bounded wait.
+        deadline = time.monotonic() + 10
+        while self.own_domains() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(self.own_domains(), set(), "domain left behind")
+        self.assertEqual(self.own_state_dirs(), set(), "state directory left behind")
+
+    # -- signals in the first milliseconds ---------------------------------
+
+    def early_signal(self, signum, mid_creation):
+        """Sends `signum` the moment virt-sandbox can take it (its handler is
+        in, as /proc tells) or its sandbox's state directory exists, whichever
+        comes first; with `mid_creation`, only once the state directory
+        exists (the sandbox is being created)."""
+        p = self.spawn("/bin/sh", "-c", "echo up; sleep 100")
+        start = time.monotonic()
+        while True:
+            caught = signal_mask(p.pid, "SigCgt") or set()
+            if self.own_state_dirs() or (not mid_creation and signum in caught):
+                break
+            if p.poll() is not None or time.monotonic() - start > 30:
+                self.fail(f"virt-sandbox ended (or took 30 s) before the moment to send "
+                          f"signal {signum}: {p.returncode}, {p.stderr.read()!r}")
+            time.sleep(0.0005)
+        os.kill(p.pid, signum)
+        sent_after = time.monotonic() - start
+        code, out, err = self.finish(p)
+        print(f"signal {signum} sent {sent_after * 1000:.1f} ms after spawning "
+              f"({'mid-creation' if mid_creation else 'first chance'}): exit {code}",
+              flush=True)
+        self.assertEqual(code, 128 + signum,
+                         f"exit status (negative: killed by the signal); stderr {err!r}")
+        self.assertIn(f"interrupted by signal {signum}", err)
+        self.assertEqual(out, b"", "the command ran")
+        self.assert_nothing_left()
+
+    def test_sigterm_first_chance(self):
+        self.early_signal(signal.SIGTERM, mid_creation=False)
+
+    def test_sighup_first_chance(self):
+        self.early_signal(signal.SIGHUP, mid_creation=False)
+
+    def test_sigterm_while_creating(self):
+        self.early_signal(signal.SIGTERM, mid_creation=True)
+
+    def test_sighup_while_creating(self):
+        self.early_signal(signal.SIGHUP, mid_creation=True)
+
+    # -- inherited ignored signals ------------------------------------------
+
+    def inherited_ignored(self, signum):
+        p = self.spawn("/bin/sh", "-c", 'echo up; read line; echo "got $line"; exit 7',
+                       stdin=subprocess.PIPE,
+                       preexec_fn=lambda: signal.signal(signum, signal.SIG_IGN))
+        self.assertEqual(self.read_line(p), b"up\n")
+        # Still ignored mid-run (a handler would have replaced SIG_IGN), so
+        # the kernel discards the signal at once: the sandbox runs on.
+        ignored = signal_mask(p.pid, "SigIgn") or set()
+        os.kill(p.pid, signum)
+        code, out, err = self.finish(p, b"go\n")
+        self.assertEqual((code, out), (7, b"got go\n"), err)
+        self.assertIn(signum, ignored,
+                      "virt-sandbox no longer ignored the signal it inherited as ignored")
+        self.assert_nothing_left()
+
+    def test_nohup_sighup_stays_ignored(self):
+        self.inherited_ignored(signal.SIGHUP)
+
+    def test_ignored_sigterm_stays_ignored(self):
+        self.inherited_ignored(signal.SIGTERM)
+
+    # -- ends from outside ----------------------------------------------------
+
+    def ended_from_outside(self, end):
+        p = self.spawn("/bin/sh", "-c", "echo up; sleep 100")
+        self.assertEqual(self.read_line(p), b"up\n")
+        (domain,) = self.own_domains()
+        end(domain)
+        code, out, err = self.finish(p)
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, f"one line on stderr: {err!r}")
+        self.assertRegex(lines[0], rf"^virt-sandbox: the sandbox '{domain}' was ended from "
+                         r"outside \(.+\) before its command finished$")
+        self.assertEqual(code, OUTSIDE_STATUS, err)
+        self.assert_nothing_left()
+        return lines[0]
+
+    def test_virsh_destroy(self):
+        def destroy(domain):
+            subprocess.run(["virsh", "-q", "-c", self.URI, "destroy", domain], check=True,
+                           capture_output=True)
+        line = self.ended_from_outside(destroy)
+        self.assertIn("its domain was destroyed", line)
+
+    def test_kill_9_of_its_process(self):
+        def kill(domain):
+            pids = host_pids(self.PROCESS.format(domain=domain))
+            self.assertEqual(len(pids), 1, f"the {self.PROCESS_NAME} of {domain}: {pids}")
+            os.kill(pids[0], signal.SIGKILL)
+        line = self.ended_from_outside(kill)
+        self.assertIn(f"its {self.PROCESS_NAME} process died", line)
+
+
+class Lxc(OutsideEvents, SandboxTestCase):
+    URI = "lxc:///"
+    PROCESS = "/usr/lib/libvirt/libvirt_lxc --name {domain} "
+    PROCESS_NAME = "libvirt_lxc"
+
+
+class Qemu(OutsideEvents, SandboxTestCase):
+    URI = "qemu:///system"
+    PROCESS = " -name guest={domain},"
+    PROCESS_NAME = "QEMU"
+
+
+if __name__ == "__main__":
+    sandboxtest.main()
