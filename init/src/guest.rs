@@ -125,17 +125,46 @@ fn run(
         Backend::Lxc => Ids::choose(spec.uid, spec.gid).map(Some),
         Backend::Qemu => Ok(None),
     };
+    // What was set up, for `--verbose` (told on the command's stderr).
+    let mut steps = Vec::new();
     let setup = ids.and_then(|ids| {
         if backend == Backend::Lxc {
             // Before the guest binds: a bind of /proc then carries the masks.
             isolation::mask_kernel_interfaces()?;
+            steps.push("masked the kernel's /proc and /sys interfaces".to_owned());
         }
         setup_filesystems(spec, ids.as_ref(), spec_path)?;
+        steps.push(format!(
+            "made {} mounts of its own (guest binds; in a VM all of them), copied {} includes",
+            spec.mounts.len(),
+            spec.includes.len()
+        ));
         crate::net::configure(&spec.networks)?;
+        steps.push(format!(
+            "configured {} network interfaces",
+            spec.networks.len()
+        ));
         let (walls, warnings) = Walls::raise(spec, backend, spec_path, ids.as_ref())?;
+        steps.push(match &ids {
+            Some(ids) => format!(
+                "isolation: a user namespace (uid 0 is host uid {}), seccomp filter",
+                ids.uid.host(0).unwrap_or(0)
+            ),
+            None => "isolation: the virtual machine, seccomp filter".to_owned(),
+        });
         Ok((walls, warnings, ids))
     });
     let spawned = setup.and_then(|(walls, warnings, ids)| {
+        if spec.verbose {
+            steps.push(format!(
+                "running {}",
+                spec.command.first().map_or("", String::as_str)
+            ));
+            for step in &steps {
+                let line = format!("libvirt-sandbox-init: {step}\n");
+                channel.send(&Message::Stderr(line.into_bytes()))?;
+            }
+        }
         for warning in warnings {
             channel.send(&Message::Stderr(format!("{warning}\n").into_bytes()))?;
         }

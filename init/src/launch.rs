@@ -100,6 +100,9 @@ pub struct LaunchSpec {
     pub shell: Option<String>,
     #[serde(default)]
     pub debug: bool,
+    /// Tell the command's stderr what the init set up (`--verbose`).
+    #[serde(default)]
+    pub verbose: bool,
     #[serde(default)]
     pub mounts: Vec<GuestMount>,
     #[serde(default)]
@@ -154,6 +157,7 @@ impl LaunchSpec {
             channel: "/dev/tty2".to_owned(),
             shell: None,
             debug: false,
+            verbose: false,
             mounts: Vec::new(),
             includes: Vec::new(),
             disks: Vec::new(),

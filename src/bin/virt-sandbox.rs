@@ -79,7 +79,7 @@ struct Args {
     /// Debug messages from the guest init
     #[arg(short = 'd', long)]
     debug: bool,
-    /// Verbose messages from the guest init
+    /// The guest init tells stderr what it set up before the command runs
     #[arg(short = 'v', long)]
     verbose: bool,
     /// Most tasks (processes and threads) the sandbox may have; 0 for no limit [default: 4096]

@@ -55,6 +55,7 @@ pub(crate) fn spec(
     spec.channel = channel;
     spec.shell = shell;
     spec.debug = config.debug();
+    spec.verbose = config.verbose();
     spec.max_tasks = config.max_tasks();
     spec.grants = crate::builder::grants(layout);
     Ok(spec)

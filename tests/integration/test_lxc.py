@@ -247,6 +247,19 @@ class Security(SandboxTestCase):
         self.assertIn(b"unknown mode 'bogus'", r.stderr)
 
 
+class Verbose(SandboxTestCase):
+    def test_verbose_tells_what_the_init_set_up(self):
+        quiet = self.sandbox("/bin/true")
+        self.assertEqual((quiet.returncode, quiet.stderr), (0, b""))
+        loud = self.sandbox("/bin/true", options=("-v", "-m", "ram:/mnt=1M"))
+        self.assertEqual(loud.returncode, 0, loud.stderr)
+        lines = loud.stderr.decode().splitlines()
+        self.assertTrue(all(line.startswith("libvirt-sandbox-init: ") for line in lines), lines)
+        self.assertIn("libvirt-sandbox-init: running /bin/true", lines)
+        self.assertTrue(any("copied 0 includes" in line for line in lines), lines)
+        self.assertTrue(any("user namespace" in line for line in lines), lines)
+
+
 class VirtBootstrap(SandboxTestCase):
     def test_virt_bootstraps_layer_extraction_command_line(self):
         # Exactly the command virt-bootstrap (virt-manager's project) runs to
