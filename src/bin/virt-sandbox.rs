@@ -125,6 +125,35 @@ fn fail(code: u8, what: &str, e: &glib::Error) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// The first argument that is not UTF-8, said in one line naming its option
+/// (or its place in the command): clap's own message names neither. The
+/// config, the launch spec and libvirt all carry UTF-8 only.
+fn non_utf8_argument(args: impl Iterator<Item = std::ffi::OsString>) -> Option<String> {
+    let mut previous: Option<String> = None;
+    let mut command_from = None;
+    for (index, arg) in args.enumerate() {
+        let Some(text) = arg.to_str() else {
+            let shown = arg.to_string_lossy().escape_debug().to_string();
+            let place = match (command_from, previous.as_deref()) {
+                (Some(start), _) => format!("argument {} of the command", index - start),
+                (None, Some(option)) if option.starts_with('-') && !option.contains('=') => {
+                    format!("the value of {option}")
+                }
+                _ if arg.as_encoded_bytes().starts_with(b"-") => "an option".to_owned(),
+                _ => "the command".to_owned(),
+            };
+            return Some(format!(
+                "{place} ('{shown}') is not valid UTF-8: sandboxes take UTF-8 arguments only"
+            ));
+        };
+        if command_from.is_none() && text == "--" {
+            command_from = Some(index + 1);
+        }
+        previous = Some(text.to_owned());
+    }
+    None
+}
+
 fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)> {
     let name = args
         .name
@@ -329,6 +358,10 @@ fn inherited_ignored_signals() -> u64 {
 fn main() -> ExitCode {
     // First: no stop signal may take its default action from here on.
     let signals = StopSignals::install();
+    if let Some(problem) = non_utf8_argument(std::env::args_os().skip(1)) {
+        eprintln!("virt-sandbox: {problem}");
+        return ExitCode::from(EXIT_USAGE);
+    }
     let args = Args::parse();
     let config = match build_config(&args) {
         Ok(c) => c,

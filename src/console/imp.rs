@@ -467,12 +467,21 @@ impl Console {
             Some(fd) if nix::unistd::isatty(fd).unwrap_or(false) => {
                 let bfd = fd.as_fd();
                 let saved = termios::tcgetattr(bfd).ok();
-                if let Some(saved) = &saved {
+                saved.filter(|saved| {
                     let mut raw = saved.clone();
                     termios::cfmakeraw(&mut raw);
-                    let _ = termios::tcsetattr(bfd, SetArg::TCSADRAIN, &raw);
-                }
-                saved
+                    // Not raw: nothing to restore, and the user is told why
+                    // keys behave as in a line-edited terminal.
+                    termios::tcsetattr(bfd, SetArg::TCSADRAIN, &raw)
+                        .map_err(|e| {
+                            glib::g_warning!(
+                                "LibvirtSandbox",
+                                "cannot put the terminal in raw mode: {e}; keys reach the \
+                                 sandbox a line at a time"
+                            )
+                        })
+                        .is_ok()
+                })
             }
             _ => None,
         };
@@ -1492,8 +1501,13 @@ impl Console {
         if let Some(id) = session.winch_source {
             id.remove();
         }
-        if let (Some(fd), Some(saved)) = (&session.stdin, &session.saved_termios) {
-            let _ = termios::tcsetattr(fd, SetArg::TCSADRAIN, saved);
+        if let (Some(fd), Some(saved)) = (&session.stdin, &session.saved_termios)
+            && let Err(e) = termios::tcsetattr(fd, SetArg::TCSADRAIN, saved)
+        {
+            glib::g_warning!(
+                "LibvirtSandbox",
+                "cannot restore the terminal's settings: {e}; run 'stty sane' to reset it"
+            );
         }
         // Dropping the session closes our end of the pty.
     }

@@ -357,6 +357,17 @@ class Errors(SandboxTestCase):
                 self.assertIn(needle, r.stderr)
                 self.assertLess(len(r.stderr), 1000, "the error quotes the whole value")
 
+    def test_non_utf8_arguments_name_their_option(self):
+        for args, needle in (([b"-n", b"\xff", b"--", b"/bin/true"], b"the value of -n"),
+                             ([b"--", b"/bin/echo", b"a", b"\xff"],
+                              b"argument 2 of the command")):
+            r = subprocess.run([VIRT_SANDBOX.encode(), b"-c", self.URI.encode(), *args],
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+            self.assertIn(needle, r.stderr)
+            self.assertIn(b"not valid UTF-8", r.stderr)
+
     def test_unknown_option(self):
         r = self.sandbox("/bin/true", options=("--no-such-option",))
         self.assertEqual(r.returncode, 2)
