@@ -389,6 +389,16 @@ impl Console {
         self.devname.borrow().clone().unwrap_or_default()
     }
 
+    /// Watches the guest's end (the console pty or the channel socket) for
+    /// its messages and hang-up.
+    fn watch_guest(&self, fd: RawFd) -> glib::Source {
+        self.watch(
+            fd,
+            IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
+            Self::on_pty_readable,
+        )
+    }
+
     fn pty_path(&self) -> crate::Result<String> {
         let domain = self.domain.borrow().clone().ok_or_else(|| {
             error(
@@ -486,13 +496,7 @@ impl Console {
             _ => None,
         };
 
-        let pty_source = pty.as_ref().map(|pty| {
-            self.watch(
-                pty.as_raw_fd(),
-                IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
-                Self::on_pty_readable,
-            )
-        });
+        let pty_source = pty.as_ref().map(|pty| self.watch_guest(pty.as_raw_fd()));
         let pending = channel.map(|(listener, auth)| Pending {
             listener_source: self.watch(
                 listener.as_raw_fd(),
@@ -759,11 +763,7 @@ impl Console {
             "console channel: peer {id} authenticated ({cred:?})"
         );
         self.peer.set(cred);
-        let source = self.watch(
-            fd,
-            IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
-            Self::on_pty_readable,
-        );
+        let source = self.watch_guest(fd);
         if let Some(s) = self.session.borrow_mut().as_mut() {
             s.pty_source = Some(source);
         }
@@ -1009,11 +1009,7 @@ impl Console {
             }
         };
         if let Some(fd) = resume {
-            let source = self.watch(
-                fd,
-                IOCondition::IN | IOCondition::HUP | IOCondition::ERR,
-                Self::on_pty_readable,
-            );
+            let source = self.watch_guest(fd);
             if let Some(s) = self.session.borrow_mut().as_mut() {
                 s.pty_source = Some(source);
             }

@@ -63,6 +63,23 @@ def loop_devices():
             for p in glob.glob("/sys/block/loop*/loop/backing_file")}
 
 
+def host_pids(needle):
+    """Host pids whose command line (its words joined by spaces) contains
+    `needle` (a container's processes are host processes too)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                words = f.read().split(b"\0")
+        except OSError:
+            continue
+        if needle in b" ".join(words).decode(errors="replace"):
+            found.append(int(pid))
+    return found
+
+
 def host_mounts():
     with open("/proc/self/mounts") as f:
         return {line.split()[1] for line in f}

@@ -14,7 +14,7 @@ import time
 import unittest
 
 import sandboxtest
-from sandboxtest import VIRT_SANDBOX, SandboxTestCase, domains
+from sandboxtest import VIRT_SANDBOX, SandboxTestCase, domains, host_pids
 
 # The background children sleep this long: a sandbox that waits for them
 # runs into RUN_TIMEOUT first.
@@ -23,22 +23,6 @@ RUN_TIMEOUT = 45
 # How long after the command's exit the sandbox may take to end (a QEMU
 # machine under TCG starts in ~2.5 s; the budget covers start and stop).
 WITHIN = {"lxc:///": 15, "qemu:///system": 30}
-
-
-def processes_with(marker):
-    """Host pids whose command line contains `marker` (a container's
-    processes are host processes)."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if marker.encode() in f.read():
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
 
 
 class CommandEnd:
@@ -79,7 +63,7 @@ class CommandEnd:
             time.sleep(0.05)
         self.assertEqual(domains(self.URI) - self.domains_before, set(),
                          "the domain outlived its command")
-        self.assertEqual(processes_with(self.sleep), [],
+        self.assertEqual(host_pids(self.sleep), [],
                          "a background child of the command survived the sandbox")
 
     def test_background_child_holding_stdout(self):

@@ -21,7 +21,7 @@ import time
 import unittest
 
 import sandboxtest
-from sandboxtest import VIRT_SANDBOX, SandboxTestCase, domains, state_dirs
+from sandboxtest import VIRT_SANDBOX, SandboxTestCase, domains, host_pids, state_dirs
 
 # virt-sandbox's status when the sandbox was ended from outside (documented
 # in its --help and the README).
@@ -41,23 +41,6 @@ def signal_mask(pid, field):
     except OSError:
         return None
     return None
-
-
-def host_pids(needle):
-    """Host pids whose command line (NUL-separated words joined by spaces)
-    contains `needle`."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                words = f.read().split(b"\0")
-        except OSError:
-            continue
-        if needle in b" ".join(words).decode(errors="replace"):
-            found.append(int(pid))
-    return found
 
 
 class OutsideEvents:
