@@ -237,24 +237,25 @@ pub(crate) struct BootRequest {
 }
 
 impl BootRequest {
-    fn new(config: &Config, layout: &Layout, qemu_user: Option<(u32, u32)>) -> Self {
+    /// `files`: what QEMU opens, as [`super::qemu_host::files_qemu_opens`]
+    /// lists it (checked only for QEMU's own user, `qemu_user`).
+    fn new(
+        config: &Config,
+        layout: &Layout,
+        qemu_user: Option<(u32, u32)>,
+        files: Vec<(String, std::path::PathBuf)>,
+    ) -> Self {
         use builder::HostMount;
-        let mut binds = Vec::new();
-        let mut files = Vec::new();
-        for mount in &layout.mounts {
-            match mount {
+        let binds = layout
+            .mounts
+            .iter()
+            .filter_map(|mount| match mount {
                 HostMount::Bind { source, target } => {
-                    binds.push(format!("host-bind:{target}={}", source.display()))
+                    Some(format!("host-bind:{target}={}", source.display()))
                 }
-                HostMount::Image { source, target, .. } => {
-                    files.push((format!("host-image:{target}"), source.clone()))
-                }
-                HostMount::Ram { .. } => {}
-            }
-        }
-        for disk in layout.disks.iter().filter(|d| !d.block) {
-            files.push(("disk".to_owned(), disk.source.clone()));
-        }
+                _ => None,
+            })
+            .collect();
         BootRequest {
             kernrelease: config.kernrelease(),
             kernpath: config.kernpath(),
@@ -715,17 +716,21 @@ impl Context {
             ),
             _ => None,
         };
-        let boot =
-            (backend == Backend::Qemu).then(|| BootRequest::new(&config, &layout, qemu_user));
+        // What QEMU opens, lent to its own user (and checked reachable by
+        // it before the boot).
+        let mut qemu_files = Vec::new();
         if let (Some(lending), Some((uid, gid))) = (lending.as_mut(), qemu_user) {
-            for (what, path) in super::qemu_host::files_qemu_opens(&layout)? {
-                lending.lend(&what, &path)?;
+            qemu_files = super::qemu_host::files_qemu_opens(&layout)?;
+            for (what, path) in &qemu_files {
+                lending.lend(what, path)?;
             }
             let kvm_device = std::path::Path::new("/dev/kvm");
             if kvm && !super::lending::may_read_write(kvm_device, uid, gid) {
                 lending.lend("KVM", kvm_device)?;
             }
         }
+        let boot = (backend == Backend::Qemu)
+            .then(|| BootRequest::new(&config, &layout, qemu_user, qemu_files));
         Ok(Starting {
             conn,
             backend,
