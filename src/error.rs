@@ -62,7 +62,8 @@ pub enum SandboxError {
     /// see `Console::end_error`).
     #[enum_value(name = "GVIR_SANDBOX_ERROR_PROTOCOL", nick = "protocol")]
     Protocol = 14,
-    /// The guest init failed to set the sandbox up; the message is the guest's.
+    /// The guest init failed to set the sandbox up and never ran the
+    /// command; the message is the guest's (see `Console::end_error`).
     #[enum_value(name = "GVIR_SANDBOX_ERROR_GUEST", nick = "guest")]
     Guest = 15,
     /// No usable kernel, module directory or initrd for a virtual machine.

@@ -137,6 +137,28 @@ gboolean gvir_sandbox_console_detach(GVirSandboxConsole *console, GError **error
 gboolean gvir_sandbox_console_isolate(GVirSandboxConsole *console, GError **error);
 
 /**
+ * gvir_sandbox_console_check_end:
+ * @console: a #GVirSandboxConsole
+ * @error: return location for a #GError, or %NULL
+ *
+ * Tells whether the last session ended with the command's own exit status
+ * (the one #GVirSandboxConsoleRpc::exited gave). Call it from a
+ * #GVirSandboxConsole::closed handler. It fails with
+ * %GVIR_SANDBOX_ERROR_GUEST when the guest init could not set the sandbox
+ * up and never ran the command (the message is the init's; `exited` gave
+ * the init's status 125), and with %GVIR_SANDBOX_ERROR_PROTOCOL when the
+ * guest's end closed before any exit status arrived (the sandbox was ended
+ * from outside, or its init died).
+ *
+ * Returns: %TRUE when the session ended with the command's status, is still
+ * running, or ended for a local reason (a failed local write, the escape
+ * character); %FALSE with @error set otherwise
+ *
+ * Since: 0.9
+ */
+gboolean gvir_sandbox_console_check_end(GVirSandboxConsole *console, GError **error);
+
+/**
  * gvir_sandbox_console_set_escape:
  * @console: a #GVirSandboxConsole
  * @escape: the escape character (0 to 127)

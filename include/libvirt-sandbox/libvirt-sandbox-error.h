@@ -34,8 +34,8 @@ G_BEGIN_DECLS
  * @GVIR_SANDBOX_ERROR_LIBVIRT: libvirt refused an operation (the message says why)
  * @GVIR_SANDBOX_ERROR_NOT_RUNNING: the sandbox is not running
  * @GVIR_SANDBOX_ERROR_ALREADY_RUNNING: the sandbox is already running
- * @GVIR_SANDBOX_ERROR_PROTOCOL: the host/guest console protocol was violated
- * @GVIR_SANDBOX_ERROR_GUEST: the guest init failed to set the sandbox up (its message)
+ * @GVIR_SANDBOX_ERROR_PROTOCOL: the host/guest console protocol was violated, or the guest's end closed before the command's exit status arrived (see gvir_sandbox_console_check_end())
+ * @GVIR_SANDBOX_ERROR_GUEST: the guest init failed to set the sandbox up and never ran the command; the message is the guest's (see gvir_sandbox_console_check_end())
  * @GVIR_SANDBOX_ERROR_KERNEL: no usable kernel, module directory or initrd for a virtual machine
  * @GVIR_SANDBOX_ERROR_INVALID_ARGUMENT: a property or argument value is out of range
  *

@@ -29,8 +29,10 @@ Exit status: the command's (128+N when signal N killed it); 2 for an invalid \
 option; 1 when the sandbox could not run; 255 when the sandbox was ended from \
 outside before its command finished (its domain destroyed, its libvirt_lxc or \
 QEMU process killed); 128+N when virt-sandbox got signal N (SIGINT, SIGTERM, \
-SIGHUP; it stops the sandbox first; a signal it inherited as ignored, as under \
-nohup, stays ignored)."
+SIGHUP, SIGQUIT, SIGUSR1, SIGALRM and the other signals that end a process by \
+default, except SIGKILL and crashes; it stops the sandbox and restores the \
+terminal first; a signal it inherited as ignored, as under nohup, stays \
+ignored)."
 )]
 struct Args {
     /// libvirt connection URI (default: $LIBVIRT_DEFAULT_URI, else lxc:/// for root)
@@ -275,15 +277,35 @@ fn warn_invisible_paths(config: &Config, command: &[String]) {
 }
 
 /// The signals that end virt-sandbox: SIGINT (Ctrl-C in pipe mode), SIGTERM
-/// (kill), SIGHUP (a closed terminal).
-const STOP_SIGNALS: [i32; 3] = [nix::libc::SIGINT, nix::libc::SIGTERM, nix::libc::SIGHUP];
+/// (kill), SIGHUP (a closed terminal), and the user signals, which GLib
+/// watches itself.
+const STOP_SIGNALS: [i32; 5] = [
+    nix::libc::SIGINT,
+    nix::libc::SIGTERM,
+    nix::libc::SIGHUP,
+    nix::libc::SIGUSR1,
+    nix::libc::SIGUSR2,
+];
+
+/// The other signals whose default action ends a process (and would leave
+/// the sandbox to libvirt and the terminal raw), which GLib cannot watch:
+/// blocked and read from a signalfd instead, to the same effect. (Not
+/// handled: SIGKILL; the crash signals SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+/// SIGABRT, SIGTRAP, SIGSYS; the real-time signals.)
+const FD_STOP_SIGNALS: [nix::sys::signal::Signal; 9] = {
+    use nix::sys::signal::Signal::*;
+    [
+        SIGQUIT, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGXCPU, SIGXFSZ, SIGPWR, SIGSTKFLT,
+    ]
+};
 
 /// The stop signals, caught from the first line of `main` on, so that none
 /// takes its default action while a sandbox is being created or removed:
 /// one that arrives is recorded (and quits the main loop when it runs), and
-/// the sandbox is stopped and cleaned up before virt-sandbox exits with
-/// 128+N. A signal virt-sandbox inherited as ignored (`nohup`, a background
-/// job of a non-interactive shell) gets no handler: it stays ignored.
+/// the sandbox is stopped and cleaned up (the terminal restored) before
+/// virt-sandbox exits with 128+N. A signal virt-sandbox inherited as
+/// ignored (`nohup`, a background job of a non-interactive shell) gets no
+/// handler: it stays ignored.
 struct StopSignals {
     arrived: Rc<Cell<Option<i32>>>,
     main_loop: glib::MainLoop,
@@ -295,20 +317,66 @@ struct StopSignals {
 impl StopSignals {
     fn install() -> Self {
         let ignored = inherited_ignored_signals();
+        let is_ignored = |signal: i32| ignored & (1u64 << (signal - 1)) != 0;
         let arrived: Rc<Cell<Option<i32>>> = Rc::default();
         let main_loop = glib::MainLoop::new(None, false);
-        let sources = STOP_SIGNALS
+        let stop = {
+            let (arrived, main_loop) = (arrived.clone(), main_loop.clone());
+            move |signal: i32| {
+                arrived.set(arrived.get().or(Some(signal)));
+                main_loop.quit();
+            }
+        };
+        // Blocked before any thread exists, so that every thread inherits
+        // the mask (and the signalfd gets them); child processes started
+        // with std's Command get an empty mask.
+        let mut blocked = nix::sys::signal::SigSet::empty();
+        for signal in FD_STOP_SIGNALS {
+            if !is_ignored(signal as i32) {
+                blocked.add(signal);
+            }
+        }
+        let mut sources: Vec<glib::SourceId> = STOP_SIGNALS
             .into_iter()
-            .filter(|signal| ignored & (1u64 << (signal - 1)) == 0)
+            .filter(|&signal| !is_ignored(signal))
             .map(|signal| {
-                let (arrived, main_loop) = (arrived.clone(), main_loop.clone());
+                let stop = stop.clone();
                 glib_unix::unix_signal_add_local(signal, move || {
-                    arrived.set(arrived.get().or(Some(signal)));
-                    main_loop.quit();
+                    stop(signal);
                     glib::ControlFlow::Continue
                 })
             })
             .collect();
+        match blocked.thread_block().and_then(|()| {
+            nix::sys::signalfd::SignalFd::with_flags(
+                &blocked,
+                nix::sys::signalfd::SfdFlags::SFD_NONBLOCK
+                    | nix::sys::signalfd::SfdFlags::SFD_CLOEXEC,
+            )
+        }) {
+            Ok(signal_fd) => {
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&signal_fd);
+                sources.push(glib_unix::unix_fd_add_local(
+                    fd,
+                    glib::IOCondition::IN,
+                    move |_, _| {
+                        while let Ok(Some(info)) = signal_fd.read_signal() {
+                            stop(info.ssi_signo as i32);
+                        }
+                        glib::ControlFlow::Continue
+                    },
+                ));
+            }
+            Err(e) => {
+                // Back to the default actions rather than signals that
+                // nothing reads.
+                let _ = blocked.thread_unblock();
+                eprintln!(
+                    "virt-sandbox: warning: cannot watch SIGQUIT and similar signals ({e}); \
+                     one of them would end virt-sandbox without stopping the sandbox"
+                );
+            }
+        }
         Self {
             arrived,
             main_loop,

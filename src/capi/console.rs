@@ -205,6 +205,18 @@ pub unsafe extern "C" fn gvir_sandbox_console_isolate(
     }
 }
 
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn gvir_sandbox_console_check_end(
+    obj: *mut GVirSandboxConsole,
+    error: *mut *mut GError,
+) -> gboolean {
+    unsafe {
+        call(obj, c_name!(gvir_sandbox_console_check_end), error, |c| {
+            c.end_error().map_or(Ok(()), Err)
+        })
+    }
+}
+
 value_property!(
     gvir_sandbox_console_get_direct,
     gvir_sandbox_console_set_direct,

@@ -1418,7 +1418,14 @@ impl Console {
                 self.close_after_drain(true, None);
                 return ControlFlow::Break;
             }
-            Message::Error(text) => self.report(&format!("libvirt-sandbox: {text}\n")),
+            Message::Error(text) => {
+                // The EXIT that follows carries the init's setup-failure
+                // status, not the command's: the owner learns why here.
+                self.end_error.borrow_mut().get_or_insert_with(|| {
+                    crate::error::error(crate::error::SandboxError::Guest, &text)
+                });
+                self.report(&format!("libvirt-sandbox: {text}\n"));
+            }
             Message::Exit(status) => {
                 self.set_handshake(Handshake::Finished);
                 // Reported once the output before it is written.

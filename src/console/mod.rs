@@ -117,14 +117,20 @@ impl Console {
         self.imp().peer.get()
     }
 
-    /// Why the last session ended without the command's exit status, when
-    /// it was the guest's end that closed first (after `closed` with
-    /// `error` true): a [`SandboxError::Protocol`] error. The sandbox was
-    /// ended from outside (its domain destroyed, its libvirt_lxc or QEMU
-    /// process killed) or its init died; the domain's lifecycle events tell
-    /// which. `None` when the status arrived, or the console ended for
-    /// another reason (a local write failed, the escape character).
+    /// Why the last session did not end with the command's own exit
+    /// status, or `None` when it did (or the console ended for a local
+    /// reason: a failed local write, the escape character):
+    /// - [`SandboxError::Guest`]: the guest init could not set the sandbox
+    ///   up (a mount, an interface, the isolation...) and never ran the
+    ///   command; the message is the init's. `exited` still fires, with the
+    ///   init's status 125.
+    /// - [`SandboxError::Protocol`]: the guest's end closed before any exit
+    ///   status arrived (after `closed` with `error` true): the sandbox was
+    ///   ended from outside (its domain destroyed, its libvirt_lxc or QEMU
+    ///   process killed) or its init died; the domain's lifecycle events
+    ///   tell which.
     ///
+    /// [`SandboxError::Guest`]: crate::error::SandboxError::Guest
     /// [`SandboxError::Protocol`]: crate::error::SandboxError::Protocol
     pub fn end_error(&self) -> Option<glib::Error> {
         self.imp().end_error.borrow().clone()

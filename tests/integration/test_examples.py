@@ -107,6 +107,93 @@ class Attach(SandboxTestCase):
         self.assertIn(b"does not exist", r.stderr)
 
 
+# How a GI program learns why a session did not end with the command's status:
+# gvir_sandbox_console_check_end() from its `closed` handler.
+CHECK_END = r"""
+import sys
+import gi
+gi.require_version("LibvirtGObject", "1.0")
+gi.require_version("LibvirtSandbox", "1.0")
+from gi.repository import GLib, LibvirtGObject, LibvirtSandbox
+LibvirtSandbox.init_object_check(None)
+uri, name, mount, *command = sys.argv[1:]
+cfg = LibvirtSandbox.ConfigInteractive.new(name)
+cfg.set_command(command)
+if mount:
+    cfg.add_mount_strv([mount])
+conn = LibvirtGObject.Connection.new(uri)
+conn.open(None)
+ctx = LibvirtSandbox.ContextInteractive.new(conn, cfg)
+ctx.start()
+loop = GLib.MainLoop()
+result = []
+def closed(console, _error):
+    try:
+        console.check_end()
+        result.append("ok")
+    except GLib.Error as e:
+        code = LibvirtSandbox.Error(e.code).value_nick
+        result.append(f"{e.domain} {code}: {e.message}")
+    loop.quit()
+con = ctx.get_app_console()
+con.connect("exited", lambda _c, status: result.append(f"status {status >> 8}"))
+con.connect("closed", closed)
+con.attach_stdio()
+loop.run()
+con.detach()
+try:
+    ctx.stop()
+except GLib.Error:
+    pass  # ended from outside: already gone
+print(" | ".join(result), flush=True)
+"""
+
+
+class CheckEnd(SandboxTestCase):
+    def check_end(self, *command, mount="", name=None):
+        name = name or f"checkend{os.getpid()}"
+        return subprocess.run(["/usr/bin/python3", "-c", CHECK_END, self.URI, name, mount,
+                               *command], stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=TIMEOUT)
+
+    def test_a_command_that_ran_ends_cleanly(self):
+        r = self.check_end("/bin/sh", "-c", "exit 3")
+        self.assertEqual((r.returncode, r.stdout), (0, b"status 3 | ok\n"), r.stderr)
+
+    def test_a_guest_setup_failure_is_a_guest_error_with_the_inits_message(self):
+        r = self.check_end("/bin/true", mount="guest-bind:/mnt=/nonexistent-source")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout.decode(), r"^status 125 \| gvir-sandbox-error-quark guest: "
+                         r"guest-bind:/mnt=/nonexistent-source: .*No such file")
+
+
+class CheckEndQemu(CheckEnd):
+    URI = "qemu:///system"
+
+    # A destroyed VM's guest end just vanishes. (libvirt ends a container
+    # by SIGTERM to its processes, so on LXC the init still reports the
+    # command killed by SIGTERM; the domain's lifecycle event tells the
+    # two apart, as virt-sandbox does.)
+    def test_a_sandbox_destroyed_from_outside_is_a_protocol_error(self):
+        name = f"checkend{os.getpid()}"
+        proc = subprocess.Popen(["/usr/bin/python3", "-c", CHECK_END, self.URI, name, "",
+                                 "/bin/sh", "-c", "echo started; exec sleep 600"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            self.assertEqual(proc.stdout.readline(), b"started\n")
+            subprocess.run(["virsh", "-q", "-c", self.URI, "destroy", name], check=True,
+                           capture_output=True, timeout=TIMEOUT)
+            out, err = proc.communicate(timeout=TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertRegex(out.decode(), r"^gvir-sandbox-error-quark protocol: the sandbox ended "
+                         r"before its command reported an exit status")
+
+
 def _add_tests():
     checks = [name for name in dir(HelloWorld) if name.startswith("check_")]
     for language in EXAMPLES:

@@ -14,6 +14,7 @@ import select
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -177,6 +178,85 @@ class KilledOwner(CleanupTestCase):
                          f"libvirt's leftovers of the killed sandbox's domain {domain}")
         self.assertEqual(entries_of(f"sbxnext{tok}", left), [],
                          "libvirt's leftovers of the sandbox that swept")
+
+
+class KilledDuringStart(CleanupTestCase):
+    """SIGKILL of the CLI at every moment of a start (before, while and
+    after libvirt creates the domain, while the guest boots): once the
+    next start has swept, nothing of any of them is left: no domain, state
+    dir, loop device, host mount, task cgroup, libvirt leftover, or ACL
+    lent on an image."""
+
+    # Seconds after the spawn; a start takes ~0.3 s on LXC, ~2-3 s on QEMU.
+    # None: once the command runs.
+    DELAYS = (0.0, 0.03, 0.06, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.6, None)
+
+    def test_sigkill_at_every_moment_of_a_start_leaves_nothing_after_the_next_start(self):
+        tok = attacks.token()
+        work = tempfile.mkdtemp(prefix="sbxkill")
+        self.addCleanup(shutil.rmtree, work, True)
+        os.chmod(work, 0o755)  # a VM's QEMU serves the host bind as a uid of its own
+        content = os.path.join(work, "content")
+        os.mkdir(content)
+        image = os.path.join(work, "disk.img")
+        subprocess.run(["truncate", "-s", "16M", image], check=True)
+        subprocess.run(["mkfs.ext4", "-q", "-F", "-d", content, image], check=True)
+        os.chmod(image, 0o600)
+        states, loops, mounts = state_dirs(), sandboxtest.loop_devices(), sandboxtest.host_mounts()
+        names = [f"sbxkill{tok}{i:02}" for i in range(len(self.DELAYS))]
+        stages = []
+        for name, delay in zip(names, self.DELAYS):
+            p = subprocess.Popen([VIRT_SANDBOX, "-c", self.URI, "-n", name,
+                                  *self.image_options(image), "-m", f"host-bind:/mnt={work}",
+                                  "--", "/bin/sh", "-c", "echo started; exec sleep 600"],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.DEVNULL)
+            self.addCleanup(lambda p=p: p.poll() is None and (p.kill(), p.wait()))
+            if delay is None:  # the command runs
+                self.assertEqual(self._first_line(p), b"started\n")
+            elif delay:
+                time.sleep(delay)  # the moment of the fault, not a wait for a result
+            stages.append((p.poll() is None)
+                          + any(name in d for d in state_dirs() - states)
+                          + (name in domains(self.URI)))
+            p.kill()
+            p.wait()
+            p.stdout.close()
+        # The faults hit before the state dir (1), with it (2: no domain yet,
+        # a short window) and with a domain (3; the last one's command ran).
+        self.assertIn(1, stages, f"no kill before the state dir: {stages}")
+        self.assertEqual(stages[-1], 3, f"no kill with a running command: {stages}")
+        print(f"stages at the kills: {stages}", file=sys.stderr)
+        # libvirt ends each transient domain whose creator's connection closed.
+        attacks.wait_for(lambda: not set(names) & domains(self.URI), 120,
+                         "the end of the killed CLIs' domains", interval=0.05)
+
+        r = self.sandbox("/bin/true", options=["-n", f"sbxnext{tok}"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(state_dirs() - states, set(), "state dirs left after the sweep")
+        self.assertEqual(sandboxtest.loop_devices() - loops, set(), "loop devices left")
+        self.assertEqual(sandboxtest.host_mounts() - mounts, set(), "host mounts left")
+        self.assertEqual(os.stat(image).st_mode & 0o7777, 0o600, "the image's mode changed")
+        self.assertNotIn("system.posix_acl_access", os.listxattr(image),
+                         "an ACL lent on the image is left")
+        left = lxc_entries()
+        for name in names:
+            self.assertEqual(entries_of(name, left), [], f"libvirt's leftovers of {name}")
+            self.assertFalse(os.path.exists(os.path.join(PIDS_MACHINE,
+                                                         f"{name}.libvirt-sandbox")),
+                             f"the task cgroup of {name} is left")
+
+    def image_options(self, image):
+        return ["-m", f"host-image:/srv={image}"]
+
+
+class KilledDuringStartQemu(KilledDuringStart):
+    URI = "qemu:///system"
+    DELAYS = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 1.8, 2.5, None)
+
+    def image_options(self, image):
+        # The VM's QEMU is lent the disk (an ACL for its uid) during the start.
+        return ["--disk", f"file:killdisk={image},format=raw"]
 
 
 class BrokenConnection(CleanupTestCase):

@@ -11,12 +11,17 @@ qemu:///system:
 - a sandbox ended from outside (`virsh destroy` of its domain, `kill -9` of
   its libvirt_lxc or QEMU process) is told apart from its command dying of a
   signal: one line on stderr and virt-sandbox's own exit status, 255, and
-  nothing is left behind."""
+  nothing is left behind;
+- SIGQUIT, SIGUSR1, SIGALRM (the other signals that end a process by
+  default) to virt-sandbox in a terminal stop the sandbox like SIGTERM and
+  give the terminal its settings back."""
 import os
+import pty
 import random
 import select
 import signal
 import subprocess
+import termios
 import time
 import unittest
 
@@ -157,6 +162,63 @@ class OutsideEvents:
 
     def test_sighup_while_creating(self):
         self.early_signal(signal.SIGHUP, mid_creation=True)
+
+    # -- the other signals that end a process, in a terminal ------------------
+
+    def signal_in_a_terminal(self, signum):
+        """`signum` to virt-sandbox running a command in a terminal (raw
+        while it runs): the sandbox is stopped, the exit status is 128+N, and
+        the terminal gets its settings back (a default action would leave it
+        raw: no echo, no line editing, for the rest of the user's session)."""
+        cmd = [VIRT_SANDBOX, "-c", self.URI, "-n", self.name, "--",
+               "/bin/sh", "-c", "echo up; exec sleep 100"]
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execvp(cmd[0], cmd)
+        try:
+            cooked = termios.tcgetattr(fd)
+            out = b""
+            deadline = time.monotonic() + RUN_TIMEOUT
+            while b"up" not in out:
+                self.assertLess(time.monotonic(), deadline, f"no 'up' from the sandbox: {out!r}")
+                if select.select([fd], [], [], 1)[0]:
+                    out += os.read(fd, 4096)
+            self.assertFalse(termios.tcgetattr(fd)[3] & termios.ECHO,
+                             "the terminal is not raw while the command runs")
+            os.kill(pid, signum)
+            while select.select([fd], [], [], RUN_TIMEOUT)[0]:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # EIO: virt-sandbox closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            _, status = os.waitpid(pid, 0)
+            pid = None
+            after = termios.tcgetattr(fd)
+        finally:
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 128 + signum,
+                         f"exit status (negative: killed by the signal); printed {out!r}")
+        self.assertIn(f"interrupted by signal {signum}".encode(), out)
+        self.assertEqual(after[3] & (termios.ECHO | termios.ICANON | termios.ISIG),
+                         cooked[3] & (termios.ECHO | termios.ICANON | termios.ISIG),
+                         "the terminal was left raw")
+        self.assertEqual(after[:3], cooked[:3], "the terminal's settings were not restored")
+        self.assert_nothing_left()
+
+    def test_sigquit_in_a_terminal(self):
+        self.signal_in_a_terminal(signal.SIGQUIT)
+
+    def test_sigusr1_in_a_terminal(self):
+        self.signal_in_a_terminal(signal.SIGUSR1)
+
+    def test_sigalrm_in_a_terminal(self):
+        self.signal_in_a_terminal(signal.SIGALRM)
 
     # -- inherited ignored signals ------------------------------------------
 
