@@ -257,14 +257,15 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout) {
         );
     }
 
+    // In the original's order (console::Kind::devname): log, shell, app.
     w.empty("console", &[("type", "pty")]);
-    if layout.app_console {
+    if config.shell() {
         w.element("console", &[("type", "pty")], |w| {
             w.empty("target", &[("type", "lxc"), ("port", "1")])
         });
     }
-    if config.shell() {
-        let port = if layout.app_console { "2" } else { "1" };
+    if layout.app_console {
+        let port = if config.shell() { "2" } else { "1" };
         w.element("console", &[("type", "pty")], |w| {
             w.empty("target", &[("type", "lxc"), ("port", port)])
         });

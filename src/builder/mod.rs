@@ -68,10 +68,13 @@ pub fn grants(layout: &Layout) -> Vec<String> {
 pub mod consoles {
     /// Kernel/init log (the guest's `/dev/console`).
     pub const LOG: &str = "console0";
-    /// The application's channel (LXC: the guest's `/dev/tty2`).
+    /// The admin debug shell, when enabled (LXC: the guest's `/dev/tty2`;
+    /// QEMU: `/dev/hvc1`).
+    pub const SHELL: &str = "console1";
+    /// A container's app console without a shell (`/dev/tty2`).
     pub const APP: &str = "console1";
-    /// The admin debug shell, when enabled (LXC: `/dev/tty3`).
-    pub const SHELL: &str = "console2";
+    /// A container's app console after the shell's (`/dev/tty3`).
+    pub const APP_AFTER_SHELL: &str = "console2";
 }
 
 /// A filesystem the backend mounts before the guest init runs, resolved from

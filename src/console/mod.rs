@@ -52,14 +52,17 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The libvirt device alias of this console (see builder::container).
-    pub fn devname(self, has_app_console: bool) -> &'static str {
+    /// The libvirt device alias of this console (see builder::container),
+    /// as the original names them: the log `console0`, the debug shell
+    /// `console1`, then a container's app console (`console2` after a
+    /// shell, else `console1`; a VM's app channel is no console).
+    pub fn devname(self, shell: bool) -> &'static str {
         use crate::builder::consoles;
         match self {
             Kind::Log => consoles::LOG,
+            Kind::Shell => consoles::SHELL,
+            Kind::App if shell => consoles::APP_AFTER_SHELL,
             Kind::App => consoles::APP,
-            Kind::Shell if has_app_console => consoles::SHELL,
-            Kind::Shell => consoles::APP,
         }
     }
 }

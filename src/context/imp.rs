@@ -41,6 +41,8 @@ pub(crate) struct Running {
     /// The host-side task limit (containers); dropped after the domain,
     /// which removes its cgroup.
     pub(crate) tasks: Option<std::rc::Rc<super::tasks::TaskLimit>>,
+    /// Whether the sandbox has the debug shell console.
+    pub(crate) shell: bool,
 }
 
 #[derive(Default)]
@@ -771,6 +773,7 @@ impl Context {
             loops: starting.loops,
             secret: starting.secret,
             tasks: starting.tasks.map(std::rc::Rc::new),
+            shell: self.obj().config().shell(),
         });
         self.obj().notify("domain");
     }
@@ -839,6 +842,16 @@ impl Context {
                 format!("sandbox '{name}' does not exist"),
             )
         })?;
+        // The sandbox's own config may differ from the one attaching: its
+        // consoles tell whether it has a shell (the one after the log
+        // console in a VM; in a container, the one before the app console).
+        let shell = domain.xml_desc(0).is_ok_and(|xml| {
+            let after = match backend {
+                Backend::Lxc => ConsoleKind::App.devname(true),
+                Backend::Qemu => ConsoleKind::Shell.devname(true),
+            };
+            crate::console::pty::pty_path(&xml, after).is_some()
+        });
         let layout = Layout {
             domain_name: name,
             state_dir: super::state::state_root(),
@@ -863,6 +876,7 @@ impl Context {
             loops: Vec::new(),
             secret: Vec::new(),
             tasks: None,
+            shell,
         });
         self.obj().notify("domain");
         Ok(())
@@ -871,12 +885,20 @@ impl Context {
     pub(crate) fn console_raw(&self, kind: ConsoleKind) -> crate::Result<ConsoleRaw> {
         let running = self.running.borrow();
         let running = running.as_ref().ok_or_else(super::not_running)?;
+        if kind == ConsoleKind::Shell && !running.shell {
+            return Err(error(
+                SandboxError::InvalidArgument,
+                format!(
+                    "the sandbox '{}' has no debug shell: enable the config's 'shell' \
+                     property (virt-sandbox --shell) before starting it",
+                    running.layout.domain_name
+                ),
+            ));
+        }
         Ok(ConsoleRaw::new(
             self.connection.borrow().as_ref(),
             &running.domain,
-            // A VM's app channel is no console: its shell console comes next
-            // to the log console.
-            kind.devname(running.layout.app_console && running.backend == Backend::Lxc),
+            kind.devname(running.shell),
         ))
     }
 }

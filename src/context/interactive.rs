@@ -50,7 +50,7 @@ impl ContextInteractive {
         let running = running.as_ref().ok_or_else(super::not_running)?;
         // A VM's app channel is a virtio-serial port, named as such.
         let devname = match running.backend {
-            super::Backend::Lxc => ConsoleKind::App.devname(true),
+            super::Backend::Lxc => ConsoleKind::App.devname(running.shell),
             super::Backend::Qemu => crate::builder::APP_CHANNEL_PORT,
         };
         let console = ConsoleRpc::for_domain(

@@ -13,12 +13,14 @@ use crate::error::{SandboxError, error};
 use glib::prelude::*;
 use sandbox_init::launch::LaunchSpec;
 
-/// Guest device of the app channel and of the debug shell (LXC).
+/// Guest device of the app channel and of the debug shell (LXC), in the
+/// console order of builder::container.
 fn lxc_devices(shell: bool) -> (String, Option<String>) {
-    (
-        "/dev/tty2".to_owned(),
-        shell.then(|| "/dev/tty3".to_owned()),
-    )
+    if shell {
+        ("/dev/tty3".to_owned(), Some("/dev/tty2".to_owned()))
+    } else {
+        ("/dev/tty2".to_owned(), None)
+    }
 }
 
 /// Builds the launch spec of `config`.

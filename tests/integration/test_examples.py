@@ -107,6 +107,95 @@ class Attach(SandboxTestCase):
         self.assertIn(b"does not exist", r.stderr)
 
 
+# A second program attaches by name to a sandbox started with a debug shell
+# (-l) and drives that shell through get_shell_console(): the consoles are
+# named as the original's (log console0, shell console1, app console2).
+SHELL = r"""
+import os, sys
+import gi
+gi.require_version("LibvirtGObject", "1.0")
+gi.require_version("LibvirtSandbox", "1.0")
+from gi.repository import Gio, GLib, LibvirtGObject, LibvirtSandbox
+LibvirtSandbox.init_object_check(None)
+uri, name = sys.argv[1:]
+conn = LibvirtGObject.Connection.new(uri)
+conn.open(None)
+ctx = LibvirtSandbox.ContextInteractive.new(conn, LibvirtSandbox.ConfigInteractive.new(name))
+ctx.attach()
+names = [ctx.get_log_console().get_property("devname"),
+         ctx.get_shell_console().get_property("devname")]
+if uri.startswith("lxc"):
+    names.append(ctx.get_app_console().get_property("devname"))
+print("consoles", *names, flush=True)
+to_shell_r, to_shell_w = os.pipe()
+from_shell_r, from_shell_w = os.pipe()
+shell = ctx.get_shell_console()
+shell.attach(Gio.UnixInputStream.new(to_shell_r, False),
+             Gio.UnixOutputStream.new(from_shell_w, False), None)
+os.write(to_shell_w, b"echo SHELL-$((6*7))\n")
+seen = b""
+def readable(fd, _cond):
+    global seen
+    seen += os.read(fd, 4096)
+    if b"SHELL-42" in seen:
+        loop.quit()
+    return True
+loop = GLib.MainLoop()
+GLib.unix_fd_add_full(GLib.PRIORITY_DEFAULT, from_shell_r, GLib.IOCondition.IN, readable)
+GLib.timeout_add_seconds(60, loop.quit)
+loop.run()
+shell.detach()
+print("shell", "answered" if b"SHELL-42" in seen else f"silent: {seen!r}", flush=True)
+"""
+
+
+class ShellConsole(SandboxTestCase):
+    def test_attach_then_drive_the_debug_shell_console(self):
+        name = f"shell{os.getpid()}"
+        sandbox = subprocess.Popen([os.environ.get("VIRT_SANDBOX", "virt-sandbox"), "-c",
+                                    self.URI, "-l", "-n", name, "--", "/bin/sh", "-c",
+                                    "echo started; exec sleep 600"],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        try:
+            self.assertEqual(sandbox.stdout.readline(), b"started\n")
+            r = subprocess.run(["/usr/bin/python3", "-c", SHELL, self.URI, name],
+                               capture_output=True, timeout=TIMEOUT)
+        finally:
+            sandbox.terminate()  # a clean stop: nothing left for a sweep
+            sandbox.wait()
+            sandbox.stdout.close()
+            sandbox.stderr.close()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        consoles = ("console0 console1 console2" if self.URI.startswith("lxc")
+                    else "console0 console1")
+        self.assertEqual(r.stdout.decode(), f"consoles {consoles}\nshell answered\n",
+                         r.stderr)
+
+    def test_a_sandbox_without_a_shell_has_no_shell_console(self):
+        name = f"noshell{os.getpid()}"
+        sandbox = subprocess.Popen([os.environ.get("VIRT_SANDBOX", "virt-sandbox"), "-c",
+                                    self.URI, "-n", name, "--", "/bin/sh", "-c",
+                                    "echo started; exec sleep 600"],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE)
+        try:
+            self.assertEqual(sandbox.stdout.readline(), b"started\n")
+            r = subprocess.run(["/usr/bin/python3", "-c", SHELL, self.URI, name],
+                               capture_output=True, timeout=TIMEOUT)
+        finally:
+            sandbox.terminate()
+            sandbox.wait()
+            sandbox.stdout.close()
+            sandbox.stderr.close()
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(f"the sandbox '{name}' has no debug shell".encode(), r.stderr)
+
+
+class ShellConsoleQemu(ShellConsole):
+    URI = "qemu:///system"
+
+
 # How a GI program learns why a session did not end with the command's status:
 # gvir_sandbox_console_check_end() from its `closed` handler.
 CHECK_END = r"""

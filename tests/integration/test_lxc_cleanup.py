@@ -218,7 +218,8 @@ class KilledDuringStart(CleanupTestCase):
                 time.sleep(delay)  # the moment of the fault, not a wait for a result
             stages.append((p.poll() is None)
                           + any(name in d for d in state_dirs() - states)
-                          + (name in domains(self.URI)))
+                          + any(d == name or d.startswith(name + "-")
+                                for d in domains(self.URI)))
             p.kill()
             p.wait()
             p.stdout.close()
@@ -228,7 +229,8 @@ class KilledDuringStart(CleanupTestCase):
         self.assertEqual(stages[-1], 3, f"no kill with a running command: {stages}")
         print(f"stages at the kills: {stages}", file=sys.stderr)
         # libvirt ends each transient domain whose creator's connection closed.
-        attacks.wait_for(lambda: not set(names) & domains(self.URI), 120,
+        attacks.wait_for(lambda: not any(d.startswith(tuple(names)) for d in domains(self.URI)),
+                         120,
                          "the end of the killed CLIs' domains", interval=0.05)
 
         r = self.sandbox("/bin/true", options=["-n", f"sbxnext{tok}"])
