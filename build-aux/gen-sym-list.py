@@ -10,7 +10,7 @@ import re
 import sys
 
 PROTO = re.compile(r"^[A-Za-z_][\w \*]*?\b(gvir_sandbox_\w+)\s*\(", re.M)
-DECLARE = re.compile(r"G_DECLARE_\w+_TYPE\s*\(\s*\w+\s*,\s*(gvir_sandbox_\w+)")
+DECLARE = re.compile(r"(?:G_DECLARE_\w+_TYPE|GVIR_SANDBOX_DECLARE_TYPE)\s*\(\s*\w+\s*,\s*(gvir_sandbox_\w+)")
 
 
 def declared(include_dir):
@@ -19,7 +19,8 @@ def declared(include_dir):
         text = re.sub(r"/\*.*?\*/", "", header.read_text(), flags=re.S)
         text = re.sub(r"^#.*$", "", text, flags=re.M)
         names.update(PROTO.findall(text))
-        # G_DECLARE_{FINAL,DERIVABLE}_TYPE(Name, prefix, ...) declares prefix_get_type().
+        # G_DECLARE_{FINAL,DERIVABLE}_TYPE(Name, prefix, ...) and
+        # GVIR_SANDBOX_DECLARE_TYPE(Name, prefix, ...) declare prefix_get_type().
         names.update(p + "_get_type" for p in DECLARE.findall(text))
     return sorted(names)
 

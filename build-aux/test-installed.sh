@@ -11,7 +11,7 @@ trap 'rm -rf "$stage"' EXIT
 
 meson install -C "$builddir" --destdir "$stage" --quiet
 prefix=$stage/usr/local
-libdir=$(find "$prefix" -name 'libvirt-sandbox-1.0.so.0' -printf '%h\n' | head -n 1)
+libdir=$(find "$prefix" -name 'libvirt-sandbox-1.0.so.5' -printf '%h\n' | head -n 1)
 typelibdir=$(find "$prefix" -name 'LibvirtSandbox-1.0.typelib' -printf '%h\n' | head -n 1)
 vapidir=$(find "$prefix" -name 'libvirt-sandbox-1.0.vapi' -printf '%h\n' | head -n 1)
 pcdir=$(find "$prefix" -name 'libvirt-sandbox-1.0.pc' -printf '%h\n' | head -n 1)

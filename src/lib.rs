@@ -9,6 +9,7 @@
 //!   classes, which must be `extern "C"` by nature);
 //! - [`error`]: the `GVirSandboxError` GError domain.
 
+mod abi;
 pub mod builder;
 pub mod capi;
 pub mod config;

@@ -18,7 +18,29 @@ G_BEGIN_DECLS
  * A host file (or other disk source) exposed to the sandbox as a block
  * device, found in the guest at `/dev/disk/by-tag/TAG`.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigDisk, gvir_sandbox_config_disk, GVIR_SANDBOX, CONFIG_DISK, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigDisk, gvir_sandbox_config_disk, GVIR_SANDBOX, CONFIG_DISK, GObject)
+
+struct _GVirSandboxConfigDisk
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigDiskClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigDiskClass
+{
+    GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigDisk:tag:

@@ -17,7 +17,29 @@ G_BEGIN_DECLS
  * What goes into the initrd of a virtual-machine sandbox: the program run as
  * `/init`, the kernel release and module directory, and the modules to load.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigInitrd, gvir_sandbox_config_initrd, GVIR_SANDBOX, CONFIG_INITRD, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigInitrd, gvir_sandbox_config_initrd, GVIR_SANDBOX, CONFIG_INITRD, GObject)
+
+struct _GVirSandboxConfigInitrd
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigInitrdClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigInitrdClass
+{
+    GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigInitrd:kver:

@@ -15,7 +15,29 @@ G_BEGIN_DECLS
  * A sandbox that runs one command with its standard input, output and error
  * connected to the caller, and ends when the command ends.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigInteractive, gvir_sandbox_config_interactive, GVIR_SANDBOX, CONFIG_INTERACTIVE, GVirSandboxConfig)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigInteractive, gvir_sandbox_config_interactive, GVIR_SANDBOX, CONFIG_INTERACTIVE, GVirSandboxConfig)
+
+struct _GVirSandboxConfigInteractive
+{
+    GVirSandboxConfig parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigInteractiveClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigInteractiveClass
+{
+    GVirSandboxConfigClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigInteractive:tty:

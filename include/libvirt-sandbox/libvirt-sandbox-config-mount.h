@@ -21,7 +21,15 @@ G_BEGIN_DECLS
  * target) whose content is replaced by something else. Host files may be
  * recorded as includes, to be copied into the mount.
  */
-G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfigMount, gvir_sandbox_config_mount, GVIR_SANDBOX, CONFIG_MOUNT, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMount, gvir_sandbox_config_mount, GVIR_SANDBOX, CONFIG_MOUNT, GObject)
+
+struct _GVirSandboxConfigMount
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
 
 /**
  * GVirSandboxConfigMountClass:
@@ -35,7 +43,7 @@ struct _GVirSandboxConfigMountClass
     GObjectClass parent_class;
 
     /*< private >*/
-    gpointer padding[8];
+    gpointer padding[20];
 };
 
 /**
@@ -89,7 +97,15 @@ GHashTable *gvir_sandbox_config_mount_get_includes(GVirSandboxConfigMount *confi
  * The abstract base of mounts whose content comes from a path: host
  * directories, image files and other guest paths.
  */
-G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfigMountFile, gvir_sandbox_config_mount_file, GVIR_SANDBOX, CONFIG_MOUNT_FILE, GVirSandboxConfigMount)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountFile, gvir_sandbox_config_mount_file, GVIR_SANDBOX, CONFIG_MOUNT_FILE, GVirSandboxConfigMount)
+
+struct _GVirSandboxConfigMountFile
+{
+    GVirSandboxConfigMount parent;
+
+    /*< private >*/
+    gpointer priv;
+};
 
 /**
  * GVirSandboxConfigMountFileClass:
@@ -103,7 +119,7 @@ struct _GVirSandboxConfigMountFileClass
     GVirSandboxConfigMountClass parent_class;
 
     /*< private >*/
-    gpointer padding[8];
+    gpointer padding[20];
 };
 
 /**
@@ -143,7 +159,29 @@ void gvir_sandbox_config_mount_file_set_source(GVirSandboxConfigMountFile *confi
  * is created when the sandbox starts and removed when it stops; such a
  * mount is saved as `source=` (empty).
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigMountHostBind, gvir_sandbox_config_mount_host_bind, GVIR_SANDBOX, CONFIG_MOUNT_HOST_BIND, GVirSandboxConfigMountFile)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountHostBind, gvir_sandbox_config_mount_host_bind, GVIR_SANDBOX, CONFIG_MOUNT_HOST_BIND, GVirSandboxConfigMountFile)
+
+struct _GVirSandboxConfigMountHostBind
+{
+    GVirSandboxConfigMountFile parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigMountHostBindClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigMountHostBindClass
+{
+    GVirSandboxConfigMountFileClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * gvir_sandbox_config_mount_host_bind_new:
@@ -167,7 +205,29 @@ GVirSandboxConfigMountHostBind *gvir_sandbox_config_mount_host_bind_new(const gc
  *
  * A filesystem image file of the host mounted on a guest directory.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigMountHostImage, gvir_sandbox_config_mount_host_image, GVIR_SANDBOX, CONFIG_MOUNT_HOST_IMAGE, GVirSandboxConfigMountFile)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountHostImage, gvir_sandbox_config_mount_host_image, GVIR_SANDBOX, CONFIG_MOUNT_HOST_IMAGE, GVirSandboxConfigMountFile)
+
+struct _GVirSandboxConfigMountHostImage
+{
+    GVirSandboxConfigMountFile parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigMountHostImageClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigMountHostImageClass
+{
+    GVirSandboxConfigMountFileClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigMountHostImage:format:
@@ -208,7 +268,29 @@ GVirConfigDomainDiskFormat gvir_sandbox_config_mount_host_image_get_format(GVirS
  * Another path of the sandbox bound onto a guest directory (set up after
  * the other mounts).
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigMountGuestBind, gvir_sandbox_config_mount_guest_bind, GVIR_SANDBOX, CONFIG_MOUNT_GUEST_BIND, GVirSandboxConfigMountFile)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountGuestBind, gvir_sandbox_config_mount_guest_bind, GVIR_SANDBOX, CONFIG_MOUNT_GUEST_BIND, GVirSandboxConfigMountFile)
+
+struct _GVirSandboxConfigMountGuestBind
+{
+    GVirSandboxConfigMountFile parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigMountGuestBindClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigMountGuestBindClass
+{
+    GVirSandboxConfigMountFileClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * gvir_sandbox_config_mount_guest_bind_new:
@@ -231,7 +313,29 @@ GVirSandboxConfigMountGuestBind *gvir_sandbox_config_mount_guest_bind_new(const 
  *
  * A RAM filesystem (tmpfs) of limited size on a guest directory.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigMountRam, gvir_sandbox_config_mount_ram, GVIR_SANDBOX, CONFIG_MOUNT_RAM, GVirSandboxConfigMount)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountRam, gvir_sandbox_config_mount_ram, GVIR_SANDBOX, CONFIG_MOUNT_RAM, GVirSandboxConfigMount)
+
+struct _GVirSandboxConfigMountRam
+{
+    GVirSandboxConfigMount parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigMountRamClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigMountRamClass
+{
+    GVirSandboxConfigMountClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigMountRam:usage:

@@ -20,7 +20,29 @@ G_BEGIN_DECLS
  * A static IPv4 or IPv6 address of a sandbox network interface, with the
  * length of its network prefix and an optional broadcast address.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetworkAddress, gvir_sandbox_config_network_address, GVIR_SANDBOX, CONFIG_NETWORK_ADDRESS, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetworkAddress, gvir_sandbox_config_network_address, GVIR_SANDBOX, CONFIG_NETWORK_ADDRESS, GObject)
+
+struct _GVirSandboxConfigNetworkAddress
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigNetworkAddressClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigNetworkAddressClass
+{
+    GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigNetworkAddress:primary:
@@ -108,7 +130,29 @@ GInetAddress *gvir_sandbox_config_network_address_get_broadcast(GVirSandboxConfi
  * A static route of a sandbox network interface: traffic for the target
  * network goes through the gateway.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetworkRoute, gvir_sandbox_config_network_route, GVIR_SANDBOX, CONFIG_NETWORK_ROUTE, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetworkRoute, gvir_sandbox_config_network_route, GVIR_SANDBOX, CONFIG_NETWORK_ROUTE, GObject)
+
+struct _GVirSandboxConfigNetworkRoute
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigNetworkRouteClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigNetworkRouteClass
+{
+    GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigNetworkRoute:prefix:
@@ -196,7 +240,29 @@ GInetAddress *gvir_sandbox_config_network_route_get_target(GVirSandboxConfigNetw
  * One `NAME=VALUE` parameter of a network filter reference (for example
  * `IP=192.168.122.1` for libvirt's `clean-traffic` filter).
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetworkFilterrefParameter, gvir_sandbox_config_network_filterref_parameter, GVIR_SANDBOX, CONFIG_NETWORK_FILTERREF_PARAMETER, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetworkFilterrefParameter, gvir_sandbox_config_network_filterref_parameter, GVIR_SANDBOX, CONFIG_NETWORK_FILTERREF_PARAMETER, GObject)
+
+struct _GVirSandboxConfigNetworkFilterrefParameter
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigNetworkFilterrefParameterClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigNetworkFilterrefParameterClass
+{
+    GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigNetworkFilterrefParameter:name:
@@ -260,7 +326,29 @@ const gchar *gvir_sandbox_config_network_filterref_parameter_get_value(GVirSandb
  * A reference to a libvirt network filter (nwfilter) applied to a sandbox
  * network interface, with its parameters.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetworkFilterref, gvir_sandbox_config_network_filterref, GVIR_SANDBOX, CONFIG_NETWORK_FILTERREF, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetworkFilterref, gvir_sandbox_config_network_filterref, GVIR_SANDBOX, CONFIG_NETWORK_FILTERREF, GObject)
+
+struct _GVirSandboxConfigNetworkFilterref
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigNetworkFilterrefClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigNetworkFilterrefClass
+{
+    GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigNetworkFilterref:name:
@@ -322,7 +410,29 @@ GList *gvir_sandbox_config_network_filterref_get_parameters(GVirSandboxConfigNet
  * to, its MAC address, and either DHCP or static addresses and routes,
  * optionally with a network filter.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigNetwork, gvir_sandbox_config_network, GVIR_SANDBOX, CONFIG_NETWORK, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetwork, gvir_sandbox_config_network, GVIR_SANDBOX, CONFIG_NETWORK, GObject)
+
+struct _GVirSandboxConfigNetwork
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigNetworkClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigNetworkClass
+{
+    GObjectClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigNetwork:dhcp:

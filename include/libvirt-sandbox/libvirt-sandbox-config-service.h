@@ -15,7 +15,15 @@ G_BEGIN_DECLS
  * The abstract base of service sandboxes: long-running sandboxes defined
  * persistently in libvirt.
  */
-G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfigService, gvir_sandbox_config_service, GVIR_SANDBOX, CONFIG_SERVICE, GVirSandboxConfig)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigService, gvir_sandbox_config_service, GVIR_SANDBOX, CONFIG_SERVICE, GVirSandboxConfig)
+
+struct _GVirSandboxConfigService
+{
+    GVirSandboxConfig parent;
+
+    /*< private >*/
+    gpointer priv;
+};
 
 /**
  * GVirSandboxConfigServiceClass:
@@ -26,6 +34,9 @@ G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfigService, gvir_sandbox_config_service, 
 struct _GVirSandboxConfigServiceClass
 {
     GVirSandboxConfigClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
 };
 
 #define GVIR_SANDBOX_TYPE_CONFIG_SERVICE_GENERIC (gvir_sandbox_config_service_generic_get_type())
@@ -35,7 +46,29 @@ struct _GVirSandboxConfigServiceClass
  *
  * A service sandbox running a given command.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigServiceGeneric, gvir_sandbox_config_service_generic, GVIR_SANDBOX, CONFIG_SERVICE_GENERIC, GVirSandboxConfigService)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigServiceGeneric, gvir_sandbox_config_service_generic, GVIR_SANDBOX, CONFIG_SERVICE_GENERIC, GVirSandboxConfigService)
+
+struct _GVirSandboxConfigServiceGeneric
+{
+    GVirSandboxConfigService parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigServiceGenericClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigServiceGenericClass
+{
+    GVirSandboxConfigServiceClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * gvir_sandbox_config_service_generic_new:
@@ -59,7 +92,29 @@ void gvir_sandbox_config_service_generic_set_command(GVirSandboxConfigServiceGen
  *
  * A service sandbox booting systemd to a target unit.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConfigServiceSystemd, gvir_sandbox_config_service_systemd, GVIR_SANDBOX, CONFIG_SERVICE_SYSTEMD, GVirSandboxConfigService)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigServiceSystemd, gvir_sandbox_config_service_systemd, GVIR_SANDBOX, CONFIG_SERVICE_SYSTEMD, GVirSandboxConfigService)
+
+struct _GVirSandboxConfigServiceSystemd
+{
+    GVirSandboxConfigService parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConfigServiceSystemdClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConfigServiceSystemdClass
+{
+    GVirSandboxConfigServiceClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConfigServiceSystemd:boot-target:

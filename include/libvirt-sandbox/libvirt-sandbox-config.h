@@ -18,7 +18,15 @@ G_BEGIN_DECLS
  * security label, mounts, networks, disks and environment. Subclasses say
  * what the sandbox runs.
  */
-G_DECLARE_DERIVABLE_TYPE(GVirSandboxConfig, gvir_sandbox_config, GVIR_SANDBOX, CONFIG, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfig, gvir_sandbox_config, GVIR_SANDBOX, CONFIG, GObject)
+
+struct _GVirSandboxConfig
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
 
 /**
  * GVirSandboxConfigClass:
@@ -39,7 +47,7 @@ struct _GVirSandboxConfigClass
     gchar **(*get_command)(GVirSandboxConfig *config);
 
     /*< private >*/
-    gpointer padding[17];
+    gpointer padding[20];
 };
 
 /**

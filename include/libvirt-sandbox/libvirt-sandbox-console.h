@@ -20,20 +20,44 @@ G_BEGIN_DECLS
  * The host end of one of a sandbox's consoles. It runs on the GLib main
  * loop of the thread that attached it.
  */
-G_DECLARE_DERIVABLE_TYPE(GVirSandboxConsole, gvir_sandbox_console, GVIR_SANDBOX, CONSOLE, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConsole, gvir_sandbox_console, GVIR_SANDBOX, CONSOLE, GObject)
+
+struct _GVirSandboxConsole
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
 
 /**
  * GVirSandboxConsoleClass:
  * @parent_class: the parent class
+ * @closed: the class handler of the #GVirSandboxConsole::closed signal
+ * @attach: connects the console to local streams
+ *   (gvir_sandbox_console_attach() and the other attach functions call it)
+ * @detach: stops moving data (gvir_sandbox_console_detach())
  *
- * The class structure; keep in sync with `ConsoleClass` in src/console/imp.rs.
+ * The class structure, laid out as the original's; keep in sync with
+ * `ConsoleClass` in src/console/imp.rs.
  */
 struct _GVirSandboxConsoleClass
 {
     GObjectClass parent_class;
 
+    /* signals */
+    void (*closed)(GVirSandboxConsole *console, gboolean error);
+
+    /* virtual methods */
+    gboolean (*attach)(GVirSandboxConsole *console,
+                       GUnixInputStream *localStdin,
+                       GUnixOutputStream *localStdout,
+                       GUnixOutputStream *localStderr,
+                       GError **error);
+    gboolean (*detach)(GVirSandboxConsole *console, GError **error);
+
     /*< private >*/
-    gpointer padding[8];
+    gpointer padding[20];
 };
 
 /**
@@ -195,7 +219,34 @@ gboolean gvir_sandbox_console_get_direct(GVirSandboxConsole *console);
  *
  * A console passing bytes through unchanged: the init log, the debug shell.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConsoleRaw, gvir_sandbox_console_raw, GVIR_SANDBOX, CONSOLE_RAW, GVirSandboxConsole)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConsoleRaw, gvir_sandbox_console_raw, GVIR_SANDBOX, CONSOLE_RAW, GVirSandboxConsole)
+
+struct _GVirSandboxConsoleRaw
+{
+    GVirSandboxConsole parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConsoleRawClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConsoleRawClass
+{
+    GVirSandboxConsoleClass parent_class;
+
+    /*< private >*/
+    /* Unused: the original's class struct has this slot, but the closed
+     * signal's class closure is GVirSandboxConsoleClass.closed. A pointer
+     * (not a function type) so that bindings see no second closed method. */
+    gpointer closed;
+
+    gpointer padding[20];
+};
 
 /**
  * gvir_sandbox_console_raw_new:
@@ -216,7 +267,38 @@ GVirSandboxConsoleRaw *gvir_sandbox_console_raw_new(GVirConnection *connection, 
  * The app console of an interactive sandbox: it carries the command's
  * stdin, stdout and stderr as separate streams, then its exit status.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxConsoleRpc, gvir_sandbox_console_rpc, GVIR_SANDBOX, CONSOLE_RPC, GVirSandboxConsole)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConsoleRpc, gvir_sandbox_console_rpc, GVIR_SANDBOX, CONSOLE_RPC, GVirSandboxConsole)
+
+struct _GVirSandboxConsoleRpc
+{
+    GVirSandboxConsole parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxConsoleRpcClass:
+ * @parent_class: the parent class
+ * @exited: the class handler of the #GVirSandboxConsoleRpc::exited signal
+ *
+ * The class structure.
+ */
+struct _GVirSandboxConsoleRpcClass
+{
+    GVirSandboxConsoleClass parent_class;
+
+    /* signals */
+    void (*exited)(GVirSandboxConsoleRpc *console, gint status);
+
+    /*< private >*/
+    /* Unused: the original's class struct has this slot, but the closed
+     * signal's class closure is GVirSandboxConsoleClass.closed. A pointer
+     * (not a function type) so that bindings see no second closed method. */
+    gpointer closed;
+
+    gpointer padding[20];
+};
 
 /**
  * GVirSandboxConsoleRpc::exited:

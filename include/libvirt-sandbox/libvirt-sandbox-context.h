@@ -20,20 +20,43 @@ G_BEGIN_DECLS
  * transient domain with a unique name, hands out its consoles, and on stop
  * (or when the context is finalized) removes everything it created.
  */
-G_DECLARE_DERIVABLE_TYPE(GVirSandboxContext, gvir_sandbox_context, GVIR_SANDBOX, CONTEXT, GObject)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxContext, gvir_sandbox_context, GVIR_SANDBOX, CONTEXT, GObject)
+
+struct _GVirSandboxContext
+{
+    GObject parent;
+
+    /*< private >*/
+    gpointer priv;
+};
 
 /**
  * GVirSandboxContextClass:
  * @parent_class: the parent class
+ * @start: starts the sandbox (gvir_sandbox_context_start() calls it); the
+ *   default builds and starts the transient domain
+ * @stop: stops the sandbox (gvir_sandbox_context_stop()); the default
+ *   destroys the domain and removes the sandbox's state
+ * @attach: attaches to a running sandbox (gvir_sandbox_context_attach());
+ *   the default looks the domain up by the config's name
+ * @detach: forgets the running domain (gvir_sandbox_context_detach()); the
+ *   default leaves the sandbox running
  *
- * The class structure; keep in sync with `ContextClass` in src/context/imp.rs.
+ * The class structure, laid out as the original's; keep in sync with
+ * `ContextClass` in src/context/imp.rs. A subclass may override the virtual
+ * methods and chain up to the parent class's.
  */
 struct _GVirSandboxContextClass
 {
     GObjectClass parent_class;
 
+    gboolean (*start)(GVirSandboxContext *ctxt, GError **error);
+    gboolean (*stop)(GVirSandboxContext *ctxt, GError **error);
+    gboolean (*attach)(GVirSandboxContext *ctxt, GError **error);
+    gboolean (*detach)(GVirSandboxContext *ctxt, GError **error);
+
     /*< private >*/
-    gpointer padding[8];
+    gpointer padding[20];
 };
 
 /**
@@ -218,7 +241,29 @@ GVirSandboxConsole *gvir_sandbox_context_get_shell_console(GVirSandboxContext *c
  * The context of an interactive sandbox: its command's standard input,
  * output and error are reached through the app console.
  */
-G_DECLARE_FINAL_TYPE(GVirSandboxContextInteractive, gvir_sandbox_context_interactive, GVIR_SANDBOX, CONTEXT_INTERACTIVE, GVirSandboxContext)
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxContextInteractive, gvir_sandbox_context_interactive, GVIR_SANDBOX, CONTEXT_INTERACTIVE, GVirSandboxContext)
+
+struct _GVirSandboxContextInteractive
+{
+    GVirSandboxContext parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxContextInteractiveClass:
+ * @parent_class: the parent class
+ *
+ * The class structure.
+ */
+struct _GVirSandboxContextInteractiveClass
+{
+    GVirSandboxContextClass parent_class;
+
+    /*< private >*/
+    gpointer padding[20];
+};
 
 /**
  * gvir_sandbox_context_interactive_new:

@@ -9,6 +9,7 @@
 #include <glib-object.h>
 #include <libvirt-gobject/libvirt-gobject.h>
 
+#include <libvirt-sandbox/libvirt-sandbox-declare.h>
 #include <libvirt-sandbox/libvirt-sandbox-main.h>
 #include <libvirt-sandbox/libvirt-sandbox-error.h>
 #include <libvirt-sandbox/libvirt-sandbox-config-disk.h>

@@ -105,6 +105,15 @@ fn known_format(value: i32) -> bool {
     nick(disk_format_type(), value).is_some_and(|n| DiskFormat::from_nick(&n).is_some())
 }
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigDisk",
+    ConfigDiskInstance: glib::gobject_ffi::GObject,
+    ConfigDiskClass: glib::gobject_ffi::GObjectClass,
+    imp::ConfigDisk,
+    32,
+    296
+);
+
 mod imp {
     use std::cell::Cell;
 
@@ -140,6 +149,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigDisk";
         type Type = super::ConfigDisk;
         type ParentType = glib::Object;
+        type Instance = super::ConfigDiskInstance;
+        type Class = super::ConfigDiskClass;
     }
 
     impl ObjectImpl for ConfigDisk {

@@ -18,6 +18,8 @@ use crate::util::StrField;
 #[repr(C)]
 pub struct ConfigInstance {
     pub parent_instance: GObject,
+    /// The original's private pointer; NULL (see [`crate::abi`]).
+    pub priv_: gpointer,
 }
 
 unsafe impl InstanceStruct for ConfigInstance {
@@ -40,12 +42,15 @@ pub struct ConfigClass {
     pub load_config: Option<LoadConfigFn>,
     pub save_config: Option<SaveConfigFn>,
     pub get_command: Option<GetCommandFn>,
-    pub padding: [gpointer; 17],
+    pub padding: [gpointer; 20],
 }
 
 unsafe impl ClassStruct for ConfigClass {
     type Type = Config;
 }
+
+crate::abi::assert_size!(ConfigInstance, 32);
+crate::abi::assert_size!(ConfigClass, 320);
 
 /// The state of a config. Fields are crate-visible so the C API can hand out
 /// `(transfer none)` strings that live as long as the object.

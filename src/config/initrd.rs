@@ -12,6 +12,15 @@ pub const LIBEXECDIR: &str = match option_env!("LIBVIRT_SANDBOX_LIBEXECDIR") {
     None => "/usr/local/libexec",
 };
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigInitrd",
+    ConfigInitrdInstance: glib::gobject_ffi::GObject,
+    ConfigInitrdClass: glib::gobject_ffi::GObjectClass,
+    imp::ConfigInitrd,
+    32,
+    296
+);
+
 mod imp {
     use std::cell::RefCell;
     use std::sync::LazyLock;
@@ -45,6 +54,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigInitrd";
         type Type = super::ConfigInitrd;
         type ParentType = glib::Object;
+        type Instance = super::ConfigInitrdInstance;
+        type Class = super::ConfigInitrdClass;
     }
 
     impl ObjectImpl for ConfigInitrd {

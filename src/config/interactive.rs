@@ -7,6 +7,15 @@ use glib::subclass::prelude::*;
 
 use super::Config;
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigInteractive",
+    ConfigInteractiveInstance: crate::config::ConfigInstance,
+    ConfigInteractiveClass: crate::config::ConfigClass,
+    imp::ConfigInteractive,
+    40,
+    480
+);
+
 mod imp {
     use std::cell::{Cell, RefCell};
 
@@ -36,6 +45,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigInteractive";
         type Type = super::ConfigInteractive;
         type ParentType = crate::config::Config;
+        type Instance = super::ConfigInteractiveInstance;
+        type Class = super::ConfigInteractiveClass;
     }
 
     impl ObjectImpl for ConfigInteractive {

@@ -11,6 +11,33 @@ use super::{Config, ConfigImpl};
 /// Path of the systemd binary a systemd service sandbox boots.
 pub const SYSTEMD_PATH: &str = "/usr/lib/systemd/systemd";
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigService",
+    ConfigServiceInstance: crate::config::ConfigInstance,
+    ConfigServiceClass: crate::config::ConfigClass,
+    imp::ConfigService,
+    40,
+    480
+);
+
+crate::abi::class_structs!(
+    "GVirSandboxConfigServiceGeneric",
+    ConfigServiceGenericInstance: ConfigServiceInstance,
+    ConfigServiceGenericClass: ConfigServiceClass,
+    imp::ConfigServiceGeneric,
+    48,
+    640
+);
+
+crate::abi::class_structs!(
+    "GVirSandboxConfigServiceSystemd",
+    ConfigServiceSystemdInstance: ConfigServiceInstance,
+    ConfigServiceSystemdClass: ConfigServiceClass,
+    imp::ConfigServiceSystemd,
+    48,
+    640
+);
+
 mod imp {
     use std::cell::RefCell;
 
@@ -29,6 +56,8 @@ mod imp {
         const ABSTRACT: bool = true;
         type Type = super::ConfigService;
         type ParentType = crate::config::Config;
+        type Instance = super::ConfigServiceInstance;
+        type Class = super::ConfigServiceClass;
     }
 
     impl ObjectImpl for ConfigService {}
@@ -57,6 +86,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigServiceGeneric";
         type Type = super::ConfigServiceGeneric;
         type ParentType = super::ConfigService;
+        type Instance = super::ConfigServiceGenericInstance;
+        type Class = super::ConfigServiceGenericClass;
     }
 
     impl ObjectImpl for ConfigServiceGeneric {}
@@ -96,6 +127,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigServiceSystemd";
         type Type = super::ConfigServiceSystemd;
         type ParentType = super::ConfigService;
+        type Instance = super::ConfigServiceSystemdInstance;
+        type Class = super::ConfigServiceSystemdClass;
     }
 
     impl ObjectImpl for ConfigServiceSystemd {

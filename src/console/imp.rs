@@ -11,7 +11,6 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use glib::prelude::*;
-use glib::subclass::Signal;
 use glib::subclass::prelude::*;
 use glib::thread_guard::ThreadGuard;
 use glib::{ControlFlow, IOCondition};
@@ -280,17 +279,60 @@ impl Default for Console {
     }
 }
 
-/// Class struct; mirrors `struct _GVirSandboxConsoleClass` in the header.
-/// New vfuncs consume `padding`.
+/// Instance struct; mirrors `struct _GVirSandboxConsole` in the header.
+#[repr(C)]
+pub struct ConsoleInstance {
+    pub parent_instance: glib::gobject_ffi::GObject,
+    /// The original's private pointer; NULL (see [`crate::abi`]).
+    pub priv_: glib::ffi::gpointer,
+}
+
+unsafe impl InstanceStruct for ConsoleInstance {
+    type Type = Console;
+}
+
+/// The `closed` signal's class handler slot.
+pub type ClosedFn = unsafe extern "C" fn(*mut ConsoleInstance, glib::ffi::gboolean);
+/// The `attach` virtual method.
+pub type AttachFn = unsafe extern "C" fn(
+    *mut ConsoleInstance,
+    *mut gio_unix::ffi::GUnixInputStream,
+    *mut gio_unix::ffi::GUnixOutputStream,
+    *mut gio_unix::ffi::GUnixOutputStream,
+    *mut *mut glib::ffi::GError,
+) -> glib::ffi::gboolean;
+/// The `detach` virtual method.
+pub type DetachFn =
+    unsafe extern "C" fn(*mut ConsoleInstance, *mut *mut glib::ffi::GError) -> glib::ffi::gboolean;
+
+/// Class struct; mirrors `struct _GVirSandboxConsoleClass` in the header
+/// (the original's layout: never reorder; new slots consume `padding`).
+/// `closed` is the class closure of the `closed` signal (NULL by default);
+/// `attach` and `detach` default to the built-in console
+/// (`crate::capi::console::install_class`), and the entry points call
+/// through them.
 #[repr(C)]
 pub struct ConsoleClass {
     pub parent_class: glib::gobject_ffi::GObjectClass,
-    pub padding: [glib::ffi::gpointer; 8],
+    pub closed: Option<ClosedFn>,
+    pub attach: Option<AttachFn>,
+    pub detach: Option<DetachFn>,
+    pub padding: [glib::ffi::gpointer; 20],
 }
 
 unsafe impl ClassStruct for ConsoleClass {
     type Type = Console;
 }
+
+crate::abi::assert_size!(ConsoleInstance, 32);
+crate::abi::assert_size!(ConsoleClass, 320);
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    use std::mem::offset_of;
+    assert!(offset_of!(ConsoleClass, closed) == 136);
+    assert!(offset_of!(ConsoleClass, attach) == 144);
+    assert!(offset_of!(ConsoleClass, detach) == 152);
+};
 
 #[glib::object_subclass]
 impl ObjectSubclass for Console {
@@ -298,7 +340,12 @@ impl ObjectSubclass for Console {
     const ABSTRACT: bool = true;
     type Type = super::Console;
     type ParentType = glib::Object;
+    type Instance = ConsoleInstance;
     type Class = ConsoleClass;
+
+    fn class_init(klass: &mut Self::Class) {
+        crate::capi::console::install_class(klass);
+    }
 }
 
 impl ObjectImpl for Console {
@@ -334,18 +381,6 @@ impl ObjectImpl for Console {
             ]
         });
         PROPS.as_ref()
-    }
-
-    fn signals() -> &'static [Signal] {
-        static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
-            vec![
-                Signal::builder("closed")
-                    .param_types([bool::static_type()])
-                    .run_first()
-                    .build(),
-            ]
-        });
-        SIGNALS.as_ref()
     }
 
     fn set_property(&self, _id: usize, value: &glib::Value, pspec: &glib::ParamSpec) {

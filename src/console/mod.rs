@@ -30,6 +30,7 @@ use glib::prelude::*;
 use glib::subclass::prelude::*;
 
 pub use channel::PeerCred;
+pub use imp::{AttachFn, ClosedFn, ConsoleClass, ConsoleInstance, DetachFn};
 pub use raw::ConsoleRaw;
 pub use rpc::ConsoleRpc;
 
@@ -68,11 +69,23 @@ impl Kind {
 }
 
 impl Console {
-    /// Connects the console to local file descriptors: guest output goes to
-    /// `stdout` (and, for the app console, `stderr`), `stdin` goes to the
-    /// guest. Any of them may be `None`.
-    /// The console works on its own duplicates of the descriptors.
+    /// Connects the console to local file descriptors: calls the class's
+    /// `attach` virtual method (with GUnix streams on the descriptors), by
+    /// default [`default_attach`](Self::default_attach).
     pub fn attach_fds(
+        &self,
+        stdin: Option<BorrowedFd<'_>>,
+        stdout: Option<BorrowedFd<'_>>,
+        stderr: Option<BorrowedFd<'_>>,
+    ) -> crate::Result<()> {
+        crate::capi::console::invoke_attach(self, stdin, stdout, stderr)
+    }
+
+    /// The default `attach`: guest output goes to `stdout` (and, for the
+    /// app console, `stderr`), `stdin` goes to the guest. Any of them may
+    /// be `None`. The console works on its own duplicates of the
+    /// descriptors.
+    pub fn default_attach(
         &self,
         stdin: Option<BorrowedFd<'_>>,
         stdout: Option<BorrowedFd<'_>>,
@@ -96,8 +109,15 @@ impl Console {
         self.attach_fds(None, None, Some(std::io::stderr().as_fd()))
     }
 
-    /// Stops moving data and restores the local terminal. Idempotent.
+    /// Stops moving data: calls the class's `detach` virtual method, by
+    /// default [`default_detach`](Self::default_detach).
     pub fn detach(&self) -> crate::Result<()> {
+        crate::capi::console::invoke_detach(self)
+    }
+
+    /// The default `detach`: stops moving data and restores the local
+    /// terminal. Idempotent.
+    pub fn default_detach(&self) -> crate::Result<()> {
         self.imp().detach();
         Ok(())
     }

@@ -4,6 +4,35 @@
 use super::Console;
 use crate::capi::gvir::{Connection, Domain};
 
+/// Instance struct; mirrors `struct _GVirSandboxConsoleRaw` in the header.
+#[repr(C)]
+pub struct ConsoleRawInstance {
+    pub parent: super::ConsoleInstance,
+    /// The original's private pointer; NULL (see [`crate::abi`]).
+    pub priv_: glib::ffi::gpointer,
+}
+
+unsafe impl glib::subclass::types::InstanceStruct for ConsoleRawInstance {
+    type Type = imp::ConsoleRaw;
+}
+
+/// Class struct; mirrors `struct _GVirSandboxConsoleRawClass` in the header
+/// (the original's layout, whose `closed` slot is unused: the signal's class
+/// closure is [`ConsoleClass::closed`](super::ConsoleClass)).
+#[repr(C)]
+pub struct ConsoleRawClass {
+    pub parent_class: super::ConsoleClass,
+    pub closed: glib::ffi::gpointer,
+    pub padding: [glib::ffi::gpointer; 20],
+}
+
+unsafe impl glib::subclass::types::ClassStruct for ConsoleRawClass {
+    type Type = imp::ConsoleRaw;
+}
+
+crate::abi::assert_size!(ConsoleRawInstance, 40);
+crate::abi::assert_size!(ConsoleRawClass, 488);
+
 mod imp {
     use glib::subclass::prelude::*;
 
@@ -15,6 +44,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConsoleRaw";
         type Type = super::ConsoleRaw;
         type ParentType = crate::console::Console;
+        type Instance = super::ConsoleRawInstance;
+        type Class = super::ConsoleRawClass;
     }
 
     impl ObjectImpl for ConsoleRaw {}

@@ -8,11 +8,40 @@ use glib::prelude::*;
 use super::Console;
 use crate::capi::gvir::{Connection, Domain};
 
-mod imp {
-    use std::sync::LazyLock;
+/// Instance struct; mirrors `struct _GVirSandboxConsoleRpc` in the header.
+#[repr(C)]
+pub struct ConsoleRpcInstance {
+    pub parent: super::ConsoleInstance,
+    /// The original's private pointer; NULL (see [`crate::abi`]).
+    pub priv_: glib::ffi::gpointer,
+}
 
-    use glib::prelude::*;
-    use glib::subclass::Signal;
+unsafe impl glib::subclass::types::InstanceStruct for ConsoleRpcInstance {
+    type Type = imp::ConsoleRpc;
+}
+
+/// The `exited` signal's class handler slot.
+pub type ExitedFn = unsafe extern "C" fn(*mut ConsoleRpcInstance, i32);
+
+/// Class struct; mirrors `struct _GVirSandboxConsoleRpcClass` in the header
+/// (the original's layout). `exited` is the class closure of the `exited`
+/// signal (NULL by default); `closed` is unused, kept for the layout.
+#[repr(C)]
+pub struct ConsoleRpcClass {
+    pub parent_class: super::ConsoleClass,
+    pub exited: Option<ExitedFn>,
+    pub closed: glib::ffi::gpointer,
+    pub padding: [glib::ffi::gpointer; 20],
+}
+
+unsafe impl glib::subclass::types::ClassStruct for ConsoleRpcClass {
+    type Type = imp::ConsoleRpc;
+}
+
+crate::abi::assert_size!(ConsoleRpcInstance, 40);
+crate::abi::assert_size!(ConsoleRpcClass, 496);
+
+mod imp {
     use glib::subclass::prelude::*;
 
     #[derive(Debug, Default)]
@@ -23,21 +52,15 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConsoleRpc";
         type Type = super::ConsoleRpc;
         type ParentType = crate::console::Console;
-    }
+        type Instance = super::ConsoleRpcInstance;
+        type Class = super::ConsoleRpcClass;
 
-    impl ObjectImpl for ConsoleRpc {
-        fn signals() -> &'static [Signal] {
-            static SIGNALS: LazyLock<Vec<Signal>> = LazyLock::new(|| {
-                vec![
-                    Signal::builder("exited")
-                        .param_types([i32::static_type()])
-                        .run_first()
-                        .build(),
-                ]
-            });
-            SIGNALS.as_ref()
+        fn class_init(klass: &mut Self::Class) {
+            crate::capi::console::install_rpc_class(klass);
         }
     }
+
+    impl ObjectImpl for ConsoleRpc {}
 
     impl crate::console::ConsoleImpl for ConsoleRpc {}
 }

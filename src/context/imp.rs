@@ -55,17 +55,52 @@ pub struct Context {
     pub(crate) running: RefCell<Option<Running>>,
 }
 
-/// Class struct; mirrors `struct _GVirSandboxContextClass` in the header.
-/// New vfuncs consume `padding`.
+/// Instance struct; mirrors `struct _GVirSandboxContext` in the header.
+#[repr(C)]
+pub struct ContextInstance {
+    pub parent_instance: glib::gobject_ffi::GObject,
+    /// The original's private pointer; NULL (see [`crate::abi`]).
+    pub priv_: glib::ffi::gpointer,
+}
+
+unsafe impl InstanceStruct for ContextInstance {
+    type Type = Context;
+}
+
+/// The virtual methods `start`, `stop`, `attach` and `detach`:
+/// `gboolean (*)(GVirSandboxContext *, GError **)`.
+pub type ContextVfunc =
+    unsafe extern "C" fn(*mut ContextInstance, *mut *mut glib::ffi::GError) -> glib::ffi::gboolean;
+
+/// Class struct; mirrors `struct _GVirSandboxContextClass` in the header
+/// (the original's layout: never reorder; new slots consume `padding`).
+/// The defaults (`crate::capi::context::install_class`) run the built-in
+/// lifecycle; the Rust and C entry points call through these slots, so a
+/// subclass in C, Python, gjs or Vala that overrides them is called.
 #[repr(C)]
 pub struct ContextClass {
     pub parent_class: glib::gobject_ffi::GObjectClass,
-    pub padding: [glib::ffi::gpointer; 8],
+    pub start: Option<ContextVfunc>,
+    pub stop: Option<ContextVfunc>,
+    pub attach: Option<ContextVfunc>,
+    pub detach: Option<ContextVfunc>,
+    pub padding: [glib::ffi::gpointer; 20],
 }
 
 unsafe impl ClassStruct for ContextClass {
     type Type = Context;
 }
+
+crate::abi::assert_size!(ContextInstance, 32);
+crate::abi::assert_size!(ContextClass, 328);
+#[cfg(target_pointer_width = "64")]
+const _: () = {
+    use std::mem::offset_of;
+    assert!(offset_of!(ContextClass, start) == 136);
+    assert!(offset_of!(ContextClass, stop) == 144);
+    assert!(offset_of!(ContextClass, attach) == 152);
+    assert!(offset_of!(ContextClass, detach) == 160);
+};
 
 #[glib::object_subclass]
 impl ObjectSubclass for Context {
@@ -73,7 +108,12 @@ impl ObjectSubclass for Context {
     const ABSTRACT: bool = true;
     type Type = super::Context;
     type ParentType = glib::Object;
+    type Instance = ContextInstance;
     type Class = ContextClass;
+
+    fn class_init(klass: &mut Self::Class) {
+        crate::capi::context::install_class(klass);
+    }
 }
 
 impl ObjectImpl for Context {

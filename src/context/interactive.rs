@@ -11,6 +11,15 @@ use crate::config::ConfigInteractive;
 use crate::console::channel::{ChannelAuth, PeerCheck};
 use crate::console::{ConsoleRpc, Kind as ConsoleKind};
 
+crate::abi::class_structs!(
+    "GVirSandboxContextInteractive",
+    ContextInteractiveInstance: crate::context::ContextInstance,
+    ContextInteractiveClass: crate::context::ContextClass,
+    imp::ContextInteractive,
+    40,
+    488
+);
+
 mod imp {
     use glib::subclass::prelude::*;
 
@@ -22,6 +31,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxContextInteractive";
         type Type = super::ContextInteractive;
         type ParentType = crate::context::Context;
+        type Instance = super::ContextInteractiveInstance;
+        type Class = super::ContextInteractiveClass;
     }
 
     impl ObjectImpl for ContextInteractive {}

@@ -24,6 +24,7 @@ pub(crate) mod tasks;
 use glib::prelude::*;
 use glib::subclass::prelude::*;
 
+pub use imp::{ContextClass, ContextInstance, ContextVfunc};
 pub use interactive::ContextInteractive;
 
 use crate::capi::gvir::{Connection, Domain};
@@ -36,7 +37,9 @@ glib::wrapper! {
     pub struct Context(ObjectSubclass<imp::Context>);
 }
 
-/// Trait for Rust subclasses of [`Context`].
+/// Trait for Rust subclasses of [`Context`]. The virtual methods (`start`,
+/// `stop`, `attach`, `detach`) are C slots of [`ContextClass`]; the Rust
+/// subclasses here keep the defaults.
 pub trait ContextImpl: ObjectImpl + ObjectSubclass<Type: IsA<Context>> {}
 
 unsafe impl<T: ContextImpl> IsSubclassable<T> for Context {}
@@ -105,19 +108,31 @@ impl Context {
         self.imp().running.borrow().is_some()
     }
 
-    /// Starts the sandbox: builds and starts its transient domain.
+    /// Starts the sandbox: calls the class's `start` virtual method, by
+    /// default [`default_start`](Self::default_start).
     pub fn start(&self) -> crate::Result<()> {
+        crate::capi::context::invoke(self, crate::capi::context::Slot::Start)
+    }
+
+    /// The default `start`: builds and starts the transient domain.
+    pub fn default_start(&self) -> crate::Result<()> {
         self.try_config()?;
         self.imp().start()
     }
 
-    /// Stops the sandbox: destroys the domain if it still runs and removes the
-    /// state directory and temporary directories. Stopping a sandbox that is
-    /// not running is an error (`NOT_RUNNING`). When libvirt cannot destroy
-    /// the domain or say whether it still runs, the error says so and the
-    /// context keeps the sandbox, with its state directory, for another
-    /// stop.
+    /// Stops the sandbox: calls the class's `stop` virtual method, by
+    /// default [`default_stop`](Self::default_stop).
     pub fn stop(&self) -> crate::Result<()> {
+        crate::capi::context::invoke(self, crate::capi::context::Slot::Stop)
+    }
+
+    /// The default `stop`: destroys the domain if it still runs and removes
+    /// the state directory and temporary directories. Stopping a sandbox
+    /// that is not running is an error (`NOT_RUNNING`). When libvirt cannot
+    /// destroy the domain or say whether it still runs, the error says so
+    /// and the context keeps the sandbox, with its state directory, for
+    /// another stop.
+    pub fn default_stop(&self) -> crate::Result<()> {
         self.imp().stop()
     }
 
@@ -193,14 +208,27 @@ impl Context {
         }
     }
 
-    /// Attaches to an already running sandbox of the config's name.
+    /// Attaches to an already running sandbox: calls the class's `attach`
+    /// virtual method, by default [`default_attach`](Self::default_attach).
     pub fn attach(&self) -> crate::Result<()> {
+        crate::capi::context::invoke(self, crate::capi::context::Slot::Attach)
+    }
+
+    /// The default `attach`: finds the running sandbox of the config's name.
+    pub fn default_attach(&self) -> crate::Result<()> {
         self.try_config()?;
         self.imp().attach()
     }
 
-    /// Forgets the running domain without stopping it.
+    /// Forgets the running domain without stopping it: calls the class's
+    /// `detach` virtual method, by default
+    /// [`default_detach`](Self::default_detach).
     pub fn detach(&self) -> crate::Result<()> {
+        crate::capi::context::invoke(self, crate::capi::context::Slot::Detach)
+    }
+
+    /// The default `detach`: lets go of the domain, which goes on running.
+    pub fn default_detach(&self) -> crate::Result<()> {
         match self.imp().running.borrow_mut().take() {
             Some(running) => {
                 // The sandbox goes on, under its task limit.

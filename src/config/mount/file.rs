@@ -2,33 +2,19 @@
 //! `GVirSandboxConfigMountFile`: the abstract base of mounts whose content
 //! comes from a path (`source`): host binds, host images and guest binds.
 
-use glib::ffi::gpointer;
 use glib::prelude::*;
 use glib::subclass::prelude::*;
 
 use super::{ConfigMount, ConfigMountClass, ConfigMountImpl, ConfigMountInstance};
 
-/// Instance struct; mirrors `struct _GVirSandboxConfigMountFile` in the header.
-#[repr(C)]
-pub struct ConfigMountFileInstance {
-    pub parent_instance: ConfigMountInstance,
-}
-
-unsafe impl InstanceStruct for ConfigMountFileInstance {
-    type Type = imp::ConfigMountFile;
-}
-
-/// Class struct; mirrors `struct _GVirSandboxConfigMountFileClass` in the
-/// header. Never reorder; new vfuncs consume `padding`.
-#[repr(C)]
-pub struct ConfigMountFileClass {
-    pub parent_class: ConfigMountClass,
-    pub padding: [gpointer; 8],
-}
-
-unsafe impl ClassStruct for ConfigMountFileClass {
-    type Type = imp::ConfigMountFile;
-}
+crate::abi::class_structs!(
+    "GVirSandboxConfigMountFile",
+    ConfigMountFileInstance: ConfigMountInstance,
+    ConfigMountFileClass: ConfigMountClass,
+    imp::ConfigMountFile,
+    40,
+    456
+);
 
 mod imp {
     use glib::prelude::*;

@@ -4,6 +4,15 @@
 
 use super::{ConfigMount, ConfigMountFile};
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigMountGuestBind",
+    ConfigMountGuestBindInstance: crate::config::mount::ConfigMountFileInstance,
+    ConfigMountGuestBindClass: crate::config::mount::ConfigMountFileClass,
+    imp::ConfigMountGuestBind,
+    48,
+    616
+);
+
 mod imp {
     use glib::subclass::prelude::*;
 
@@ -17,6 +26,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigMountGuestBind";
         type Type = super::ConfigMountGuestBind;
         type ParentType = crate::config::mount::ConfigMountFile;
+        type Instance = super::ConfigMountGuestBindInstance;
+        type Class = super::ConfigMountGuestBindClass;
     }
 
     impl ObjectImpl for ConfigMountGuestBind {}

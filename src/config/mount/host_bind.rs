@@ -10,6 +10,15 @@ use glib::prelude::*;
 
 use super::{ConfigMount, ConfigMountFile};
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigMountHostBind",
+    ConfigMountHostBindInstance: crate::config::mount::ConfigMountFileInstance,
+    ConfigMountHostBindClass: crate::config::mount::ConfigMountFileClass,
+    imp::ConfigMountHostBind,
+    48,
+    616
+);
+
 mod imp {
     use glib::subclass::prelude::*;
 
@@ -23,6 +32,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigMountHostBind";
         type Type = super::ConfigMountHostBind;
         type ParentType = crate::config::mount::ConfigMountFile;
+        type Instance = super::ConfigMountHostBindInstance;
+        type Class = super::ConfigMountHostBindClass;
     }
 
     impl ObjectImpl for ConfigMountHostBind {}

@@ -49,6 +49,15 @@ fn format_to_value(format: DiskFormat) -> glib::Value {
     value
 }
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigMountHostImage",
+    ConfigMountHostImageInstance: crate::config::mount::ConfigMountFileInstance,
+    ConfigMountHostImageClass: crate::config::mount::ConfigMountFileClass,
+    imp::ConfigMountHostImage,
+    48,
+    616
+);
+
 mod imp {
     use super::{Cell, DiskFormat, DiskFormatValue};
 
@@ -75,6 +84,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigMountHostImage";
         type Type = super::ConfigMountHostImage;
         type ParentType = crate::config::mount::ConfigMountFile;
+        type Instance = super::ConfigMountHostImageInstance;
+        type Class = super::ConfigMountHostImageClass;
     }
 
     impl ObjectImpl for ConfigMountHostImage {

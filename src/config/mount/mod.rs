@@ -50,6 +50,8 @@ use crate::error::{SandboxError, error};
 #[repr(C)]
 pub struct ConfigMountInstance {
     pub parent_instance: GObject,
+    /// The original's private pointer; NULL (see [`crate::abi`]).
+    pub priv_: gpointer,
 }
 
 unsafe impl InstanceStruct for ConfigMountInstance {
@@ -61,12 +63,15 @@ unsafe impl InstanceStruct for ConfigMountInstance {
 #[repr(C)]
 pub struct ConfigMountClass {
     pub parent_class: GObjectClass,
-    pub padding: [gpointer; 8],
+    pub padding: [gpointer; 20],
 }
 
 unsafe impl ClassStruct for ConfigMountClass {
     type Type = imp::ConfigMount;
 }
+
+crate::abi::assert_size!(ConfigMountInstance, 32);
+crate::abi::assert_size!(ConfigMountClass, 296);
 
 mod imp {
     use std::cell::RefCell;

@@ -11,6 +11,15 @@ use super::ConfigMount;
 /// The default size of a RAM mount, in bytes (the original's pspec default).
 pub const DEFAULT_USAGE: u64 = 10240;
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigMountRam",
+    ConfigMountRamInstance: crate::config::mount::ConfigMountInstance,
+    ConfigMountRamClass: crate::config::mount::ConfigMountClass,
+    imp::ConfigMountRam,
+    40,
+    456
+);
+
 mod imp {
     use super::Cell;
 
@@ -38,6 +47,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigMountRam";
         type Type = super::ConfigMountRam;
         type ParentType = crate::config::mount::ConfigMount;
+        type Instance = super::ConfigMountRamInstance;
+        type Class = super::ConfigMountRamClass;
     }
 
     impl ObjectImpl for ConfigMountRam {

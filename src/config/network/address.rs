@@ -10,6 +10,15 @@ pub const MAX_PREFIX: u32 = 128;
 /// Prefix length used when none is given.
 pub const DEFAULT_PREFIX: u32 = 24;
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigNetworkAddress",
+    ConfigNetworkAddressInstance: glib::gobject_ffi::GObject,
+    ConfigNetworkAddressClass: glib::gobject_ffi::GObjectClass,
+    imp::ConfigNetworkAddress,
+    32,
+    296
+);
+
 mod imp {
     use std::cell::{Cell, RefCell};
 
@@ -38,6 +47,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigNetworkAddress";
         type Type = super::ConfigNetworkAddress;
         type ParentType = glib::Object;
+        type Instance = super::ConfigNetworkAddressInstance;
+        type Class = super::ConfigNetworkAddressClass;
     }
 
     impl ObjectImpl for ConfigNetworkAddress {

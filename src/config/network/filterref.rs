@@ -7,6 +7,15 @@ use glib::subclass::prelude::*;
 
 use super::ConfigNetworkFilterrefParameter;
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigNetworkFilterref",
+    ConfigNetworkFilterrefInstance: glib::gobject_ffi::GObject,
+    ConfigNetworkFilterrefClass: glib::gobject_ffi::GObjectClass,
+    imp::ConfigNetworkFilterref,
+    32,
+    296
+);
+
 mod imp {
     use std::cell::RefCell;
 
@@ -27,6 +36,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigNetworkFilterref";
         type Type = super::ConfigNetworkFilterref;
         type ParentType = glib::Object;
+        type Instance = super::ConfigNetworkFilterrefInstance;
+        type Class = super::ConfigNetworkFilterrefClass;
     }
 
     impl ObjectImpl for ConfigNetworkFilterref {

@@ -5,6 +5,15 @@
 use glib::prelude::*;
 use glib::subclass::prelude::*;
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigNetworkFilterrefParameter",
+    ConfigNetworkFilterrefParameterInstance: glib::gobject_ffi::GObject,
+    ConfigNetworkFilterrefParameterClass: glib::gobject_ffi::GObjectClass,
+    imp::ConfigNetworkFilterrefParameter,
+    32,
+    296
+);
+
 mod imp {
     use glib::prelude::*;
     use glib::subclass::prelude::*;
@@ -22,6 +31,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigNetworkFilterrefParameter";
         type Type = super::ConfigNetworkFilterrefParameter;
         type ParentType = glib::Object;
+        type Instance = super::ConfigNetworkFilterrefParameterInstance;
+        type Class = super::ConfigNetworkFilterrefParameterClass;
     }
 
     impl ObjectImpl for ConfigNetworkFilterrefParameter {

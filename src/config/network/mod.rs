@@ -33,6 +33,15 @@ use crate::error::{SandboxError, error};
 /// `network.N.route.K` groups (as the original).
 pub(crate) const MAX_NETWORKS: usize = 100;
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigNetwork",
+    ConfigNetworkInstance: glib::gobject_ffi::GObject,
+    ConfigNetworkClass: glib::gobject_ffi::GObjectClass,
+    imp::ConfigNetwork,
+    32,
+    296
+);
+
 mod imp {
     use std::cell::{Cell, RefCell};
 
@@ -70,6 +79,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigNetwork";
         type Type = super::ConfigNetwork;
         type ParentType = glib::Object;
+        type Instance = super::ConfigNetworkInstance;
+        type Class = super::ConfigNetworkClass;
     }
 
     impl ObjectImpl for ConfigNetwork {

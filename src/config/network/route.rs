@@ -6,6 +6,15 @@ use glib::subclass::prelude::*;
 
 use super::address::{DEFAULT_PREFIX, MAX_PREFIX};
 
+crate::abi::class_structs!(
+    "GVirSandboxConfigNetworkRoute",
+    ConfigNetworkRouteInstance: glib::gobject_ffi::GObject,
+    ConfigNetworkRouteClass: glib::gobject_ffi::GObjectClass,
+    imp::ConfigNetworkRoute,
+    32,
+    296
+);
+
 mod imp {
     use std::cell::{Cell, RefCell};
 
@@ -36,6 +45,8 @@ mod imp {
         const NAME: &'static str = "GVirSandboxConfigNetworkRoute";
         type Type = super::ConfigNetworkRoute;
         type ParentType = glib::Object;
+        type Instance = super::ConfigNetworkRouteInstance;
+        type Class = super::ConfigNetworkRouteClass;
     }
 
     impl ObjectImpl for ConfigNetworkRoute {
