@@ -4,8 +4,9 @@
 # meson's build directory.
 #   cargo-build.sh CARGO SRCDIR TARGETDIR PROFILE OUTDIR LIBEXECDIR HOST VERSION
 # Produces in OUTDIR: libvirt_sandbox_rs.a (linked whole into the .so), the
-# virt-sandbox CLI, and the statically linked guest init helpers (init-qemu
-# becomes the /init of QEMU sandboxes' initrd). HOST is rustc's host triple.
+# virt-sandbox CLI, virt-sandbox-mangen (writes its man page; not installed)
+# and the statically linked guest init helpers (init-qemu becomes the /init
+# of QEMU sandboxes' initrd). HOST is rustc's host triple.
 #
 # Meson runs this on every build and before `meson install`. When nothing
 # cargo reads changed since the last successful run (the sources, Cargo.toml,
@@ -14,7 +15,7 @@
 # no cargo on root's PATH.
 set -eu
 cargo=$1 src=$2 target=$3 profile=$4 out=$5 libexecdir=$6 host=$7 version=$8
-outputs="libvirt_sandbox_rs.a virt-sandbox libvirt-sandbox-init-lxc libvirt-sandbox-init-qemu"
+outputs="libvirt_sandbox_rs.a virt-sandbox virt-sandbox-mangen libvirt-sandbox-init-lxc libvirt-sandbox-init-qemu"
 stamp=$out/cargo-build.stamp
 script=$0
 
@@ -78,6 +79,7 @@ cargo_with_flags "$remap" build $flag --locked --manifest-path "$src/Cargo.toml"
     --target-dir "$target" -p libvirt-sandbox --lib --bins
 copy "$target/$profile/liblibvirt_sandbox.a" "$out/libvirt_sandbox_rs.a"
 copy "$target/$profile/virt-sandbox" "$out/virt-sandbox"
+copy "$target/$profile/virt-sandbox-mangen" "$out/virt-sandbox-mangen"
 
 # The guest helpers run inside sandboxes whose root may not be the host's, so
 # they are linked statically (glibc crt-static). An explicit --target keeps

@@ -28,5 +28,45 @@ pub fn init_check() -> Result<()> {
     // Registering every public type up front makes `g_type_from_name` (used by
     // the config loader and by introspection users) see them all.
     config::ensure_types();
+    // The original's switch: any value but the empty string.
+    if std::env::var_os(DEBUG_ENV).is_some_and(|v| !v.is_empty()) {
+        enable_debug_messages();
+    }
     Ok(())
+}
+
+/// The environment variable that makes [`init_check`] show the library's
+/// debug messages, as the original did.
+pub const DEBUG_ENV: &str = "LIBVIRT_SANDBOX_DEBUG";
+
+/// The log domain of the library's messages.
+pub const LOG_DOMAIN: &str = "LibvirtSandbox";
+
+/// Shows the library's debug messages (log domain `LibvirtSandbox`) on
+/// standard error, as `G_MESSAGES_DEBUG=LibvirtSandbox` would, in GLib's
+/// format (`(PROGRAM:PID): LibvirtSandbox-DEBUG: HH:MM:SS.mmm: MESSAGE`).
+/// `LIBVIRT_SANDBOX_DEBUG` and virt-sandbox's `--debug` call it.
+/// Idempotent.
+pub fn enable_debug_messages() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        glib::log_set_handler(
+            Some(LOG_DOMAIN),
+            glib::LogLevels::LEVEL_DEBUG,
+            false,
+            false,
+            |domain, _, message| {
+                let program = glib::prgname().map_or_else(|| "process".into(), |p| p.to_string());
+                let time = glib::DateTime::now_local()
+                    .and_then(|t| t.format("%H:%M:%S.%f"))
+                    .map(|t| t.chars().take(12).collect::<String>())
+                    .unwrap_or_default();
+                eprintln!(
+                    "({program}:{}): {}-DEBUG: {time}: {message}",
+                    std::process::id(),
+                    domain.unwrap_or(LOG_DOMAIN),
+                );
+            },
+        );
+    });
 }

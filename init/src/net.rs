@@ -59,8 +59,35 @@ fn ip_command() -> Result<Vec<String>, String> {
         })
 }
 
+/// Where the init looks for busybox in the sandbox's root.
+pub const BUSYBOX_PATHS: [&str; 3] = ["/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"];
+/// Where the init looks for a stand-alone udhcpc when there is no busybox
+/// (distributions that package it alone, or as a link to busybox).
+pub const UDHCPC_PATHS: [&str; 4] = [
+    "/sbin/udhcpc",
+    "/usr/sbin/udhcpc",
+    "/bin/udhcpc",
+    "/usr/bin/udhcpc",
+];
+/// What to say when the sandbox's root has neither: the host checks it
+/// before a start, the init again in the guest.
+pub const NO_DHCP_CLIENT: &str = "needs udhcpc in the sandbox's root: install busybox \
+     (Debian and Ubuntu: busybox or busybox-static; Fedora: busybox), or give a static \
+     address=IP/PREFIX instead of dhcp";
+
 fn busybox() -> Option<PathBuf> {
-    find_program(&["/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"])
+    find_program(&BUSYBOX_PATHS)
+}
+
+/// How to run udhcpc: busybox's applet, else a stand-alone one.
+fn udhcpc_command() -> Option<Vec<String>> {
+    if let Some(busybox) = busybox() {
+        return Some(vec![
+            busybox.to_string_lossy().into_owned(),
+            "udhcpc".to_owned(),
+        ]);
+    }
+    find_program(&UDHCPC_PATHS).map(|u| vec![u.to_string_lossy().into_owned()])
 }
 
 /// Runs a command to completion; its stderr becomes the error.
@@ -149,12 +176,11 @@ pub fn configure(interfaces: &[NetInterface]) -> Result<(), String> {
     use_resolv_conf(&resolv_conf)
 }
 
-/// Gets a lease for `name` with busybox udhcpc (foreground, one attempt
-/// series, fails when no server answers).
+/// Gets a lease for `name` with udhcpc, busybox's or a stand-alone one
+/// (foreground, one attempt series, fails when no server answers).
 fn dhcp(ip_cmd: &[String], name: &str, resolv_conf: &Path) -> Result<(), String> {
-    let busybox = busybox().ok_or_else(|| {
-        format!("DHCP on {name} needs busybox (for udhcpc) in the sandbox's root")
-    })?;
+    let udhcpc =
+        udhcpc_command().ok_or_else(|| format!("DHCP (-N dhcp) on {name} {NO_DHCP_CLIENT}"))?;
     std::fs::create_dir_all(RUN_DIR).map_err(|e| format!("cannot create {RUN_DIR}: {e}"))?;
     let script = Path::new(RUN_DIR).join("dhcp-event");
     if !script.exists() {
@@ -167,24 +193,24 @@ fn dhcp(ip_cmd: &[String], name: &str, resolv_conf: &Path) -> Result<(), String>
         file.write_all(DHCP_SCRIPT.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", script.display()))?;
     }
-    let argv: Vec<String> = [
-        busybox.to_string_lossy().as_ref(),
-        "udhcpc",
-        "-i",
-        name,
-        "-f",
-        "-q",
-        "-n",
-        "-t",
-        "10",
-        "-T",
-        "1",
-        "-s",
-        script.to_string_lossy().as_ref(),
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
+    let argv: Vec<String> = udhcpc
+        .iter()
+        .map(String::as_str)
+        .chain([
+            "-i",
+            name,
+            "-f",
+            "-q",
+            "-n",
+            "-t",
+            "10",
+            "-T",
+            "1",
+            "-s",
+            script.to_string_lossy().as_ref(),
+        ])
+        .map(str::to_owned)
+        .collect();
     let ip_for_script = ip_cmd.join(" ");
     run(
         &argv,

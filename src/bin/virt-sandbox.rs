@@ -11,7 +11,6 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use clap::Parser;
 use glib::prelude::*;
 
 use libvirt_sandbox::capi::gvir::{self, Connection};
@@ -19,93 +18,8 @@ use libvirt_sandbox::config::{Config, ConfigInteractive};
 use libvirt_sandbox::console::rpc::exit_code;
 use libvirt_sandbox::context::ContextInteractive;
 
-#[derive(Parser, Debug)]
-#[command(
-    name = "virt-sandbox",
-    version,
-    about = "Run a command in an isolated libvirt application sandbox",
-    after_help = "Use -- before the command when its arguments start with '-'.\n\n\
-Exit status: the command's (128+N when signal N killed it); 2 for an invalid \
-option; 1 when the sandbox could not run; 255 when the sandbox was ended from \
-outside before its command finished (its domain destroyed, its libvirt_lxc or \
-QEMU process killed); 128+N when virt-sandbox got signal N (SIGINT, SIGTERM, \
-SIGHUP, SIGQUIT, SIGUSR1, SIGALRM and the other signals that end a process by \
-default, except SIGKILL and crashes; it stops the sandbox and restores the \
-terminal first; a signal it inherited as ignored, as under nohup, stays \
-ignored)."
-)]
-struct Args {
-    /// libvirt connection URI (default: $LIBVIRT_DEFAULT_URI, else lxc:/// for root)
-    #[arg(short = 'c', long = "connect", value_name = "URI")]
-    uri: Option<String>,
-    /// Sandbox name, also its libvirt domain's (default: sandbox-PID, so
-    /// that unnamed sandboxes can run at once)
-    #[arg(short = 'n', long, value_name = "NAME")]
-    name: Option<String>,
-    /// Host directory to use as the sandbox's root
-    #[arg(short = 'r', long, value_name = "DIR")]
-    root: Option<String>,
-    /// Mount: host-bind:DST=SRC, host-image:DST=IMAGE[,format=FMT], guest-bind:DST=SRC, ram:DST=SIZE
-    #[arg(short = 'm', long = "mount", value_name = "TYPE:DST=SRC")]
-    mounts: Vec<String>,
-    /// Copy a host file into the sandbox: GUEST-PATH[=HOST-PATH]
-    #[arg(short = 'i', long = "include", value_name = "GUEST[=HOST]")]
-    includes: Vec<String>,
-    /// A file listing includes, one per line
-    #[arg(short = 'I', long = "includefile", value_name = "FILE")]
-    includefile: Option<std::path::PathBuf>,
-    /// Network interface: dhcp, source=NET, mac=MAC, address=IP/PREFIX, route=CIDR%GW, filter=NAME
-    #[arg(short = 'N', long = "network", value_name = "OPTS")]
-    networks: Vec<String>,
-    /// Block disk: file:TAG=PATH[,format=FMT] (appears at /dev/disk/by-tag/TAG)
-    #[arg(long = "disk", value_name = "TYPE:TAG=SOURCE")]
-    disks: Vec<String>,
-    /// Environment variable for the command
-    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
-    envs: Vec<String>,
-    /// Security label: dynamic, static,label=LABEL or inherit
-    #[arg(short = 's', long, value_name = "OPTS")]
-    security: Option<String>,
-    /// Run as root (uid 0) instead of the calling user
-    #[arg(short = 'p', long, conflicts_with = "switchto")]
-    privileged: bool,
-    /// Run as this user instead of the calling user
-    #[arg(short = 'S', long, value_name = "USER")]
-    switchto: Option<String>,
-    /// Offer a root debug shell on an extra console
-    #[arg(short = 'l', long)]
-    shell: bool,
-    /// Give the command a terminal (default: when stdin is a terminal)
-    #[arg(short = 't', long)]
-    tty: bool,
-    /// Debug messages from the guest init
-    #[arg(short = 'd', long)]
-    debug: bool,
-    /// The guest init tells stderr what it set up before the command runs
-    #[arg(short = 'v', long)]
-    verbose: bool,
-    /// Most tasks (processes and threads) the sandbox may have; 0 for no limit [default: 4096]
-    #[arg(long = "max-tasks", value_name = "N")]
-    max_tasks: Option<String>,
-    /// Memory of the sandbox, e.g. 512M or 2G (bytes without a suffix) [default: 512M]
-    #[arg(long, value_name = "SIZE")]
-    memory: Option<String>,
-    /// Most CPUs' worth of time the sandbox may use, e.g. 1.5; 0 for no quota [default: 0]
-    #[arg(long, value_name = "N")]
-    cpus: Option<String>,
-    /// Kernel release for virtual machines
-    #[arg(long, value_name = "VERSION")]
-    kernver: Option<String>,
-    /// Kernel image for virtual machines
-    #[arg(long, value_name = "FILE")]
-    kernpath: Option<String>,
-    /// Kernel modules directory for virtual machines
-    #[arg(long, value_name = "DIR")]
-    kmodpath: Option<String>,
-    /// The command and its arguments
-    #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
-    command: Vec<String>,
-}
+mod cli;
+use cli::Args;
 
 /// Exit code for option errors, like clap's own.
 const EXIT_USAGE: u8 = 2;
@@ -426,11 +340,13 @@ fn inherited_ignored_signals() -> u64 {
 fn main() -> ExitCode {
     // First: no stop signal may take its default action from here on.
     let signals = StopSignals::install();
+    // GLib's log lines name the program (not `process`).
+    glib::set_prgname(Some("virt-sandbox"));
     if let Some(problem) = non_utf8_argument(std::env::args_os().skip(1)) {
         eprintln!("virt-sandbox: {problem}");
         return ExitCode::from(EXIT_USAGE);
     }
-    let args = Args::parse();
+    let args = cli::parse();
     let config = match build_config(&args) {
         Ok(c) => c,
         Err((what, e)) => return fail(EXIT_USAGE, &what, &e),
@@ -439,18 +355,28 @@ fn main() -> ExitCode {
     if let Err(e) = gvir::init_object().and_then(|()| libvirt_sandbox::init_check()) {
         return fail(EXIT_FAILURE, "cannot initialize", &e);
     }
-    let uri = args
-        .uri
-        .clone()
-        .or_else(|| std::env::var("LIBVIRT_DEFAULT_URI").ok())
-        .unwrap_or_else(|| "lxc:///".to_owned());
-    let connection = Connection::new(&uri);
+    if args.debug {
+        libvirt_sandbox::enable_debug_messages();
+    }
+    // Without -c libvirt chooses, as for virsh ($LIBVIRT_DEFAULT_URI,
+    // uri_default of libvirt.conf, else its first driver that answers).
+    let connection = Connection::new(args.uri.as_deref());
     if let Err(e) = connection.open() {
+        let uri = args.uri.as_deref().unwrap_or("libvirt's default URI");
         return fail(
             EXIT_FAILURE,
             &format!("cannot open connection to {uri}"),
             &e,
         );
+    }
+    let uri = connection.uri();
+    if args.debug {
+        let how = match (&args.uri, std::env::var("LIBVIRT_DEFAULT_URI")) {
+            (Some(_), _) => "from -c",
+            (None, Ok(env)) if !env.is_empty() => "from LIBVIRT_DEFAULT_URI",
+            (None, _) => "libvirt's default",
+        };
+        eprintln!("virt-sandbox: using {uri} ({how})");
     }
 
     if let Some(signal) = signals.check() {

@@ -32,6 +32,7 @@ pub mod ffi {
         pub fn gvir_domain_get_type() -> GType;
         pub fn gvir_domain_handle_get_type() -> GType;
         pub fn gvir_connection_new(uri: *const c_char) -> *mut GVirConnection;
+        pub fn gvir_connection_get_uri(conn: *mut GVirConnection) -> *const c_char;
         pub fn gvir_init_object_check(
             argc: *mut std::ffi::c_int,
             argv: *mut *mut *mut c_char,
@@ -67,11 +68,29 @@ glib::wrapper! {
 }
 
 impl Connection {
-    /// Creates a (not yet opened) connection to `uri`.
-    pub fn new(uri: &str) -> Self {
-        let uri = CString::new(uri).unwrap_or_default();
-        // SAFETY: a valid string; returns a new reference (transfer full).
-        unsafe { from_glib_full(ffi::gvir_connection_new(uri.as_ptr())) }
+    /// Creates a (not yet opened) connection to `uri`; with `None`,
+    /// libvirt chooses the URI when it is opened (`LIBVIRT_DEFAULT_URI`,
+    /// `uri_default` of libvirt.conf, else the first driver that answers).
+    pub fn new(uri: Option<&str>) -> Self {
+        let uri = uri.map(|uri| CString::new(uri).unwrap_or_default());
+        // SAFETY: a valid string or NULL (libvirt's default); returns a new
+        // reference (transfer full).
+        unsafe {
+            from_glib_full(ffi::gvir_connection_new(
+                uri.as_ref().map_or(ptr::null(), |uri| uri.as_ptr()),
+            ))
+        }
+    }
+
+    /// The connection's URI: the one it was created with, or once opened
+    /// without one, the URI libvirt chose.
+    pub fn uri(&self) -> String {
+        // SAFETY: live object; the string is owned by it (transfer none)
+        // and copied at once.
+        unsafe {
+            from_glib_none::<_, Option<String>>(ffi::gvir_connection_get_uri(self.to_glib_none().0))
+        }
+        .unwrap_or_default()
     }
 
     /// Opens the connection (blocking).

@@ -610,6 +610,8 @@ impl Context {
         // Errors below drop `state`, which removes the directory.
         let mounts = super::mounts::prepare(&config, state.path(), backend)?;
         let (interfaces, guest_interfaces) = super::network::plan(&config);
+        super::network::check_dhcp_client(&config, &mounts.host)?;
+        super::network::check_networks(&conn, &interfaces)?;
         let capabilities = conn
             .capabilities()
             .map_err(|e| libvirt_error("cannot read the host's capabilities", e))?;
