@@ -14,7 +14,7 @@
 # no cargo on root's PATH.
 set -eu
 cargo=$1 src=$2 target=$3 profile=$4 out=$5 libexecdir=$6 host=$7 version=$8
-outputs="libvirt_sandbox_rs.a virt-sandbox libvirt-sandbox-init-lxc libvirt-sandbox-init-qemu"
+outputs="libvirt_sandbox_rs.a virt-sandbox virt-sandbox-service libvirt-sandbox-init-lxc libvirt-sandbox-init-qemu"
 stamp=$out/cargo-build.stamp
 script=$0
 
@@ -78,6 +78,7 @@ cargo_with_flags "$remap" build $flag --locked --manifest-path "$src/Cargo.toml"
     --target-dir "$target" -p libvirt-sandbox --lib --bins
 copy "$target/$profile/liblibvirt_sandbox.a" "$out/libvirt_sandbox_rs.a"
 copy "$target/$profile/virt-sandbox" "$out/virt-sandbox"
+copy "$target/$profile/virt-sandbox-service" "$out/virt-sandbox-service"
 
 # The guest helpers run inside sandboxes whose root may not be the host's, so
 # they are linked statically (glibc crt-static). An explicit --target keeps
