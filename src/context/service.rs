@@ -573,3 +573,50 @@ impl ContextService {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_live_on_the_system_uris_only() {
+        for good in ["lxc:///", "lxc://", "qemu:///system", "qemu:///system/"] {
+            assert!(check_uri(good).is_ok(), "{good}");
+        }
+        for bad in ["qemu:///session", "test:///default", "xen:///", ""] {
+            let e = check_uri(bad).unwrap_err();
+            assert!(
+                e.message().contains("cannot hold a service sandbox"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_services_root_is_covered_unless_a_mount_decides() {
+        let config = crate::config::ConfigServiceGeneric::new("svc");
+        let base: &Config = config.upcast_ref();
+        let dirs = private_dirs(base, vec!["/tmp".to_owned()]);
+        assert_eq!(dirs, ["/tmp", SERVICES_ROOT]);
+        base.add_mount_strv(&["ram:/etc/libvirt-sandbox=1M"])
+            .unwrap();
+        assert_eq!(private_dirs(base, Vec::new()), Vec::<String>::new());
+        let rooted = crate::config::ConfigServiceGeneric::new("svc2");
+        rooted.upcast_ref::<Config>().set_root("/srv/root");
+        assert_eq!(
+            private_dirs(rooted.upcast_ref(), Vec::new()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_missing_service_is_named() {
+        let e = load_config("sbx-no-such-service").unwrap_err();
+        assert!(e.matches(SandboxError::NotRunning), "{e}");
+        assert!(
+            e.message().contains("'sbx-no-such-service' does not exist"),
+            "{e}"
+        );
+        assert!(load_config("../etc").is_err());
+    }
+}
