@@ -15,7 +15,7 @@
 # no cargo on root's PATH.
 set -eu
 cargo=$1 src=$2 target=$3 profile=$4 out=$5 libexecdir=$6 host=$7 version=$8
-outputs="libvirt_sandbox_rs.a virt-sandbox virt-sandbox-mangen libvirt-sandbox-init-lxc libvirt-sandbox-init-qemu"
+outputs="libvirt_sandbox_rs.a virt-sandbox virt-sandbox-mangen virt-sandbox-service libvirt-sandbox-init-lxc libvirt-sandbox-init-qemu"
 stamp=$out/cargo-build.stamp
 script=$0
 
@@ -80,6 +80,7 @@ cargo_with_flags "$remap" build $flag --locked --manifest-path "$src/Cargo.toml"
 copy "$target/$profile/liblibvirt_sandbox.a" "$out/libvirt_sandbox_rs.a"
 copy "$target/$profile/virt-sandbox" "$out/virt-sandbox"
 copy "$target/$profile/virt-sandbox-mangen" "$out/virt-sandbox-mangen"
+copy "$target/$profile/virt-sandbox-service" "$out/virt-sandbox-service"
 
 # The guest helpers run inside sandboxes whose root may not be the host's, so
 # they are linked statically (glibc crt-static). An explicit --target keeps

@@ -53,10 +53,6 @@ PENDING = {
     "gvir_sandbox_builder_initrd_new",
     "gvir_sandbox_builder_machine_get_type",
     "gvir_sandbox_builder_machine_new",
-    "gvir_sandbox_context_service_define",
-    "gvir_sandbox_context_service_get_type",
-    "gvir_sandbox_context_service_new",
-    "gvir_sandbox_context_service_undefine",
 }
 
 library, symfile, include_dir, tsv = sys.argv[1:5]

@@ -286,4 +286,86 @@ GVirSandboxContextInteractive *gvir_sandbox_context_interactive_new(GVirConnecti
 GVirSandboxConsole *gvir_sandbox_context_interactive_get_app_console(GVirSandboxContextInteractive *ctxt,
                                                                      GError **error);
 
+#define GVIR_SANDBOX_TYPE_CONTEXT_SERVICE (gvir_sandbox_context_service_get_type())
+
+/**
+ * GVirSandboxContextService:
+ *
+ * The context of a service sandbox: a persistent libvirt domain defined
+ * from a #GVirSandboxConfigService with gvir_sandbox_context_service_define(),
+ * started and stopped with gvir_sandbox_context_start() and
+ * gvir_sandbox_context_stop() (or by libvirt: `virsh start NAME`), and
+ * removed with gvir_sandbox_context_service_undefine(). Its configuration
+ * and boot files live in `/etc/libvirt-sandbox/services/NAME/` (the saved
+ * config in `config/sandbox.cfg`), its data in
+ * `/var/lib/libvirt/filesystems/NAME/`; both are root's only. The command
+ * runs with its stdin on `/dev/null` and its output on the log console;
+ * the domain ends with it. Finalizing the context leaves the service
+ * running.
+ */
+GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxContextService, gvir_sandbox_context_service, GVIR_SANDBOX, CONTEXT_SERVICE, GVirSandboxContext)
+
+struct _GVirSandboxContextService
+{
+    GVirSandboxContext parent;
+
+    /*< private >*/
+    gpointer priv;
+};
+
+/**
+ * GVirSandboxContextServiceClass:
+ * @parent_class: the parent class
+ *
+ * The class structure; keep in sync with `ContextServiceClass` in
+ * src/context/service.rs. The two private slots are where the original
+ * has its `define` and `undefine` virtual methods (kept for the layout;
+ * gvir_sandbox_context_service_define() and _undefine() do not call
+ * through them yet).
+ */
+struct _GVirSandboxContextServiceClass
+{
+    GVirSandboxContextClass parent_class;
+
+    /*< private >*/
+    gpointer define;
+    gpointer undefine;
+    gpointer padding[20];
+};
+
+/**
+ * gvir_sandbox_context_service_new:
+ * @connection: an opened libvirt connection (`lxc:///` or `qemu:///system`)
+ * @config: the service's configuration
+ *
+ * Returns: (transfer full): a new context
+ */
+GVirSandboxContextService *gvir_sandbox_context_service_new(GVirConnection *connection,
+                                                            GVirSandboxConfigService *config);
+
+/**
+ * gvir_sandbox_context_service_define:
+ * @ctxt: a #GVirSandboxContextService
+ * @error: return location for a #GError, or %NULL
+ *
+ * Defines the service: creates its directories and its persistent libvirt
+ * domain. Needs root; the name must not be in use by a domain or another
+ * service.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_context_service_define(GVirSandboxContextService *ctxt, GError **error);
+
+/**
+ * gvir_sandbox_context_service_undefine:
+ * @ctxt: a #GVirSandboxContextService
+ * @error: return location for a #GError, or %NULL
+ *
+ * Undefines the service: destroys its domain if it runs, undefines it and
+ * removes its configuration and data directories.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean gvir_sandbox_context_service_undefine(GVirSandboxContextService *ctxt, GError **error);
+
 G_END_DECLS

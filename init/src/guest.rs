@@ -74,6 +74,17 @@ pub fn main(spec_path: &Path, backend: Backend) -> u8 {
         }
     };
     let debug = spec.debug;
+    if spec.channel.is_empty() {
+        // A service sandbox: nobody attaches to it, the command's output is
+        // the log console's.
+        return match run_service(&spec, backend, spec_path) {
+            Ok(code) => code,
+            Err(e) => {
+                log(&e);
+                1
+            }
+        };
+    }
     let mut channel = match Channel::open(&spec.channel) {
         Ok(c) => c,
         Err(e) => {
@@ -120,46 +131,9 @@ fn run(
             log(&e);
         }
     }
-    // A container's ids: a private range of host ids (isolation::Ids).
-    let ids = match backend {
-        Backend::Lxc => Ids::choose(spec.uid, spec.gid).map(Some),
-        Backend::Qemu => Ok(None),
-    };
-    // What was set up, for `--verbose` (told on the command's stderr).
-    let mut steps = Vec::new();
-    let setup = ids.and_then(|ids| {
-        if backend == Backend::Lxc {
-            // Before the guest binds: a bind of /proc then carries the masks.
-            isolation::mask_kernel_interfaces()?;
-            steps.push("masked the kernel's /proc and /sys interfaces".to_owned());
-        }
-        setup_filesystems(spec, ids.as_ref(), spec_path)?;
-        steps.push(format!(
-            "made {} mounts of its own (guest binds; in a VM all of them), copied {} includes",
-            spec.mounts.len(),
-            spec.includes.len()
-        ));
-        crate::net::configure(&spec.networks)?;
-        steps.push(format!(
-            "configured {} network interfaces",
-            spec.networks.len()
-        ));
-        let (walls, warnings) = Walls::raise(spec, backend, spec_path, ids.as_ref())?;
-        steps.push(match &ids {
-            Some(ids) => format!(
-                "isolation: a user namespace (uid 0 is host uid {}), seccomp filter",
-                ids.uid.host(0).unwrap_or(0)
-            ),
-            None => "isolation: the virtual machine, seccomp filter".to_owned(),
-        });
-        Ok((walls, warnings, ids))
-    });
+    let (setup, steps) = set_up(spec, backend, spec_path);
     let spawned = setup.and_then(|(walls, warnings, ids)| {
         if spec.verbose {
-            steps.push(format!(
-                "running {}",
-                spec.command.first().map_or("", String::as_str)
-            ));
             for step in &steps {
                 let line = format!("libvirt-sandbox-init: {step}\n");
                 channel.send(&Message::Stderr(line.into_bytes()))?;
@@ -194,6 +168,141 @@ fn run(
     channel.send(&Message::Exit(status))?;
     channel.wait_for_quit();
     Ok(())
+}
+
+/// What [`set_up`] raised: the walls, their warnings, a container's ids.
+type SetUp = (Walls, Vec<String>, Option<Ids>);
+
+/// Everything between the launch spec and the command, for both kinds of
+/// sandbox: the ids, the masks, the file systems, the network, the walls.
+/// Also returns what was set up, for `--verbose` (the last step names the
+/// command).
+fn set_up(
+    spec: &LaunchSpec,
+    backend: Backend,
+    spec_path: &Path,
+) -> (Result<SetUp, String>, Vec<String>) {
+    // A container's ids: a private range of host ids (isolation::Ids).
+    let ids = match backend {
+        Backend::Lxc => Ids::choose(spec.uid, spec.gid).map(Some),
+        Backend::Qemu => Ok(None),
+    };
+    // What was set up, for `--verbose` (told on the command's stderr).
+    let mut steps = Vec::new();
+    let setup = ids.and_then(|ids| {
+        if backend == Backend::Lxc {
+            // Before the guest binds: a bind of /proc then carries the masks.
+            isolation::mask_kernel_interfaces()?;
+            steps.push("masked the kernel's /proc and /sys interfaces".to_owned());
+        }
+        setup_filesystems(spec, ids.as_ref(), spec_path)?;
+        steps.push(format!(
+            "made {} mounts of its own (guest binds; in a VM all of them), copied {} includes",
+            spec.mounts.len(),
+            spec.includes.len()
+        ));
+        crate::net::configure(&spec.networks)?;
+        steps.push(format!(
+            "configured {} network interfaces",
+            spec.networks.len()
+        ));
+        let (walls, warnings) = Walls::raise(spec, backend, spec_path, ids.as_ref())?;
+        steps.push(match &ids {
+            Some(ids) => format!(
+                "isolation: a user namespace (uid 0 is host uid {}), seccomp filter",
+                ids.uid.host(0).unwrap_or(0)
+            ),
+            None => "isolation: the virtual machine, seccomp filter".to_owned(),
+        });
+        Ok((walls, warnings, ids))
+    });
+    steps.push(format!(
+        "running {}",
+        spec.command.first().map_or("", String::as_str)
+    ));
+    (setup, steps)
+}
+
+/// Stage 2 of a service sandbox (a launch spec without a channel): the
+/// same walls, then the command with its stdin on /dev/null and its
+/// stdout and stderr on the init's stderr (the log console). The sandbox
+/// ends with the command: the rest is killed, and the init's exit code is
+/// the command's (128+N for signal N; [`SETUP_FAILED`] when it could not
+/// run).
+fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<u8, String> {
+    let (setup, steps) = set_up(spec, backend, spec_path);
+    let (walls, warnings, _ids) = match setup {
+        Ok(setup) => setup,
+        Err(e) => {
+            log(&e);
+            return Ok(SETUP_FAILED as u8);
+        }
+    };
+    if spec.verbose {
+        steps.iter().for_each(|step| log(step));
+    }
+    warnings.iter().for_each(|warning| log(warning));
+    if let Some(device) = &spec.shell {
+        // A debug aid: failing to offer it must not stop the service.
+        if let Err(e) = spawn_shell(device) {
+            log(&e);
+        }
+    }
+    let prepared = Prepared::new(spec, walls)?;
+    let null = open("/dev/null", OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
+        .map_err(|e| format!("cannot open /dev/null for the service's stdin: {e}"))?;
+    let app = match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {
+        ForkResult::Child => {
+            let _ = nix::unistd::setsid();
+            let stderr = std::io::stderr();
+            child(&prepared, null.as_fd(), stderr.as_fd(), stderr.as_fd())
+        }
+        ForkResult::Parent { child } => child,
+    };
+    drop(null);
+    // The init is the sandbox's PID 1: every orphan is reaped here too.
+    let raw = loop {
+        match nix::sys::wait::waitpid(None, None) {
+            Ok(status) if status.pid() == Some(app) => break wait_status(status),
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(format!("cannot wait for the service's command: {e}")),
+        }
+    };
+    // The service's other processes go with it.
+    end_the_rest(app);
+    let deadline = Instant::now() + END_LIMIT;
+    while Instant::now() < deadline {
+        match sys::reap_any() {
+            Err(Errno::ECHILD) => break,
+            Ok(Some(_)) => {}
+            _ => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    nix::unistd::sync();
+    let code = if libc_exited(raw) {
+        (raw >> 8) & 0xff
+    } else {
+        128 + (raw & 0x7f)
+    };
+    if spec.debug {
+        log(&format!("the service's command ended (exit code {code})"));
+    }
+    Ok(code as u8)
+}
+
+/// A raw wait status (as `wait(2)` returns it) of a [`nix::sys::wait::WaitStatus`].
+fn wait_status(status: nix::sys::wait::WaitStatus) -> i32 {
+    use nix::sys::wait::WaitStatus;
+    match status {
+        WaitStatus::Exited(_, code) => (code & 0xff) << 8,
+        WaitStatus::Signaled(_, signal, _) => signal as i32,
+        _ => 0,
+    }
+}
+
+/// Whether the raw wait status `raw` is a normal exit.
+fn libc_exited(raw: i32) -> bool {
+    raw & 0x7f == 0
 }
 
 /// Makes the guest binds (after the backend's mounts, so their sources can

@@ -93,7 +93,8 @@ pub struct LaunchSpec {
     #[serde(default)]
     pub privileged: bool,
     /// Where the app console protocol runs: a device, or `unix:PATH` for a
-    /// socket the host listens on.
+    /// socket the host listens on; empty for a service sandbox, which has
+    /// none (its command's output goes to the log console).
     pub channel: String,
     /// The device a root debug shell runs on, if any.
     #[serde(default)]
@@ -192,9 +193,6 @@ impl LaunchSpec {
         if spec.command.is_empty() || spec.command[0].is_empty() {
             return Err("invalid launch spec: the command is empty".to_owned());
         }
-        if spec.channel.is_empty() {
-            return Err("invalid launch spec: no channel device".to_owned());
-        }
         Ok(spec)
     }
 }
@@ -246,6 +244,10 @@ mod tests {
                 .unwrap_err()
                 .contains("command is empty")
         );
+        // A service's spec has no channel.
+        let mut service = LaunchSpec::new(vec!["/bin/true".into()]);
+        service.channel.clear();
+        assert_eq!(LaunchSpec::from_json(&service.to_json()).unwrap(), service);
         let partial = r#"{"version":1,"command":["x"]}"#;
         assert!(
             LaunchSpec::from_json(partial)

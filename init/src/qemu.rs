@@ -406,6 +406,8 @@ fn wait_for_spec_devices() -> Result<(), String> {
                 wait_for(&device.to_string_lossy())?;
             }
         }
+        // A service sandbox has no channel.
+        None if spec.channel.is_empty() => {}
         None => wait_for(&spec.channel)?,
     }
     if let Some(shell) = &spec.shell {

@@ -21,6 +21,7 @@ pub mod config_network;
 pub mod config_service;
 pub mod console;
 pub mod context;
+pub mod context_service;
 pub mod gvir;
 pub mod main;
 

@@ -194,6 +194,26 @@ pub(crate) fn init_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| crate::config::initrd::LIBEXECDIR.into())
 }
 
+/// [`init_dir`], checked to hold the guest init helper of `backend`.
+pub(crate) fn init_helper_dir(backend: Backend) -> crate::Result<std::path::PathBuf> {
+    let init_dir = init_dir();
+    let init = init_dir.join(match backend {
+        Backend::Lxc => builder::container::INIT_LXC,
+        Backend::Qemu => builder::machine::INIT_QEMU,
+    });
+    if !init.is_file() {
+        return Err(error(
+            SandboxError::Unsupported,
+            format!(
+                "the guest init helper '{}' does not exist: install libvirt-sandbox or set \
+                 LIBVIRT_SANDBOX_INIT_DIR to the directory holding it",
+                init.display()
+            ),
+        ));
+    }
+    Ok(init_dir)
+}
+
 /// Refuses a sandbox name that could not safely name its domain, its state
 /// directory and its cgroups: letters, digits and `_.+:@-`, starting with a
 /// letter or digit (so never `..` or a path), at most 200 bytes.
@@ -204,7 +224,7 @@ fn check_name(name: &str) -> crate::Result<()> {
 /// Everything a start checks of the config before it creates anything:
 /// the shared rules ([`crate::config::validate::check_runnable`]), which also catch
 /// values set through GObject properties, and that the root exists.
-fn check_config(config: &Config, name: &str) -> crate::Result<()> {
+pub(crate) fn check_config(config: &Config, name: &str) -> crate::Result<()> {
     check_name(name)?;
     crate::config::validate::check_runnable(config)?;
     if let Some(root) = config.root().filter(|r| !r.is_empty() && r != "/") {
@@ -230,7 +250,7 @@ fn check_config(config: &Config, name: &str) -> crate::Result<()> {
 
 /// What virtual-machine sandboxes cannot do: refused with a clear error,
 /// never silently dropped.
-fn refuse_in_machines(config: &Config) -> crate::Result<()> {
+pub(crate) fn refuse_in_machines(config: &Config) -> crate::Result<()> {
     // init-qemu mounts the root share before it reads the launch spec; a
     // writable root is `--root DIR`'s job there.
     if let Some(mount) = config
@@ -281,7 +301,7 @@ pub(crate) struct BootRequest {
 impl BootRequest {
     /// `files`: what QEMU opens, as [`super::qemu_host::files_qemu_opens`]
     /// lists it (checked only for QEMU's own user, `qemu_user`).
-    fn new(
+    pub(crate) fn new(
         config: &Config,
         layout: &Layout,
         qemu_user: Option<(u32, u32)>,
@@ -505,12 +525,12 @@ pub(crate) fn destroy_hint(conn: &virt::connect::Connect, name: &str) -> String 
     }
 }
 
-fn libvirt_error(what: &str, e: virt::error::Error) -> crate::Error {
+pub(crate) fn libvirt_error(what: &str, e: virt::error::Error) -> crate::Error {
     error(SandboxError::Libvirt, format!("{what}: {}", e.message()))
 }
 
 impl Context {
-    fn conn(&self) -> crate::Result<(virt::connect::Connect, Backend)> {
+    pub(crate) fn conn(&self) -> crate::Result<(virt::connect::Connect, Backend)> {
         let connection = self.connection.borrow().clone().ok_or_else(|| {
             error(
                 SandboxError::NotConnected,
@@ -525,7 +545,7 @@ impl Context {
     }
 
     /// Refuses a start or stop while an asynchronous one is under way.
-    fn check_idle(&self) -> crate::Result<()> {
+    pub(crate) fn check_idle(&self) -> crate::Result<()> {
         if self.busy.get() {
             return Err(error(
                 SandboxError::AlreadyRunning,
@@ -559,21 +579,7 @@ impl Context {
         if backend == Backend::Qemu {
             refuse_in_machines(&config)?;
         }
-        let init_dir = init_dir();
-        let init = init_dir.join(match backend {
-            Backend::Lxc => builder::container::INIT_LXC,
-            Backend::Qemu => builder::machine::INIT_QEMU,
-        });
-        if !init.is_file() {
-            return Err(error(
-                SandboxError::Unsupported,
-                format!(
-                    "the guest init helper '{}' does not exist: install libvirt-sandbox or set \
-                     LIBVIRT_SANDBOX_INIT_DIR to the directory holding it",
-                    init.display()
-                ),
-            ));
-        }
+        let init_dir = init_helper_dir(backend)?;
 
         let name = config.name().unwrap_or_else(|| "sandbox".to_owned());
         check_config(&config, &name)?;
@@ -700,42 +706,8 @@ impl Context {
         } else {
             None
         };
-        spec.mounts = match backend {
-            Backend::Lxc => mounts.guest,
-            // The backend's mounts are the init's too in a VM: the private
-            // tmpfs first, then the config's (which may lie inside them),
-            // before the guest binds (whose sources may lie inside those).
-            Backend::Qemu => {
-                let mut all: Vec<_> = layout
-                    .private_dirs
-                    .iter()
-                    .map(|dir| sandbox_init::launch::GuestMount {
-                        source: "tmpfs".to_owned(),
-                        target: dir.clone(),
-                        fstype: "tmpfs".to_owned(),
-                        options: format!("size={}k,mode=1777", config.memory()),
-                    })
-                    .collect();
-                all.extend(builder::machine::guest_mounts(
-                    &layout,
-                    config.userid(),
-                    config.groupid(),
-                ));
-                all.extend(mounts.guest);
-                all
-            }
-        };
-        // A guest bind of a writable place is writable too: the init maps
-        // its owners like the mount it comes from.
-        for bind in spec.mounts.iter().filter(|m| m.fstype.is_empty()) {
-            if spec
-                .grants
-                .iter()
-                .any(|grant| builder::is_within(&bind.source, grant))
-            {
-                spec.grants.push(bind.target.clone());
-            }
-        }
+        spec.mounts = super::launch::guest_mounts(&config, &layout, backend, mounts.guest);
+        super::launch::extend_grants(&mut spec);
         spec.includes = includes;
         spec.networks = guest_interfaces;
         spec.disks = disks.tags;

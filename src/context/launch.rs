@@ -101,3 +101,51 @@ pub(crate) fn app_channel(layout: &Layout) -> crate::Result<(UnixListener, Strin
 pub(crate) fn write_spec(spec: &LaunchSpec, state: &StateDir) -> crate::Result<()> {
     state.write_file(LAUNCH_SPEC_NAME, spec.to_json().as_bytes(), true)
 }
+
+/// The mounts the guest init makes itself: in a container the guest binds
+/// (`guest`); in a VM the backend's mounts are the init's too: the private
+/// tmpfs first, then the config's (which may lie inside them), before the
+/// guest binds (whose sources may lie inside those).
+pub(crate) fn guest_mounts(
+    config: &Config,
+    layout: &Layout,
+    backend: Backend,
+    guest: Vec<sandbox_init::launch::GuestMount>,
+) -> Vec<sandbox_init::launch::GuestMount> {
+    match backend {
+        Backend::Lxc => guest,
+        Backend::Qemu => {
+            let mut all: Vec<_> = layout
+                .private_dirs
+                .iter()
+                .map(|dir| sandbox_init::launch::GuestMount {
+                    source: "tmpfs".to_owned(),
+                    target: dir.clone(),
+                    fstype: "tmpfs".to_owned(),
+                    options: format!("size={}k,mode=1777", config.memory()),
+                })
+                .collect();
+            all.extend(machine::guest_mounts(
+                layout,
+                config.userid(),
+                config.groupid(),
+            ));
+            all.extend(guest);
+            all
+        }
+    }
+}
+
+/// A guest bind of a writable place is writable too: the init maps its
+/// owners like the mount it comes from.
+pub(crate) fn extend_grants(spec: &mut LaunchSpec) {
+    for bind in spec.mounts.iter().filter(|m| m.fstype.is_empty()) {
+        if spec
+            .grants
+            .iter()
+            .any(|grant| crate::builder::is_within(&bind.source, grant))
+        {
+            spec.grants.push(bind.target.clone());
+        }
+    }
+}

@@ -99,7 +99,17 @@ impl Lending {
         let dir = state.path();
         let root = dir.parent().unwrap_or(Path::new("/")).to_owned();
         let _lock = lock(&root)?;
-        let taken = uids_in_use(&root);
+        // Interactive VMs and service VMs record their uids in two roots:
+        // none may take a uid of the other.
+        let mut taken = uids_in_use(&root);
+        for other in [
+            super::state::state_root(),
+            PathBuf::from(super::service::SERVICES_ROOT),
+        ] {
+            if other != root {
+                taken.extend(uids_in_use(&other));
+            }
+        }
         let uid = std::iter::repeat_with(|| {
             glib::random_int_range(VM_UIDS.start as i32, VM_UIDS.end as i32) as u32
         })
@@ -118,6 +128,12 @@ impl Lending {
             uid,
             lent: Vec::new(),
         })
+    }
+
+    /// Keeps what was lent for good (a service's VM, defined to boot later):
+    /// [`give_back_recorded`] gives it back when the service goes.
+    pub(crate) fn persist(self) {
+        std::mem::forget(self);
     }
 
     /// The QEMU uid.

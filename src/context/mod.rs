@@ -8,7 +8,7 @@
 
 mod acl;
 pub(crate) mod disks;
-mod imp;
+pub(crate) mod imp;
 pub mod interactive;
 pub(crate) mod launch;
 pub(crate) mod lending;
@@ -17,6 +17,7 @@ pub(crate) mod mounts;
 pub(crate) mod network;
 pub(crate) mod qemu_host;
 pub(crate) mod security;
+pub mod service;
 pub(crate) mod state;
 mod sweep;
 pub(crate) mod tasks;
@@ -26,6 +27,7 @@ use glib::subclass::prelude::*;
 
 pub use imp::{ContextClass, ContextInstance, ContextVfunc};
 pub use interactive::ContextInteractive;
+pub use service::ContextService;
 
 use crate::capi::gvir::{Connection, Domain};
 use crate::config::Config;
@@ -114,9 +116,13 @@ impl Context {
         crate::capi::context::invoke(self, crate::capi::context::Slot::Start)
     }
 
-    /// The default `start`: builds and starts the transient domain.
+    /// The default `start`: builds and starts the transient domain (a
+    /// service: starts its defined persistent domain).
     pub fn default_start(&self) -> crate::Result<()> {
         self.try_config()?;
+        if let Some(service) = self.downcast_ref::<ContextService>() {
+            return service.start_service();
+        }
         self.imp().start()
     }
 
@@ -147,11 +153,19 @@ impl Context {
         &self,
         cancellable: Option<gio::Cancellable>,
     ) -> impl std::future::Future<Output = crate::Result<()>> + use<> {
-        let begun = self
-            .try_config()
-            .and_then(|_| self.imp().begin_start())
-            .map(|starting| (starting, Busy::new(self)));
+        // A service's start is one libvirt call, made here.
+        let begun = match self.downcast_ref::<ContextService>() {
+            Some(service) => Err(service.start_service()),
+            None => Ok(self
+                .try_config()
+                .and_then(|_| self.imp().begin_start())
+                .map(|starting| (starting, Busy::new(self)))),
+        };
         async move {
+            let begun = match begun {
+                Err(service_started) => return service_started,
+                Ok(begun) => begun,
+            };
             let (mut starting, busy) = begun?;
             let this = busy.0.imp();
             let boot = match starting.boot.take() {

@@ -275,6 +275,26 @@ impl StateDir {
         Ok(dir)
     }
 
+    /// Creates `root/name` (mode 0700) for a service sandbox: persistent,
+    /// so no owner is recorded (the sweep never looks there); it must not
+    /// exist yet. Dropping it removes it, until [`persist`](Self::persist).
+    pub(crate) fn create_persistent(root: &Path, name: &str) -> crate::Result<Self> {
+        ensure_root(root)?;
+        let path = root.join(name);
+        std::fs::DirBuilder::new()
+            .mode(DIR_MODE)
+            .create(&path)
+            .map_err(|e| io_error("create", &path, e))?;
+        let dir = Self { path, qemu: None };
+        set_mode(&dir.path, DIR_MODE)?;
+        Ok(dir)
+    }
+
+    /// Keeps the directory: it outlives this value (a service's).
+    pub(crate) fn persist(self) {
+        std::mem::forget(self);
+    }
+
     pub(crate) fn path(&self) -> &Path {
         &self.path
     }

@@ -52,6 +52,7 @@ static const Layout layouts[] = {
     LAYOUT(GVirSandboxConfigInitrd, gvir_sandbox_config_initrd_get_type, 32, 296),
     LAYOUT(GVirSandboxContext, gvir_sandbox_context_get_type, 32, 328),
     LAYOUT(GVirSandboxContextInteractive, gvir_sandbox_context_interactive_get_type, 40, 488),
+    LAYOUT(GVirSandboxContextService, gvir_sandbox_context_service_get_type, 40, 504),
     LAYOUT(GVirSandboxConsole, gvir_sandbox_console_get_type, 32, 320),
     LAYOUT(GVirSandboxConsoleRaw, gvir_sandbox_console_raw_get_type, 40, 488),
     LAYOUT(GVirSandboxConsoleRpc, gvir_sandbox_console_rpc_get_type, 40, 496),

@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! `GVirSandboxContextService`: a service sandbox, a *persistent* libvirt
+//! domain defined from a [`ConfigService`], started and stopped through the
+//! [`Context`] API (or by libvirt itself, or by another process: `virsh
+//! start NAME`).
+//!
+//! Because libvirt may boot the domain long after this process is gone,
+//! everything it needs at boot lives in two persistent directories, made by
+//! [`ContextService::define`] and removed by [`ContextService::undefine`]
+//! (the original's layout):
+//!
+//! - `/etc/libvirt-sandbox/services/NAME/` (mode 0700, files 0600): the
+//!   guest's state directory (what an interactive sandbox keeps under
+//!   `/run/libvirt-sandbox/NAME`): the launch spec `launch.json`, staged
+//!   includes, temporary host-bind directories; for a VM its kernel and
+//!   initrd (`vmlinuz`, `initrd.img`: copies, as the shared cache may evict
+//!   its own) and its QEMU user's record `qemu-user`; the connection URI it
+//!   was defined on (`connection`); and `config/sandbox.cfg`, the saved
+//!   config (mode 0600 in a 0700 directory, never shared with QEMU).
+//! - `/var/lib/libvirt/filesystems/NAME/` (mode 0700): the service's data.
+//!
+//! A service has no app channel: its command's stdin is `/dev/null`, its
+//! output goes to the log console, and the domain ends with the command.
+//! So its launch spec carries no secret (nothing authenticates over a
+//! channel); it keeps the `-e` values, which is why it is the owner's only.
+//!
+//! The walls are the interactive sandbox's: the same builders and the same
+//! guest init, which hides the state directory and raises the user
+//! namespace (containers), the seccomp filter, the reduced capabilities and
+//! the read-only host root. A VM's QEMU runs as a uid of its own chosen at
+//! define time (unique among interactive and service VMs) and recorded in
+//! the service's directory; what it opens (the kernel and initrd copies,
+//! images, disks) is lent to it until the service is undefined.
+
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use glib::prelude::*;
+use glib::subclass::prelude::*;
+
+use super::imp::{self as base, libvirt_error};
+use super::state::StateDir;
+use super::{Backend, Context};
+use crate::builder::{self, Layout};
+use crate::capi::gvir::Connection;
+use crate::config::{Config, ConfigService};
+use crate::error::{SandboxError, error};
+
+/// Where the services' configuration and boot files live.
+pub const SERVICES_ROOT: &str = "/etc/libvirt-sandbox/services";
+/// Where the services' data lives.
+pub const DATA_ROOT: &str = "/var/lib/libvirt/filesystems";
+/// The saved config, inside a service's directory.
+pub const CONFIG_FILE: &str = "config/sandbox.cfg";
+/// The URI of the connection the service was defined on.
+pub const CONNECTION_FILE: &str = "connection";
+
+mod imp {
+    use glib::subclass::prelude::*;
+
+    #[derive(Debug, Default)]
+    pub struct ContextService;
+
+    /// Instance struct; mirrors `struct _GVirSandboxContextService`.
+    #[repr(C)]
+    pub struct ContextServiceInstance {
+        pub parent: crate::context::ContextInstance,
+        /// The original's private pointer; NULL (see [`crate::abi`]).
+        pub priv_: glib::ffi::gpointer,
+    }
+
+    unsafe impl InstanceStruct for ContextServiceInstance {
+        type Type = ContextService;
+    }
+
+    /// Class struct; mirrors `struct _GVirSandboxContextServiceClass`: the
+    /// original's `define` and `undefine` slots (for the layout: not
+    /// dispatched yet), then its padding.
+    #[repr(C)]
+    pub struct ContextServiceClass {
+        pub parent_class: crate::context::imp::ContextClass,
+        pub define: glib::ffi::gpointer,
+        pub undefine: glib::ffi::gpointer,
+        pub padding: [glib::ffi::gpointer; 20],
+    }
+
+    unsafe impl ClassStruct for ContextServiceClass {
+        type Type = ContextService;
+    }
+
+    crate::abi::assert_size!(ContextServiceInstance, 40);
+    crate::abi::assert_size!(ContextServiceClass, 504);
+
+    #[glib::object_subclass]
+    impl ObjectSubclass for ContextService {
+        const NAME: &'static str = "GVirSandboxContextService";
+        type Type = super::ContextService;
+        type ParentType = crate::context::Context;
+        type Instance = ContextServiceInstance;
+        type Class = ContextServiceClass;
+    }
+
+    impl ObjectImpl for ContextService {}
+    impl crate::context::ContextImpl for ContextService {}
+}
+
+glib::wrapper! {
+    /// The context of a service sandbox (`GVirSandboxContextService`).
+    pub struct ContextService(ObjectSubclass<imp::ContextService>) @extends Context;
+}
+
+/// The directory of the service `name` (configuration and boot files).
+pub fn config_dir(name: &str) -> PathBuf {
+    Path::new(SERVICES_ROOT).join(name)
+}
+
+/// The data directory of the service `name`.
+pub fn data_dir(name: &str) -> PathBuf {
+    Path::new(DATA_ROOT).join(name)
+}
+
+/// The names of the defined services (those with a saved config), sorted.
+pub fn list() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(SERVICES_ROOT)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().join(CONFIG_FILE).is_file())
+                .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The URI of the connection the service `name` was defined on, if it is
+/// one.
+pub fn connection_uri(name: &str) -> Option<String> {
+    std::fs::read_to_string(config_dir(name).join(CONNECTION_FILE))
+        .ok()
+        .map(|uri| uri.trim().to_owned())
+        .filter(|uri| !uri.is_empty())
+}
+
+/// The saved config of the service `name`.
+pub fn load_config(name: &str) -> crate::Result<ConfigService> {
+    check_service_name(name)?;
+    let path = config_dir(name).join(CONFIG_FILE);
+    if !path.is_file() {
+        return Err(missing(name));
+    }
+    Config::load_from_path(&path)?
+        .downcast::<ConfigService>()
+        .map_err(|config| {
+            error(
+                SandboxError::InvalidConfig,
+                format!(
+                    "'{}' holds a {}, not a service config",
+                    path.display(),
+                    config.type_().name()
+                ),
+            )
+        })
+}
+
+fn missing(name: &str) -> crate::Error {
+    error(
+        SandboxError::NotRunning,
+        format!(
+            "the service '{name}' does not exist (no {}): create it first",
+            config_dir(name).join(CONFIG_FILE).display()
+        ),
+    )
+}
+
+fn check_service_name(name: &str) -> crate::Result<()> {
+    crate::config::validate::check_name(name).map_err(|e| error(SandboxError::InvalidArgument, e))
+}
+
+/// Services are root's: their directories are the system's.
+fn require_root(what: &str) -> crate::Result<()> {
+    if nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    Err(error(
+        SandboxError::Unsupported,
+        format!(
+            "cannot {what}: service sandboxes are system services, defined by root only \
+             (their files live in {SERVICES_ROOT} and {DATA_ROOT})"
+        ),
+    ))
+}
+
+/// The system URIs a service can live on.
+fn check_uri(uri: &str) -> crate::Result<()> {
+    let plain = uri.trim_end_matches('/');
+    if plain == "lxc:" || plain == "lxc://" || plain == "qemu:///system" {
+        return Ok(());
+    }
+    Err(error(
+        SandboxError::Unsupported,
+        format!(
+            "the connection URI '{uri}' cannot hold a service sandbox: use lxc:/// or qemu:///system"
+        ),
+    ))
+}
+
+/// The private directories of a service: the interactive sandbox's, and
+/// an empty tmpfs over [`SERVICES_ROOT`], where the boot files of every
+/// service (its own launch spec included) live on the host's root (unless
+/// the sandbox has a root of its own, or a mount of its config decides).
+fn private_dirs(config: &Config, mut private: Vec<String>) -> Vec<String> {
+    let host_root = config.root().is_none_or(|r| r.is_empty() || r == "/");
+    let decided =
+        config.mounts().iter().filter_map(|m| m.target()).any(|t| {
+            builder::is_within(SERVICES_ROOT, &t) || builder::is_within(&t, SERVICES_ROOT)
+        });
+    if host_root && !decided {
+        private.push(SERVICES_ROOT.to_owned());
+    }
+    private
+}
+
+/// Creates a new file `path` (never replacing one, never following a link)
+/// of mode 0600 with `data`.
+fn write_private(path: &Path, data: &[u8]) -> crate::Result<()> {
+    use std::io::Write;
+    let fail = |e: std::io::Error| {
+        error(
+            SandboxError::Io,
+            format!("cannot write '{}': {e}", path.display()),
+        )
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+        .open(path)
+        .map_err(fail)?;
+    file.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(fail)?;
+    file.write_all(data).map_err(fail)
+}
+
+/// An owner-only directory, removed on drop unless kept.
+struct NewDir(Option<PathBuf>);
+
+impl NewDir {
+    fn create(path: &Path) -> crate::Result<Self> {
+        let fail = |e: std::io::Error| {
+            error(
+                SandboxError::Io,
+                format!("cannot create '{}': {e}", path.display()),
+            )
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(fail)?;
+        }
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(path)
+            .map_err(fail)?;
+        let dir = Self(Some(path.to_owned()));
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700)).map_err(fail)?;
+        Ok(dir)
+    }
+
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for NewDir {
+    fn drop(&mut self) {
+        if let Some(path) = self.0.take() {
+            let _ = std::fs::remove_dir_all(path);
+        }
+    }
+}
+
+/// Removes `path` and what is in it; gone already is fine.
+fn remove_tree(path: &Path) -> crate::Result<()> {
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(error(
+            SandboxError::Io,
+            format!("cannot remove '{}': {e}", path.display()),
+        )),
+    }
+}
+
+impl ContextService {
+    /// A context for the service `config` on the (opened) `connection`.
+    pub fn new(connection: &Connection, config: &impl IsA<ConfigService>) -> Self {
+        glib::Object::builder()
+            .property("connection", connection)
+            .property(
+                "config",
+                config.upcast_ref::<ConfigService>().upcast_ref::<Config>(),
+            )
+            .build()
+    }
+
+    fn context(&self) -> &Context {
+        self.upcast_ref()
+    }
+
+    fn name(&self) -> crate::Result<String> {
+        let name = self
+            .context()
+            .try_config()?
+            .name()
+            .unwrap_or_else(|| "sandbox".to_owned());
+        check_service_name(&name)?;
+        Ok(name)
+    }
+
+    /// Defines the service: its directories and its persistent domain. The
+    /// name must be free: no domain of it on the connection, no service of
+    /// it on the host.
+    pub fn define(&self) -> crate::Result<()> {
+        let context = self.context();
+        let config = context.try_config()?;
+        if !config.is::<ConfigService>() {
+            return Err(error(
+                SandboxError::InvalidConfig,
+                "a service context needs a service config (ConfigServiceGeneric)",
+            ));
+        }
+        require_root("define a service")?;
+        context.imp().check_idle()?;
+        let (conn, backend) = context.imp().conn()?;
+        let uri = conn
+            .uri()
+            .map_err(|e| libvirt_error("cannot read the connection URI", e))?;
+        check_uri(&uri)?;
+        let name = self.name()?;
+        base::check_config(&config, &name)?;
+        if backend == Backend::Qemu {
+            base::refuse_in_machines(&config)?;
+        }
+        let init_dir = base::init_helper_dir(backend)?;
+        let dir = config_dir(&name);
+        let data = data_dir(&name);
+        if conn.lookup_domain_by_name(&name).is_ok() || dir.exists() || data.exists() {
+            return Err(error(
+                SandboxError::AlreadyRunning,
+                format!(
+                    "the name '{name}' is in use ({}): choose another, or delete that service \
+                     first",
+                    if dir.exists() {
+                        format!("a service, {}", dir.display())
+                    } else if data.exists() {
+                        format!("the data directory {}", data.display())
+                    } else {
+                        format!("a libvirt domain on {uri}")
+                    }
+                ),
+            ));
+        }
+        let mut state = StateDir::create_persistent(Path::new(SERVICES_ROOT), &name)?;
+        // Errors below drop these, which removes the directories.
+        let data_dir = NewDir::create(&data)?;
+        let config_subdir = state.path().join("config");
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&config_subdir)
+            .map_err(|e| {
+                error(
+                    SandboxError::Io,
+                    format!("cannot create '{}': {e}", config_subdir.display()),
+                )
+            })?;
+        let mounts = super::mounts::prepare(&config, state.path(), backend)?;
+        let (interfaces, guest_interfaces) = super::network::plan(&config);
+        let capabilities = conn
+            .capabilities()
+            .map_err(|e| libvirt_error("cannot read the host's capabilities", e))?;
+        let security =
+            super::security::choose(&config, &super::security::host_models(&capabilities))?;
+        let host_files = match backend {
+            Backend::Lxc if !interfaces.is_empty() => {
+                super::network::hidden_resolv_conf(&config, &mounts.host, &mounts.private)
+                    .into_iter()
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let disks = match backend {
+            Backend::Lxc => super::disks::prepare_lxc(&config)?,
+            Backend::Qemu => super::disks::prepare_qemu(&config)?,
+        };
+        if !disks.loops.is_empty() {
+            return Err(error(
+                SandboxError::Unsupported,
+                "--disk on lxc:/// needs loop devices set up at every boot, which a service \
+                 started by libvirt does not get: use a block device, or qemu:///system",
+            ));
+        }
+        let layout = Layout {
+            domain_name: name.clone(),
+            state_dir: state.path().to_owned(),
+            init_dir,
+            app_console: false,
+            mounts: mounts.host,
+            private_dirs: private_dirs(&config, mounts.private),
+            interfaces,
+            block_devices: disks.devices,
+            disks: disks.virtio,
+            security,
+            host_files,
+        };
+        let mut spec = super::launch::spec(&config, &layout, backend)?;
+        // No channel (the init runs the command on its own), no secret.
+        spec.channel = String::new();
+        if backend == Backend::Lxc {
+            // Without an app console the shell is the second console.
+            spec.shell = config.shell().then(|| "/dev/tty2".to_owned());
+        }
+        // A VM's QEMU runs as a user of its own (as for interactive VMs).
+        let kvm = backend == Backend::Qemu && builder::machine::kvm_usable().0;
+        let qemu_group = if backend == Backend::Qemu {
+            let virt_type = if kvm { "kvm" } else { "qemu" };
+            super::security::dac_label(&capabilities, virt_type)
+                .filter(|&(uid, _)| uid != 0)
+                .map(|(_, gid)| gid)
+        } else {
+            None
+        };
+        let mut lending = qemu_group
+            .map(|_| super::lending::Lending::begin(&state))
+            .transpose()?;
+        let qemu_user = lending
+            .as_ref()
+            .zip(qemu_group)
+            .map(|(l, gid)| (l.uid(), gid));
+        let mut includes = mounts.includes;
+        if let Some((uid, gid)) = qemu_user {
+            state.grant_qemu(uid, gid)?;
+            super::mounts::share_includes(&mut includes, state.path(), uid)?;
+        }
+        spec.mounts = super::launch::guest_mounts(&config, &layout, backend, mounts.guest);
+        super::launch::extend_grants(&mut spec);
+        spec.includes = includes;
+        spec.networks = guest_interfaces;
+        spec.disks = disks.tags;
+        super::launch::write_spec(&spec, &state)?;
+        write_private(
+            &state.path().join(CONFIG_FILE),
+            config.save_to_data().as_bytes(),
+        )?;
+        state.write_file(CONNECTION_FILE, format!("{uri}\n").as_bytes(), false)?;
+        let xml = match backend {
+            Backend::Lxc => builder::container::build(&config, &layout),
+            Backend::Qemu => {
+                let mut qemu_files = Vec::new();
+                if let (Some(lending), Some((uid, gid))) = (lending.as_mut(), qemu_user) {
+                    qemu_files = super::qemu_host::files_qemu_opens(&layout)?;
+                    for (what, path) in &qemu_files {
+                        lending.lend(what, path)?;
+                    }
+                    let kvm_device = Path::new("/dev/kvm");
+                    if kvm && !super::lending::may_read_write(kvm_device, uid, gid) {
+                        lending.lend("KVM", kvm_device)?;
+                    }
+                }
+                let mut boot =
+                    base::BootRequest::new(&config, &layout, qemu_user, qemu_files).resolve()?;
+                // The shared cache may evict its kernel and initrd: the
+                // service boots from copies of its own.
+                for (file, path) in [
+                    ("vmlinuz", &mut boot.kernel),
+                    ("initrd.img", &mut boot.initrd),
+                ] {
+                    let bytes = std::fs::read(&*path).map_err(|e| {
+                        error(
+                            SandboxError::Io,
+                            format!("cannot read '{}': {e}", path.display()),
+                        )
+                    })?;
+                    state.write_file(file, &bytes, true)?;
+                    *path = state.path().join(file);
+                }
+                builder::machine::build(&config, &layout, &boot)
+            }
+        };
+        glib::g_debug!("LibvirtSandbox", "defining domain:\n{xml}");
+        conn.define_domain_xml(&xml)
+            .map_err(|e| libvirt_error(&format!("cannot define the service '{name}'"), e))?;
+        // Everything it needs at boot stays until undefine().
+        state.persist();
+        data_dir.keep();
+        if let Some(lending) = lending {
+            lending.persist();
+        }
+        Ok(())
+    }
+
+    /// Undefines the service: destroys its domain if it runs, undefines it,
+    /// gives back what its QEMU was lent and removes its directories.
+    pub fn undefine(&self) -> crate::Result<()> {
+        let context = self.context();
+        context.try_config()?;
+        require_root("undefine a service")?;
+        context.imp().check_idle()?;
+        let (conn, _) = context.imp().conn()?;
+        let name = self.name()?;
+        let dir = config_dir(&name);
+        let data = data_dir(&name);
+        let ours = dir.exists();
+        match conn.lookup_domain_by_name(&name) {
+            Ok(_) if !ours => {
+                return Err(error(
+                    SandboxError::InvalidArgument,
+                    format!(
+                        "the libvirt domain '{name}' is no service of libvirt-sandbox (there is \
+                         no {}): it is left alone",
+                        dir.display()
+                    ),
+                ));
+            }
+            Ok(domain) => {
+                base::destroy_domain(&domain)?;
+                domain.undefine().map_err(|e| {
+                    libvirt_error(&format!("cannot undefine the service '{name}'"), e)
+                })?;
+            }
+            Err(_) if !ours && !data.exists() => return Err(missing(&name)),
+            Err(_) => {}
+        }
+        context.imp().running.borrow_mut().take();
+        super::lending::give_back_recorded(&dir);
+        remove_tree(&dir)?;
+        remove_tree(&data)?;
+        super::lxc_leftovers::remove(&conn, &name);
+        context.notify("domain");
+        Ok(())
+    }
+
+    /// Starts the defined service's domain; the context then holds it
+    /// (dropping the context leaves the service running: stop it with
+    /// [`Context::stop`]).
+    pub(crate) fn start_service(&self) -> crate::Result<()> {
+        let context = self.context();
+        context.imp().check_idle()?;
+        if context.is_attached() {
+            return Err(error(
+                SandboxError::AlreadyRunning,
+                "the context is already attached to the service",
+            ));
+        }
+        let (conn, _) = context.imp().conn()?;
+        let name = self.name()?;
+        if !config_dir(&name).exists() {
+            return Err(missing(&name));
+        }
+        let domain = conn.lookup_domain_by_name(&name).map_err(|_| {
+            error(
+                SandboxError::NotRunning,
+                format!(
+                    "the service '{name}' has no libvirt domain on {}: define it again",
+                    conn.uri().unwrap_or_default()
+                ),
+            )
+        })?;
+        if domain.is_active().unwrap_or(false) {
+            return Err(error(
+                SandboxError::AlreadyRunning,
+                format!("the service '{name}' is already running"),
+            ));
+        }
+        // What libvirt left of the previous run of the container.
+        super::lxc_leftovers::remove(&conn, &name);
+        domain
+            .create()
+            .map_err(|e| libvirt_error(&format!("cannot start the service '{name}'"), e))?;
+        context.imp().attach()
+    }
+
+    /// Whether the service's domain runs.
+    pub fn is_running(&self) -> crate::Result<bool> {
+        let (conn, _) = self.context().imp().conn()?;
+        let name = self.name()?;
+        match conn.lookup_domain_by_name(&name) {
+            Ok(domain) => domain
+                .is_active()
+                .map_err(|e| libvirt_error(&format!("cannot ask about '{name}'"), e)),
+            Err(_) => Err(missing(&name)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn services_live_on_the_system_uris_only() {
+        for good in ["lxc:///", "lxc://", "qemu:///system", "qemu:///system/"] {
+            assert!(check_uri(good).is_ok(), "{good}");
+        }
+        for bad in ["qemu:///session", "test:///default", "xen:///", ""] {
+            let e = check_uri(bad).unwrap_err();
+            assert!(
+                e.message().contains("cannot hold a service sandbox"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_services_root_is_covered_unless_a_mount_decides() {
+        let config = crate::config::ConfigServiceGeneric::new("svc");
+        let base: &Config = config.upcast_ref();
+        let dirs = private_dirs(base, vec!["/tmp".to_owned()]);
+        assert_eq!(dirs, ["/tmp", SERVICES_ROOT]);
+        base.add_mount_strv(&["ram:/etc/libvirt-sandbox=1M"])
+            .unwrap();
+        assert_eq!(private_dirs(base, Vec::new()), Vec::<String>::new());
+        let rooted = crate::config::ConfigServiceGeneric::new("svc2");
+        rooted.upcast_ref::<Config>().set_root("/srv/root");
+        assert_eq!(
+            private_dirs(rooted.upcast_ref(), Vec::new()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_missing_service_is_named() {
+        let e = load_config("sbx-no-such-service").unwrap_err();
+        assert!(e.matches(SandboxError::NotRunning), "{e}");
+        assert!(
+            e.message().contains("'sbx-no-such-service' does not exist"),
+            "{e}"
+        );
+        assert!(load_config("../etc").is_err());
+    }
+}
