@@ -10,6 +10,7 @@
 //! - [`error`]: the `GVirSandboxError` GError domain.
 
 pub mod builder;
+pub mod builder_class;
 pub mod capi;
 pub mod config;
 pub mod console;

@@ -31,6 +31,20 @@ pub const LAUNCH_SPEC_NAME: &str = "launch.json";
 /// `memory` property sets it).
 pub const MEMORY_KIB: u64 = 512 * 1024;
 
+/// The domain XML of `config` laid out as `layout`: a container without
+/// `boot`, a virtual machine booted as `boot` says. The one writer behind
+/// a context's start and the Builder classes.
+pub fn domain_xml(
+    config: &crate::config::Config,
+    layout: &Layout,
+    boot: Option<&machine::MachineBoot>,
+) -> String {
+    match boot {
+        None => container::build(config, layout),
+        Some(boot) => machine::build(config, layout, boot),
+    }
+}
+
 /// Directories every sandbox gets a private, empty tmpfs on (unless a mount
 /// of its config covers them), so that it sees none of the host's sockets,
 /// temporary files and shared memory. `/var/run` counts only where it is a

@@ -162,7 +162,7 @@ fn check_name(name: &str) -> crate::Result<()> {
 /// Everything a start checks of the config before it creates anything:
 /// the shared rules ([`crate::config::validate::check_runnable`]), which also catch
 /// values set through GObject properties, and that the root exists.
-fn check_config(config: &Config, name: &str) -> crate::Result<()> {
+pub(crate) fn check_config(config: &Config, name: &str) -> crate::Result<()> {
     check_name(name)?;
     crate::config::validate::check_runnable(config)?;
     if let Some(root) = config.root().filter(|r| !r.is_empty() && r != "/") {
@@ -188,7 +188,7 @@ fn check_config(config: &Config, name: &str) -> crate::Result<()> {
 
 /// What virtual-machine sandboxes cannot do: refused with a clear error,
 /// never silently dropped.
-fn refuse_in_machines(config: &Config) -> crate::Result<()> {
+pub(crate) fn refuse_in_machines(config: &Config) -> crate::Result<()> {
     // init-qemu mounts the root share before it reads the launch spec; a
     // writable root is `--root DIR`'s job there.
     if let Some(mount) = config
@@ -239,7 +239,7 @@ pub(crate) struct BootRequest {
 impl BootRequest {
     /// `files`: what QEMU opens, as [`super::qemu_host::files_qemu_opens`]
     /// lists it (checked only for QEMU's own user, `qemu_user`).
-    fn new(
+    pub(crate) fn new(
         config: &Config,
         layout: &Layout,
         qemu_user: Option<(u32, u32)>,
@@ -566,40 +566,22 @@ impl Context {
         let mut state = StateDir::create(&domain_name)
             .map_err(|e| if state_path.exists() { in_use() } else { e })?;
         // Errors below drop `state`, which removes the directory.
-        let mounts = super::mounts::prepare(&config, state.path(), backend)?;
-        let (interfaces, guest_interfaces) = super::network::plan(&config);
-        let capabilities = conn
-            .capabilities()
-            .map_err(|e| libvirt_error("cannot read the host's capabilities", e))?;
-        let security =
-            super::security::choose(&config, &super::security::host_models(&capabilities))?;
-        // A container's resolver configuration behind a link into the
-        // private /run (systemd-resolved, NetworkManager) stays reachable.
-        let host_files = match backend {
-            Backend::Lxc if !interfaces.is_empty() => {
-                super::network::hidden_resolv_conf(&config, &mounts.host, &mounts.private)
-                    .into_iter()
-                    .collect()
-            }
-            _ => Vec::new(),
-        };
-        let disks = match backend {
-            Backend::Lxc => super::disks::prepare_lxc(&config)?,
-            Backend::Qemu => super::disks::prepare_qemu(&config)?,
-        };
-        let layout = Layout {
+        let super::plan::Plan {
+            layout,
+            mounts,
+            guest_interfaces,
+            disks,
+            kvm,
+            qemu_group,
+        } = super::plan::plan(
+            &config,
+            &conn,
+            backend,
             domain_name,
-            state_dir: state.path().to_owned(),
+            state.path(),
             init_dir,
-            app_console: config.is::<crate::config::ConfigInteractive>(),
-            mounts: mounts.host,
-            private_dirs: mounts.private,
-            interfaces,
-            block_devices: disks.devices,
-            disks: disks.virtio,
-            security,
-            host_files,
-        };
+            super::plan::Disks::Attach,
+        )?;
         let mut spec = super::launch::spec(&config, &layout, backend)?;
         let secret = crate::console::channel::new_secret()?;
         spec.secret = crate::console::channel::hex(&secret);
@@ -608,15 +590,6 @@ impl Context {
         // directory): it serves the state directory (with the staged
         // includes) to the guest and connects to the channel socket, so that
         // user alone may read them; the files it opens are lent to it.
-        let kvm = backend == Backend::Qemu && builder::machine::kvm_usable().0;
-        let qemu_group = if backend == Backend::Qemu && nix::unistd::geteuid().is_root() {
-            let virt_type = if kvm { "kvm" } else { "qemu" };
-            super::security::dac_label(&capabilities, virt_type)
-                .filter(|&(uid, _)| uid != 0)
-                .map(|(_, gid)| gid)
-        } else {
-            None
-        };
         let mut lending = qemu_group
             .map(|_| super::lending::Lending::begin(&state))
             .transpose()?;
@@ -745,17 +718,14 @@ impl Context {
         })
     }
 
-    /// The domain XML of a start (`boot`: how a virtual machine boots).
+    /// The domain XML of a start (`boot`: how a virtual machine boots):
+    /// the same writer the Builder classes use ([`builder::domain_xml`]).
     pub(crate) fn domain_xml(
         &self,
         starting: &Starting,
         boot: Option<&builder::machine::MachineBoot>,
     ) -> String {
-        let config = self.obj().config();
-        match boot {
-            None => builder::container::build(&config, &starting.layout),
-            Some(boot) => builder::machine::build(&config, &starting.layout, boot),
-        }
+        builder::domain_xml(&self.obj().config(), &starting.layout, boot)
     }
 
     /// The last step of a start: the context holds the running domain.

@@ -15,6 +15,7 @@ pub(crate) mod lending;
 mod lxc_leftovers;
 pub(crate) mod mounts;
 pub(crate) mod network;
+pub(crate) mod plan;
 pub(crate) mod qemu_host;
 pub(crate) mod security;
 pub(crate) mod state;
@@ -65,6 +66,12 @@ impl Backend {
             )),
         }
     }
+}
+
+/// The directory of the guest init helpers: `$LIBVIRT_SANDBOX_INIT_DIR`
+/// (uninstalled builds, tests) or the installed libexec directory.
+pub fn init_helper_dir() -> std::path::PathBuf {
+    imp::init_dir()
 }
 
 impl Context {
