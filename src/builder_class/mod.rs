@@ -258,14 +258,7 @@ impl Builder {
         let dir = path_cstring(state_dir)?;
         let mut err = std::ptr::null_mut();
         // SAFETY: the vfunc contract, as in `construct`.
-        let ok = unsafe {
-            vfunc(
-                self.as_ptr(),
-                config.as_ptr(),
-                dir.as_ptr(),
-                &mut err,
-            )
-        };
+        let ok = unsafe { vfunc(self.as_ptr(), config.as_ptr(), dir.as_ptr(), &mut err) };
         // SAFETY: as in `construct`.
         unsafe { vfunc_result(ok, err, self, name) }
     }
