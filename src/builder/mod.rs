@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod container;
+pub mod domain;
 pub mod initrd;
 pub mod kernel;
 pub mod kvm;
@@ -30,20 +31,6 @@ pub const LAUNCH_SPEC_NAME: &str = "launch.json";
 /// Default memory of a sandbox (the original's fixed 512 MiB; the config's
 /// `memory` property sets it).
 pub const MEMORY_KIB: u64 = 512 * 1024;
-
-/// The domain XML of `config` laid out as `layout`: a container without
-/// `boot`, a virtual machine booted as `boot` says. The one writer behind
-/// a context's start and the Builder classes.
-pub fn domain_xml(
-    config: &crate::config::Config,
-    layout: &Layout,
-    boot: Option<&machine::MachineBoot>,
-) -> String {
-    match boot {
-        None => container::build(config, layout),
-        Some(boot) => machine::build(config, layout, boot),
-    }
-}
 
 /// Directories every sandbox gets a private, empty tmpfs on (unless a mount
 /// of its config covers them), so that it sees none of the host's sockets,

@@ -7,7 +7,7 @@
 //! They add no second way of making a domain: `construct` plans the
 //! domain with the same code a context's start runs
 //! (`context::plan`) and writes it with the same writer
-//! ([`crate::builder::domain_xml`]); the pure XML and initrd writers are
+//! ([`crate::builder::domain::xml`]); the pure XML and initrd writers are
 //! in [`crate::builder`].
 //!
 //! What a builder writes into the state directory it is given, and what

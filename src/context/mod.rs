@@ -71,7 +71,7 @@ impl Backend {
 /// The directory of the guest init helpers: `$LIBVIRT_SANDBOX_INIT_DIR`
 /// (uninstalled builds, tests) or the installed libexec directory.
 pub fn init_helper_dir() -> std::path::PathBuf {
-    imp::init_dir()
+    plan::init_dir()
 }
 
 impl Context {
