@@ -11,6 +11,7 @@
 
 mod abi;
 pub mod builder;
+pub mod builder_class;
 pub mod capi;
 pub mod config;
 pub mod console;

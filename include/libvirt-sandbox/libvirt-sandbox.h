@@ -21,6 +21,7 @@
 #include <libvirt-sandbox/libvirt-sandbox-config-interactive.h>
 #include <libvirt-sandbox/libvirt-sandbox-config-service.h>
 #include <libvirt-sandbox/libvirt-sandbox-config-initrd.h>
+#include <libvirt-sandbox/libvirt-sandbox-builder.h>
 #include <libvirt-sandbox/libvirt-sandbox-console.h>
 #include <libvirt-sandbox/libvirt-sandbox-context.h>
 

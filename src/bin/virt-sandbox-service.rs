@@ -93,7 +93,7 @@ fn fail(code: u8, what: &str) -> ExitCode {
 }
 
 fn open(uri: &str) -> Result<Connection, String> {
-    let connection = Connection::new(uri);
+    let connection = Connection::new(Some(uri));
     connection
         .open()
         .map_err(|e| format!("cannot open connection to {uri}: {}", e.message()))?;

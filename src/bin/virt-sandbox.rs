@@ -337,6 +337,19 @@ fn inherited_ignored_signals() -> u64 {
         .unwrap_or(0)
 }
 
+/// `--print-xml`: the domain a start would create (the values a start
+/// picks at random aside, see `Builder::domain_xml`), nothing left behind.
+fn print_xml(connection: &Connection, config: &ConfigInteractive) -> ExitCode {
+    use libvirt_sandbox::builder_class::Builder;
+    match Builder::for_driver(connection).and_then(|b| b.preview_xml(config.upcast_ref())) {
+        Ok(xml) => {
+            print!("{xml}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(EXIT_FAILURE, "cannot build the domain XML", &e),
+    }
+}
+
 fn main() -> ExitCode {
     // First: no stop signal may take its default action from here on.
     let signals = StopSignals::install();
@@ -381,6 +394,9 @@ fn main() -> ExitCode {
 
     if let Some(signal) = signals.check() {
         return StopSignals::interrupted(signal, false);
+    }
+    if args.print_xml {
+        return print_xml(&connection, &config);
     }
 
     let context = ContextInteractive::new(&connection, &config);

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod container;
+pub mod domain;
 pub mod initrd;
 pub mod kernel;
 pub mod kvm;

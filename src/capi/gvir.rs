@@ -49,6 +49,130 @@ pub mod ffi {
     unsafe extern "C" {
         pub fn gvir_event_register();
     }
+
+    #[repr(C)]
+    pub struct GVirConfigDomain {
+        _opaque: [u8; 0],
+    }
+
+    #[link(name = "virt-gconfig-1.0")]
+    unsafe extern "C" {
+        pub fn gvir_config_domain_get_type() -> GType;
+        pub fn gvir_config_domain_new() -> *mut GVirConfigDomain;
+        pub fn gvir_config_domain_new_from_xml(
+            xml: *const c_char,
+            err: *mut *mut GError,
+        ) -> *mut GVirConfigDomain;
+        pub fn gvir_config_domain_get_virt_type(domain: *mut GVirConfigDomain) -> std::ffi::c_int;
+        pub fn gvir_config_domain_set_virt_type(domain: *mut GVirConfigDomain, t: std::ffi::c_int);
+        pub fn gvir_config_object_to_xml(object: *mut GVirConfigDomain) -> *mut c_char;
+    }
+
+    /// libxml2's `xmlNode`, opaque.
+    #[repr(C)]
+    pub struct XmlNode {
+        _opaque: [u8; 0],
+    }
+
+    #[link(name = "xml2")]
+    unsafe extern "C" {
+        pub fn xmlFirstElementChild(parent: *mut XmlNode) -> *mut XmlNode;
+        pub fn xmlNextElementSibling(node: *mut XmlNode) -> *mut XmlNode;
+        pub fn xmlCopyNode(node: *mut XmlNode, extended: std::ffi::c_int) -> *mut XmlNode;
+        pub fn xmlAddChild(parent: *mut XmlNode, cur: *mut XmlNode) -> *mut XmlNode;
+        pub fn xmlNodeSetContent(node: *mut XmlNode, content: *const u8);
+    }
+}
+
+glib::wrapper! {
+    /// libvirt-gconfig's `GVirConfigDomain` (LibvirtGConfig.Domain): a
+    /// domain description backed by a libxml2 tree.
+    pub struct ConfigDomain(Object<ffi::GVirConfigDomain>);
+    match fn {
+        type_ => || ffi::gvir_config_domain_get_type(),
+    }
+}
+
+impl Default for ConfigDomain {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ConfigDomain {
+    /// An empty `<domain/>`.
+    pub fn new() -> Self {
+        // SAFETY: no arguments; returns a new object (transfer full).
+        unsafe { from_glib_full(ffi::gvir_config_domain_new()) }
+    }
+
+    /// Parses `xml` (libvirt-gconfig checks it is a `<domain>`).
+    pub fn from_xml(xml: &str) -> crate::Result<Self> {
+        let xml = CString::new(xml)
+            .map_err(|_| error(SandboxError::InvalidArgument, "the domain XML holds a NUL"))?;
+        let mut err = ptr::null_mut();
+        // SAFETY: a valid string; a new object or NULL with `err` set.
+        let domain = unsafe { ffi::gvir_config_domain_new_from_xml(xml.as_ptr(), &mut err) };
+        if domain.is_null() {
+            // SAFETY: set on failure.
+            let e: glib::Error = unsafe { from_glib_full(err) };
+            return Err(error(
+                SandboxError::Failed,
+                format!("cannot parse the domain XML: {}", e.message()),
+            ));
+        }
+        // SAFETY: a new reference, ours.
+        Ok(unsafe { from_glib_full(domain) })
+    }
+
+    /// The XML of the domain, as libvirt-gconfig writes it.
+    pub fn to_xml(&self) -> String {
+        // SAFETY: a live object; returns a new string (transfer full).
+        let xml: Option<glib::GString> =
+            unsafe { from_glib_full(ffi::gvir_config_object_to_xml(self.to_glib_none().0)) };
+        xml.map(Into::into).unwrap_or_default()
+    }
+
+    /// The root `<domain>` node of the object's libxml2 tree.
+    fn root(&self) -> *mut ffi::XmlNode {
+        // "node" is a readable pointer property of every GVirConfigObject.
+        self.property::<glib::Pointer>("node") as *mut ffi::XmlNode
+    }
+
+    /// Replaces the domain's content with `xml`'s: its virtualization type
+    /// and every element under `<domain>` (the object stays the same, so a
+    /// caller holding it sees the new content).
+    pub fn fill_from_xml(&self, xml: &str) -> crate::Result<()> {
+        let parsed = Self::from_xml(xml)?;
+        let (dst, src) = (self.root(), parsed.root());
+        if dst.is_null() || src.is_null() {
+            return Err(error(
+                SandboxError::Failed,
+                "the libvirt-gconfig domain has no XML node",
+            ));
+        }
+        // SAFETY: both nodes are the live roots of the two objects' trees
+        // (`parsed` outlives the loop); xmlNodeSetContent(NULL) frees the
+        // children, xmlCopyNode(.., 1) makes a deep copy that xmlAddChild
+        // moves into `dst`'s document.
+        unsafe {
+            ffi::gvir_config_domain_set_virt_type(
+                self.to_glib_none().0,
+                ffi::gvir_config_domain_get_virt_type(parsed.to_glib_none().0),
+            );
+            ffi::xmlNodeSetContent(dst, ptr::null());
+            let mut child = ffi::xmlFirstElementChild(src);
+            while !child.is_null() {
+                let copy = ffi::xmlCopyNode(child, 1);
+                if copy.is_null() {
+                    return Err(error(SandboxError::Failed, "out of memory copying XML"));
+                }
+                ffi::xmlAddChild(dst, copy);
+                child = ffi::xmlNextElementSibling(child);
+            }
+        }
+        Ok(())
+    }
 }
 
 glib::wrapper! {

@@ -12,6 +12,10 @@
 //! `include/libvirt-sandbox/*.h`; `clippy::missing_safety_doc` is therefore off.
 #![allow(clippy::missing_safety_doc)]
 
+pub mod builder;
+pub mod builder_container;
+pub mod builder_initrd;
+pub mod builder_machine;
 pub mod config;
 pub mod config_disk;
 pub mod config_initrd;

@@ -117,8 +117,31 @@ pub(crate) fn check_image_file(path: &std::path::Path) -> Result<(), String> {
     }
 }
 
-/// Checks every disk and attaches the image files.
-pub(crate) fn prepare_lxc(config: &Config) -> crate::Result<PreparedDisks> {
+/// The loop device `losetup --find` would attach an image to next, for a
+/// domain described without being started (nothing is attached).
+fn next_free_loop() -> crate::Result<PathBuf> {
+    let output = Command::new("losetup")
+        .arg("--find")
+        .output()
+        .map_err(|e| {
+            error(
+                SandboxError::Io,
+                format!("cannot run losetup (util-linux): {e}"),
+            )
+        })?;
+    if !output.status.success() {
+        return Err(invalid(format!(
+            "cannot find a free loop device: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().into())
+}
+
+/// Checks every disk and attaches the image files (`attach`; otherwise
+/// each image is shown on the loop device it would get next, and nothing
+/// is attached).
+pub(crate) fn prepare_lxc(config: &Config, attach: bool) -> crate::Result<PreparedDisks> {
     let mut prepared = PreparedDisks::default();
     for disk in config.disks() {
         let tag = disk.tag().unwrap_or_default();
@@ -145,10 +168,14 @@ pub(crate) fn prepare_lxc(config: &Config) -> crate::Result<PreparedDisks> {
                         disk.format().nick()
                     )));
                 }
-                let attached = LoopDevice::attach(&source)?;
-                let path = attached.path.clone();
-                prepared.loops.push(attached);
-                path
+                if !attach {
+                    next_free_loop()?
+                } else {
+                    let attached = LoopDevice::attach(&source)?;
+                    let path = attached.path.clone();
+                    prepared.loops.push(attached);
+                    path
+                }
             }
             other => {
                 return Err(invalid(format!(

@@ -8,6 +8,7 @@ use glib::prelude::*;
 use glib::subclass::prelude::*;
 
 use super::Backend;
+use super::plan::{BootRequest, check_config, init_dir, init_helper_dir, refuse_in_machines};
 use super::state::StateDir;
 use crate::builder::{self, Layout};
 use crate::capi::gvir::{Connection, Domain};
@@ -182,196 +183,6 @@ impl ObjectImpl for Context {
                 );
             }
         }
-    }
-}
-
-/// Directory of the guest init helpers (absolute; libvirt resolves paths in its
-/// own working directory): `$LIBVIRT_SANDBOX_INIT_DIR` (tests,
-/// uninstalled builds) or the installed libexec directory.
-pub(crate) fn init_dir() -> std::path::PathBuf {
-    std::env::var_os("LIBVIRT_SANDBOX_INIT_DIR")
-        .map(|dir| std::path::absolute(std::path::PathBuf::from(dir)).unwrap_or_default())
-        .unwrap_or_else(|| crate::config::initrd::LIBEXECDIR.into())
-}
-
-/// [`init_dir`], checked to hold the guest init helper of `backend`.
-pub(crate) fn init_helper_dir(backend: Backend) -> crate::Result<std::path::PathBuf> {
-    let init_dir = init_dir();
-    let init = init_dir.join(match backend {
-        Backend::Lxc => builder::container::INIT_LXC,
-        Backend::Qemu => builder::machine::INIT_QEMU,
-    });
-    if !init.is_file() {
-        return Err(error(
-            SandboxError::Unsupported,
-            format!(
-                "the guest init helper '{}' does not exist: install libvirt-sandbox or set \
-                 LIBVIRT_SANDBOX_INIT_DIR to the directory holding it",
-                init.display()
-            ),
-        ));
-    }
-    Ok(init_dir)
-}
-
-/// Refuses a sandbox name that could not safely name its domain, its state
-/// directory and its cgroups: letters, digits and `_.+:@-`, starting with a
-/// letter or digit (so never `..` or a path), at most 200 bytes.
-fn check_name(name: &str) -> crate::Result<()> {
-    crate::config::validate::check_name(name).map_err(|e| error(SandboxError::InvalidArgument, e))
-}
-
-/// Everything a start checks of the config before it creates anything:
-/// the shared rules ([`crate::config::validate::check_runnable`]), which also catch
-/// values set through GObject properties, and that the root exists.
-pub(crate) fn check_config(config: &Config, name: &str) -> crate::Result<()> {
-    check_name(name)?;
-    crate::config::validate::check_runnable(config)?;
-    if let Some(root) = config.root().filter(|r| !r.is_empty() && r != "/") {
-        let shown = crate::config::validate::shown(&root);
-        match std::fs::metadata(&root) {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => {
-                return Err(error(
-                    SandboxError::InvalidArgument,
-                    format!("the sandbox root '{shown}' (-r/--root) is not a directory"),
-                ));
-            }
-            Err(e) => {
-                return Err(error(
-                    SandboxError::InvalidArgument,
-                    format!("the sandbox root '{shown}' (-r/--root) cannot be used: {e}"),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// What virtual-machine sandboxes cannot do: refused with a clear error,
-/// never silently dropped.
-pub(crate) fn refuse_in_machines(config: &Config) -> crate::Result<()> {
-    // init-qemu mounts the root share before it reads the launch spec; a
-    // writable root is `--root DIR`'s job there.
-    if let Some(mount) = config
-        .mounts()
-        .iter()
-        .find(|m| m.target().as_deref().map(|t| t.trim_end_matches('/')) == Some(""))
-    {
-        use crate::config::mount::{ConfigMountGuestBind, ConfigMountHostImage, ConfigMountRam};
-        let kind = if mount.is::<ConfigMountHostImage>() {
-            "host-image"
-        } else if mount.is::<ConfigMountRam>() {
-            "ram"
-        } else if mount.is::<ConfigMountGuestBind>() {
-            "guest-bind"
-        } else {
-            "host-bind"
-        };
-        return Err(error(
-            SandboxError::InvalidMount,
-            format!(
-                "{kind}:/: a mount on '/' is not supported in virtual-machine sandboxes \
-                 (qemu://); use --root DIR for another root, or lxc:///"
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// What choosing and caching a virtual machine's kernel and initrd needs
-/// from the config, copied out of it so that the work (a cache miss builds
-/// them, most of a second) can run on a worker thread.
-pub(crate) struct BootRequest {
-    kernrelease: Option<String>,
-    kernpath: Option<String>,
-    kmodpath: Option<String>,
-    debug: bool,
-    init_qemu: std::path::PathBuf,
-    /// The host binds (virtio-fs shares, which need virtiofsd), named as
-    /// the options would.
-    binds: Vec<String>,
-    /// The image and disk files QEMU opens (what each is, its path).
-    files: Vec<(String, std::path::PathBuf)>,
-    /// QEMU's unprivileged user and group when the library chose them (the
-    /// VM's own user, see [`super::lending`]).
-    qemu_user: Option<(u32, u32)>,
-}
-
-impl BootRequest {
-    /// `files`: what QEMU opens, as [`super::qemu_host::files_qemu_opens`]
-    /// lists it (checked only for QEMU's own user, `qemu_user`).
-    pub(crate) fn new(
-        config: &Config,
-        layout: &Layout,
-        qemu_user: Option<(u32, u32)>,
-        files: Vec<(String, std::path::PathBuf)>,
-    ) -> Self {
-        use builder::HostMount;
-        let binds = layout
-            .mounts
-            .iter()
-            .filter_map(|mount| match mount {
-                HostMount::Bind { source, target } => {
-                    Some(format!("host-bind:{target}={}", source.display()))
-                }
-                _ => None,
-            })
-            .collect();
-        BootRequest {
-            kernrelease: config.kernrelease(),
-            kernpath: config.kernpath(),
-            kmodpath: config.kmodpath(),
-            debug: config.debug(),
-            init_qemu: layout.init_dir.join(builder::machine::INIT_QEMU),
-            binds,
-            files,
-            qemu_user,
-        }
-    }
-
-    /// How the machine boots: the kernel (the cached PVH vmlinux when it has
-    /// one), the cached initrd, the accelerator.
-    pub(crate) fn resolve(self) -> crate::Result<builder::machine::MachineBoot> {
-        use builder::{cache, initrd, kernel, machine, vmlinux};
-        // QEMU runs unprivileged: what it must reach is checked first.
-        let virtiofsd = if self.binds.is_empty() {
-            None
-        } else {
-            let path = super::qemu_host::find_virtiofsd(&self.binds)?;
-            glib::g_debug!("LibvirtSandbox", "virtiofsd: {}", path.display());
-            let cache = builder::cache::cache_root()?;
-            Some(super::qemu_host::virtiofsd_without_mknod(&path, &cache)?)
-        };
-        if let Some(qemu) = self.qemu_user {
-            super::qemu_host::check_reachable(&self.files, qemu)?;
-        }
-        let kernel = kernel::select(
-            self.kernrelease.as_deref(),
-            self.kernpath.as_deref(),
-            self.kmodpath.as_deref(),
-        )?;
-        let cache = cache::cache_root()?;
-        let image = vmlinux::boot_image(&kernel, &cache)?;
-        if !image.pvh {
-            glib::g_debug!("LibvirtSandbox", "booting the bzImage: {}", image.reason);
-        }
-        let initrd = initrd::ensure_initrd(&kernel, &self.init_qemu, &cache)?;
-        let (kvm, why) = machine::kvm_usable();
-        glib::g_debug!(
-            "LibvirtSandbox",
-            "accelerator: {} ({why})",
-            if kvm { "KVM" } else { "TCG" }
-        );
-        Ok(machine::MachineBoot {
-            kernel: image.path,
-            initrd,
-            cmdline: machine::cmdline(self.debug),
-            kvm,
-            firmware: machine::default_firmware(),
-            virtiofsd,
-            qemu_user: self.qemu_user,
-        })
     }
 }
 
@@ -614,42 +425,24 @@ impl Context {
         let mut state = StateDir::create(&domain_name)
             .map_err(|e| if state_path.exists() { in_use() } else { e })?;
         // Errors below drop `state`, which removes the directory.
-        let mounts = super::mounts::prepare(&config, state.path(), backend)?;
-        let (interfaces, guest_interfaces) = super::network::plan(&config);
-        super::network::check_dhcp_client(&config, &mounts.host)?;
-        super::network::check_networks(&conn, &interfaces)?;
-        let capabilities = conn
-            .capabilities()
-            .map_err(|e| libvirt_error("cannot read the host's capabilities", e))?;
-        let security =
-            super::security::choose(&config, &super::security::host_models(&capabilities))?;
-        // A container's resolver configuration behind a link into the
-        // private /run (systemd-resolved, NetworkManager) stays reachable.
-        let host_files = match backend {
-            Backend::Lxc if !interfaces.is_empty() => {
-                super::network::hidden_resolv_conf(&config, &mounts.host, &mounts.private)
-                    .into_iter()
-                    .collect()
-            }
-            _ => Vec::new(),
-        };
-        let disks = match backend {
-            Backend::Lxc => super::disks::prepare_lxc(&config)?,
-            Backend::Qemu => super::disks::prepare_qemu(&config)?,
-        };
-        let layout = Layout {
+        let super::plan::Plan {
+            layout,
+            mounts,
+            guest_interfaces,
+            disks,
+            kvm,
+            qemu_group,
+        } = super::plan::plan(
+            &config,
+            &conn,
+            backend,
             domain_name,
-            state_dir: state.path().to_owned(),
+            state.path(),
             init_dir,
-            app_console: config.is::<crate::config::ConfigInteractive>(),
-            mounts: mounts.host,
-            private_dirs: mounts.private,
-            interfaces,
-            block_devices: disks.devices,
-            disks: disks.virtio,
-            security,
-            host_files,
-        };
+            super::plan::Disks::Attach,
+        )?;
+        super::network::check_dhcp_client(&config, &layout.mounts)?;
+        super::network::check_networks(&conn, &layout.interfaces)?;
         let mut spec = super::launch::spec(&config, &layout, backend)?;
         let secret = crate::console::channel::new_secret()?;
         spec.secret = crate::console::channel::hex(&secret);
@@ -658,15 +451,6 @@ impl Context {
         // directory): it serves the state directory (with the staged
         // includes) to the guest and connects to the channel socket, so that
         // user alone may read them; the files it opens are lent to it.
-        let kvm = backend == Backend::Qemu && builder::machine::kvm_usable().0;
-        let qemu_group = if backend == Backend::Qemu && nix::unistd::geteuid().is_root() {
-            let virt_type = if kvm { "kvm" } else { "qemu" };
-            super::security::dac_label(&capabilities, virt_type)
-                .filter(|&(uid, _)| uid != 0)
-                .map(|(_, gid)| gid)
-        } else {
-            None
-        };
         let mut lending = qemu_group
             .map(|_| super::lending::Lending::begin(&state))
             .transpose()?;
@@ -761,17 +545,14 @@ impl Context {
         })
     }
 
-    /// The domain XML of a start (`boot`: how a virtual machine boots).
+    /// The domain XML of a start (`boot`: how a virtual machine boots):
+    /// the same writer the Builder classes use ([`builder::domain::xml`]).
     pub(crate) fn domain_xml(
         &self,
         starting: &Starting,
         boot: Option<&builder::machine::MachineBoot>,
     ) -> String {
-        let config = self.obj().config();
-        match boot {
-            None => builder::container::build(&config, &starting.layout),
-            Some(boot) => builder::machine::build(&config, &starting.layout, boot),
-        }
+        builder::domain::xml(&self.obj().config(), &starting.layout, boot)
     }
 
     /// The last step of a start: the context holds the running domain.
@@ -919,8 +700,6 @@ impl Context {
 
 #[cfg(test)]
 mod tests {
-    use super::check_name;
-
     #[test]
     fn destroy_domain_ends_a_domain_and_takes_a_gone_one_as_ended() {
         // libvirt's test driver, in this process.
@@ -939,33 +718,5 @@ mod tests {
         assert!(super::super::lxc_leftovers::is_gone(&gone), "{gone:?}");
         super::destroy_domain(&domain).unwrap();
         assert!(conn.lookup_domain_by_name(&name).is_err());
-    }
-
-    #[test]
-    fn names_that_cannot_escape_their_directories() {
-        for good in ["sandbox", "httpd1", "a.b_c+d:e@f-g", "9lives"] {
-            assert!(check_name(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "../../tmp/x",
-            "a/b",
-            ".hidden",
-            "-n",
-            "a b",
-            "a'b\"<c>&d",
-            "tab\tx",
-        ] {
-            let e = check_name(bad).unwrap_err();
-            assert!(e.message().contains("invalid sandbox name"), "{bad}: {e}");
-        }
-        assert!(check_name(&"x".repeat(201)).is_err());
-        assert!(
-            check_name(&"x".repeat(100_000))
-                .unwrap_err()
-                .message()
-                .len()
-                < 500
-        );
     }
 }

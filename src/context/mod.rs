@@ -15,6 +15,7 @@ pub(crate) mod lending;
 mod lxc_leftovers;
 pub(crate) mod mounts;
 pub(crate) mod network;
+pub(crate) mod plan;
 pub(crate) mod qemu_host;
 pub(crate) mod security;
 pub mod service;
@@ -70,6 +71,12 @@ impl Backend {
             )),
         }
     }
+}
+
+/// The directory of the guest init helpers: `$LIBVIRT_SANDBOX_INIT_DIR`
+/// (uninstalled builds, tests) or the installed libexec directory.
+pub fn init_helper_dir() -> std::path::PathBuf {
+    plan::init_dir()
 }
 
 impl Context {
@@ -289,6 +296,7 @@ impl Context {
     /// started with the config's `shell` (an attached context looks at the
     /// running sandbox's consoles, whatever its own config says).
     pub fn shell_console(&self) -> crate::Result<ConsoleRaw> {
+        self.try_config()?;
         self.imp().console_raw(ConsoleKind::Shell)
     }
 }

@@ -19,9 +19,9 @@ use crate::config::{Config, ConfigMount};
 use crate::error::{SandboxError, error};
 
 /// Directory of the state dir holding the sandbox's temporary host-bind dirs.
-const TEMP_DIRS: &str = "tmp";
+pub(crate) const TEMP_DIRS: &str = "tmp";
 /// Directory of the state dir holding staged include files.
-const INCLUDES: &str = "includes";
+pub(crate) const INCLUDES: &str = "includes";
 
 /// The resolved mounts and includes of one start.
 #[derive(Debug, Default)]

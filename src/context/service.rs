@@ -38,10 +38,11 @@ use std::path::{Path, PathBuf};
 use glib::prelude::*;
 use glib::subclass::prelude::*;
 
-use super::imp::{self as base, libvirt_error};
+use super::imp as base;
+use super::plan::{self, libvirt_error};
 use super::state::StateDir;
 use super::{Backend, Context};
-use crate::builder::{self, Layout};
+use crate::builder;
 use crate::capi::gvir::Connection;
 use crate::config::{Config, ConfigService};
 use crate::error::{SandboxError, error};
@@ -338,11 +339,11 @@ impl ContextService {
             .map_err(|e| libvirt_error("cannot read the connection URI", e))?;
         check_uri(&uri)?;
         let name = self.name()?;
-        base::check_config(&config, &name)?;
+        plan::check_config(&config, &name)?;
         if backend == Backend::Qemu {
-            base::refuse_in_machines(&config)?;
+            plan::refuse_in_machines(&config)?;
         }
-        let init_dir = base::init_helper_dir(backend)?;
+        let init_dir = plan::init_helper_dir(backend)?;
         let dir = config_dir(&name);
         let data = data_dir(&name);
         if conn.lookup_domain_by_name(&name).is_ok() || dir.exists() || data.exists() {
@@ -374,25 +375,22 @@ impl ContextService {
                     format!("cannot create '{}': {e}", config_subdir.display()),
                 )
             })?;
-        let mounts = super::mounts::prepare(&config, state.path(), backend)?;
-        let (interfaces, guest_interfaces) = super::network::plan(&config);
-        let capabilities = conn
-            .capabilities()
-            .map_err(|e| libvirt_error("cannot read the host's capabilities", e))?;
-        let security =
-            super::security::choose(&config, &super::security::host_models(&capabilities))?;
-        let host_files = match backend {
-            Backend::Lxc if !interfaces.is_empty() => {
-                super::network::hidden_resolv_conf(&config, &mounts.host, &mounts.private)
-                    .into_iter()
-                    .collect()
-            }
-            _ => Vec::new(),
-        };
-        let disks = match backend {
-            Backend::Lxc => super::disks::prepare_lxc(&config)?,
-            Backend::Qemu => super::disks::prepare_qemu(&config)?,
-        };
+        let plan::Plan {
+            mut layout,
+            mounts,
+            guest_interfaces,
+            disks,
+            kvm,
+            qemu_group,
+        } = plan::plan(
+            &config,
+            &conn,
+            backend,
+            name.clone(),
+            state.path(),
+            init_dir,
+            plan::Disks::Attach,
+        )?;
         if !disks.loops.is_empty() {
             return Err(error(
                 SandboxError::Unsupported,
@@ -400,19 +398,7 @@ impl ContextService {
                  started by libvirt does not get: use a block device, or qemu:///system",
             ));
         }
-        let layout = Layout {
-            domain_name: name.clone(),
-            state_dir: state.path().to_owned(),
-            init_dir,
-            app_console: false,
-            mounts: mounts.host,
-            private_dirs: private_dirs(&config, mounts.private),
-            interfaces,
-            block_devices: disks.devices,
-            disks: disks.virtio,
-            security,
-            host_files,
-        };
+        layout.private_dirs = private_dirs(&config, std::mem::take(&mut layout.private_dirs));
         let mut spec = super::launch::spec(&config, &layout, backend)?;
         // No channel (the init runs the command on its own), no secret.
         spec.channel = String::new();
@@ -421,15 +407,6 @@ impl ContextService {
             spec.shell = config.shell().then(|| "/dev/tty2".to_owned());
         }
         // A VM's QEMU runs as a user of its own (as for interactive VMs).
-        let kvm = backend == Backend::Qemu && builder::machine::kvm_usable().0;
-        let qemu_group = if backend == Backend::Qemu {
-            let virt_type = if kvm { "kvm" } else { "qemu" };
-            super::security::dac_label(&capabilities, virt_type)
-                .filter(|&(uid, _)| uid != 0)
-                .map(|(_, gid)| gid)
-        } else {
-            None
-        };
         let mut lending = qemu_group
             .map(|_| super::lending::Lending::begin(&state))
             .transpose()?;
@@ -468,7 +445,7 @@ impl ContextService {
                     }
                 }
                 let mut boot =
-                    base::BootRequest::new(&config, &layout, qemu_user, qemu_files).resolve()?;
+                    plan::BootRequest::new(&config, &layout, qemu_user, qemu_files).resolve()?;
                 // The shared cache may evict its kernel and initrd: the
                 // service boots from copies of its own.
                 for (file, path) in [

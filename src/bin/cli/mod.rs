@@ -161,6 +161,14 @@ pub struct Args {
     /// Kernel modules directory for virtual machines (default: /lib/modules/VERSION)
     #[arg(long, value_name = "DIR")]
     pub kmodpath: Option<String>,
+    /// Print the domain XML the command would get, without starting it
+    ///
+    /// Nothing is started and nothing is left behind: the XML is what a start
+    /// with the same options would hand to libvirt, except for the values a
+    /// start picks itself (a random MAC for an interface without mac=, the
+    /// loop device of an LXC file disk, a VM's QEMU user).
+    #[arg(long = "print-xml")]
+    pub print_xml: bool,
     /// The command and its arguments
     #[arg(required = true, trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<String>,
