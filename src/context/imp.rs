@@ -451,18 +451,9 @@ impl Context {
         // directory): it serves the state directory (with the staged
         // includes) to the guest and connects to the channel socket, so that
         // user alone may read them; the files it opens are lent to it.
-        let mut lending = qemu_group
-            .map(|_| super::lending::Lending::begin(&state))
-            .transpose()?;
-        let qemu_user = lending
-            .as_ref()
-            .zip(qemu_group)
-            .map(|(l, gid)| (l.uid(), gid));
         let mut includes = mounts.includes;
-        if let Some((uid, gid)) = qemu_user {
-            state.grant_qemu(uid, gid)?;
-            super::mounts::share_includes(&mut includes, state.path(), uid)?;
-        }
+        let (mut lending, qemu_user) =
+            super::plan::share_with_qemu(&mut state, qemu_group, &mut includes)?;
         // The app channel is a socket in the state directory, much faster
         // (and, for QEMU, more reliable) than a console pty: the LXC guest
         // connects to it through the state directory it sees, QEMU connects

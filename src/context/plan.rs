@@ -122,6 +122,29 @@ pub(crate) fn plan(
     })
 }
 
+/// A VM's QEMU user and group ids.
+pub(crate) type QemuUser = (u32, u32);
+
+/// A VM's QEMU user, when `qemu_group` says it gets one of its own: a
+/// uid of the VM range (in libvirt's QEMU group, which reaches libvirt's
+/// per-domain directory), to whom the lending begins and `state` and the
+/// staged `includes` are shared, as that user alone may read them. Returns
+/// the lending (files QEMU opens are lent through it) and the user.
+pub(crate) fn share_with_qemu(
+    state: &mut super::state::StateDir,
+    qemu_group: Option<u32>,
+    includes: &mut [sandbox_init::launch::Include],
+) -> crate::Result<(Option<super::lending::Lending>, Option<QemuUser>)> {
+    let Some(gid) = qemu_group else {
+        return Ok((None, None));
+    };
+    let lending = super::lending::Lending::begin(state)?;
+    let uid = lending.uid();
+    state.grant_qemu(uid, gid)?;
+    super::mounts::share_includes(includes, state.path(), uid)?;
+    Ok((Some(lending), Some((uid, gid))))
+}
+
 /// The domain XML a start of `config` on `backend` would create, with its
 /// private files in `state_dir` (see the module doc for the values a start
 /// picks itself). Writes into `state_dir` what the XML refers to: the

@@ -407,18 +407,9 @@ impl ContextService {
             spec.shell = config.shell().then(|| "/dev/tty2".to_owned());
         }
         // A VM's QEMU runs as a user of its own (as for interactive VMs).
-        let mut lending = qemu_group
-            .map(|_| super::lending::Lending::begin(&state))
-            .transpose()?;
-        let qemu_user = lending
-            .as_ref()
-            .zip(qemu_group)
-            .map(|(l, gid)| (l.uid(), gid));
         let mut includes = mounts.includes;
-        if let Some((uid, gid)) = qemu_user {
-            state.grant_qemu(uid, gid)?;
-            super::mounts::share_includes(&mut includes, state.path(), uid)?;
-        }
+        let (mut lending, qemu_user) =
+            plan::share_with_qemu(&mut state, qemu_group, &mut includes)?;
         spec.mounts = super::launch::guest_mounts(&config, &layout, backend, mounts.guest);
         super::launch::extend_grants(&mut spec);
         spec.includes = includes;
