@@ -123,7 +123,8 @@ void gvir_sandbox_config_initrd_add_module(GVirSandboxConfigInitrd *config, cons
  * gvir_sandbox_config_initrd_get_modules:
  * @config: a #GVirSandboxConfigInitrd
  *
- * Returns: (transfer full) (element-type utf8): the modules, in load order
+ * Returns: (transfer container) (element-type utf8): the modules, in load
+ *   order; free the list with g_list_free(), not its strings (the config's)
  */
 GList *gvir_sandbox_config_initrd_get_modules(GVirSandboxConfigInitrd *config);
 

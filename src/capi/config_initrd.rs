@@ -61,6 +61,9 @@ pub unsafe extern "C" fn gvir_sandbox_config_initrd_add_module(
 
 /// Returns a new list of new strings (the original said transfer container but
 /// handed out its internal strings; owning them avoids dangling pointers).
+/// Key of the module names handed out as C strings, kept with the object.
+const MODULE_NAMES_KEY: &str = "gvir-sandbox-capi-module-names";
+
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn gvir_sandbox_config_initrd_get_modules(
     obj: *mut GVirSandboxConfigInitrd,
@@ -68,10 +71,29 @@ pub unsafe extern "C" fn gvir_sandbox_config_initrd_get_modules(
     const F: &CStr = c_name!(gvir_sandbox_config_initrd_get_modules);
     unsafe {
         with_instance(obj, F, ptr::null_mut(), |c: &ConfigInitrd| {
+            // Transfer container, as the original: the strings belong to the
+            // object. Each distinct name is kept (never freed before the
+            // object), so every list handed out stays valid with it.
+            if c.data::<Vec<std::ffi::CString>>(MODULE_NAMES_KEY).is_none() {
+                c.set_data(MODULE_NAMES_KEY, Vec::<std::ffi::CString>::new());
+            }
+            let Some(names) = c.data::<Vec<std::ffi::CString>>(MODULE_NAMES_KEY) else {
+                return ptr::null_mut();
+            };
+            let names = &mut *names.as_ptr();
             let mut list: *mut glib::ffi::GList = ptr::null_mut();
             for m in c.modules().iter().rev() {
-                let s: *mut c_char = m.to_glib_full();
-                list = glib::ffi::g_list_prepend(list, s.cast());
+                let Ok(name) = std::ffi::CString::new(m.as_str()) else {
+                    continue; // the setters refuse NULs
+                };
+                let kept = match names.iter().position(|n| *n == name) {
+                    Some(i) => names[i].as_ptr(),
+                    None => {
+                        names.push(name);
+                        names[names.len() - 1].as_ptr()
+                    }
+                };
+                list = glib::ffi::g_list_prepend(list, kept as glib::ffi::gpointer);
             }
             list
         })

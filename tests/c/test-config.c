@@ -338,7 +338,21 @@ test_initrd(void)
     g_assert_cmpuint(g_list_length(modules), ==, 2);
     g_assert_cmpstr(modules->data, ==, "virtio.ko");
     g_assert_cmpstr(modules->next->data, ==, "virtio_pci.ko");
-    g_list_free_full(modules, g_free);
+    /* Transfer container, as the original: the strings stay the config's
+     * (valgrind would see them leak or freed twice otherwise), and a list
+     * from an earlier call stays valid. */
+    {
+        GList *again;
+
+        gvir_sandbox_config_initrd_add_module(initrd, "virtio_blk.ko");
+        again = gvir_sandbox_config_initrd_get_modules(initrd);
+        g_assert_cmpuint(g_list_length(again), ==, 3);
+        g_assert_true(again->data == modules->data);
+        g_assert_cmpstr(g_list_last(again)->data, ==, "virtio_blk.ko");
+        g_assert_cmpstr(modules->next->data, ==, "virtio_pci.ko");
+        g_list_free(again);
+    }
+    g_list_free(modules);
 }
 
 static void
