@@ -214,7 +214,7 @@ impl Builder {
             )
         };
         // SAFETY: a failing vfunc sets the error (or, buggy, leaves NULL).
-        unsafe { vfunc_result(ok, err, self, "construct_domain") }?;
+        unsafe { crate::capi::slot_result(self, "construct_domain", ok, err) }?;
         Ok(domain)
     }
 
@@ -260,7 +260,7 @@ impl Builder {
         // SAFETY: the vfunc contract, as in `construct`.
         let ok = unsafe { vfunc(self.as_ptr(), config.as_ptr(), dir.as_ptr(), &mut err) };
         // SAFETY: as in `construct`.
-        unsafe { vfunc_result(ok, err, self, name) }
+        unsafe { crate::capi::slot_result(self, name, ok, err) }
     }
 }
 
@@ -272,34 +272,4 @@ fn path_cstring(path: &Path) -> crate::Result<std::ffi::CString> {
             "the state directory path holds a NUL byte",
         )
     })
-}
-
-/// The result of a `gboolean` vfunc that sets `err` on failure.
-///
-/// # Safety
-/// `err` is NULL or a GError the vfunc gave us.
-unsafe fn vfunc_result(
-    ok: glib::ffi::gboolean,
-    err: *mut glib::ffi::GError,
-    builder: &Builder,
-    name: &str,
-) -> crate::Result<()> {
-    if ok != glib::ffi::GFALSE {
-        if !err.is_null() {
-            // SAFETY: ours to free.
-            drop(unsafe { glib::Error::from_glib_full(err) });
-        }
-        return Ok(());
-    }
-    if err.is_null() {
-        return Err(error(
-            SandboxError::Failed,
-            format!(
-                "{}'s {name} failed without saying why",
-                builder.type_().name()
-            ),
-        ));
-    }
-    // SAFETY: ours to own.
-    Err(unsafe { glib::Error::from_glib_full(err) })
 }

@@ -316,33 +316,6 @@ pub(crate) fn install_rpc_class(class: &mut ConsoleRpcClass) {
     );
 }
 
-/// The result of a `(…, GError **) -> gboolean` slot, as a `Result`.
-unsafe fn slot_result(
-    console: &Console,
-    name: &str,
-    ok: gboolean,
-    err: *mut GError,
-) -> crate::Result<()> {
-    if ok != glib::ffi::GFALSE {
-        if !err.is_null() {
-            // SAFETY: an error we own, set although the call succeeded.
-            drop(unsafe { glib::Error::from_glib_full(err) });
-        }
-        return Ok(());
-    }
-    if err.is_null() {
-        return Err(crate::error::error(
-            crate::error::SandboxError::Failed,
-            format!(
-                "{}'s '{name}' virtual method failed without saying why",
-                console.type_().name()
-            ),
-        ));
-    }
-    // SAFETY: the slot set an error, which we own.
-    Err(unsafe { glib::Error::from_glib_full(err) })
-}
-
 fn missing_slot(console: &Console, name: &str) -> crate::Error {
     crate::error::error(
         crate::error::SandboxError::Unsupported,
@@ -370,7 +343,7 @@ unsafe fn invoke_attach_streams(
     // streams the caller keeps alive, a NULL-initialised error location.
     unsafe {
         let ok = f(console.as_ptr(), stdin, stdout, stderr, &mut err);
-        slot_result(console, "attach", ok, err)
+        super::slot_result(console, "attach", ok, err)
     }
 }
 
@@ -415,7 +388,7 @@ pub(crate) fn invoke_detach(console: &Console) -> crate::Result<()> {
     // SAFETY: as in `invoke_attach_streams`.
     unsafe {
         let ok = f(console.as_ptr(), &mut err);
-        slot_result(console, "detach", ok, err)
+        super::slot_result(console, "detach", ok, err)
     }
 }
 

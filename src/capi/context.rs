@@ -449,25 +449,8 @@ pub(crate) fn invoke(ctxt: &Context, slot: Slot) -> crate::Result<()> {
     // and a NULL-initialised GError location; it returns FALSE with the
     // error set on failure, and we own that error.
     let ok = unsafe { f(ctxt.as_ptr(), &mut err) };
-    if ok != glib::ffi::GFALSE {
-        if !err.is_null() {
-            // SAFETY: an error we own, set although the call succeeded.
-            drop(unsafe { glib::Error::from_glib_full(err) });
-        }
-        return Ok(());
-    }
-    if err.is_null() {
-        return Err(error(
-            SandboxError::Failed,
-            format!(
-                "{}'s '{}' virtual method failed without saying why",
-                ctxt.type_().name(),
-                slot.name()
-            ),
-        ));
-    }
-    // SAFETY: as above.
-    Err(unsafe { glib::Error::from_glib_full(err) })
+    // SAFETY: `err` is NULL or the error the slot set, ours to own.
+    unsafe { super::slot_result(ctxt, slot.name(), ok, err) }
 }
 
 /// Shared body of the default slots.

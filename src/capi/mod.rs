@@ -269,6 +269,36 @@ pub(crate) fn gbool(b: bool) -> glib::ffi::gboolean {
     b.into_glib()
 }
 
+/// The result of a `(…, GError **) -> gboolean` virtual method `name` of
+/// `object`'s class, as a `Result`. `err` is NULL or a GError the method
+/// set, which the caller hands over (an error set although the method
+/// succeeded is freed; a failure without one gets a message of its own).
+pub(crate) unsafe fn slot_result(
+    object: &impl IsA<glib::Object>,
+    name: &str,
+    ok: glib::ffi::gboolean,
+    err: *mut GError,
+) -> crate::Result<()> {
+    if ok != glib::ffi::GFALSE {
+        if !err.is_null() {
+            // SAFETY: an error we own, set although the call succeeded.
+            drop(unsafe { glib::Error::from_glib_full(err) });
+        }
+        return Ok(());
+    }
+    if err.is_null() {
+        return Err(crate::error::error(
+            crate::error::SandboxError::Failed,
+            format!(
+                "{}'s '{name}' virtual method failed without saying why",
+                object.type_().name()
+            ),
+        ));
+    }
+    // SAFETY: the method set an error, which we own.
+    Err(unsafe { glib::Error::from_glib_full(err) })
+}
+
 /// `c"name"` of an export, from its identifier.
 macro_rules! c_name {
     ($fname:ident) => {
