@@ -109,6 +109,24 @@ fn stat_state(stat: &str) -> Option<char> {
     rest.trim_start().chars().next()
 }
 
+/// Prefix of a state directory being made (see [`StateDir::create_in`]).
+const STAGING_PREFIX: &str = ".new-";
+
+/// `.new-PID-START-SEQUENCE`: the name of a state directory being made by
+/// `owner`, its `sequence`th of this process.
+fn staging_name(owner: Owner, sequence: u64) -> String {
+    format!("{STAGING_PREFIX}{}-{}-{sequence}", owner.pid, owner.start)
+}
+
+/// The owner recorded in a [`staging_name`].
+fn staging_owner(name: &str) -> Option<Owner> {
+    let mut fields = name.strip_prefix(STAGING_PREFIX)?.split('-');
+    let pid = fields.next()?.parse().ok().filter(|&p: &i32| p > 0)?;
+    let start = fields.next()?.parse().ok()?;
+    fields.next()?.parse::<u64>().ok()?;
+    fields.next().is_none().then_some(Owner { pid, start })
+}
+
 /// What [`sweep`] makes of one directory of the state root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stale {
@@ -143,6 +161,13 @@ pub(crate) fn sweep(root: &Path, release: impl Fn(&str, Stale) -> bool) -> Vec<S
         if !meta.file_type().is_dir() || meta.uid() != euid {
             continue;
         }
+        if name.starts_with(STAGING_PREFIX) {
+            // Nothing else of a start exists before its directory is in place.
+            if staging_owner(&name).is_some_and(|owner| !owner.alive()) {
+                remove_left_over(&path, Stale::Unowned);
+            }
+            continue;
+        }
         let owner = std::fs::read_to_string(path.join(OWNER_FILE))
             .ok()
             .and_then(|text| Owner::parse(&text));
@@ -161,29 +186,36 @@ pub(crate) fn sweep(root: &Path, release: impl Fn(&str, Stale) -> bool) -> Vec<S
                 Stale::Unowned
             }
         };
-        if !release(&name, stale) {
-            continue;
+        if release(&name, stale) && remove_left_over(&path, stale) {
+            removed.push(name);
         }
-        match std::fs::remove_dir_all(&path) {
-            Ok(()) => {
-                glib::g_debug!(
-                    "LibvirtSandbox",
-                    "removed the state directory '{}' left by a sandbox whose owner is gone \
-                     ({stale:?})",
-                    path.display()
-                );
-                removed.push(name);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => glib::g_warning!(
+    }
+    removed
+}
+
+/// Removes the state directory `path` of a gone owner; whether it did.
+fn remove_left_over(path: &Path, stale: Stale) -> bool {
+    match std::fs::remove_dir_all(path) {
+        Ok(()) => {
+            glib::g_debug!(
+                "LibvirtSandbox",
+                "removed the state directory '{}' left by a sandbox whose owner is gone \
+                 ({stale:?})",
+                path.display()
+            );
+            true
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => {
+            glib::g_warning!(
                 "LibvirtSandbox",
                 "cannot remove the state directory '{}' of a sandbox whose owner is gone: {e}; \
                  remove it by hand",
                 path.display()
-            ),
+            );
+            false
         }
     }
-    removed
 }
 
 /// Parent of every state directory: `/run/libvirt-sandbox` for root, the
@@ -262,16 +294,36 @@ impl StateDir {
         Self::create_in(&state_root(), name)
     }
 
+    /// The directory is made whole under a staging name that records its
+    /// owner (see [`staging_name`]) and only then renamed into place, so a
+    /// kill at any moment leaves either nothing, a staging directory the
+    /// sweep knows the owner of, or a directory with its owner file.
     pub(crate) fn create_in(root: &Path, name: &str) -> crate::Result<Self> {
+        static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         ensure_root(root)?;
-        let path = root.join(name);
+        let owner = Owner::current()?;
+        let sequence = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let staging = root.join(staging_name(owner, sequence));
         std::fs::DirBuilder::new()
             .mode(DIR_MODE)
-            .create(&path)
-            .map_err(|e| io_error("create", &path, e))?;
-        let dir = Self { path, qemu: None };
+            .create(&staging)
+            .map_err(|e| io_error("create", &staging, e))?;
+        let mut dir = Self {
+            path: staging,
+            qemu: None,
+        };
         set_mode(&dir.path, DIR_MODE)?;
-        dir.write_file(OWNER_FILE, Owner::current()?.to_text().as_bytes(), false)?;
+        dir.write_file(OWNER_FILE, owner.to_text().as_bytes(), false)?;
+        let path = root.join(name);
+        nix::fcntl::renameat2(
+            nix::fcntl::AT_FDCWD,
+            &dir.path,
+            nix::fcntl::AT_FDCWD,
+            &path,
+            nix::fcntl::RenameFlags::RENAME_NOREPLACE,
+        )
+        .map_err(|e| io_error("create", &path, std::io::Error::from(e)))?;
+        dir.path = path;
         Ok(dir)
     }
 
@@ -416,6 +468,17 @@ mod tests {
         set_mode(&root, 0o710).unwrap();
         drop(dir);
         let _dir = StateDir::create_in(&root, "three").unwrap();
+        // Never takes over a name in use, not even an empty directory, and
+        // leaves no staging directory behind, made or refused.
+        assert!(StateDir::create_in(&root, "three").is_err());
+        std::fs::create_dir(root.join("empty")).unwrap();
+        assert!(StateDir::create_in(&root, "empty").is_err());
+        let mut names: Vec<_> = std::fs::read_dir(&root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["empty", "three"]);
         assert_eq!(mode(&root), 0o710);
 
         // A link in place of the root is refused.
@@ -489,6 +552,19 @@ mod tests {
             .set_modified(an_hour_ago)
             .unwrap();
         std::fs::write(root.join("a-file"), "").unwrap();
+        // Starts killed before their directory was in place, and one going on.
+        let dead_staging = root.join(staging_name(
+            Owner {
+                pid: 2147483647,
+                start: 1,
+            },
+            0,
+        ));
+        std::fs::create_dir(&dead_staging).unwrap();
+        let live_staging = root.join(staging_name(me, 7));
+        std::fs::create_dir(&live_staging).unwrap();
+        let odd_staging = root.join(".new-2147483647-1");
+        std::fs::create_dir(&odd_staging).unwrap();
 
         let seen = std::cell::RefCell::new(Vec::new());
         let mut removed = sweep(&root, |name, stale| {
@@ -500,6 +576,12 @@ mod tests {
         assert!(live.path().join(OWNER_FILE).is_file());
         assert!(fresh.is_dir() && refused.is_dir() && root.join("a-file").is_file());
         assert!(!gone.exists() && !old.exists() && !reused.exists());
+        assert!(!dead_staging.exists() && live_staging.is_dir() && odd_staging.is_dir());
+        assert!(
+            seen.borrow()
+                .iter()
+                .all(|(name, _)| !name.starts_with(STAGING_PREFIX))
+        );
         let mut seen = seen.into_inner();
         seen.sort_by(|a, b| a.0.cmp(&b.0));
         assert_eq!(seen[1], ("old".to_owned(), Stale::Unowned));
