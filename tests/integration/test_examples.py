@@ -19,7 +19,9 @@ EXAMPLES = {
 }
 
 
-class HelloWorld(SandboxTestCase):
+class HelloWorldChecks(SandboxTestCase):
+    """The checks each example passes; _add_tests() makes them tests."""
+
     def run_example(self, language, *command, input=None):
         env = dict(os.environ, LIBVIRT_DEFAULT_URI=self.URI)
         return subprocess.run([*EXAMPLES[language], *command], input=input,
@@ -70,9 +72,39 @@ print("dropped", flush=True)
 """
 
 
+# The same in gjs, the other language the original's users wrote for.
+ATTACH_GJS = r"""
+imports.gi.versions.LibvirtGObject = '1.0';
+imports.gi.versions.LibvirtSandbox = '1.0';
+const {LibvirtGObject, LibvirtSandbox} = imports.gi;
+const System = imports.system;
+LibvirtSandbox.init_object_check(null);
+const [uri, name, action] = ARGV;
+const conn = LibvirtGObject.Connection.new(uri);
+conn.open(null);
+let ctx = LibvirtSandbox.ContextInteractive.new(conn, LibvirtSandbox.ConfigInteractive.new(name));
+ctx.attach();
+print('attached', ctx.get_domain().get_name());
+if (action === 'stop') {
+    ctx.stop();
+    print('stopped');
+}
+ctx = null;
+System.gc();
+print('dropped');
+"""
+
+ATTACH_PROGRAMS = {
+    "python": lambda: ["/usr/bin/python3", "-c", ATTACH],
+    "gjs": lambda: ["gjs", "-c", ATTACH_GJS],
+}
+
+
 class Attach(SandboxTestCase):
+    LANGUAGE = "python"
+
     def attach(self, name, action):
-        return subprocess.run(["/usr/bin/python3", "-c", ATTACH, self.URI, name, action],
+        return subprocess.run([*ATTACH_PROGRAMS[self.LANGUAGE](), self.URI, name, action],
                               capture_output=True, timeout=TIMEOUT)
 
     def test_attach_by_name_then_drop_leaves_it_running_and_stop_stops_it(self):
@@ -105,6 +137,19 @@ class Attach(SandboxTestCase):
         r = self.attach(f"nothing{os.getpid()}", "drop")
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(b"does not exist", r.stderr)
+
+
+class AttachGjs(Attach):
+    LANGUAGE = "gjs"
+
+
+class AttachQemu(Attach):
+    URI = "qemu:///system"
+
+
+class AttachGjsQemu(Attach):
+    URI = "qemu:///system"
+    LANGUAGE = "gjs"
 
 
 # A second program attaches by name to a sandbox started with a debug shell
@@ -283,16 +328,31 @@ class CheckEndQemu(CheckEnd):
                          r"before its command reported an exit status")
 
 
-def _add_tests():
-    checks = [name for name in dir(HelloWorld) if name.startswith("check_")]
-    for language in EXAMPLES:
+class HelloWorld(HelloWorldChecks):
+    pass
+
+
+class HelloWorldQemu(HelloWorldChecks):
+    """The 0.8-API programs (ConfigInteractive, ContextInteractive,
+    get_app_console, attach_stdio) unchanged on a virtual machine; fewer
+    checks than on LXC: each one boots a VM."""
+    URI = "qemu:///system"
+    LANGUAGES = ("gjs", "python")
+    CHECKS = ("check_streams_and_status", "check_stdin_round_trip")
+
+
+def _add_tests(case):
+    checks = getattr(case, "CHECKS", None) or [name for name in dir(HelloWorldChecks)
+                                               if name.startswith("check_")]
+    for language in getattr(case, "LANGUAGES", EXAMPLES):
         for check in checks:
             def test(self, check=check, language=language):
                 getattr(self, check)(language)
-            setattr(HelloWorld, f"test_{language}_{check[len('check_'):]}", test)
+            setattr(case, f"test_{language}_{check[len('check_'):]}", test)
 
 
-_add_tests()
+_add_tests(HelloWorld)
+_add_tests(HelloWorldQemu)
 
 if __name__ == "__main__":
     sandboxtest.main()
