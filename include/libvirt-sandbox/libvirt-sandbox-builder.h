@@ -67,6 +67,15 @@ struct _GVirSandboxBuilder
  *
  * The class structure: the original's slots, in its order.
  */
+/**
+ * GVirSandboxBuilderClass::get_files_to_copy:
+ * @builder: a #GVirSandboxBuilder
+ * @config: the sandbox configuration
+ *
+ * The guest init helpers the domain runs, bound into the sandbox read-only.
+ *
+ * Returns: (transfer full) (element-type utf8): a new list of new strings
+ */
 struct _GVirSandboxBuilderClass
 {
     GObjectClass parent_class;
