@@ -17,6 +17,7 @@ pub mod config;
 pub mod console;
 pub mod context;
 pub mod error;
+pub mod gvir;
 #[cfg(test)]
 mod fuzz_tests;
 mod util;

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use glib::prelude::*;
 
-use libvirt_sandbox::capi::gvir::{self, Connection};
+use libvirt_sandbox::gvir::{self, Connection};
 use libvirt_sandbox::config::{Config, ConfigService, ConfigServiceGeneric};
 use libvirt_sandbox::context::{Context, ContextService, service};
 

@@ -12,7 +12,7 @@ use glib::prelude::*;
 use glib::subclass::prelude::*;
 use glib::translate::*;
 
-use crate::capi::gvir::{ConfigDomain, Connection, ffi::GVirConfigDomain};
+use crate::gvir::{ConfigDomain, Connection, ffi::GVirConfigDomain};
 use crate::config::{Config, ConfigDisk};
 
 type ConfigPtr = *mut <Config as ObjectType>::GlibType;

@@ -35,7 +35,7 @@ pub use imp::{BuilderClass, BuilderInstance};
 pub use initrd::BuilderInitrd;
 pub use machine::BuilderMachine;
 
-use crate::capi::gvir::{ConfigDomain, Connection};
+use crate::gvir::{ConfigDomain, Connection};
 use crate::config::Config;
 use crate::context::Backend;
 use crate::error::{SandboxError, error};

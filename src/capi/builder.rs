@@ -9,7 +9,7 @@ use glib::ffi::{GError, gboolean};
 use glib::prelude::*;
 use glib::translate::*;
 
-use super::gvir::{ConfigDomain, Connection};
+use crate::gvir::{ConfigDomain, Connection};
 use super::{
     c_name, error_arg_ok, gbool, guard, instance, return_if_fail_warning, set_error, with_instance,
 };

@@ -7,7 +7,7 @@ use std::ptr;
 use glib::prelude::*;
 use glib::translate::*;
 
-use super::gvir::Connection;
+use crate::gvir::Connection;
 use super::{c_name, guard, instance};
 use crate::builder_class::BuilderContainer;
 

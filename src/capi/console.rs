@@ -10,7 +10,7 @@ use glib::ffi::{GError, gboolean};
 use glib::prelude::*;
 use glib::translate::*;
 
-use super::gvir::{Connection, Domain};
+use crate::gvir::{Connection, Domain};
 use super::{
     c_name, error_arg_ok, gbool, guard, instance, set_error, str_arg, value_property, with_instance,
 };

@@ -9,7 +9,7 @@ use gio::prelude::*;
 use glib::ffi::{GError, gboolean, gpointer};
 use glib::translate::*;
 
-use super::gvir::{Connection, Domain};
+use crate::gvir::{Connection, Domain};
 use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, with_instance};
 use crate::config::{Config, ConfigInteractive};
 use crate::console::{ConsoleRaw, ConsoleRpc};

@@ -26,7 +26,6 @@ pub mod config_service;
 pub mod console;
 pub mod context;
 pub mod context_service;
-pub mod gvir;
 pub mod main;
 
 use std::ffi::{CStr, c_char};

@@ -19,7 +19,7 @@ use nix::sys::termios::{self, SetArg, Termios};
 
 use super::channel::{Candidate, ChannelAuth, PeerCred, Step};
 use super::pty;
-use crate::capi::gvir::{Connection, Domain};
+use crate::gvir::{Connection, Domain};
 use crate::error::{SandboxError, error};
 use sandbox_init::protocol::{self, Message};
 

@@ -6,7 +6,7 @@
 use glib::prelude::*;
 
 use super::Console;
-use crate::capi::gvir::{Connection, Domain};
+use crate::gvir::{Connection, Domain};
 
 /// Instance struct; mirrors `struct _GVirSandboxConsoleRpc` in the header.
 #[repr(C)]

@@ -11,7 +11,7 @@ use super::Backend;
 use super::plan::{BootRequest, check_config, init_dir, init_helper_dir, refuse_in_machines};
 use super::state::StateDir;
 use crate::builder::{self, Layout};
-use crate::capi::gvir::{Connection, Domain};
+use crate::gvir::{Connection, Domain};
 use crate::config::Config;
 use crate::console::{ConsoleRaw, Kind as ConsoleKind};
 use crate::error::{SandboxError, error};

@@ -6,7 +6,7 @@ use glib::prelude::*;
 use glib::subclass::prelude::*;
 
 use super::Context;
-use crate::capi::gvir::{Connection, Domain};
+use crate::gvir::{Connection, Domain};
 use crate::config::ConfigInteractive;
 use crate::console::channel::{ChannelAuth, PeerCheck};
 use crate::console::{ConsoleRpc, Kind as ConsoleKind};

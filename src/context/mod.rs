@@ -30,7 +30,7 @@ pub use imp::{ContextClass, ContextInstance, ContextVfunc};
 pub use interactive::ContextInteractive;
 pub use service::ContextService;
 
-use crate::capi::gvir::{Connection, Domain};
+use crate::gvir::{Connection, Domain};
 use crate::config::Config;
 use crate::console::{ConsoleRaw, Kind as ConsoleKind};
 use crate::error::{SandboxError, error};

@@ -43,7 +43,7 @@ use super::plan::{self, libvirt_error};
 use super::state::StateDir;
 use super::{Backend, Context};
 use crate::builder;
-use crate::capi::gvir::Connection;
+use crate::gvir::Connection;
 use crate::config::{Config, ConfigService};
 use crate::error::{SandboxError, error};
 
