@@ -15,7 +15,7 @@ use glib::prelude::*;
 use glib::subclass::prelude::*;
 use glib::translate::{FromGlib, IntoGlib};
 
-use crate::capi::config_disk::{disk_format_type, disk_type_type};
+use crate::gvir::{disk_format_type, disk_type_type};
 use crate::config::Config;
 use crate::config::keyfile::{MAX_ENTRIES, required_string};
 use crate::config::options::{self, DiskFormat, DiskType};
