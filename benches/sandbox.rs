@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use libvirt_sandbox::builder::{cache, initrd, kernel, machine, vmlinux};
+use libvirt_sandbox::boot::{cache, kernel, vmlinux};
+use libvirt_sandbox::builder::{initrd, machine};
 use virt::connect::Connect;
 
 const CONSOLE_BYTES: u64 = 100_000_000;

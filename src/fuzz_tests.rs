@@ -20,7 +20,8 @@ use glib::prelude::*;
 use mutator::{Rng, chunks, fuzz, text};
 use sandbox_init::protocol::{self, Message};
 
-use crate::builder::{initrd, kernel, vmlinux};
+use crate::boot::{kernel, vmlinux};
+use crate::builder::initrd;
 use crate::config::options::{self, MountSpec, NetworkSpec, SecurityMode};
 use crate::config::{Config, ConfigInteractive, ConfigServiceGeneric, ConfigServiceSystemd};
 use crate::console::channel::{Candidate, ChannelAuth, Step};

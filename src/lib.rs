@@ -10,6 +10,7 @@
 //! - [`error`]: the `GVirSandboxError` GError domain.
 
 mod abi;
+pub mod boot;
 pub mod builder;
 pub mod builder_class;
 pub mod capi;

@@ -36,9 +36,9 @@ use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use super::cache::{self, Key};
-use super::kernel::Kernel;
-use super::vmlinux::{self, Compression};
+use crate::boot::cache::{self, Key};
+use crate::boot::kernel::Kernel;
+use crate::boot::vmlinux::{self, Compression};
 use crate::error::{SandboxError, error};
 use sandbox_init::qemu::layout;
 

@@ -37,7 +37,7 @@ use super::xml::XmlWriter;
 use super::{HostMount, Layout};
 use crate::config::Config;
 
-pub use super::kvm::kvm_usable;
+pub use crate::boot::kvm::kvm_usable;
 
 /// File name of the QEMU stage-1 init helper (the initrd's /init).
 pub const INIT_QEMU: &str = "libvirt-sandbox-init-qemu";

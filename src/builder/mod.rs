@@ -3,14 +3,10 @@
 //! [`Layout`] in, a libvirt domain description out. Builders are pure: no
 //! libvirt calls and no I/O, so every one is tested against golden XML.
 
-pub mod cache;
 pub mod container;
 pub mod domain;
 pub mod initrd;
-pub mod kernel;
-pub mod kvm;
 pub mod machine;
-pub mod vmlinux;
 pub mod xml;
 
 use std::path::PathBuf;

@@ -166,7 +166,7 @@ impl BuilderInitrd {
                 .collect()
         };
         let mut failure = None;
-        crate::builder::cache::write_atomic(output, |out| {
+        crate::boot::cache::write_atomic(output, |out| {
             write_initrd(out, &init, &modules_dir, &plan, false).map_err(|e| {
                 let message = e.message().to_owned();
                 failure = Some(e);

@@ -393,14 +393,15 @@ impl BootRequest {
     /// How the machine boots: the kernel (the cached PVH vmlinux when it has
     /// one), the cached initrd, the accelerator.
     pub(crate) fn resolve(self) -> crate::Result<builder::machine::MachineBoot> {
-        use builder::{cache, initrd, kernel, machine, vmlinux};
+        use crate::boot::{cache, kernel, vmlinux};
+        use builder::{initrd, machine};
         // QEMU runs unprivileged: what it must reach is checked first.
         let virtiofsd = if self.binds.is_empty() {
             None
         } else {
             let path = super::qemu_host::find_virtiofsd(&self.binds)?;
             glib::g_debug!("LibvirtSandbox", "virtiofsd: {}", path.display());
-            let cache = builder::cache::cache_root()?;
+            let cache = crate::boot::cache::cache_root()?;
             Some(super::qemu_host::virtiofsd_without_mknod(&path, &cache)?)
         };
         if let Some(qemu) = self.qemu_user {
