@@ -18,9 +18,9 @@ pub mod config;
 pub mod console;
 pub mod context;
 pub mod error;
-pub mod gvir;
 #[cfg(test)]
 mod fuzz_tests;
+pub mod gvir;
 mod util;
 
 pub use error::{Error, Result};

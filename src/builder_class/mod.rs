@@ -35,10 +35,10 @@ pub use imp::{BuilderClass, BuilderInstance};
 pub use initrd::BuilderInitrd;
 pub use machine::BuilderMachine;
 
-use crate::gvir::{ConfigDomain, Connection};
 use crate::config::Config;
 use crate::context::Backend;
 use crate::error::{SandboxError, error};
+use crate::gvir::{ConfigDomain, Connection};
 
 glib::wrapper! {
     /// The abstract base of domain builders (`GVirSandboxBuilder`).

@@ -10,12 +10,12 @@ use glib::ffi::{GError, gboolean};
 use glib::prelude::*;
 use glib::translate::*;
 
-use crate::gvir::{Connection, Domain};
 use super::{
     c_name, error_arg_ok, gbool, guard, instance, set_error, str_arg, value_property, with_instance,
 };
 use crate::console::rpc::ConsoleRpcClass;
 use crate::console::{Console, ConsoleClass, ConsoleInstance, ConsoleRaw, ConsoleRpc};
+use crate::gvir::{Connection, Domain};
 
 pub type GVirSandboxConsole = <Console as ObjectType>::GlibType;
 

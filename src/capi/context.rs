@@ -9,12 +9,12 @@ use gio::prelude::*;
 use glib::ffi::{GError, gboolean, gpointer};
 use glib::translate::*;
 
-use crate::gvir::{Connection, Domain};
 use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, with_instance};
 use crate::config::{Config, ConfigInteractive};
 use crate::console::{ConsoleRaw, ConsoleRpc};
 use crate::context::{Context, ContextClass, ContextInstance, ContextInteractive, ContextVfunc};
 use crate::error::{SandboxError, error};
+use crate::gvir::{Connection, Domain};
 
 pub type GVirSandboxContext = <Context as ObjectType>::GlibType;
 pub type GVirSandboxContextInteractive = <ContextInteractive as ObjectType>::GlibType;

@@ -19,8 +19,8 @@ use nix::sys::termios::{self, SetArg, Termios};
 
 use super::channel::{Candidate, ChannelAuth, PeerCred, Step};
 use super::pty;
-use crate::gvir::{Connection, Domain};
 use crate::error::{SandboxError, error};
+use crate::gvir::{Connection, Domain};
 use sandbox_init::protocol::{self, Message};
 
 /// Bytes read from the pty or the local stdin at a time.

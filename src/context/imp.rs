@@ -11,10 +11,10 @@ use super::Backend;
 use super::plan::{BootRequest, check_config, init_dir, init_helper_dir, refuse_in_machines};
 use super::state::StateDir;
 use crate::builder::{self, Layout};
-use crate::gvir::{Connection, Domain};
 use crate::config::Config;
 use crate::console::{ConsoleRaw, Kind as ConsoleKind};
 use crate::error::{SandboxError, error};
+use crate::gvir::{Connection, Domain};
 
 /// A started (or attached) sandbox.
 pub(crate) struct Running {

@@ -30,10 +30,10 @@ pub use imp::{ContextClass, ContextInstance, ContextVfunc};
 pub use interactive::ContextInteractive;
 pub use service::ContextService;
 
-use crate::gvir::{Connection, Domain};
 use crate::config::Config;
 use crate::console::{ConsoleRaw, Kind as ConsoleKind};
 use crate::error::{SandboxError, error};
+use crate::gvir::{Connection, Domain};
 
 glib::wrapper! {
     /// The abstract base of sandbox contexts (`GVirSandboxContext`).
