@@ -837,19 +837,19 @@ fn fake_module() -> Vec<u8> {
 #[test]
 fn fuzz_module_edits() {
     let module = fake_module();
-    let mut stripped = initrd::strip_signature(module.clone());
+    let mut stripped = crate::boot::initrd::strip_signature(module.clone());
     assert_eq!(stripped.len(), module.len() - 80);
-    assert!(initrd::hide_btf(&mut stripped));
+    assert!(crate::boot::initrd::hide_btf(&mut stripped));
     fuzz(
         "module-edits",
         vec![module],
         seeds_dictionary(),
         20000,
         |data| {
-            let mut out = initrd::strip_signature(data.to_vec());
+            let mut out = crate::boot::initrd::strip_signature(data.to_vec());
             assert!(out.len() <= data.len() && data.starts_with(&out));
             let len = out.len();
-            initrd::hide_btf(&mut out);
+            crate::boot::initrd::hide_btf(&mut out);
             assert_eq!(out.len(), len);
         },
     );
@@ -905,7 +905,7 @@ fn fuzz_modules_dep() {
                 assert_eq!(names.len(), n, "a module twice in the plan");
             }
             let _ = index.closure(&["9p", "virtio-pci"], &["ext4"]);
-            let _ = initrd::config_allows_unsigned_modules(&input);
+            let _ = crate::boot::initrd::config_allows_unsigned_modules(&input);
         },
     );
     // A long dependency chain (a hand-edited modules.dep) is an error or a

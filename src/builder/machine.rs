@@ -37,8 +37,6 @@ use super::xml::XmlWriter;
 use super::{HostMount, Layout};
 use crate::config::Config;
 
-pub use crate::boot::kvm::kvm_usable;
-
 /// File name of the QEMU stage-1 init helper (the initrd's /init).
 pub const INIT_QEMU: &str = "libvirt-sandbox-init-qemu";
 /// The fast firmware QEMU ships: no option ROMs, no boot menu.
@@ -121,8 +119,9 @@ pub fn shell_device(config: &Config, _layout: &Layout) -> Option<String> {
 }
 
 /// How the VM boots, decided by the caller from the host (see
-/// [`super::kernel::select`], [`super::vmlinux::boot_image`],
-/// [`super::initrd::ensure_initrd`], [`kvm_usable`], [`cmdline`]).
+/// [`crate::boot::kernel::select`], [`crate::boot::vmlinux::boot_image`],
+/// [`crate::boot::initrd::ensure_initrd`], [`crate::boot::kvm::kvm_usable`],
+/// [`crate::boot::default_firmware`], [`cmdline`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineBoot {
     /// The kernel: the PVH vmlinux, or the bzImage.
@@ -141,13 +140,6 @@ pub struct MachineBoot {
     /// the VM's own, to whom the caller lends the files QEMU opens); None
     /// leaves it to libvirt (its DAC user, relabelling the files).
     pub qemu_user: Option<(u32, u32)>,
-}
-
-/// qboot when it is installed (it boots PVH kernels and bzImages alike and
-/// skips SeaBIOS's option ROMs and boot menu: seconds under TCG).
-pub fn default_firmware() -> Option<PathBuf> {
-    let qboot = PathBuf::from(QBOOT);
-    qboot.is_file().then_some(qboot)
 }
 
 /// Built-in initcalls the guest kernel skips: measured with `initcall_debug`

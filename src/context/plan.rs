@@ -90,7 +90,7 @@ pub(crate) fn plan(
         Backend::Lxc => super::disks::prepare_lxc(config, disks == Disks::Attach)?,
         Backend::Qemu => super::disks::prepare_qemu(config)?,
     };
-    let kvm = backend == Backend::Qemu && builder::machine::kvm_usable().0;
+    let kvm = backend == Backend::Qemu && crate::boot::kvm_usable().0;
     let qemu_group = if backend == Backend::Qemu && nix::unistd::geteuid().is_root() {
         let virt_type = if kvm { "kvm" } else { "qemu" };
         super::security::dac_label(&capabilities, virt_type)
@@ -393,8 +393,8 @@ impl BootRequest {
     /// How the machine boots: the kernel (the cached PVH vmlinux when it has
     /// one), the cached initrd, the accelerator.
     pub(crate) fn resolve(self) -> crate::Result<builder::machine::MachineBoot> {
-        use crate::boot::{cache, kernel, vmlinux};
-        use builder::{initrd, machine};
+        use crate::boot::{cache, initrd, kernel, vmlinux};
+        use builder::machine;
         // QEMU runs unprivileged: what it must reach is checked first.
         let virtiofsd = if self.binds.is_empty() {
             None
@@ -418,7 +418,7 @@ impl BootRequest {
             glib::g_debug!("LibvirtSandbox", "booting the bzImage: {}", image.reason);
         }
         let initrd = initrd::ensure_initrd(&kernel, &self.init_qemu, &cache)?;
-        let (kvm, why) = machine::kvm_usable();
+        let (kvm, why) = crate::boot::kvm_usable();
         glib::g_debug!(
             "LibvirtSandbox",
             "accelerator: {} ({why})",
@@ -429,7 +429,7 @@ impl BootRequest {
             initrd,
             cmdline: machine::cmdline(self.debug),
             kvm,
-            firmware: machine::default_firmware(),
+            firmware: crate::boot::default_firmware(),
             virtiofsd,
             qemu_user: self.qemu_user,
         })
