@@ -18,7 +18,7 @@ use std::sync::Once;
 
 use glib::prelude::*;
 use mutator::{Rng, chunks, fuzz, text};
-use sandbox_init::protocol::{self, Message};
+use sandbox_proto::protocol::{self, Message};
 
 use crate::boot::{kernel, vmlinux};
 use crate::builder::initrd;
@@ -240,7 +240,7 @@ fn fuzz_include_specs() {
             if let Some((i, rel)) = options::find_include_mount(targets, &spec.guest_path) {
                 assert!(i < targets.len() && rel.starts_with('/'), "{i} {rel}");
                 assert!(
-                    sandbox_init::launch::is_within(&spec.guest_path, targets[i]),
+                    sandbox_proto::launch::is_within(&spec.guest_path, targets[i]),
                     "{} not in {}",
                     spec.guest_path,
                     targets[i]

@@ -19,7 +19,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 
 use crate::error::{SandboxError, error};
-use sandbox_init::qemu::layout;
+use sandbox_proto::layout;
 
 /// Modules without which the sandbox cannot start: the PCI transport, the
 /// consoles and the 9p root filesystem. Built-in ones are skipped.
@@ -38,9 +38,9 @@ pub const OPTIONAL_GROUPS: &[(&str, &[&str])] = &[
     (layout::GROUP_FS, &["virtiofs"]),
 ];
 /// Directory of the modules inside the initrd (defined by init-qemu).
-pub const MODULES_DIR: &str = sandbox_init::qemu::layout::MODULES_DIR;
+pub const MODULES_DIR: &str = sandbox_proto::layout::MODULES_DIR;
 /// The load-order file inside the initrd (defined by init-qemu).
-pub const ORDER_FILE: &str = sandbox_init::qemu::layout::ORDER_FILE;
+pub const ORDER_FILE: &str = sandbox_proto::layout::ORDER_FILE;
 
 /// A module to put in the initrd.
 #[derive(Debug, Clone, PartialEq, Eq)]

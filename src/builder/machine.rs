@@ -30,8 +30,8 @@
 
 use std::path::PathBuf;
 
-use sandbox_init::launch::GuestMount;
-use sandbox_init::qemu::layout::{VIRTIOFS_FSTYPE, disk_by_serial};
+use sandbox_proto::launch::GuestMount;
+use sandbox_proto::layout::{VIRTIOFS_FSTYPE, disk_by_serial};
 
 use super::xml::XmlWriter;
 use super::{HostMount, Layout};
@@ -41,9 +41,9 @@ use crate::config::Config;
 pub const INIT_QEMU: &str = "libvirt-sandbox-init-qemu";
 /// The fast firmware QEMU ships: no option ROMs, no boot menu.
 pub const QBOOT: &str = "/usr/share/qemu/qboot.rom";
-/// 9p mount tags, which init-qemu mounts: one definition, in the init crate.
+/// 9p mount tags, which init-qemu mounts: one definition, in the shared proto crate.
 pub mod tags {
-    use sandbox_init::qemu::layout;
+    use sandbox_proto::layout;
     /// The sandbox's root (the host's `/` by default), read-only.
     pub const ROOT: &str = layout::ROOT_TAG;
     /// The directory of the init helpers, read-only, at `GUEST_INIT_DIR`.
@@ -52,7 +52,7 @@ pub mod tags {
     pub const STATE: &str = layout::STATE_TAG;
 }
 /// The guest's log console device.
-pub const LOG_DEVICE: &str = sandbox_init::qemu::layout::LOG_CONSOLE;
+pub const LOG_DEVICE: &str = sandbox_proto::layout::LOG_CONSOLE;
 
 /// The virtio-fs tag of `layout.mounts[index]` when it is a host bind, and the
 /// virtio serial of it when it is a filesystem image (at most 20 bytes).
@@ -91,7 +91,7 @@ pub fn guest_mounts(layout: &Layout, uid: u32, gid: u32) -> Vec<GuestMount> {
                 HostMount::Image { .. } => GuestMount {
                     source: disk_by_serial(&mount_tag(index)),
                     target,
-                    fstype: sandbox_init::guest::AUTO_FSTYPE.to_owned(),
+                    fstype: sandbox_proto::launch::AUTO_FSTYPE.to_owned(),
                     options: String::new(),
                 },
                 HostMount::Ram { usage_kib, .. } => GuestMount {
@@ -755,7 +755,7 @@ mod tests {
     #[test]
     fn guest_paths_agree_with_init_qemu() {
         use crate::builder::{GUEST_INIT_DIR, GUEST_STATE_DIR, LAUNCH_SPEC_NAME};
-        use sandbox_init::qemu::layout;
+        use sandbox_proto::layout;
         assert_eq!(layout::INIT_DIR, GUEST_INIT_DIR);
         assert_eq!(layout::STATE_DIR, GUEST_STATE_DIR);
         assert_eq!(

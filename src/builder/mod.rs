@@ -34,7 +34,7 @@ pub const MEMORY_KIB: u64 = 512 * 1024;
 /// directory of its own rather than the usual link to `/run`.
 pub const PRIVATE_DIRS: [&str; 5] = ["/run", "/var/run", "/tmp", "/var/tmp", "/dev/shm"];
 
-pub use sandbox_init::launch::is_within;
+pub use sandbox_proto::launch::is_within;
 
 /// Which of `candidates` (of [`PRIVATE_DIRS`], the ones the sandbox's root
 /// has) get a private tmpfs: those no mount target of the config is or

@@ -162,7 +162,7 @@ impl BuilderInitrd {
                     )
                 })?
                 .into_iter()
-                .map(|m| (sandbox_init::qemu::layout::GROUP_CORE, m))
+                .map(|m| (sandbox_proto::layout::GROUP_CORE, m))
                 .collect()
         };
         let mut failure = None;

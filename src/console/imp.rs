@@ -21,7 +21,7 @@ use super::channel::{Candidate, ChannelAuth, PeerCred, Step};
 use super::pty;
 use crate::error::{SandboxError, error};
 use crate::gvir::{Connection, Domain};
-use sandbox_init::protocol::{self, Message};
+use sandbox_proto::protocol::{self, Message};
 
 /// Bytes read from the pty or the local stdin at a time.
 const CHUNK: usize = 64 * 1024;
@@ -1386,7 +1386,7 @@ impl Console {
             }
             s.stdin
                 .as_ref()
-                .and_then(|fd| sandbox_init::terminal::window_size(fd.as_fd()))
+                .and_then(|fd| super::pty::window_size(fd.as_fd()))
         };
         if let Some((rows, cols)) = size {
             self.send_to_guest(&Message::WinSize(rows, cols).encode());

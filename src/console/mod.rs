@@ -4,7 +4,7 @@
 //! - [`ConsoleRaw`] passes bytes through unchanged (the init log, the debug
 //!   shell);
 //! - [`ConsoleRpc`] speaks the sandbox wire protocol (defined once, in the
-//!   `sandbox_init::protocol` module the guest init uses too) on the app
+//!   `sandbox_proto::protocol` module the guest init uses too) on the app
 //!   console: the command's stdin, stdout and stderr as separate streams, and
 //!   its exit status.
 //!
@@ -209,7 +209,7 @@ mod tests {
     use std::sync::mpsc;
 
     use glib::prelude::*;
-    use sandbox_init::protocol::{self, Decoder, Message};
+    use sandbox_proto::protocol::{self, Decoder, Message};
 
     use super::channel::ChannelAuth;
     use super::{Console, ConsoleRpc};

@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use glib::prelude::*;
-use sandbox_init::launch::NetInterface;
+use sandbox_proto::launch::NetInterface;
 
 use super::Backend;
 use super::disks::PreparedDisks;
@@ -133,7 +133,7 @@ pub(crate) type QemuUser = (u32, u32);
 pub(crate) fn share_with_qemu(
     state: &mut super::state::StateDir,
     qemu_group: Option<u32>,
-    includes: &mut [sandbox_init::launch::Include],
+    includes: &mut [sandbox_proto::launch::Include],
 ) -> crate::Result<(Option<super::lending::Lending>, Option<QemuUser>)> {
     let Some(gid) = qemu_group else {
         return Ok((None, None));
