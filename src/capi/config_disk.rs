@@ -7,7 +7,6 @@ use std::ptr;
 use glib::ffi::GType;
 use glib::ffi::{GError, GList, gboolean};
 use glib::prelude::*;
-use glib::subclass::prelude::*;
 use glib::translate::*;
 
 use super::config::{GVirSandboxConfig, parse_opts, parse_strv};
@@ -53,14 +52,9 @@ pub unsafe extern "C" fn gvir_sandbox_config_disk_new(
     })
 }
 
-string_getter!(gvir_sandbox_config_disk_get_tag, ConfigDisk, |o| o
-    .imp()
-    .tag
-    .as_ptr());
+string_getter!(gvir_sandbox_config_disk_get_tag, ConfigDisk, |o| o.tag());
 string_getter!(gvir_sandbox_config_disk_get_source, ConfigDisk, |o| o
-    .imp()
-    .source
-    .as_ptr());
+    .source());
 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn gvir_sandbox_config_disk_get_disk_type(

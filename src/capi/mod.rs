@@ -309,6 +309,39 @@ macro_rules! c_name {
 }
 pub(crate) use c_name;
 
+/// Hands `value` (a getter's result) to C as a `(transfer none)` string
+/// owned by `obj`, as the original's getters returned their field: the
+/// string is kept on the object under the getter's name and stays valid
+/// until the object is finalized or the getter returns a different value.
+/// NULL for `None`.
+pub(crate) fn transfer_none_str(
+    obj: &impl IsA<glib::Object>,
+    getter: &'static CStr,
+    value: Option<String>,
+) -> *const c_char {
+    let Some(value) = value else {
+        return std::ptr::null();
+    };
+    let quark = glib::Quark::from_str(format!(
+        "libvirt-sandbox-transfer-none-{}",
+        getter.to_string_lossy()
+    ));
+    let obj = obj.upcast_ref::<glib::Object>();
+    // SAFETY: the data under this quark is only ever set here, and always a
+    // glib::GString; the pointer returned points into the string the
+    // object owns.
+    unsafe {
+        if let Some(kept) = obj.qdata::<glib::GString>(quark)
+            && kept.as_ref().as_str() == value
+        {
+            return kept.as_ref().as_ptr();
+        }
+        obj.set_qdata(quark, glib::GString::from(value));
+        obj.qdata::<glib::GString>(quark)
+            .map_or(std::ptr::null(), |kept| kept.as_ref().as_ptr())
+    }
+}
+
 /// Defines `const gchar *fname(Type *obj)` returning a string owned by the
 /// object (transfer none): `$get` maps the borrowed wrapper to the pointer.
 macro_rules! string_getter {
@@ -323,7 +356,8 @@ macro_rules! string_getter {
                 let Some($o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
                     return ::std::ptr::null();
                 };
-                $get
+                let value: Option<String> = $get;
+                $crate::capi::transfer_none_str(&*$o, NAME, value)
             })
         }
     };
@@ -481,4 +515,35 @@ where
             None => default,
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use super::transfer_none_str;
+    use crate::config::ConfigInteractive;
+
+    #[test]
+    fn transfer_none_strings_live_until_the_value_changes() {
+        crate::config::ensure_types();
+        let config = ConfigInteractive::new("demo");
+        let get = |v: Option<&str>| transfer_none_str(&config, c"getter", v.map(str::to_owned));
+        let first = get(Some("a"));
+        // SAFETY: a string the object owns, alive until the value changes.
+        assert_eq!(unsafe { CStr::from_ptr(first) }, c"a");
+        assert_eq!(
+            get(Some("a")),
+            first,
+            "an unchanged value keeps its pointer"
+        );
+        let second = get(Some("b"));
+        // SAFETY: as above.
+        assert_eq!(unsafe { CStr::from_ptr(second) }, c"b");
+        assert!(get(None).is_null());
+        let other = transfer_none_str(&config, c"other", Some("x".into()));
+        // SAFETY: as above; each getter keeps its own string.
+        assert_eq!(unsafe { CStr::from_ptr(second) }, c"b");
+        assert_eq!(unsafe { CStr::from_ptr(other) }, c"x");
+    }
 }
