@@ -309,7 +309,7 @@ pub type DetachFn =
 /// (the original's layout: never reorder; new slots consume `padding`).
 /// `closed` is the class closure of the `closed` signal (NULL by default);
 /// `attach` and `detach` default to the built-in console
-/// (`crate::capi::console::install_class`), and the entry points call
+/// (`super::vfuncs::install_class`), and the entry points call
 /// through them.
 #[repr(C)]
 pub struct ConsoleClass {
@@ -344,7 +344,7 @@ impl ObjectSubclass for Console {
     type Class = ConsoleClass;
 
     fn class_init(klass: &mut Self::Class) {
-        crate::capi::console::install_class(klass);
+        super::vfuncs::install_class(klass);
     }
 }
 

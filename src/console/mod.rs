@@ -23,6 +23,7 @@ mod imp;
 pub(crate) mod pty;
 pub mod raw;
 pub mod rpc;
+pub(crate) mod vfuncs;
 
 use std::os::fd::{AsFd, BorrowedFd};
 
@@ -78,7 +79,7 @@ impl Console {
         stdout: Option<BorrowedFd<'_>>,
         stderr: Option<BorrowedFd<'_>>,
     ) -> crate::Result<()> {
-        crate::capi::console::invoke_attach(self, stdin, stdout, stderr)
+        vfuncs::invoke_attach(self, stdin, stdout, stderr)
     }
 
     /// The default `attach`: guest output goes to `stdout` (and, for the
@@ -112,7 +113,7 @@ impl Console {
     /// Stops moving data: calls the class's `detach` virtual method, by
     /// default [`default_detach`](Self::default_detach).
     pub fn detach(&self) -> crate::Result<()> {
-        crate::capi::console::invoke_detach(self)
+        vfuncs::invoke_detach(self)
     }
 
     /// The default `detach`: stops moving data and restores the local

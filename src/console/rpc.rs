@@ -56,7 +56,7 @@ mod imp {
         type Class = super::ConsoleRpcClass;
 
         fn class_init(klass: &mut Self::Class) {
-            crate::capi::console::install_rpc_class(klass);
+            crate::console::vfuncs::install_rpc_class(klass);
         }
     }
 
