@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use libvirt_sandbox::builder::{cache, initrd, kernel, machine, vmlinux};
+use libvirt_sandbox::boot::{self, cache, kernel, vmlinux};
+use libvirt_sandbox::builder::{initrd, machine};
 use virt::connect::Connect;
 
 const CONSOLE_BYTES: u64 = 100_000_000;
@@ -185,7 +186,7 @@ fn qemu_floor(kernel: &Path, initrd: &Path, cmdline: &str) -> Result<Duration, S
         "-nodefaults",
     ])
     .args(["-no-reboot", "-display", "none", "-serial", "none"]);
-    if let Some(firmware) = machine::default_firmware() {
+    if let Some(firmware) = boot::default_firmware() {
         cmd.arg("-bios").arg(firmware);
     }
     cmd.arg("-kernel")
@@ -396,13 +397,13 @@ fn bench_cache(runs: usize) {
         let _ = std::fs::remove_dir_all(&cold_root);
         let start = Instant::now();
         let built = vmlinux::boot_image(&kernel, &cold_root)
-            .and_then(|_| initrd::ensure_initrd(&kernel, &init, &cold_root));
+            .and_then(|_| boot::initrd::ensure_initrd(&kernel, &init, &cold_root));
         cold.record(built.map(|_| start.elapsed()).map_err(|e| e.to_string()));
     }
     for _ in 0..runs {
         let start = Instant::now();
         let hit = vmlinux::boot_image(&kernel, &cold_root)
-            .and_then(|_| initrd::ensure_initrd(&kernel, &init, &cold_root));
+            .and_then(|_| boot::initrd::ensure_initrd(&kernel, &init, &cold_root));
         warm.record(hit.map(|_| start.elapsed()).map_err(|e| e.to_string()));
     }
     let _ = std::fs::remove_dir_all(&cold_root);

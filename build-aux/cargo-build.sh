@@ -23,7 +23,7 @@ key=$(printf '%s\n' "$@"; env | grep -E '^(RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|RUS
 up_to_date() {
     [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] || return 1
     for o in $outputs; do [ -f "$out/$o" ] || return 1; done
-    set -- "$src/Cargo.toml" "$src/Cargo.lock" "$src/src" "$src/init" "$script"
+    set -- "$src/Cargo.toml" "$src/Cargo.lock" "$src/src" "$src/init" "$src/proto" "$script"
     for d in "$src/.cargo" "$src/vendor"; do [ ! -e "$d" ] || set -- "$@" "$d"; done
     [ -z "$(find "$@" -type d -name target -prune -o -newer "$stamp" -print | head -n 1)" ]
 }

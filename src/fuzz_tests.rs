@@ -18,9 +18,10 @@ use std::sync::Once;
 
 use glib::prelude::*;
 use mutator::{Rng, chunks, fuzz, text};
-use sandbox_init::protocol::{self, Message};
+use sandbox_proto::protocol::{self, Message};
 
-use crate::builder::{initrd, kernel, vmlinux};
+use crate::boot::{kernel, vmlinux};
+use crate::builder::initrd;
 use crate::config::options::{self, MountSpec, NetworkSpec, SecurityMode};
 use crate::config::{Config, ConfigInteractive, ConfigServiceGeneric, ConfigServiceSystemd};
 use crate::console::channel::{Candidate, ChannelAuth, Step};
@@ -239,7 +240,7 @@ fn fuzz_include_specs() {
             if let Some((i, rel)) = options::find_include_mount(targets, &spec.guest_path) {
                 assert!(i < targets.len() && rel.starts_with('/'), "{i} {rel}");
                 assert!(
-                    sandbox_init::launch::is_within(&spec.guest_path, targets[i]),
+                    sandbox_proto::launch::is_within(&spec.guest_path, targets[i]),
                     "{} not in {}",
                     spec.guest_path,
                     targets[i]
@@ -836,19 +837,19 @@ fn fake_module() -> Vec<u8> {
 #[test]
 fn fuzz_module_edits() {
     let module = fake_module();
-    let mut stripped = initrd::strip_signature(module.clone());
+    let mut stripped = crate::boot::initrd::strip_signature(module.clone());
     assert_eq!(stripped.len(), module.len() - 80);
-    assert!(initrd::hide_btf(&mut stripped));
+    assert!(crate::boot::initrd::hide_btf(&mut stripped));
     fuzz(
         "module-edits",
         vec![module],
         seeds_dictionary(),
         20000,
         |data| {
-            let mut out = initrd::strip_signature(data.to_vec());
+            let mut out = crate::boot::initrd::strip_signature(data.to_vec());
             assert!(out.len() <= data.len() && data.starts_with(&out));
             let len = out.len();
-            initrd::hide_btf(&mut out);
+            crate::boot::initrd::hide_btf(&mut out);
             assert_eq!(out.len(), len);
         },
     );
@@ -904,7 +905,7 @@ fn fuzz_modules_dep() {
                 assert_eq!(names.len(), n, "a module twice in the plan");
             }
             let _ = index.closure(&["9p", "virtio-pci"], &["ext4"]);
-            let _ = initrd::config_allows_unsigned_modules(&input);
+            let _ = crate::boot::initrd::config_allows_unsigned_modules(&input);
         },
     );
     // A long dependency chain (a hand-edited modules.dep) is an error or a

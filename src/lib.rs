@@ -2,14 +2,25 @@
 //! libvirt-sandbox: run host programs inside isolated libvirt LXC containers or
 //! QEMU virtual machines.
 //!
-//! The crate is layered as in `devel-docs`/the architecture map:
+//! The crate is layered as in the architecture map (README "Layout"):
 //! - [`config`]: the GObject configuration classes (pure data);
-//! - [`capi`]: the `extern "C"` exports behind `libvirt-sandbox-1.0.so` (the only
-//!   place with FFI code, apart from the GObject vfunc trampolines of abstract
-//!   classes, which must be `extern "C"` by nature);
+//! - [`builder`]: Config + layout -> domain XML and initrd bytes (pure);
+//! - [`boot`]: the host boot work of QEMU sandboxes (kernel, KVM, vmlinux,
+//!   initrd and their cache);
+//! - [`context`], [`console`]: a sandbox's lifecycle and its consoles;
+//! - [`builder_class`]: the original's GVirSandboxBuilder* classes;
+//! - [`gvir`]: the libvirt-gobject/libvirt-gconfig interop (bindings we import);
+//! - [`capi`]: the `extern "C"` exports behind `libvirt-sandbox-1.0.so`, a thin
+//!   layer over the Rust API that nothing else uses (the classes' own
+//!   virtual-method trampolines, `extern "C"` by nature, live with their
+//!   classes and share the boundary helpers of `boundary`);
 //! - [`error`]: the `GVirSandboxError` GError domain.
+//!
+//! What the host shares with the guest init is the `sandbox_proto` crate.
 
 mod abi;
+pub mod boot;
+mod boundary;
 pub mod builder;
 pub mod builder_class;
 pub mod capi;
@@ -19,6 +30,7 @@ pub mod context;
 pub mod error;
 #[cfg(test)]
 mod fuzz_tests;
+pub mod gvir;
 mod util;
 
 pub use error::{Error, Result};

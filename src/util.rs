@@ -2,10 +2,9 @@
 //! Small helpers shared by the GObject classes.
 
 use std::cell::RefCell;
-use std::ffi::c_char;
 
-/// A nullable string field whose storage stays NUL-terminated and owned by the
-/// object, so the C API can return it `(transfer none)` like the original.
+/// A nullable string field of a class's state (the C API hands its value out
+/// `(transfer none)` through `capi::transfer_none_str`, never its storage).
 #[derive(Debug, Default)]
 pub(crate) struct StrField(RefCell<Option<glib::GString>>);
 
@@ -20,14 +19,6 @@ impl StrField {
 
     pub(crate) fn set(&self, value: Option<&str>) {
         *self.0.borrow_mut() = value.map(glib::GString::from);
-    }
-
-    /// Pointer to the stored string (NULL when unset). Valid until the next `set`.
-    pub(crate) fn as_ptr(&self) -> *const c_char {
-        self.0
-            .borrow()
-            .as_ref()
-            .map_or(std::ptr::null(), |s| s.as_ptr())
     }
 
     pub(crate) fn to_value(&self) -> glib::Value {

@@ -410,8 +410,7 @@ fn mount_in_guest(m: &GuestMount, state_dir: &Path) -> Result<(), String> {
     .map_err(|e| format!("{what}: mount failed: {e}"))
 }
 
-/// The `fstype` of a [`GuestMount`] whose filesystem the init detects.
-pub const AUTO_FSTYPE: &str = "auto";
+pub use sandbox_proto::launch::AUTO_FSTYPE;
 
 /// Mounts a block device whose filesystem type is unknown: tries every
 /// block-device filesystem the kernel has (`/proc/filesystems` without

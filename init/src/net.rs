@@ -59,21 +59,7 @@ fn ip_command() -> Result<Vec<String>, String> {
         })
 }
 
-/// Where the init looks for busybox in the sandbox's root.
-pub const BUSYBOX_PATHS: [&str; 3] = ["/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"];
-/// Where the init looks for a stand-alone udhcpc when there is no busybox
-/// (distributions that package it alone, or as a link to busybox).
-pub const UDHCPC_PATHS: [&str; 4] = [
-    "/sbin/udhcpc",
-    "/usr/sbin/udhcpc",
-    "/bin/udhcpc",
-    "/usr/bin/udhcpc",
-];
-/// What to say when the sandbox's root has neither: the host checks it
-/// before a start, the init again in the guest.
-pub const NO_DHCP_CLIENT: &str = "needs udhcpc in the sandbox's root: install busybox \
-     (Debian and Ubuntu: busybox or busybox-static; Fedora: busybox), or give a static \
-     address=IP/PREFIX instead of dhcp";
+pub use sandbox_proto::dhcp::{BUSYBOX_PATHS, NO_DHCP_CLIENT, UDHCPC_PATHS};
 
 fn busybox() -> Option<PathBuf> {
     find_program(&BUSYBOX_PATHS)

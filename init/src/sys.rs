@@ -45,20 +45,6 @@ pub(crate) fn set_window_size(fd: BorrowedFd<'_>, rows: u16, cols: u16) -> nix::
     Errno::result(rc).map(drop)
 }
 
-/// A terminal's window size (rows, columns): ioctl(TIOCGWINSZ).
-pub(crate) fn window_size(fd: BorrowedFd<'_>) -> nix::Result<(u16, u16)> {
-    let mut size = libc::winsize {
-        ws_row: 0,
-        ws_col: 0,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCGWINSZ writes one `struct winsize` through the pointer,
-    // which points at a live local; the fd is live.
-    let rc = unsafe { libc::ioctl(fd.as_raw_fd(), libc::TIOCGWINSZ, &mut size) };
-    Errno::result(rc).map(|_| (size.ws_row, size.ws_col))
-}
-
 /// Removes every capability from the bounding set, so nothing exec'd later
 /// can regain one (needs CAP_SETPCAP, which root has until `clear_capabilities`).
 pub(crate) fn drop_bounding_set() -> nix::Result<()> {

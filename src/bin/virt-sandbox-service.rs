@@ -11,9 +11,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use glib::prelude::*;
 
-use libvirt_sandbox::capi::gvir::{self, Connection};
 use libvirt_sandbox::config::{Config, ConfigService, ConfigServiceGeneric};
 use libvirt_sandbox::context::{Context, ContextService, service};
+use libvirt_sandbox::gvir::{self, Connection};
 
 const EXIT_FAILURE: u8 = 1;
 const EXIT_USAGE: u8 = 2;

@@ -13,10 +13,10 @@ use std::rc::Rc;
 
 use glib::prelude::*;
 
-use libvirt_sandbox::capi::gvir::{self, Connection};
 use libvirt_sandbox::config::{Config, ConfigInteractive};
 use libvirt_sandbox::console::rpc::exit_code;
 use libvirt_sandbox::context::ContextInteractive;
+use libvirt_sandbox::gvir::{self, Connection};
 
 mod cli;
 use cli::Args;

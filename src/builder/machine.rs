@@ -30,22 +30,20 @@
 
 use std::path::PathBuf;
 
-use sandbox_init::launch::GuestMount;
-use sandbox_init::qemu::layout::{VIRTIOFS_FSTYPE, disk_by_serial};
+use sandbox_proto::launch::GuestMount;
+use sandbox_proto::layout::{VIRTIOFS_FSTYPE, disk_by_serial};
 
 use super::xml::XmlWriter;
 use super::{HostMount, Layout};
 use crate::config::Config;
 
-pub use super::kvm::kvm_usable;
-
 /// File name of the QEMU stage-1 init helper (the initrd's /init).
 pub const INIT_QEMU: &str = "libvirt-sandbox-init-qemu";
 /// The fast firmware QEMU ships: no option ROMs, no boot menu.
 pub const QBOOT: &str = "/usr/share/qemu/qboot.rom";
-/// 9p mount tags, which init-qemu mounts: one definition, in the init crate.
+/// 9p mount tags, which init-qemu mounts: one definition, in the shared proto crate.
 pub mod tags {
-    use sandbox_init::qemu::layout;
+    use sandbox_proto::layout;
     /// The sandbox's root (the host's `/` by default), read-only.
     pub const ROOT: &str = layout::ROOT_TAG;
     /// The directory of the init helpers, read-only, at `GUEST_INIT_DIR`.
@@ -54,7 +52,7 @@ pub mod tags {
     pub const STATE: &str = layout::STATE_TAG;
 }
 /// The guest's log console device.
-pub const LOG_DEVICE: &str = sandbox_init::qemu::layout::LOG_CONSOLE;
+pub const LOG_DEVICE: &str = sandbox_proto::layout::LOG_CONSOLE;
 
 /// The virtio-fs tag of `layout.mounts[index]` when it is a host bind, and the
 /// virtio serial of it when it is a filesystem image (at most 20 bytes).
@@ -93,7 +91,7 @@ pub fn guest_mounts(layout: &Layout, uid: u32, gid: u32) -> Vec<GuestMount> {
                 HostMount::Image { .. } => GuestMount {
                     source: disk_by_serial(&mount_tag(index)),
                     target,
-                    fstype: sandbox_init::guest::AUTO_FSTYPE.to_owned(),
+                    fstype: sandbox_proto::launch::AUTO_FSTYPE.to_owned(),
                     options: String::new(),
                 },
                 HostMount::Ram { usage_kib, .. } => GuestMount {
@@ -121,8 +119,9 @@ pub fn shell_device(config: &Config, _layout: &Layout) -> Option<String> {
 }
 
 /// How the VM boots, decided by the caller from the host (see
-/// [`super::kernel::select`], [`super::vmlinux::boot_image`],
-/// [`super::initrd::ensure_initrd`], [`kvm_usable`], [`cmdline`]).
+/// [`crate::boot::kernel::select`], [`crate::boot::vmlinux::boot_image`],
+/// [`crate::boot::initrd::ensure_initrd`], [`crate::boot::kvm::kvm_usable`],
+/// [`crate::boot::default_firmware`], [`cmdline`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineBoot {
     /// The kernel: the PVH vmlinux, or the bzImage.
@@ -141,13 +140,6 @@ pub struct MachineBoot {
     /// the VM's own, to whom the caller lends the files QEMU opens); None
     /// leaves it to libvirt (its DAC user, relabelling the files).
     pub qemu_user: Option<(u32, u32)>,
-}
-
-/// qboot when it is installed (it boots PVH kernels and bzImages alike and
-/// skips SeaBIOS's option ROMs and boot menu: seconds under TCG).
-pub fn default_firmware() -> Option<PathBuf> {
-    let qboot = PathBuf::from(QBOOT);
-    qboot.is_file().then_some(qboot)
 }
 
 /// Built-in initcalls the guest kernel skips: measured with `initcall_debug`
@@ -763,7 +755,7 @@ mod tests {
     #[test]
     fn guest_paths_agree_with_init_qemu() {
         use crate::builder::{GUEST_INIT_DIR, GUEST_STATE_DIR, LAUNCH_SPEC_NAME};
-        use sandbox_init::qemu::layout;
+        use sandbox_proto::layout;
         assert_eq!(layout::INIT_DIR, GUEST_INIT_DIR);
         assert_eq!(layout::STATE_DIR, GUEST_STATE_DIR);
         assert_eq!(

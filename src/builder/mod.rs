@@ -3,14 +3,10 @@
 //! [`Layout`] in, a libvirt domain description out. Builders are pure: no
 //! libvirt calls and no I/O, so every one is tested against golden XML.
 
-pub mod cache;
 pub mod container;
 pub mod domain;
 pub mod initrd;
-pub mod kernel;
-pub mod kvm;
 pub mod machine;
-pub mod vmlinux;
 pub mod xml;
 
 use std::path::PathBuf;
@@ -38,7 +34,7 @@ pub const MEMORY_KIB: u64 = 512 * 1024;
 /// directory of its own rather than the usual link to `/run`.
 pub const PRIVATE_DIRS: [&str; 5] = ["/run", "/var/run", "/tmp", "/var/tmp", "/dev/shm"];
 
-pub use sandbox_init::launch::is_within;
+pub use sandbox_proto::launch::is_within;
 
 /// Which of `candidates` (of [`PRIVATE_DIRS`], the ones the sandbox's root
 /// has) get a private tmpfs: those no mount target of the config is or

@@ -4,7 +4,7 @@
 use glib::subclass::prelude::*;
 
 use super::Builder;
-use crate::capi::gvir::Connection;
+use crate::gvir::Connection;
 
 mod imp {
     use glib::subclass::prelude::*;

@@ -12,8 +12,8 @@ use glib::prelude::*;
 use glib::subclass::prelude::*;
 use glib::translate::*;
 
-use crate::capi::gvir::{ConfigDomain, Connection, ffi::GVirConfigDomain};
 use crate::config::{Config, ConfigDisk};
+use crate::gvir::{ConfigDomain, Connection, ffi::GVirConfigDomain};
 
 type ConfigPtr = *mut <Config as ObjectType>::GlibType;
 type DiskPtr = *mut <ConfigDisk as ObjectType>::GlibType;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use glib::prelude::*;
 use glib::subclass::prelude::*;
 
-use crate::builder::initrd::{ModuleIndex, write_initrd};
+use crate::boot::initrd::{module_index, write_initrd};
 use crate::config::ConfigInitrd;
 use crate::error::{SandboxError, error};
 
@@ -151,7 +151,7 @@ impl BuilderInitrd {
                     format!("Kernel module dir {} does not exist", modules_dir.display()),
                 ));
             }
-            let index = ModuleIndex::load(&modules_dir)?;
+            let index = module_index(&modules_dir)?;
             let names: Vec<&str> = requested.iter().map(|m| module_name(m)).collect();
             index
                 .closure(&[], &names)
@@ -162,11 +162,11 @@ impl BuilderInitrd {
                     )
                 })?
                 .into_iter()
-                .map(|m| (sandbox_init::qemu::layout::GROUP_CORE, m))
+                .map(|m| (sandbox_proto::layout::GROUP_CORE, m))
                 .collect()
         };
         let mut failure = None;
-        crate::builder::cache::write_atomic(output, |out| {
+        crate::boot::cache::write_atomic(output, |out| {
             write_initrd(out, &init, &modules_dir, &plan, false).map_err(|e| {
                 let message = e.message().to_owned();
                 failure = Some(e);

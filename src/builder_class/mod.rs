@@ -35,10 +35,10 @@ pub use imp::{BuilderClass, BuilderInstance};
 pub use initrd::BuilderInitrd;
 pub use machine::BuilderMachine;
 
-use crate::capi::gvir::{ConfigDomain, Connection};
 use crate::config::Config;
 use crate::context::Backend;
 use crate::error::{SandboxError, error};
+use crate::gvir::{ConfigDomain, Connection};
 
 glib::wrapper! {
     /// The abstract base of domain builders (`GVirSandboxBuilder`).
@@ -214,7 +214,7 @@ impl Builder {
             )
         };
         // SAFETY: a failing vfunc sets the error (or, buggy, leaves NULL).
-        unsafe { crate::capi::slot_result(self, "construct_domain", ok, err) }?;
+        unsafe { crate::boundary::slot_result(self, "construct_domain", ok, err) }?;
         Ok(domain)
     }
 
@@ -260,7 +260,7 @@ impl Builder {
         // SAFETY: the vfunc contract, as in `construct`.
         let ok = unsafe { vfunc(self.as_ptr(), config.as_ptr(), dir.as_ptr(), &mut err) };
         // SAFETY: as in `construct`.
-        unsafe { crate::capi::slot_result(self, name, ok, err) }
+        unsafe { crate::boundary::slot_result(self, name, ok, err) }
     }
 }
 

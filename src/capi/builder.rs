@@ -9,12 +9,12 @@ use glib::ffi::{GError, gboolean};
 use glib::prelude::*;
 use glib::translate::*;
 
-use super::gvir::{ConfigDomain, Connection};
 use super::{
     c_name, error_arg_ok, gbool, guard, instance, return_if_fail_warning, set_error, with_instance,
 };
 use crate::builder_class::Builder;
 use crate::config::Config;
+use crate::gvir::{ConfigDomain, Connection};
 
 pub type GVirSandboxBuilder = <Builder as ObjectType>::GlibType;
 type GVirSandboxConfig = <Config as ObjectType>::GlibType;

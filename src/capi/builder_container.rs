@@ -7,9 +7,9 @@ use std::ptr;
 use glib::prelude::*;
 use glib::translate::*;
 
-use super::gvir::Connection;
 use super::{c_name, guard, instance};
 use crate::builder_class::BuilderContainer;
+use crate::gvir::Connection;
 
 pub type GVirSandboxBuilderContainer = <BuilderContainer as ObjectType>::GlibType;
 

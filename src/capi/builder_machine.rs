@@ -7,9 +7,9 @@ use std::ptr;
 use glib::prelude::*;
 use glib::translate::*;
 
-use super::gvir::Connection;
 use super::{c_name, guard, instance};
 use crate::builder_class::BuilderMachine;
+use crate::gvir::Connection;
 
 pub type GVirSandboxBuilderMachine = <BuilderMachine as ObjectType>::GlibType;
 

@@ -6,7 +6,6 @@ use std::ptr;
 
 use glib::ffi::{GError, GHashTable, gboolean};
 use glib::prelude::*;
-use glib::subclass::prelude::*;
 use glib::translate::*;
 
 use super::{
@@ -23,14 +22,8 @@ pub extern "C" fn gvir_sandbox_config_get_type() -> glib::ffi::GType {
     Config::static_type().into_glib()
 }
 
-string_getter!(gvir_sandbox_config_get_name, Config, |o| o
-    .imp()
-    .name
-    .as_ptr());
-string_getter!(gvir_sandbox_config_get_uuid, Config, |o| o
-    .imp()
-    .uuid
-    .as_ptr());
+string_getter!(gvir_sandbox_config_get_name, Config, |o| o.name());
+string_getter!(gvir_sandbox_config_get_uuid, Config, |o| o.uuid());
 
 /// Stores the UUID directly, as the original's setter did: the property is
 /// construct-only. A string that is not a UUID is refused with a critical.
@@ -51,60 +44,38 @@ pub unsafe extern "C" fn gvir_sandbox_config_set_uuid(
         })
     }
 }
-string_getter!(gvir_sandbox_config_get_root, Config, |o| o
-    .imp()
-    .root
-    .as_ptr());
+string_getter!(gvir_sandbox_config_get_root, Config, |o| o.root());
 string_setter!(gvir_sandbox_config_set_root, Config, "root");
-string_getter!(gvir_sandbox_config_get_arch, Config, |o| o
-    .imp()
-    .arch
-    .as_ptr());
+string_getter!(gvir_sandbox_config_get_arch, Config, |o| o.arch());
 string_setter!(gvir_sandbox_config_set_arch, Config, "arch");
 string_getter!(gvir_sandbox_config_get_kernrelease, Config, |o| o
-    .imp()
-    .kernrelease
-    .as_ptr());
+    .kernrelease());
 string_setter!(
     gvir_sandbox_config_set_kernrelease,
     Config,
     "kernrelease",
     nullable
 );
-string_getter!(gvir_sandbox_config_get_kernpath, Config, |o| o
-    .imp()
-    .kernpath
-    .as_ptr());
+string_getter!(gvir_sandbox_config_get_kernpath, Config, |o| o.kernpath());
 string_setter!(
     gvir_sandbox_config_set_kernpath,
     Config,
     "kernpath",
     nullable
 );
-string_getter!(gvir_sandbox_config_get_kmodpath, Config, |o| o
-    .imp()
-    .kmodpath
-    .as_ptr());
+string_getter!(gvir_sandbox_config_get_kmodpath, Config, |o| o.kmodpath());
 string_setter!(
     gvir_sandbox_config_set_kmodpath,
     Config,
     "kmodpath",
     nullable
 );
-string_getter!(gvir_sandbox_config_get_username, Config, |o| o
-    .imp()
-    .username
-    .as_ptr());
+string_getter!(gvir_sandbox_config_get_username, Config, |o| o.username());
 string_setter!(gvir_sandbox_config_set_username, Config, "username");
-string_getter!(gvir_sandbox_config_get_homedir, Config, |o| o
-    .imp()
-    .homedir
-    .as_ptr());
+string_getter!(gvir_sandbox_config_get_homedir, Config, |o| o.homedir());
 string_setter!(gvir_sandbox_config_set_homedir, Config, "homedir");
 string_getter!(gvir_sandbox_config_get_security_label, Config, |o| o
-    .imp()
-    .security_label
-    .as_ptr());
+    .security_label());
 string_setter!(
     gvir_sandbox_config_set_security_label,
     Config,

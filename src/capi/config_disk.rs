@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! C ABI of `GVirSandboxConfigDisk` (see `libvirt-sandbox-config-disk.h`) and
-//! the binding to libvirt-gconfig's disk enum GTypes.
+//! C ABI of `GVirSandboxConfigDisk` (see `libvirt-sandbox-config-disk.h`).
 
 use std::ffi::{CStr, c_char};
 use std::ptr;
@@ -8,7 +7,6 @@ use std::ptr;
 use glib::ffi::GType;
 use glib::ffi::{GError, GList, gboolean};
 use glib::prelude::*;
-use glib::subclass::prelude::*;
 use glib::translate::*;
 
 use super::config::{GVirSandboxConfig, parse_opts, parse_strv};
@@ -20,24 +18,6 @@ use crate::config::{Config, ConfigDisk};
 
 /// C name of the instance type.
 pub type GVirSandboxConfigDisk = <ConfigDisk as ObjectType>::GlibType;
-
-#[link(name = "virt-gconfig-1.0")]
-unsafe extern "C" {
-    fn gvir_config_domain_disk_type_get_type() -> GType;
-    fn gvir_config_domain_disk_format_get_type() -> GType;
-}
-
-/// The GType of libvirt-gconfig's `GVirConfigDomainDiskType` enum.
-pub fn disk_type_type() -> glib::Type {
-    // SAFETY: a GType registration function without preconditions.
-    unsafe { from_glib(gvir_config_domain_disk_type_get_type()) }
-}
-
-/// The GType of libvirt-gconfig's `GVirConfigDomainDiskFormat` enum.
-pub fn disk_format_type() -> glib::Type {
-    // SAFETY: a GType registration function without preconditions.
-    unsafe { from_glib(gvir_config_domain_disk_format_get_type()) }
-}
 
 #[unsafe(no_mangle)]
 pub extern "C" fn gvir_sandbox_config_disk_get_type() -> GType {
@@ -72,14 +52,9 @@ pub unsafe extern "C" fn gvir_sandbox_config_disk_new(
     })
 }
 
-string_getter!(gvir_sandbox_config_disk_get_tag, ConfigDisk, |o| o
-    .imp()
-    .tag
-    .as_ptr());
+string_getter!(gvir_sandbox_config_disk_get_tag, ConfigDisk, |o| o.tag());
 string_getter!(gvir_sandbox_config_disk_get_source, ConfigDisk, |o| o
-    .imp()
-    .source
-    .as_ptr());
+    .source());
 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn gvir_sandbox_config_disk_get_disk_type(

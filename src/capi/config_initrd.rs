@@ -5,7 +5,6 @@ use std::ffi::{CStr, c_char};
 use std::ptr;
 
 use glib::prelude::*;
-use glib::subclass::prelude::*;
 use glib::translate::*;
 
 use super::{c_name, guard, str_arg, string_getter, string_setter, with_instance};
@@ -25,23 +24,17 @@ pub extern "C" fn gvir_sandbox_config_initrd_new() -> *mut GVirSandboxConfigInit
 }
 
 string_getter!(gvir_sandbox_config_initrd_get_kver, ConfigInitrd, |o| o
-    .imp()
-    .kver
-    .as_ptr());
+    .kver());
 string_setter!(gvir_sandbox_config_initrd_set_kver, ConfigInitrd, "kver");
 string_getter!(gvir_sandbox_config_initrd_get_kmoddir, ConfigInitrd, |o| o
-    .imp()
-    .kmoddir
-    .as_ptr());
+    .kmoddir());
 string_setter!(
     gvir_sandbox_config_initrd_set_kmoddir,
     ConfigInitrd,
     "kmoddir"
 );
 string_getter!(gvir_sandbox_config_initrd_get_init, ConfigInitrd, |o| o
-    .imp()
-    .init
-    .as_ptr());
+    .init());
 string_setter!(gvir_sandbox_config_initrd_set_init, ConfigInitrd, "init");
 
 #[unsafe(no_mangle)]

@@ -8,7 +8,6 @@ use std::ptr;
 
 use glib::ffi::{GError, GHashTable, GList, GType, gboolean, gpointer};
 use glib::prelude::*;
-use glib::subclass::prelude::*;
 use glib::translate::*;
 
 use super::config::{GVirSandboxConfig, parse_opts, parse_strv};
@@ -74,9 +73,7 @@ pub extern "C" fn gvir_sandbox_config_mount_ram_get_type() -> GType {
 // ---- GVirSandboxConfigMount ------------------------------------------------
 
 string_getter!(gvir_sandbox_config_mount_get_target, ConfigMount, |o| o
-    .imp()
-    .target
-    .as_ptr());
+    .target());
 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn gvir_sandbox_config_mount_add_include(
@@ -158,7 +155,7 @@ pub unsafe extern "C" fn gvir_sandbox_config_mount_get_includes(
 string_getter!(
     gvir_sandbox_config_mount_file_get_source,
     ConfigMountFile,
-    |o| o.imp().source.as_ptr()
+    |o| o.source()
 );
 string_setter!(
     gvir_sandbox_config_mount_file_set_source,

@@ -8,7 +8,6 @@ use std::ptr;
 use gio::ffi::GInetAddress;
 use glib::ffi::{GError, GList, GType, gboolean};
 use glib::prelude::*;
-use glib::subclass::prelude::*;
 use glib::translate::*;
 
 use super::config::{GVirSandboxConfig, parse_opts, parse_strv};
@@ -69,14 +68,6 @@ fn prefix_ok(prefix: u32, func: &CStr) -> bool {
     true
 }
 
-/// Pointer to an address held by an object (transfer none), NULL if unset.
-fn address_ptr(address: &std::cell::RefCell<Option<gio::InetAddress>>) -> *mut GInetAddress {
-    address
-        .borrow()
-        .as_ref()
-        .map_or(ptr::null_mut(), |a| a.as_ptr())
-}
-
 // ---- GVirSandboxConfigNetwork ------------------------------------------
 
 #[unsafe(no_mangle)]
@@ -91,9 +82,7 @@ pub extern "C" fn gvir_sandbox_config_network_new() -> *mut GVirSandboxConfigNet
 }
 
 string_getter!(gvir_sandbox_config_network_get_source, ConfigNetwork, |o| o
-    .imp()
-    .source
-    .as_ptr());
+    .source());
 string_setter!(
     gvir_sandbox_config_network_set_source,
     ConfigNetwork,
@@ -101,9 +90,7 @@ string_setter!(
     nullable
 );
 string_getter!(gvir_sandbox_config_network_get_mac, ConfigNetwork, |o| o
-    .imp()
-    .mac
-    .as_ptr());
+    .mac());
 string_setter!(
     gvir_sandbox_config_network_set_mac,
     ConfigNetwork,
@@ -198,11 +185,7 @@ pub unsafe extern "C" fn gvir_sandbox_config_network_get_filterref(
     unsafe {
         with_instance(obj, F, ptr::null_mut(), |n: &ConfigNetwork| {
             // Transfer none: the network keeps its reference.
-            n.imp()
-                .filterref
-                .borrow()
-                .as_ref()
-                .map_or(ptr::null_mut(), |f| f.as_ptr())
+            n.filterref().map_or(ptr::null_mut(), |f| f.as_ptr())
         })
     }
 }
@@ -258,7 +241,7 @@ pub unsafe extern "C" fn gvir_sandbox_config_network_address_get_primary(
     const F: &CStr = c_name!(gvir_sandbox_config_network_address_get_primary);
     unsafe {
         with_instance(obj, F, ptr::null_mut(), |a: &ConfigNetworkAddress| {
-            address_ptr(&a.imp().primary)
+            a.primary().map_or(ptr::null_mut(), |a| a.as_ptr()) // transfer none: the object keeps its reference
         })
     }
 }
@@ -308,7 +291,7 @@ pub unsafe extern "C" fn gvir_sandbox_config_network_address_get_broadcast(
     const F: &CStr = c_name!(gvir_sandbox_config_network_address_get_broadcast);
     unsafe {
         with_instance(obj, F, ptr::null_mut(), |a: &ConfigNetworkAddress| {
-            address_ptr(&a.imp().broadcast)
+            a.broadcast().map_or(ptr::null_mut(), |a| a.as_ptr()) // transfer none: the object keeps its reference
         })
     }
 }
@@ -386,7 +369,7 @@ pub unsafe extern "C" fn gvir_sandbox_config_network_route_get_gateway(
     const F: &CStr = c_name!(gvir_sandbox_config_network_route_get_gateway);
     unsafe {
         with_instance(obj, F, ptr::null_mut(), |r: &ConfigNetworkRoute| {
-            address_ptr(&r.imp().gateway)
+            r.gateway().map_or(ptr::null_mut(), |a| a.as_ptr()) // transfer none: the object keeps its reference
         })
     }
 }
@@ -413,7 +396,7 @@ pub unsafe extern "C" fn gvir_sandbox_config_network_route_get_target(
     const F: &CStr = c_name!(gvir_sandbox_config_network_route_get_target);
     unsafe {
         with_instance(obj, F, ptr::null_mut(), |r: &ConfigNetworkRoute| {
-            address_ptr(&r.imp().target)
+            r.target().map_or(ptr::null_mut(), |a| a.as_ptr()) // transfer none: the object keeps its reference
         })
     }
 }
@@ -437,7 +420,7 @@ pub extern "C" fn gvir_sandbox_config_network_filterref_new()
 string_getter!(
     gvir_sandbox_config_network_filterref_get_name,
     ConfigNetworkFilterref,
-    |o| o.imp().name.as_ptr()
+    |o| o.name()
 );
 string_setter!(
     gvir_sandbox_config_network_filterref_set_name,
@@ -491,7 +474,7 @@ pub extern "C" fn gvir_sandbox_config_network_filterref_parameter_new()
 string_getter!(
     gvir_sandbox_config_network_filterref_parameter_get_name,
     ConfigNetworkFilterrefParameter,
-    |o| o.imp().name.as_ptr()
+    |o| o.name()
 );
 string_setter!(
     gvir_sandbox_config_network_filterref_parameter_set_name,
@@ -501,7 +484,7 @@ string_setter!(
 string_getter!(
     gvir_sandbox_config_network_filterref_parameter_get_value,
     ConfigNetworkFilterrefParameter,
-    |o| o.imp().value.as_ptr()
+    |o| o.value()
 );
 string_setter!(
     gvir_sandbox_config_network_filterref_parameter_set_value,

@@ -5,7 +5,6 @@ use std::ffi::{CStr, c_char};
 use std::ptr;
 
 use glib::prelude::*;
-use glib::subclass::prelude::*;
 use glib::translate::*;
 
 use super::{c_name, guard, str_arg, string_getter, string_setter, strv_arg, with_instance};
@@ -86,7 +85,7 @@ pub unsafe extern "C" fn gvir_sandbox_config_service_systemd_new(
 string_getter!(
     gvir_sandbox_config_service_systemd_get_boot_target,
     ConfigServiceSystemd,
-    |o| o.imp().boot_target.as_ptr()
+    |o| o.boot_target()
 );
 string_setter!(
     gvir_sandbox_config_service_systemd_set_boot_target,

@@ -9,12 +9,12 @@ use gio::prelude::*;
 use glib::ffi::{GError, gboolean, gpointer};
 use glib::translate::*;
 
-use super::gvir::{Connection, Domain};
 use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, with_instance};
 use crate::config::{Config, ConfigInteractive};
 use crate::console::{ConsoleRaw, ConsoleRpc};
-use crate::context::{Context, ContextClass, ContextInstance, ContextInteractive, ContextVfunc};
+use crate::context::{Context, ContextInteractive};
 use crate::error::{SandboxError, error};
+use crate::gvir::{Connection, Domain};
 
 pub type GVirSandboxContext = <Context as ObjectType>::GlibType;
 pub type GVirSandboxContextInteractive = <ContextInteractive as ObjectType>::GlibType;
@@ -381,138 +381,6 @@ pub unsafe extern "C" fn gvir_sandbox_context_stop_finish(
             c_name!(gvir_sandbox_context_stop_finish),
             result,
             error,
-        )
-    }
-}
-
-// ---- virtual methods ------------------------------------------------------
-//
-// `GVirSandboxContextClass` holds the original's four slots. The defaults
-// below run the built-in lifecycle (`Context::default_*`); `invoke` calls
-// through the instance's class, so a C, Python, gjs or Vala subclass that
-// overrides a slot is what `gvir_sandbox_context_start()` and the Rust
-// `Context::start()` reach, and chaining up reaches the default.
-
-/// One of `GVirSandboxContextClass`'s virtual methods.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Slot {
-    Start,
-    Stop,
-    Attach,
-    Detach,
-}
-
-impl Slot {
-    fn get(self, class: &ContextClass) -> Option<ContextVfunc> {
-        match self {
-            Slot::Start => class.start,
-            Slot::Stop => class.stop,
-            Slot::Attach => class.attach,
-            Slot::Detach => class.detach,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Slot::Start => "start",
-            Slot::Stop => "stop",
-            Slot::Attach => "attach",
-            Slot::Detach => "detach",
-        }
-    }
-}
-
-/// Fills the class's slots with the defaults (the class init of
-/// `GVirSandboxContext`; subclasses inherit them).
-pub(crate) fn install_class(class: &mut ContextClass) {
-    class.start = Some(default_start);
-    class.stop = Some(default_stop);
-    class.attach = Some(default_attach);
-    class.detach = Some(default_detach);
-}
-
-/// Calls the `slot` virtual method of `ctxt`'s class.
-pub(crate) fn invoke(ctxt: &Context, slot: Slot) -> crate::Result<()> {
-    let class: &ContextClass = ctxt.class().as_ref();
-    let Some(f) = slot.get(class) else {
-        return Err(error(
-            SandboxError::Unsupported,
-            format!(
-                "{} has no '{}' virtual method (its class set the slot to NULL)",
-                ctxt.type_().name(),
-                slot.name()
-            ),
-        ));
-    };
-    let mut err = ptr::null_mut();
-    // SAFETY: the slot's contract (the header): a live instance of the class
-    // and a NULL-initialised GError location; it returns FALSE with the
-    // error set on failure, and we own that error.
-    let ok = unsafe { f(ctxt.as_ptr(), &mut err) };
-    // SAFETY: `err` is NULL or the error the slot set, ours to own.
-    unsafe { super::slot_result(ctxt, slot.name(), ok, err) }
-}
-
-/// Shared body of the default slots.
-unsafe fn run_default(
-    ptr: *mut ContextInstance,
-    error: *mut *mut GError,
-    func: &CStr,
-    body: fn(&Context) -> crate::Result<()>,
-) -> gboolean {
-    unsafe {
-        with_instance(ptr as *mut GVirSandboxContext, func, 0, |c: &Context| {
-            gbool(set_error(body(c), error).is_some())
-        })
-    }
-}
-
-unsafe extern "C" fn default_start(ptr: *mut ContextInstance, error: *mut *mut GError) -> gboolean {
-    unsafe {
-        run_default(
-            ptr,
-            error,
-            c"GVirSandboxContextClass.start",
-            Context::default_start,
-        )
-    }
-}
-
-unsafe extern "C" fn default_stop(ptr: *mut ContextInstance, error: *mut *mut GError) -> gboolean {
-    unsafe {
-        run_default(
-            ptr,
-            error,
-            c"GVirSandboxContextClass.stop",
-            Context::default_stop,
-        )
-    }
-}
-
-unsafe extern "C" fn default_attach(
-    ptr: *mut ContextInstance,
-    error: *mut *mut GError,
-) -> gboolean {
-    unsafe {
-        run_default(
-            ptr,
-            error,
-            c"GVirSandboxContextClass.attach",
-            Context::default_attach,
-        )
-    }
-}
-
-unsafe extern "C" fn default_detach(
-    ptr: *mut ContextInstance,
-    error: *mut *mut GError,
-) -> gboolean {
-    unsafe {
-        run_default(
-            ptr,
-            error,
-            c"GVirSandboxContextClass.detach",
-            Context::default_detach,
         )
     }
 }

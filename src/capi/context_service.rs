@@ -8,10 +8,10 @@ use glib::ffi::{GError, gboolean};
 use glib::prelude::*;
 use glib::translate::*;
 
-use super::gvir::Connection;
 use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, with_instance};
 use crate::config::ConfigService;
 use crate::context::ContextService;
+use crate::gvir::Connection;
 
 pub type GVirSandboxContextService = <ContextService as ObjectType>::GlibType;
 

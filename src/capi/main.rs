@@ -11,7 +11,7 @@ use glib::translate::*;
 use super::{c_name, error_arg_ok, gbool, guard, set_error};
 use crate::error::SandboxError;
 
-use super::gvir::ffi::gvir_init_object_check;
+use crate::gvir::ffi::gvir_init_object_check;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn gvir_sandbox_error_quark() -> GQuark {

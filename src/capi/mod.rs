@@ -5,7 +5,8 @@
 //! Every export has the same shape: check the arguments the way
 //! `g_return_val_if_fail` would (a critical warning and an early return), borrow
 //! the pointers as safe wrappers, call the safe Rust method, hand results and
-//! errors back. Bodies run inside [`guard`], so a bug that panics logs a critical
+//! errors back. Bodies run inside [`guard`] (from [`crate::boundary`], which the
+//! classes' virtual-method trampolines use too), so a bug that panics logs a critical
 //! and returns the error value instead of unwinding into C.
 //!
 //! The contract of each function is its doc comment in
@@ -26,67 +27,17 @@ pub mod config_service;
 pub mod console;
 pub mod context;
 pub mod context_service;
-pub mod gvir;
 pub mod main;
 
 use std::ffi::{CStr, c_char};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use glib::ffi::GError;
 use glib::prelude::*;
 use glib::translate::*;
 
-const LOG_DOMAIN: &CStr = c"LibvirtSandbox";
-
-/// Logs the critical `g_return_val_if_fail` would log for `func`/`expr`.
-pub(crate) fn return_if_fail_warning(func: &CStr, expr: &CStr) {
-    // SAFETY: three valid NUL-terminated strings.
-    unsafe {
-        glib::ffi::g_return_if_fail_warning(LOG_DOMAIN.as_ptr(), func.as_ptr(), expr.as_ptr())
-    }
-}
-
-/// Runs an export's body, turning a panic into a critical and `default`.
-pub(crate) fn guard<R>(func: &CStr, default: R, body: impl FnOnce() -> R) -> R {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(r) => r,
-        Err(_) => {
-            let msg = format!(
-                "{}: internal error (panic); please report a bug",
-                func.to_string_lossy()
-            );
-            glib::g_critical!("LibvirtSandbox", "{}", msg);
-            default
-        }
-    }
-}
-
-/// Borrows `ptr` as a `T` if it is a live instance of `T` (or a subclass);
-/// otherwise logs a critical naming `func` and returns `None`.
-///
-/// # Safety
-/// `ptr` must be NULL or point to a GTypeInstance (any GObject).
-pub(crate) unsafe fn instance<T>(ptr: *mut T::GlibType, func: &CStr) -> Option<Borrowed<T>>
-where
-    T: ObjectType + FromGlibPtrBorrow<*mut T::GlibType>,
-{
-    // SAFETY: `g_type_check_instance_is_a` accepts any instance pointer; NULL is checked first.
-    let ok = !ptr.is_null()
-        && unsafe {
-            glib::gobject_ffi::g_type_check_instance_is_a(
-                ptr as *mut glib::gobject_ffi::GTypeInstance,
-                T::static_type().into_glib(),
-            )
-        } != glib::ffi::GFALSE;
-    if !ok {
-        let expr = format!("{} is a valid {}", "instance", T::static_type().name());
-        let expr = std::ffi::CString::new(expr).unwrap_or_default();
-        return_if_fail_warning(func, &expr);
-        return None;
-    }
-    // SAFETY: checked above to be a live instance of T.
-    Some(unsafe { from_glib_borrow(ptr) })
-}
+pub(crate) use crate::boundary::{
+    gbool, guard, instance, return_if_fail_warning, set_error, with_instance,
+};
 
 /// Reads a non-NULL C string argument; logs a critical and returns `None` for
 /// NULL or invalid UTF-8.
@@ -243,62 +194,6 @@ pub(crate) unsafe fn error_arg_ok(error: *mut *mut GError, func: &CStr) -> bool 
     }
 }
 
-/// Stores `result`'s error in `error` (if the caller wants it) and returns
-/// whether it succeeded. Like librsvg, errors the caller ignores are logged at
-/// debug level so they are not lost entirely.
-///
-/// # Safety
-/// `error` must be NULL or a valid `GError **` pointing at NULL.
-pub(crate) unsafe fn set_error<T>(result: crate::Result<T>, error: *mut *mut GError) -> Option<T> {
-    match result {
-        Ok(v) => Some(v),
-        Err(e) => {
-            if error.is_null() {
-                glib::g_debug!("LibvirtSandbox", "{}", e.message());
-            } else {
-                // SAFETY: caller contract; ownership moves to the caller.
-                unsafe { *error = e.into_glib_ptr() };
-            }
-            None
-        }
-    }
-}
-
-/// Converts a boolean to `gboolean`.
-pub(crate) fn gbool(b: bool) -> glib::ffi::gboolean {
-    b.into_glib()
-}
-
-/// The result of a `(…, GError **) -> gboolean` virtual method `name` of
-/// `object`'s class, as a `Result`. `err` is NULL or a GError the method
-/// set, which the caller hands over (an error set although the method
-/// succeeded is freed; a failure without one gets a message of its own).
-pub(crate) unsafe fn slot_result(
-    object: &impl IsA<glib::Object>,
-    name: &str,
-    ok: glib::ffi::gboolean,
-    err: *mut GError,
-) -> crate::Result<()> {
-    if ok != glib::ffi::GFALSE {
-        if !err.is_null() {
-            // SAFETY: an error we own, set although the call succeeded.
-            drop(unsafe { glib::Error::from_glib_full(err) });
-        }
-        return Ok(());
-    }
-    if err.is_null() {
-        return Err(crate::error::error(
-            crate::error::SandboxError::Failed,
-            format!(
-                "{}'s '{name}' virtual method failed without saying why",
-                object.type_().name()
-            ),
-        ));
-    }
-    // SAFETY: the method set an error, which we own.
-    Err(unsafe { glib::Error::from_glib_full(err) })
-}
-
 /// `c"name"` of an export, from its identifier.
 macro_rules! c_name {
     ($fname:ident) => {
@@ -309,6 +204,39 @@ macro_rules! c_name {
     };
 }
 pub(crate) use c_name;
+
+/// Hands `value` (a getter's result) to C as a `(transfer none)` string
+/// owned by `obj`, as the original's getters returned their field: the
+/// string is kept on the object under the getter's name and stays valid
+/// until the object is finalized or the getter returns a different value.
+/// NULL for `None`.
+pub(crate) fn transfer_none_str(
+    obj: &impl IsA<glib::Object>,
+    getter: &'static CStr,
+    value: Option<String>,
+) -> *const c_char {
+    let Some(value) = value else {
+        return std::ptr::null();
+    };
+    let quark = glib::Quark::from_str(format!(
+        "libvirt-sandbox-transfer-none-{}",
+        getter.to_string_lossy()
+    ));
+    let obj = obj.upcast_ref::<glib::Object>();
+    // SAFETY: the data under this quark is only ever set here, and always a
+    // glib::GString; the pointer returned points into the string the
+    // object owns.
+    unsafe {
+        if let Some(kept) = obj.qdata::<glib::GString>(quark)
+            && kept.as_ref().as_str() == value
+        {
+            return kept.as_ref().as_ptr();
+        }
+        obj.set_qdata(quark, glib::GString::from(value));
+        obj.qdata::<glib::GString>(quark)
+            .map_or(std::ptr::null(), |kept| kept.as_ref().as_ptr())
+    }
+}
 
 /// Defines `const gchar *fname(Type *obj)` returning a string owned by the
 /// object (transfer none): `$get` maps the borrowed wrapper to the pointer.
@@ -324,7 +252,8 @@ macro_rules! string_getter {
                 let Some($o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
                     return ::std::ptr::null();
                 };
-                $get
+                let value: Option<String> = $get;
+                $crate::capi::transfer_none_str(&*$o, NAME, value)
             })
         }
     };
@@ -461,25 +390,33 @@ impl CValue<u64> for u64 {
     }
 }
 
-/// The body of most exports: check `ptr` is a `T` (critical + `default` if
-/// not), then run `body` on the borrowed wrapper, guarded against panics.
-///
-/// # Safety
-/// `ptr` must be NULL or point to a GTypeInstance.
-pub(crate) unsafe fn with_instance<T, R: Copy>(
-    ptr: *mut T::GlibType,
-    func: &CStr,
-    default: R,
-    body: impl FnOnce(&T) -> R,
-) -> R
-where
-    T: ObjectType + FromGlibPtrBorrow<*mut T::GlibType>,
-{
-    guard(func, default, || {
-        // SAFETY: caller contract.
-        match unsafe { instance::<T>(ptr, func) } {
-            Some(obj) => body(&obj),
-            None => default,
-        }
-    })
+#[cfg(test)]
+mod tests {
+    use std::ffi::CStr;
+
+    use super::transfer_none_str;
+    use crate::config::ConfigInteractive;
+
+    #[test]
+    fn transfer_none_strings_live_until_the_value_changes() {
+        crate::config::ensure_types();
+        let config = ConfigInteractive::new("demo");
+        let get = |v: Option<&str>| transfer_none_str(&config, c"getter", v.map(str::to_owned));
+        let first = get(Some("a"));
+        // SAFETY: a string the object owns, alive until the value changes.
+        assert_eq!(unsafe { CStr::from_ptr(first) }, c"a");
+        assert_eq!(
+            get(Some("a")),
+            first,
+            "an unchanged value keeps its pointer"
+        );
+        let second = get(Some("b"));
+        // SAFETY: as above.
+        assert_eq!(unsafe { CStr::from_ptr(second) }, c"b");
+        assert!(get(None).is_null());
+        let other = transfer_none_str(&config, c"other", Some("x".into()));
+        // SAFETY: as above; each getter keeps its own string.
+        assert_eq!(unsafe { CStr::from_ptr(second) }, c"b");
+        assert_eq!(unsafe { CStr::from_ptr(other) }, c"x");
+    }
 }

@@ -15,11 +15,11 @@ use glib::prelude::*;
 use glib::subclass::prelude::*;
 use glib::translate::{FromGlib, IntoGlib};
 
-use crate::capi::config_disk::{disk_format_type, disk_type_type};
 use crate::config::Config;
 use crate::config::keyfile::{MAX_ENTRIES, required_string};
 use crate::config::options::{self, DiskFormat, DiskType};
 use crate::error::{SandboxError, error};
+use crate::gvir::{disk_format_type, disk_type_type};
 
 /// Declares a newtype over a raw value of one of libvirt-gconfig's enums, typed
 /// by that enum's GType, so that `glib::ParamSpecEnum` can be built for it.

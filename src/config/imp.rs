@@ -52,8 +52,8 @@ unsafe impl ClassStruct for ConfigClass {
 crate::abi::assert_size!(ConfigInstance, 32);
 crate::abi::assert_size!(ConfigClass, 320);
 
-/// The state of a config. Fields are crate-visible so the C API can hand out
-/// `(transfer none)` strings that live as long as the object.
+/// The state of a config, reached through the `Config` wrapper's Rust API
+/// (the C API included).
 #[derive(Debug)]
 pub struct Config {
     pub(crate) name: StrField,

@@ -13,7 +13,7 @@ use std::io::Read;
 use std::os::unix::net::UnixStream;
 
 use nix::sys::socket::{MsgFlags, send, sockopt};
-use sandbox_init::protocol::{self, Decoder, Message, ProtocolError};
+use sandbox_proto::protocol::{self, Decoder, Message, ProtocolError};
 
 use crate::error::{SandboxError, error};
 

@@ -19,9 +19,9 @@ use nix::sys::termios::{self, SetArg, Termios};
 
 use super::channel::{Candidate, ChannelAuth, PeerCred, Step};
 use super::pty;
-use crate::capi::gvir::{Connection, Domain};
 use crate::error::{SandboxError, error};
-use sandbox_init::protocol::{self, Message};
+use crate::gvir::{Connection, Domain};
+use sandbox_proto::protocol::{self, Message};
 
 /// Bytes read from the pty or the local stdin at a time.
 const CHUNK: usize = 64 * 1024;
@@ -309,7 +309,7 @@ pub type DetachFn =
 /// (the original's layout: never reorder; new slots consume `padding`).
 /// `closed` is the class closure of the `closed` signal (NULL by default);
 /// `attach` and `detach` default to the built-in console
-/// (`crate::capi::console::install_class`), and the entry points call
+/// (`super::vfuncs::install_class`), and the entry points call
 /// through them.
 #[repr(C)]
 pub struct ConsoleClass {
@@ -344,7 +344,7 @@ impl ObjectSubclass for Console {
     type Class = ConsoleClass;
 
     fn class_init(klass: &mut Self::Class) {
-        crate::capi::console::install_class(klass);
+        super::vfuncs::install_class(klass);
     }
 }
 
@@ -1386,7 +1386,7 @@ impl Console {
             }
             s.stdin
                 .as_ref()
-                .and_then(|fd| sandbox_init::terminal::window_size(fd.as_fd()))
+                .and_then(|fd| super::pty::window_size(fd.as_fd()))
         };
         if let Some((rows, cols)) = size {
             self.send_to_guest(&Message::WinSize(rows, cols).encode());

@@ -4,7 +4,7 @@
 //! - [`ConsoleRaw`] passes bytes through unchanged (the init log, the debug
 //!   shell);
 //! - [`ConsoleRpc`] speaks the sandbox wire protocol (defined once, in the
-//!   `sandbox_init::protocol` module the guest init uses too) on the app
+//!   `sandbox_proto::protocol` module the guest init uses too) on the app
 //!   console: the command's stdin, stdout and stderr as separate streams, and
 //!   its exit status.
 //!
@@ -23,6 +23,7 @@ mod imp;
 pub(crate) mod pty;
 pub mod raw;
 pub mod rpc;
+pub(crate) mod vfuncs;
 
 use std::os::fd::{AsFd, BorrowedFd};
 
@@ -78,7 +79,7 @@ impl Console {
         stdout: Option<BorrowedFd<'_>>,
         stderr: Option<BorrowedFd<'_>>,
     ) -> crate::Result<()> {
-        crate::capi::console::invoke_attach(self, stdin, stdout, stderr)
+        vfuncs::invoke_attach(self, stdin, stdout, stderr)
     }
 
     /// The default `attach`: guest output goes to `stdout` (and, for the
@@ -112,7 +113,7 @@ impl Console {
     /// Stops moving data: calls the class's `detach` virtual method, by
     /// default [`default_detach`](Self::default_detach).
     pub fn detach(&self) -> crate::Result<()> {
-        crate::capi::console::invoke_detach(self)
+        vfuncs::invoke_detach(self)
     }
 
     /// The default `detach`: stops moving data and restores the local
@@ -209,7 +210,7 @@ mod tests {
     use std::sync::mpsc;
 
     use glib::prelude::*;
-    use sandbox_init::protocol::{self, Decoder, Message};
+    use sandbox_proto::protocol::{self, Decoder, Message};
 
     use super::channel::ChannelAuth;
     use super::{Console, ConsoleRpc};

@@ -7,7 +7,7 @@
 //! round trip through libvirtd, which is both faster and independent of a
 //! libvirt event loop.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 
 use nix::fcntl::{OFlag, open};
 use nix::sys::stat::Mode;
@@ -106,6 +106,15 @@ pub(crate) fn open_raw(path: &str) -> crate::Result<OwnedFd> {
         )
     })?;
     Ok(fd)
+}
+
+/// The window size (rows, columns) of the terminal `fd`, if it is one
+/// (TIOCGWINSZ; a size of zero is none).
+pub(crate) fn window_size(fd: BorrowedFd<'_>) -> Option<(u16, u16)> {
+    rustix::termios::tcgetwinsize(fd)
+        .ok()
+        .map(|w| (w.ws_row, w.ws_col))
+        .filter(|&(r, c)| r > 0 && c > 0)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! `GVirSandboxConsoleRaw`: bytes pass through unchanged (init log, debug shell).
 
 use super::Console;
-use crate::capi::gvir::{Connection, Domain};
+use crate::gvir::{Connection, Domain};
 
 /// Instance struct; mirrors `struct _GVirSandboxConsoleRaw` in the header.
 #[repr(C)]

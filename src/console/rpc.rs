@@ -6,7 +6,7 @@
 use glib::prelude::*;
 
 use super::Console;
-use crate::capi::gvir::{Connection, Domain};
+use crate::gvir::{Connection, Domain};
 
 /// Instance struct; mirrors `struct _GVirSandboxConsoleRpc` in the header.
 #[repr(C)]
@@ -56,7 +56,7 @@ mod imp {
         type Class = super::ConsoleRpcClass;
 
         fn class_init(klass: &mut Self::Class) {
-            crate::capi::console::install_rpc_class(klass);
+            crate::console::vfuncs::install_rpc_class(klass);
         }
     }
 

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sandbox_init::launch::DiskTag;
+use sandbox_proto::launch::DiskTag;
 
 use crate::builder::{VirtioDisk, machine};
 use crate::config::Config;

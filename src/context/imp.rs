@@ -11,10 +11,10 @@ use super::Backend;
 use super::plan::{BootRequest, check_config, init_dir, init_helper_dir, refuse_in_machines};
 use super::state::StateDir;
 use crate::builder::{self, Layout};
-use crate::capi::gvir::{Connection, Domain};
 use crate::config::Config;
 use crate::console::{ConsoleRaw, Kind as ConsoleKind};
 use crate::error::{SandboxError, error};
+use crate::gvir::{Connection, Domain};
 
 /// A started (or attached) sandbox.
 pub(crate) struct Running {
@@ -75,7 +75,7 @@ pub type ContextVfunc =
 
 /// Class struct; mirrors `struct _GVirSandboxContextClass` in the header
 /// (the original's layout: never reorder; new slots consume `padding`).
-/// The defaults (`crate::capi::context::install_class`) run the built-in
+/// The defaults (`super::vfuncs::install_class`) run the built-in
 /// lifecycle; the Rust and C entry points call through these slots, so a
 /// subclass in C, Python, gjs or Vala that overrides them is called.
 #[repr(C)]
@@ -113,7 +113,7 @@ impl ObjectSubclass for Context {
     type Class = ContextClass;
 
     fn class_init(klass: &mut Self::Class) {
-        crate::capi::context::install_class(klass);
+        super::vfuncs::install_class(klass);
     }
 }
 

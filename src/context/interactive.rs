@@ -6,10 +6,10 @@ use glib::prelude::*;
 use glib::subclass::prelude::*;
 
 use super::Context;
-use crate::capi::gvir::{Connection, Domain};
 use crate::config::ConfigInteractive;
 use crate::console::channel::{ChannelAuth, PeerCheck};
 use crate::console::{ConsoleRpc, Kind as ConsoleKind};
+use crate::gvir::{Connection, Domain};
 
 crate::abi::class_structs!(
     "GVirSandboxContextInteractive",

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 //! Turns a config into the launch spec the guest init reads (the format is
-//! defined once, in `sandbox_init::launch`).
+//! defined once, in `sandbox_proto::launch`).
 
 use super::Backend;
 use super::state::StateDir;
@@ -11,7 +11,7 @@ use crate::builder::{APP_CHANNEL_SOCKET, GUEST_STATE_DIR, LAUNCH_SPEC_NAME, Layo
 use crate::config::{Config, ConfigInteractive};
 use crate::error::{SandboxError, error};
 use glib::prelude::*;
-use sandbox_init::launch::LaunchSpec;
+use sandbox_proto::launch::LaunchSpec;
 
 /// Guest device of the app channel and of the debug shell (LXC), in the
 /// console order of builder::container.
@@ -110,15 +110,15 @@ pub(crate) fn guest_mounts(
     config: &Config,
     layout: &Layout,
     backend: Backend,
-    guest: Vec<sandbox_init::launch::GuestMount>,
-) -> Vec<sandbox_init::launch::GuestMount> {
+    guest: Vec<sandbox_proto::launch::GuestMount>,
+) -> Vec<sandbox_proto::launch::GuestMount> {
     match backend {
         Backend::Lxc => guest,
         Backend::Qemu => {
             let mut all: Vec<_> = layout
                 .private_dirs
                 .iter()
-                .map(|dir| sandbox_init::launch::GuestMount {
+                .map(|dir| sandbox_proto::launch::GuestMount {
                     source: "tmpfs".to_owned(),
                     target: dir.clone(),
                     fstype: "tmpfs".to_owned(),

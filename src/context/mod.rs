@@ -22,6 +22,7 @@ pub mod service;
 pub(crate) mod state;
 mod sweep;
 pub(crate) mod tasks;
+pub(crate) mod vfuncs;
 
 use glib::prelude::*;
 use glib::subclass::prelude::*;
@@ -30,10 +31,10 @@ pub use imp::{ContextClass, ContextInstance, ContextVfunc};
 pub use interactive::ContextInteractive;
 pub use service::ContextService;
 
-use crate::capi::gvir::{Connection, Domain};
 use crate::config::Config;
 use crate::console::{ConsoleRaw, Kind as ConsoleKind};
 use crate::error::{SandboxError, error};
+use crate::gvir::{Connection, Domain};
 
 glib::wrapper! {
     /// The abstract base of sandbox contexts (`GVirSandboxContext`).
@@ -120,7 +121,7 @@ impl Context {
     /// Starts the sandbox: calls the class's `start` virtual method, by
     /// default [`default_start`](Self::default_start).
     pub fn start(&self) -> crate::Result<()> {
-        crate::capi::context::invoke(self, crate::capi::context::Slot::Start)
+        vfuncs::invoke(self, vfuncs::Slot::Start)
     }
 
     /// The default `start`: builds and starts the transient domain (a
@@ -136,7 +137,7 @@ impl Context {
     /// Stops the sandbox: calls the class's `stop` virtual method, by
     /// default [`default_stop`](Self::default_stop).
     pub fn stop(&self) -> crate::Result<()> {
-        crate::capi::context::invoke(self, crate::capi::context::Slot::Stop)
+        vfuncs::invoke(self, vfuncs::Slot::Stop)
     }
 
     /// The default `stop`: destroys the domain if it still runs and removes
@@ -232,7 +233,7 @@ impl Context {
     /// Attaches to an already running sandbox: calls the class's `attach`
     /// virtual method, by default [`default_attach`](Self::default_attach).
     pub fn attach(&self) -> crate::Result<()> {
-        crate::capi::context::invoke(self, crate::capi::context::Slot::Attach)
+        vfuncs::invoke(self, vfuncs::Slot::Attach)
     }
 
     /// The default `attach`: finds the running sandbox of the config's name.
@@ -245,7 +246,7 @@ impl Context {
     /// `detach` virtual method, by default
     /// [`default_detach`](Self::default_detach).
     pub fn detach(&self) -> crate::Result<()> {
-        crate::capi::context::invoke(self, crate::capi::context::Slot::Detach)
+        vfuncs::invoke(self, vfuncs::Slot::Detach)
     }
 
     /// The default `detach`: lets go of the domain, which goes on running.

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use glib::prelude::*;
-use sandbox_init::launch::{GuestMount, Include};
+use sandbox_proto::launch::{GuestMount, Include};
 
 use super::Backend;
 use crate::builder::{GUEST_STATE_DIR, HostMount, is_within};
@@ -274,7 +274,7 @@ fn stage_includes(
                 std::fs::create_dir_all(&staging).map_err(|e| io_error("create", &staging, e))?;
             }
             let staged_name = includes.len().to_string();
-            sandbox_init::files::copy_tree(source, &staging.join(&staged_name), owner).map_err(
+            sandbox_proto::files::copy_tree(source, &staging.join(&staged_name), owner).map_err(
                 |e| {
                     error(
                         SandboxError::InvalidInclude,

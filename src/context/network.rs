@@ -3,7 +3,7 @@
 //! what the guest init configures on them.
 
 use gio::prelude::*;
-use sandbox_init::launch::{NetAddress, NetInterface, NetRoute};
+use sandbox_proto::launch::{NetAddress, NetInterface, NetRoute};
 
 use std::path::{Path, PathBuf};
 
@@ -143,7 +143,7 @@ pub(crate) fn check_networks(
 /// a mount other than the root covers one of those places, or the root is
 /// an image or a RAM disk: the init checks again in the guest.
 pub(crate) fn check_dhcp_client(config: &Config, mounts: &[HostMount]) -> crate::Result<()> {
-    use sandbox_init::net::{BUSYBOX_PATHS, NO_DHCP_CLIENT, UDHCPC_PATHS};
+    use sandbox_proto::dhcp::{BUSYBOX_PATHS, NO_DHCP_CLIENT, UDHCPC_PATHS};
     if !config.networks().iter().any(|n| n.dhcp()) {
         return Ok(());
     }
@@ -290,7 +290,7 @@ mod tests {
 
     #[test]
     fn finds_a_dhcp_client_on_the_root_through_its_links() {
-        use sandbox_init::net::{BUSYBOX_PATHS, UDHCPC_PATHS};
+        use sandbox_proto::dhcp::{BUSYBOX_PATHS, UDHCPC_PATHS};
         let all = || BUSYBOX_PATHS.iter().chain(&UDHCPC_PATHS);
         let root = crate::builder::testing::temp_dir("dhcp-client");
         std::fs::create_dir_all(root.join("usr/bin")).unwrap();

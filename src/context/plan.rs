@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 
 use glib::prelude::*;
-use sandbox_init::launch::NetInterface;
+use sandbox_proto::launch::NetInterface;
 
 use super::Backend;
 use super::disks::PreparedDisks;
@@ -90,7 +90,7 @@ pub(crate) fn plan(
         Backend::Lxc => super::disks::prepare_lxc(config, disks == Disks::Attach)?,
         Backend::Qemu => super::disks::prepare_qemu(config)?,
     };
-    let kvm = backend == Backend::Qemu && builder::machine::kvm_usable().0;
+    let kvm = backend == Backend::Qemu && crate::boot::kvm_usable().0;
     let qemu_group = if backend == Backend::Qemu && nix::unistd::geteuid().is_root() {
         let virt_type = if kvm { "kvm" } else { "qemu" };
         super::security::dac_label(&capabilities, virt_type)
@@ -133,7 +133,7 @@ pub(crate) type QemuUser = (u32, u32);
 pub(crate) fn share_with_qemu(
     state: &mut super::state::StateDir,
     qemu_group: Option<u32>,
-    includes: &mut [sandbox_init::launch::Include],
+    includes: &mut [sandbox_proto::launch::Include],
 ) -> crate::Result<(Option<super::lending::Lending>, Option<QemuUser>)> {
     let Some(gid) = qemu_group else {
         return Ok((None, None));
@@ -393,14 +393,15 @@ impl BootRequest {
     /// How the machine boots: the kernel (the cached PVH vmlinux when it has
     /// one), the cached initrd, the accelerator.
     pub(crate) fn resolve(self) -> crate::Result<builder::machine::MachineBoot> {
-        use builder::{cache, initrd, kernel, machine, vmlinux};
+        use crate::boot::{cache, initrd, kernel, vmlinux};
+        use builder::machine;
         // QEMU runs unprivileged: what it must reach is checked first.
         let virtiofsd = if self.binds.is_empty() {
             None
         } else {
             let path = super::qemu_host::find_virtiofsd(&self.binds)?;
             glib::g_debug!("LibvirtSandbox", "virtiofsd: {}", path.display());
-            let cache = builder::cache::cache_root()?;
+            let cache = crate::boot::cache::cache_root()?;
             Some(super::qemu_host::virtiofsd_without_mknod(&path, &cache)?)
         };
         if let Some(qemu) = self.qemu_user {
@@ -417,7 +418,7 @@ impl BootRequest {
             glib::g_debug!("LibvirtSandbox", "booting the bzImage: {}", image.reason);
         }
         let initrd = initrd::ensure_initrd(&kernel, &self.init_qemu, &cache)?;
-        let (kvm, why) = machine::kvm_usable();
+        let (kvm, why) = crate::boot::kvm_usable();
         glib::g_debug!(
             "LibvirtSandbox",
             "accelerator: {} ({why})",
@@ -428,7 +429,7 @@ impl BootRequest {
             initrd,
             cmdline: machine::cmdline(self.debug),
             kvm,
-            firmware: machine::default_firmware(),
+            firmware: crate::boot::default_firmware(),
             virtiofsd,
             qemu_user: self.qemu_user,
         })

@@ -43,9 +43,9 @@ use super::plan::{self, libvirt_error};
 use super::state::StateDir;
 use super::{Backend, Context};
 use crate::builder;
-use crate::capi::gvir::Connection;
 use crate::config::{Config, ConfigService};
 use crate::error::{SandboxError, error};
+use crate::gvir::Connection;
 
 /// Where the services' configuration and boot files live.
 pub const SERVICES_ROOT: &str = "/etc/libvirt-sandbox/services";

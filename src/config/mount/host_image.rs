@@ -14,8 +14,8 @@ use glib::subclass::prelude::*;
 use glib::translate::{FromGlib, IntoGlib, ToGlibPtrMut};
 
 use super::{ConfigMount, ConfigMountFile};
-use crate::capi::config_disk::disk_format_type;
 use crate::config::options::DiskFormat;
+use crate::gvir::disk_format_type;
 
 /// A raw `GVirConfigDomainDiskFormat` value, typed by that enum's GType so that
 /// `glib::ParamSpecEnum` can be built for it.

@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 /// The spec version this crate writes and reads.
 pub const SPEC_VERSION: u32 = 1;
 
+/// The `fstype` of a [`GuestMount`] whose filesystem the init detects.
+pub const AUTO_FSTYPE: &str = "auto";
+
 /// A mount the guest init performs itself (guest binds, tmpfs, images in VMs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuestMount {

@@ -66,6 +66,8 @@ pub mod ffi {
         pub fn gvir_config_domain_get_virt_type(domain: *mut GVirConfigDomain) -> std::ffi::c_int;
         pub fn gvir_config_domain_set_virt_type(domain: *mut GVirConfigDomain, t: std::ffi::c_int);
         pub fn gvir_config_object_to_xml(object: *mut GVirConfigDomain) -> *mut c_char;
+        pub fn gvir_config_domain_disk_type_get_type() -> GType;
+        pub fn gvir_config_domain_disk_format_get_type() -> GType;
     }
 
     /// libxml2's `xmlNode`, opaque.
@@ -82,6 +84,18 @@ pub mod ffi {
         pub fn xmlAddChild(parent: *mut XmlNode, cur: *mut XmlNode) -> *mut XmlNode;
         pub fn xmlNodeSetContent(node: *mut XmlNode, content: *const u8);
     }
+}
+
+/// The GType of libvirt-gconfig's `GVirConfigDomainDiskType` enum.
+pub fn disk_type_type() -> glib::Type {
+    // SAFETY: a GType registration function without preconditions.
+    unsafe { from_glib(ffi::gvir_config_domain_disk_type_get_type()) }
+}
+
+/// The GType of libvirt-gconfig's `GVirConfigDomainDiskFormat` enum.
+pub fn disk_format_type() -> glib::Type {
+    // SAFETY: a GType registration function without preconditions.
+    unsafe { from_glib(ffi::gvir_config_domain_disk_format_get_type()) }
 }
 
 glib::wrapper! {

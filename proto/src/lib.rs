@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! What the host and the guest of libvirt-sandbox share, and nothing else:
+//! the host library and the guest init helpers both depend on this crate,
+//! so neither links the other, and every name the two must agree on is
+//! defined once.
+//!
+//! - [`protocol`]: the host <-> guest wire protocol;
+//! - [`launch`]: the launch spec the host writes and the init reads;
+//! - [`layout`]: the QEMU guest's 9p tags, mount points and initrd layout;
+//! - [`files`]: copying includes (the host stages them, the init copies
+//!   them into the sandbox, with the same function);
+//! - [`dhcp`]: where the init looks for a DHCP client (the host checks the
+//!   sandbox's root for one before a start).
+//!
+//! No glib and no unsafe code: the init helpers are small static binaries.
+
+pub mod files;
+pub mod launch;
+pub mod layout;
+pub mod protocol;
+
+/// The DHCP client the init runs for `-N dhcp`.
+pub mod dhcp {
+    /// Where the init looks for busybox in the sandbox's root.
+    pub const BUSYBOX_PATHS: [&str; 3] = ["/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"];
+    /// Where the init looks for a stand-alone udhcpc when there is no busybox
+    /// (distributions that package it alone, or as a link to busybox).
+    pub const UDHCPC_PATHS: [&str; 4] = [
+        "/sbin/udhcpc",
+        "/usr/sbin/udhcpc",
+        "/bin/udhcpc",
+        "/usr/bin/udhcpc",
+    ];
+    /// What to say when the sandbox's root has neither: the host checks it
+    /// before a start, the init again in the guest.
+    pub const NO_DHCP_CLIENT: &str = "needs udhcpc in the sandbox's root: install busybox \
+         (Debian and Ubuntu: busybox or busybox-static; Fedora: busybox), or give a static \
+         address=IP/PREFIX instead of dhcp";
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! The virtual methods of `GVirSandboxContextClass`: its default slots
+//! (`extern "C"` by nature: C, Python, gjs and Vala subclasses chain up to
+//! them) and the dispatch through the instance's class that
+//! `Context::start()` and friends (and so the C API) use.
+
+use std::ffi::CStr;
+use std::ptr;
+
+use glib::ffi::{GError, gboolean};
+use glib::prelude::*;
+
+use super::{Context, ContextClass, ContextInstance, ContextVfunc};
+use crate::boundary::{gbool, set_error, with_instance};
+use crate::error::{SandboxError, error};
+
+// ---- virtual methods ------------------------------------------------------
+//
+// `GVirSandboxContextClass` holds the original's four slots. The defaults
+// below run the built-in lifecycle (`Context::default_*`); `invoke` calls
+// through the instance's class, so a C, Python, gjs or Vala subclass that
+// overrides a slot is what `gvir_sandbox_context_start()` and the Rust
+// `Context::start()` reach, and chaining up reaches the default.
+
+/// One of `GVirSandboxContextClass`'s virtual methods.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Slot {
+    Start,
+    Stop,
+    Attach,
+    Detach,
+}
+
+impl Slot {
+    fn get(self, class: &ContextClass) -> Option<ContextVfunc> {
+        match self {
+            Slot::Start => class.start,
+            Slot::Stop => class.stop,
+            Slot::Attach => class.attach,
+            Slot::Detach => class.detach,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Slot::Start => "start",
+            Slot::Stop => "stop",
+            Slot::Attach => "attach",
+            Slot::Detach => "detach",
+        }
+    }
+}
+
+/// Fills the class's slots with the defaults (the class init of
+/// `GVirSandboxContext`; subclasses inherit them).
+pub(crate) fn install_class(class: &mut ContextClass) {
+    class.start = Some(default_start);
+    class.stop = Some(default_stop);
+    class.attach = Some(default_attach);
+    class.detach = Some(default_detach);
+}
+
+/// Calls the `slot` virtual method of `ctxt`'s class.
+pub(crate) fn invoke(ctxt: &Context, slot: Slot) -> crate::Result<()> {
+    let class: &ContextClass = ctxt.class().as_ref();
+    let Some(f) = slot.get(class) else {
+        return Err(error(
+            SandboxError::Unsupported,
+            format!(
+                "{} has no '{}' virtual method (its class set the slot to NULL)",
+                ctxt.type_().name(),
+                slot.name()
+            ),
+        ));
+    };
+    let mut err = ptr::null_mut();
+    // SAFETY: the slot's contract (the header): a live instance of the class
+    // and a NULL-initialised GError location; it returns FALSE with the
+    // error set on failure, and we own that error.
+    let ok = unsafe { f(ctxt.as_ptr(), &mut err) };
+    // SAFETY: `err` is NULL or the error the slot set, ours to own.
+    unsafe { crate::boundary::slot_result(ctxt, slot.name(), ok, err) }
+}
+
+/// Shared body of the default slots.
+unsafe fn run_default(
+    ptr: *mut ContextInstance,
+    error: *mut *mut GError,
+    func: &CStr,
+    body: fn(&Context) -> crate::Result<()>,
+) -> gboolean {
+    unsafe {
+        with_instance(
+            ptr as *mut <Context as ObjectType>::GlibType,
+            func,
+            0,
+            |c: &Context| gbool(set_error(body(c), error).is_some()),
+        )
+    }
+}
+
+unsafe extern "C" fn default_start(ptr: *mut ContextInstance, error: *mut *mut GError) -> gboolean {
+    unsafe {
+        run_default(
+            ptr,
+            error,
+            c"GVirSandboxContextClass.start",
+            Context::default_start,
+        )
+    }
+}
+
+unsafe extern "C" fn default_stop(ptr: *mut ContextInstance, error: *mut *mut GError) -> gboolean {
+    unsafe {
+        run_default(
+            ptr,
+            error,
+            c"GVirSandboxContextClass.stop",
+            Context::default_stop,
+        )
+    }
+}
+
+unsafe extern "C" fn default_attach(
+    ptr: *mut ContextInstance,
+    error: *mut *mut GError,
+) -> gboolean {
+    unsafe {
+        run_default(
+            ptr,
+            error,
+            c"GVirSandboxContextClass.attach",
+            Context::default_attach,
+        )
+    }
+}
+
+unsafe extern "C" fn default_detach(
+    ptr: *mut ContextInstance,
+    error: *mut *mut GError,
+) -> gboolean {
+    unsafe {
+        run_default(
+            ptr,
+            error,
+            c"GVirSandboxContextClass.detach",
+            Context::default_detach,
+        )
+    }
+}
