@@ -320,13 +320,14 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
             }
             next += 1;
         }
-        if let Some(watch) = &mut stop_line {
-            if ready[next] && watch.asked() {
-                if spec.debug {
-                    log("asked on the console: stopping the service's command");
-                }
-                let _ = killpg(app, Signal::SIGTERM);
+        if let Some(watch) = &mut stop_line
+            && ready[next]
+            && watch.asked()
+        {
+            if spec.debug {
+                log("asked on the console: stopping the service's command");
             }
+            let _ = killpg(app, Signal::SIGTERM);
         }
         if !ready[0] {
             continue;

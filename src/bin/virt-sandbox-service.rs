@@ -110,11 +110,11 @@ fn define(config: &ConfigService, options: &CreateOptions, name: &str) -> Result
     let connection = open(&uri).map_err(|e| (EXIT_FAILURE, e))?;
     let context = ContextService::new(&connection, config);
     context.define().map_err(failed)?;
-    if let Some(unit) = &unit {
-        if let Err(e) = service_unit::write_unit(name, unit) {
-            let _ = context.undefine();
-            return Err(failed(e));
-        }
+    if let Some(unit) = &unit
+        && let Err(e) = service_unit::write_unit(name, unit)
+    {
+        let _ = context.undefine();
+        return Err(failed(e));
     }
     Ok(())
 }

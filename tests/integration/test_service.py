@@ -274,8 +274,8 @@ class ServiceCase:
             try:
                 messages.append(sock.recv(4096).decode())
             except socket.timeout:
-                self.assertIsNone(proc.poll(), "the runner ended before READY=1: "
-                                  + proc.stderr.read().decode())
+                if proc.poll() is not None:
+                    self.fail("the runner ended before READY=1: " + proc.stderr.read().decode())
                 continue
             if any(l == "READY=1" for m in messages for l in m.split("\n")):
                 return messages
@@ -359,11 +359,14 @@ class ServiceCase:
 
     def test_a_service_that_ignores_sigterm_is_destroyed_after_the_timeout(self):
         name = self.new_name()
-        self.create(name, "/bin/sh", "-c", "trap '' TERM; echo up; while :; do sleep 1; done",
+        self.create(name, "/bin/sh", "-c",
+                    "trap '' TERM; echo up > /mnt/up; while :; do sleep 1; done",
                     options=["--stop-timeout=3"])
         sock, path = self.notify_listener()
         proc = self.exec_start(name, path)
         self.wait_ready(sock, proc)
+        # READY=1 comes as the command starts: wait for its trap.
+        wait_for("the trap", lambda: os.path.exists(os.path.join(self.out, "up")))
         started = time.monotonic()
         proc.send_signal(15)
         code, out, err = self.ended(proc, 30)

@@ -178,18 +178,18 @@ pub fn run(context: &ContextService, notify: bool, stop_timeout: Duration) -> Re
             }
             next += 1;
         }
-        if let Some(socket) = &fg.notify {
-            if ready[next] {
-                let mut message = [0u8; 4096];
-                while let Ok(n) = socket.recv(&mut message) {
-                    let text = String::from_utf8_lossy(&message[..n]);
-                    let lines: Vec<&str> = text.lines().filter(|l| relayable(l)).collect();
-                    if lines.contains(&"READY=1") {
-                        ready_said = true;
-                    }
-                    if !lines.is_empty() {
-                        systemd.notify(&lines.join("\n"));
-                    }
+        if let Some(socket) = &fg.notify
+            && ready[next]
+        {
+            let mut message = [0u8; 4096];
+            while let Ok(n) = socket.recv(&mut message) {
+                let text = String::from_utf8_lossy(&message[..n]);
+                let lines: Vec<&str> = text.lines().filter(|l| relayable(l)).collect();
+                if lines.contains(&"READY=1") {
+                    ready_said = true;
+                }
+                if !lines.is_empty() {
+                    systemd.notify(&lines.join("\n"));
                 }
             }
         }
@@ -209,14 +209,14 @@ pub fn run(context: &ContextService, notify: bool, stop_timeout: Duration) -> Re
         if !active && (!output_open || output.exit.is_some()) {
             break false;
         }
-        if let Some(since) = stopping {
-            if since.elapsed() > stop_timeout {
-                let base: &Context = context.upcast_ref();
-                if let Err(e) = base.stop() {
-                    eprintln!("virt-sandbox-service: {}", e.message());
-                }
-                break true;
+        if let Some(since) = stopping
+            && since.elapsed() > stop_timeout
+        {
+            let base: &Context = context.upcast_ref();
+            if let Err(e) = base.stop() {
+                eprintln!("virt-sandbox-service: {}", e.message());
             }
+            break true;
         }
         if output_end.is_some_and(|end| end.elapsed() > END_WAIT) {
             let base: &Context = context.upcast_ref();
