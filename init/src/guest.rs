@@ -386,15 +386,30 @@ impl HostEnds {
     const NOTIFY: &str = "run-notify.sock";
 
     fn connect(state_dir: &Path) -> Self {
-        if let Ok(output) = std::os::unix::net::UnixStream::connect(state_dir.join(Self::OUTPUT)) {
+        let output = std::os::unix::net::UnixStream::connect(state_dir.join(Self::OUTPUT)).ok();
+        // Both before the go: the host removes the socket files then.
+        let notify = output.as_ref().and_then(|_| {
+            std::os::unix::net::UnixDatagram::unbound()
+                .and_then(|s| s.connect(state_dir.join(Self::NOTIFY)).map(|()| s))
+                .ok()
+        });
+        if let Some(output) = output {
+            // Connected (a byte): the host puts us under the task limit,
+            // removes the socket files, then says go (a byte); without it (the host is gone) the service runs all the
+            // same, its output on the log console.
+            let _ = nix::unistd::write(&output, b"c");
+            let mut go = [0u8];
+            let went = loop {
+                match nix::unistd::read(&output, &mut go) {
+                    Err(Errno::EINTR) => continue,
+                    other => break other,
+                }
+            };
             // The init's stderr (and so the command's stdout and stderr).
-            if dup2_stderr(output.as_fd()).is_err() {
+            if went == Ok(1) && dup2_stderr(output.as_fd()).is_err() {
                 log("cannot send the service's output to virt-sandbox-service run");
             }
         }
-        let notify = std::os::unix::net::UnixDatagram::unbound()
-            .and_then(|s| s.connect(state_dir.join(Self::NOTIFY)).map(|()| s))
-            .ok();
         Self { notify }
     }
 }

@@ -77,6 +77,9 @@ fn create(options: &CreateOptions, name: &str, command: &[String]) -> Result<(),
     if let Some(homedir) = &options.homedir {
         base.set_homedir(homedir);
     }
+    if let Some(max) = options.max_tasks {
+        base.set_max_tasks(max);
+    }
     // The root shell console of connect and execute.
     base.set_shell(!options.no_shell);
     define(config.upcast_ref(), options, name)

@@ -124,6 +124,16 @@ pub struct Foreground {
     pub notify: Option<UnixDatagram>,
     /// The marks on `output`.
     pub marker: Marker,
+    /// A container's task limit (its cgroup goes when this is dropped,
+    /// after the service ended).
+    tasks: Option<super::tasks::TaskLimit>,
+}
+
+impl Foreground {
+    /// The task limit, if one holds and a fork failed because of it.
+    pub fn task_limit_reached(&self) -> Option<u32> {
+        self.tasks.as_ref().filter(|t| t.reached()).map(|t| t.max())
+    }
 }
 
 /// Binds a fresh socket path (an old one is removed: a runner of this
@@ -153,6 +163,35 @@ impl Drop for Sockets<'_> {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(self.0.join(OUTPUT_SOCKET));
         let _ = std::fs::remove_file(self.0.join(NOTIFY_SOCKET));
+    }
+}
+
+/// Puts the container's init, the peer of `stream`, under the config's
+/// task limit (none for 0).
+fn limit_tasks(
+    config: &crate::config::Config,
+    name: &str,
+    stream: &std::os::unix::net::UnixStream,
+) -> crate::Result<Option<super::tasks::TaskLimit>> {
+    let max = config.max_tasks();
+    if max == 0 {
+        return Ok(None);
+    }
+    let peer = crate::console::PeerCred::of(stream).ok_or_else(|| {
+        error(
+            SandboxError::Io,
+            format!("cannot tell which process of the service '{name}' connected"),
+        )
+    })?;
+    super::tasks::remove_stale(name, true);
+    let limit = super::tasks::TaskLimit::create(name, max)?;
+    match limit.enforce(&peer) {
+        crate::console::channel::PeerCheck::Accept => Ok(Some(limit)),
+        crate::console::channel::PeerCheck::Refuse(why) => Err(error(
+            SandboxError::Guest,
+            format!("the service '{name}' cannot be limited: {why}"),
+        )),
+        crate::console::channel::PeerCheck::Fail(e) => Err(e),
     }
 }
 
@@ -233,6 +272,25 @@ impl ContextService {
                     let mut fds = [nix::poll::PollFd::new(fd, nix::poll::PollFlags::POLLIN)];
                     let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(100u16));
                 };
+                // The init connected both sockets when it says so.
+                let _ = stream.set_read_timeout(Some(CONNECT_TIMEOUT));
+                let mut connected = [0u8];
+                std::io::Read::read_exact(&mut &stream, &mut connected).map_err(|e| {
+                    let _ = super::imp::destroy_domain(&domain);
+                    io_error("hear from the service's init on", &output_path, e)
+                })?;
+                drop(_cleanup);
+                // The task limit, before the init (waiting for our go)
+                // runs anything: libvirt 9 has no pids control for LXC.
+                let tasks = match limit_tasks(&self.context().config(), &name, &stream) {
+                    Ok(tasks) => tasks,
+                    Err(e) => {
+                        let _ = super::imp::destroy_domain(&domain);
+                        return Err(e);
+                    }
+                };
+                std::io::Write::write_all(&mut &stream, b"g")
+                    .map_err(|e| io_error("use", &output_path, e))?;
                 stream
                     .set_nonblocking(true)
                     .map_err(|e| io_error("use", &output_path, e))?;
@@ -243,6 +301,7 @@ impl ContextService {
                     output: stream.into(),
                     notify: Some(notify),
                     marker,
+                    tasks,
                 }
             }
             Backend::Qemu => {
@@ -272,6 +331,8 @@ impl ContextService {
                         output: fd,
                         notify: None,
                         marker,
+                        // The VM's init limits its tasks itself.
+                        tasks: None,
                     },
                     Err(e) => {
                         let _ = super::imp::destroy_domain(&domain);

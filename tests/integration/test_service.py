@@ -513,6 +513,30 @@ print('undefined', flush=True)
 class LxcServiceTests(ServiceCase, unittest.TestCase):
     URI = "lxc:///"
 
+    def test_the_task_limit_holds_under_run(self):
+        name = self.new_name()
+        script = ("import os, time\n"
+                  "n = 0\n"
+                  "try:\n"
+                  "    while n < 200:\n"
+                  "        if os.fork() == 0:\n"
+                  "            time.sleep(60)\n"
+                  "            os._exit(0)\n"
+                  "        n += 1\n"
+                  "except OSError as e:\n"
+                  "    print('fork failed:', e.strerror, flush=True)\n"
+                  "open('/mnt/count', 'w').write(str(n))\n")
+        self.create(name, "/usr/bin/python3", "-c", script, options=["--max-tasks", "30"])
+        sock, path = self.notify_listener()
+        proc = self.exec_start(name, path)
+        code, out, err = self.ended(proc, BOOT_TIMEOUT)
+        self.assertEqual(code, 0, err)
+        self.assertIn("fork failed: Resource temporarily unavailable", out)
+        with open(os.path.join(self.out, "count")) as f:
+            count = int(f.read())
+        self.assertLess(count, 30)
+        self.assertGreater(count, 5)
+
     def test_a_command_that_speaks_the_notify_protocol_says_when_it_is_ready(self):
         name = self.new_name()
         script = ("import os, socket, time\n"

@@ -58,6 +58,11 @@ pub struct CreateOptions {
     /// The home directory the command sees
     #[arg(long = "homedir", value_name = "DIR")]
     pub homedir: Option<String>,
+    /// At most N tasks (processes and threads) in the service; 0: no limit.
+    /// In a container it holds when the service runs under `run` (its
+    /// systemd unit), not after `start`
+    #[arg(long = "max-tasks", value_name = "N")]
+    pub max_tasks: Option<u32>,
     /// The command speaks systemd's notify protocol: the unit is ready when
     /// it says READY=1 on $NOTIFY_SOCKET (containers), not when it starts
     #[arg(long = "notify")]

@@ -225,6 +225,9 @@ pub fn run(context: &ContextService, notify: bool, stop_timeout: Duration) -> Re
         }
     };
     output.finish();
+    if let Some(max) = fg.task_limit_reached() {
+        eprintln!("virt-sandbox-service: the service '{name}' reached its task limit ({max})");
+    }
     match output.exit {
         Some(code) => Ok(code),
         None if destroyed => Err(format!(
