@@ -418,6 +418,39 @@ class ServiceCase:
             self.service("create", "-c", "test:///default", missing, "--", "/bin/true"),
             "test:///default", "lxc:///")
         self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, missing)))
+        self.assertOneLineError(self.service("execute", missing, "--", "/bin/true"),
+                                "does not exist", missing)
+        self.assertOneLineError(self.service("run", missing), "does not exist", missing)
+        self.assertOneLineError(self.service("clone", missing, f"{PREFIX}x"),
+                                "does not exist", missing)
+        # A name no unit can have, refused before anything is made.
+        p = self.service("create", "-c", self.URI, f"{PREFIX}a@b", "--", "/bin/true")
+        self.assertOneLineError(p, "cannot name a systemd unit")
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, f"{PREFIX}a@b")))
+
+    def test_execute_and_connect_need_a_running_service_with_a_shell(self):
+        name = self.new_name()
+        self.create(name, "/bin/true")
+        self.assertOneLineError(self.service("execute", name, "--", "/bin/true"), "not running")
+        self.assertOneLineError(self.service("connect", name), "not running")
+        shellless = self.new_name()
+        self.create(shellless, "/bin/sh", "-c", "exec sleep 600", options=["--no-shell"])
+        self.assertEqual(self.service("start", shellless).returncode, 0)
+        self.assertOneLineError(self.service("execute", shellless, "--", "/bin/true"),
+                                "no root shell")
+        self.assertEqual(self.service("stop", shellless).returncode, 0)
+        # A unit someone else wrote stays at delete.
+        other = self.new_name()
+        self.create(other, "/bin/true", options=["--no-unit"])
+        unit = os.path.join(UNIT_DIR, f"{other}_sandbox.service")
+        with open(unit, "w") as f:
+            f.write("[Service]\nExecStart=/bin/true\n")
+        self.addCleanup(lambda: os.path.exists(unit) and os.unlink(unit))
+        p = self.service("delete", other)
+        self.assertOneLineError(p, "not written by virt-sandbox-service")
+        self.assertTrue(os.path.exists(unit))
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, other)))
+        os.unlink(unit)
 
     # -- the walls --------------------------------------------------------------
 
