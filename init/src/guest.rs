@@ -230,11 +230,17 @@ fn set_up(
 /// the command's (128+N for signal N; [`SETUP_FAILED`] when it could not
 /// run).
 fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<u8, String> {
+    // Before the walls hide the state directory: the host's ends, if a
+    // `virt-sandbox-service run` listens.
+    let host = HostEnds::connect(spec_path.parent().unwrap_or(Path::new("/")));
     let (setup, steps) = set_up(spec, backend, spec_path);
     let (walls, warnings, _ids) = match setup {
         Ok(setup) => setup,
         Err(e) => {
             log(&e);
+            if let Some(marker) = service_marker(spec) {
+                log(&format!("{marker} exit {SETUP_FAILED}"));
+            }
             return Ok(SETUP_FAILED as u8);
         }
     };
@@ -248,9 +254,36 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
             log(&e);
         }
     }
-    let prepared = Prepared::new(spec, walls)?;
+    let mut spec_env = spec.clone();
+    let notify = host.notify.and_then(|to_host| {
+        let (inner, name) = NotifyRelay::bind(to_host)
+            .map_err(|e| log(&format!("no NOTIFY_SOCKET for the service: {e}")))
+            .ok()?;
+        spec_env.env.push(("NOTIFY_SOCKET".to_owned(), name));
+        Some(inner)
+    });
+    let prepared = Prepared::new(&spec_env, walls)?;
     let null = open("/dev/null", OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| format!("cannot open /dev/null for the service's stdin: {e}"))?;
+    // SIGTERM (libvirt's shutdown of a container, `kill 1` in a VM) asks
+    // the service to stop: it goes to the command's process group. The
+    // command gets an empty mask (child()).
+    let mut signals = SigSet::empty();
+    signals.add(Signal::SIGCHLD);
+    signals.add(Signal::SIGTERM);
+    sigprocmask(SigmaskHow::SIG_BLOCK, Some(&signals), None)
+        .map_err(|e| format!("sigprocmask: {e}"))?;
+    let sigfd = SignalFd::with_flags(&signals, SfdFlags::SFD_CLOEXEC)
+        .map_err(|e| format!("signalfd: {e}"))?;
+    let marker = service_marker(spec);
+    // A VM has no SIGTERM from the host: the host asks on the log console.
+    let mut stop_line = match (&marker, backend) {
+        (Some(marker), Backend::Qemu) => StopLine::watch(marker),
+        _ => None,
+    };
+    if let Some(marker) = &marker {
+        log(&format!("{marker} started"));
+    }
     let app = match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {
         ForkResult::Child => {
             let _ = nix::unistd::setsid();
@@ -261,9 +294,51 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
     };
     drop(null);
     // The init is the sandbox's PID 1: every orphan is reaped here too.
+    let mut status = None;
     let raw = loop {
-        match nix::sys::wait::waitpid(None, None) {
-            Ok(status) if status.pid() == Some(app) => break wait_status(status),
+        reap(app, &mut status);
+        if let Some(raw) = status {
+            break raw;
+        }
+        let mut fds = vec![PollFd::new(sigfd.as_fd(), PollFlags::POLLIN)];
+        if let Some(relay) = &notify {
+            fds.push(PollFd::new(relay.inner.as_fd(), PollFlags::POLLIN));
+        }
+        if let Some(watch) = &stop_line {
+            fds.push(PollFd::new(watch.fd.as_fd(), PollFlags::POLLIN));
+        }
+        match poll(&mut fds, PollTimeout::NONE) {
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(format!("cannot wait for the service's command: {e}")),
+        }
+        let ready: Vec<bool> = fds.iter().map(|f| f.any().unwrap_or(false)).collect();
+        drop(fds);
+        let mut next = 1;
+        if let Some(relay) = &notify {
+            if ready[next] {
+                relay.forward();
+            }
+            next += 1;
+        }
+        if let Some(watch) = &mut stop_line
+            && ready[next]
+            && watch.asked()
+        {
+            if spec.debug {
+                log("asked on the console: stopping the service's command");
+            }
+            let _ = killpg(app, Signal::SIGTERM);
+        }
+        if !ready[0] {
+            continue;
+        }
+        match sigfd.read_signal() {
+            Ok(Some(info)) if info.ssi_signo == Signal::SIGTERM as u32 => {
+                if spec.debug {
+                    log("SIGTERM: stopping the service's command");
+                }
+                let _ = killpg(app, Signal::SIGTERM);
+            }
             Ok(_) | Err(Errno::EINTR) => {}
             Err(e) => return Err(format!("cannot wait for the service's command: {e}")),
         }
@@ -287,17 +362,144 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
     if spec.debug {
         log(&format!("the service's command ended (exit code {code})"));
     }
+    if let Some(marker) = &marker {
+        // The last line of the log console: the host's `run` takes it as
+        // the service's exit status.
+        log(&format!("{marker} exit {code}"));
+    }
     Ok(code as u8)
 }
 
-/// A raw wait status (as `wait(2)` returns it) of a [`nix::sys::wait::WaitStatus`].
-fn wait_status(status: nix::sys::wait::WaitStatus) -> i32 {
-    use nix::sys::wait::WaitStatus;
-    match status {
-        WaitStatus::Exited(_, code) => (code & 0xff) << 8,
-        WaitStatus::Signaled(_, signal, _) => signal as i32,
-        _ => 0,
+/// The host's ends of a service that `virt-sandbox-service run` started
+/// on LXC, sockets it made in the state directory before the start: the
+/// output stream (the init's stderr, the command's stdout and stderr)
+/// and the host's end of the service's `NOTIFY_SOCKET`. None when nobody
+/// listens (a start by libvirt or `virt-sandbox-service start`: the log
+/// console then), and always in a VM (virtio-fs carries no sockets: the
+/// host reads the console of a VM started paused).
+struct HostEnds {
+    notify: Option<std::os::unix::net::UnixDatagram>,
+}
+
+impl HostEnds {
+    const OUTPUT: &str = "run-output.sock";
+    const NOTIFY: &str = "run-notify.sock";
+
+    fn connect(state_dir: &Path) -> Self {
+        let output = std::os::unix::net::UnixStream::connect(state_dir.join(Self::OUTPUT)).ok();
+        // Both before the go: the host removes the socket files then.
+        let notify = output.as_ref().and_then(|_| {
+            std::os::unix::net::UnixDatagram::unbound()
+                .and_then(|s| s.connect(state_dir.join(Self::NOTIFY)).map(|()| s))
+                .ok()
+        });
+        if let Some(output) = output {
+            // Connected (a byte): the host puts us under the task limit,
+            // removes the socket files, then says go (a byte); without it (the host is gone) the service runs all the
+            // same, its output on the log console.
+            let _ = nix::unistd::write(&output, b"c");
+            let mut go = [0u8];
+            let went = loop {
+                match nix::unistd::read(&output, &mut go) {
+                    Err(Errno::EINTR) => continue,
+                    other => break other,
+                }
+            };
+            // The init's stderr (and so the command's stdout and stderr).
+            if went == Ok(1) && dup2_stderr(output.as_fd()).is_err() {
+                log("cannot send the service's output to virt-sandbox-service run");
+            }
+        }
+        Self { notify }
     }
+}
+
+/// Relays the datagrams the service sends to its `NOTIFY_SOCKET` (an
+/// abstract socket of a random name in the sandbox's network namespace)
+/// to the host's end.
+struct NotifyRelay {
+    inner: std::os::unix::net::UnixDatagram,
+    to_host: std::os::unix::net::UnixDatagram,
+}
+
+impl NotifyRelay {
+    fn bind(to_host: std::os::unix::net::UnixDatagram) -> Result<(Self, String), String> {
+        use std::os::linux::net::SocketAddrExt;
+        let mut random = [0u8; 8];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut random))
+            .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+        let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        let name = format!("libvirt-sandbox-notify-{hex}");
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes())
+            .map_err(|e| format!("{e}"))?;
+        let inner = std::os::unix::net::UnixDatagram::bind_addr(&addr)
+            .map_err(|e| format!("cannot bind {name}: {e}"))?;
+        inner
+            .set_nonblocking(true)
+            .map_err(|e| format!("cannot bind {name}: {e}"))?;
+        Ok((Self { inner, to_host }, format!("@{name}")))
+    }
+
+    fn forward(&self) {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = self.inner.recv(&mut buf) {
+            let _ = self.to_host.send(&buf[..n]);
+        }
+    }
+}
+
+/// Watches a VM's log console (the init's stdin) for the line
+/// "`MARKER` stop" from the host (`virt-sandbox-service stop`/`run`): the
+/// service's SIGTERM. The console is raw (no echo: the marker is a secret).
+struct StopLine {
+    fd: OwnedFd,
+    line: Vec<u8>,
+    want: Vec<u8>,
+}
+
+impl StopLine {
+    fn watch(marker: &str) -> Option<Self> {
+        let fd = nix::unistd::dup(std::io::stdin().as_fd()).ok()?;
+        let _ = fcntl(&fd, FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC));
+        let _ = fcntl(&fd, FcntlArg::F_SETFL(OFlag::O_NONBLOCK));
+        if let Ok(mut attrs) = termios::tcgetattr(&fd) {
+            termios::cfmakeraw(&mut attrs);
+            let _ = termios::tcsetattr(&fd, SetArg::TCSANOW, &attrs);
+        }
+        Some(Self {
+            fd,
+            line: Vec::new(),
+            want: format!("libvirt-sandbox-init: {marker} stop").into_bytes(),
+        })
+    }
+
+    /// Reads what the console has; whether a stop line came.
+    fn asked(&mut self) -> bool {
+        let mut buf = [0u8; 512];
+        let mut asked = false;
+        while let Ok(n) = nix::unistd::read(&self.fd, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            for &b in &buf[..n] {
+                if b == b'\n' || b == b'\r' {
+                    asked |= self.line == self.want;
+                    self.line.clear();
+                } else if self.line.len() < 256 {
+                    self.line.push(b);
+                }
+            }
+        }
+        asked
+    }
+}
+
+/// The prefix of the lines that tell the host a service's command started
+/// and ended: the spec's secret, which the command cannot read (the state
+/// directory is hidden), so it cannot forge them. None without a secret.
+fn service_marker(spec: &LaunchSpec) -> Option<String> {
+    (!spec.secret.is_empty()).then(|| format!("service {}", spec.secret))
 }
 
 /// Whether the raw wait status `raw` is a normal exit.

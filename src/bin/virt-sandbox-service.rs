@@ -8,83 +8,25 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use glib::prelude::*;
 
 use libvirt_sandbox::config::{Config, ConfigService, ConfigServiceGeneric};
-use libvirt_sandbox::context::{Context, ContextService, service};
+use libvirt_sandbox::context::{Context, ContextService, service, service_unit};
 use libvirt_sandbox::gvir::{self, Connection};
+
+#[path = "service_cli/args.rs"]
+mod args;
+#[path = "service_cli/run.rs"]
+mod run;
+#[path = "service_cli/shell.rs"]
+mod shell;
+
+use args::{Args, Command, CreateOptions};
 
 const EXIT_FAILURE: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 const EXIT_STOPPED: u8 = 3;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "virt-sandbox-service",
-    version,
-    about = "Manage service sandboxes: persistent libvirt domains that each run one service",
-    after_help = "A service's configuration and boot files live in \
-/etc/libvirt-sandbox/services/NAME (its saved config in config/sandbox.cfg), \
-its data in /var/lib/libvirt/filesystems/NAME. Services are root's."
-)]
-struct Args {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Define a new service running COMMAND (a generic service)
-    Create {
-        /// libvirt connection URI: lxc:/// (the default) or qemu:///system
-        #[arg(short = 'c', long = "connect", value_name = "URI")]
-        uri: Option<String>,
-        /// Mount: host-bind:DST=SRC, host-image:DST=IMAGE[,format=FMT], guest-bind:DST=SRC, ram:DST=SIZE
-        #[arg(short = 'm', long = "mount", value_name = "TYPE:DST=SRC")]
-        mounts: Vec<String>,
-        /// Network interface: dhcp, source=NET, mac=MAC, address=IP/PREFIX, route=CIDR%GW, filter=NAME
-        #[arg(short = 'N', long = "network", value_name = "OPTS")]
-        networks: Vec<String>,
-        /// Environment variable of the command: KEY=VALUE
-        #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
-        envs: Vec<String>,
-        /// Security options: dynamic, static,label=USER:ROLE:TYPE:LEVEL
-        #[arg(short = 's', long = "security", value_name = "OPTS")]
-        security: Option<String>,
-        /// The service's name (also its libvirt domain's)
-        name: String,
-        /// The command the service runs
-        #[arg(last = true, required = true, value_name = "COMMAND")]
-        command: Vec<String>,
-    },
-    /// Delete a service: stop it, undefine its domain, remove its files and data
-    Delete {
-        #[arg(short = 'c', long = "connect", value_name = "URI")]
-        uri: Option<String>,
-        name: String,
-    },
-    /// Start a service
-    Start {
-        #[arg(short = 'c', long = "connect", value_name = "URI")]
-        uri: Option<String>,
-        name: String,
-    },
-    /// Stop a service (its domain stays defined)
-    Stop {
-        #[arg(short = 'c', long = "connect", value_name = "URI")]
-        uri: Option<String>,
-        name: String,
-    },
-    /// Say whether a service runs (exit 0) or is stopped (exit 3)
-    Status {
-        #[arg(short = 'c', long = "connect", value_name = "URI")]
-        uri: Option<String>,
-        name: String,
-    },
-    /// List the services with their connection and state
-    List,
-}
 
 /// One line on stderr, and the exit code.
 fn fail(code: u8, what: &str) -> ExitCode {
@@ -108,39 +50,90 @@ fn uri_of(uri: Option<String>, name: Option<&str>) -> String {
         .unwrap_or_else(|| "lxc:///".to_owned())
 }
 
-fn create(
-    uri: Option<String>,
-    name: &str,
-    command: &[String],
-    mounts: &[String],
-    networks: &[String],
-    envs: &[String],
-    security: Option<&str>,
-) -> Result<(), (u8, String)> {
+fn create(options: &CreateOptions, name: &str, command: &[String]) -> Result<(), (u8, String)> {
     let usage = |what: &str, e: glib::Error| (EXIT_USAGE, format!("{what}: {}", e.message()));
     let config = ConfigServiceGeneric::new(name);
     config.set_command(command);
     let base: &Config = config.upcast_ref();
-    base.add_mount_strv(mounts)
+    base.add_mount_strv(&options.mounts)
         .map_err(|e| usage("invalid --mount", e))?;
-    base.add_network_strv(networks)
+    base.add_network_strv(&options.networks)
         .map_err(|e| usage("invalid --network", e))?;
-    base.add_env_strv(envs)
+    base.add_env_strv(&options.envs)
         .map_err(|e| usage("invalid --env", e))?;
-    if let Some(security) = security {
+    if let Some(security) = &options.security {
         base.set_security_opts(security)
             .map_err(|e| usage("invalid --security", e))?;
     }
-    let uri = uri_of(uri, None);
-    let connection = open(&uri).map_err(|e| (EXIT_FAILURE, e))?;
-    ContextService::new(&connection, &config)
-        .define()
-        .map_err(|e| {
-            (
+    if let Some(uid) = options.uid {
+        base.set_userid(uid);
+    }
+    if let Some(gid) = options.gid {
+        base.set_groupid(gid);
+    }
+    if let Some(username) = &options.username {
+        base.set_username(username);
+    }
+    if let Some(homedir) = &options.homedir {
+        base.set_homedir(homedir);
+    }
+    if let Some(max) = options.max_tasks {
+        base.set_max_tasks(max);
+    }
+    // The root shell console of connect and execute.
+    base.set_shell(!options.no_shell);
+    define(config.upcast_ref(), options, name)
+}
+
+/// Defines the service `config` and writes its unit (unless --no-unit);
+/// a unit that cannot be written undoes the define.
+fn define(config: &ConfigService, options: &CreateOptions, name: &str) -> Result<(), (u8, String)> {
+    let failed = |e: glib::Error| {
+        (
+            EXIT_FAILURE,
+            format!("cannot create the service '{name}': {}", e.message()),
+        )
+    };
+    let unit = unit_options(options).map_err(|e| (EXIT_FAILURE, e))?;
+    if let Some(unit) = &unit {
+        // Refused names and programs before anything is made.
+        service_unit::unit_text(name, unit).map_err(failed)?;
+        if service_unit::unit_path(name).exists() {
+            return Err((
                 EXIT_FAILURE,
-                format!("cannot create the service '{name}': {}", e.message()),
-            )
-        })
+                format!(
+                    "cannot create the service '{name}': the name is in use (the systemd unit {} \
+                     exists)",
+                    service_unit::unit_path(name).display()
+                ),
+            ));
+        }
+    }
+    let uri = uri_of(options.uri.uri.clone(), None);
+    let connection = open(&uri).map_err(|e| (EXIT_FAILURE, e))?;
+    let context = ContextService::new(&connection, config);
+    context.define().map_err(failed)?;
+    if let Some(unit) = &unit
+        && let Err(e) = service_unit::write_unit(name, unit)
+    {
+        let _ = context.undefine();
+        return Err(failed(e));
+    }
+    Ok(())
+}
+
+/// The unit's options, or None with --no-unit.
+fn unit_options(options: &CreateOptions) -> Result<Option<service_unit::UnitOptions>, String> {
+    if options.no_unit {
+        return Ok(None);
+    }
+    let program = std::env::current_exe()
+        .map_err(|e| format!("cannot find virt-sandbox-service's own path: {e}"))?;
+    Ok(Some(service_unit::UnitOptions {
+        program,
+        notify: options.notify,
+        stop_timeout: options.stop_timeout,
+    }))
 }
 
 /// The context of the existing service `name`.
@@ -151,65 +144,193 @@ fn existing(uri: Option<String>, name: &str) -> Result<ContextService, String> {
     Ok(ContextService::new(&connection, &config))
 }
 
+/// Moves the data directory of `name` aside while its domain is
+/// re-created, and back.
+fn upgrade(uri: Option<String>, name: &str) -> Result<(), String> {
+    let context = existing(uri.clone(), name)?;
+    let config = service::load_config(name).map_err(|e| e.message().to_owned())?;
+    if context.is_running().unwrap_or(false) {
+        return Err(format!(
+            "cannot upgrade the service '{name}': it is running (stop it first)"
+        ));
+    }
+    let uri = uri_of(uri, Some(name));
+    let data = service::data_dir(name);
+    let aside = data.with_file_name(format!(".{name}.upgrade"));
+    let fail =
+        |what: &str, e: std::io::Error| format!("cannot upgrade the service '{name}': {what}: {e}");
+    std::fs::rename(&data, &aside).map_err(|e| fail("cannot move its data aside", e))?;
+    let redone = context.undefine().and_then(|()| {
+        ContextService::new(
+            &open(&uri).map_err(|e| {
+                libvirt_sandbox::error::error(libvirt_sandbox::error::SandboxError::Io, e)
+            })?,
+            &config,
+        )
+        .define()
+    });
+    let back = std::fs::remove_dir(&data)
+        .or_else(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })
+        .and_then(|()| std::fs::rename(&aside, &data));
+    redone.map_err(|e| format!("cannot upgrade the service '{name}': {}", e.message()))?;
+    back.map_err(|e| fail(&format!("its data stays in {}", aside.display()), e))
+}
+
+/// Copies the service `source` as `name`: its saved config under the new
+/// name, its data, and a unit like its own.
+fn clone(uri: Option<String>, source: &str, name: &str) -> Result<(), (u8, String)> {
+    let config =
+        service::load_config(source).map_err(|e| (EXIT_FAILURE, e.message().to_owned()))?;
+    // The name is construct-only: the copy is the saved config renamed.
+    let saved = glib::KeyFile::new();
+    let _ = saved.load_from_data(
+        &config.upcast_ref::<Config>().save_to_data(),
+        glib::KeyFileFlags::NONE,
+    );
+    saved.set_string("core", "name", name);
+    let copy = Config::load_from_data(&saved.to_data())
+        .ok()
+        .and_then(|c| c.downcast::<ConfigService>().ok())
+        .ok_or((
+            EXIT_FAILURE,
+            format!("cannot copy the config of '{source}'"),
+        ))?;
+    let unit = std::fs::read_to_string(service_unit::unit_path(source)).ok();
+    let options = CreateOptions {
+        uri: args::Uri {
+            uri: uri.or_else(|| service::connection_uri(source)),
+        },
+        no_unit: unit.is_none(),
+        notify: unit.as_deref().is_some_and(|u| u.contains(" --notify ")),
+        stop_timeout: unit
+            .as_deref()
+            .and_then(|u| u.split("--stop-timeout=").nth(1))
+            .and_then(|t| t.split_whitespace().next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(10),
+        ..Default::default()
+    };
+    define(&copy, &options, name)?;
+    let from = service::data_dir(source);
+    let to = service::data_dir(name);
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg("--")
+        .arg(from.join("."))
+        .arg(&to)
+        .status();
+    if !copied.is_ok_and(|s| s.success()) {
+        return Err((
+            EXIT_FAILURE,
+            format!(
+                "created the service '{name}', but could not copy the data of '{source}' ({} to {})",
+                from.display(),
+                to.display()
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn run(command: Command) -> Result<ExitCode, (u8, String)> {
     let failed =
         |what: String| move |e: glib::Error| (EXIT_FAILURE, format!("{what}: {}", e.message()));
     let usage_error = |e: String| (EXIT_FAILURE, e);
     match command {
         Command::Create {
-            uri,
-            mounts,
-            networks,
-            envs,
-            security,
+            options,
             name,
             command,
         } => {
-            create(
-                uri,
-                &name,
-                &command,
-                &mounts,
-                &networks,
-                &envs,
-                security.as_deref(),
-            )?;
-            println!("created the service '{name}'");
+            create(&options, &name, &command)?;
+            if options.no_unit {
+                println!("created the service '{name}'");
+            } else {
+                println!(
+                    "created the service '{name}' (systemd unit {})",
+                    service_unit::unit_path(&name).display()
+                );
+            }
+        }
+        Command::Clone { uri, source, name } => {
+            clone(uri.uri, &source, &name)?;
+            println!("created the service '{name}', a copy of '{source}'");
+        }
+        Command::Upgrade { uri, name } => {
+            upgrade(uri.uri, &name).map_err(usage_error)?;
+            println!("upgraded the service '{name}'");
         }
         Command::Delete { uri, name } => {
-            existing(uri, &name)
+            existing(uri.uri, &name)
                 .map_err(usage_error)?
                 .undefine()
                 .map_err(failed(format!("cannot delete the service '{name}'")))?;
+            service_unit::remove_unit(&name).map_err(failed(format!(
+                "deleted the service '{name}', but not its unit"
+            )))?;
             println!("deleted the service '{name}'");
         }
         Command::Start { uri, name } => {
-            let context = existing(uri, &name).map_err(usage_error)?;
+            let context = existing(uri.uri, &name).map_err(usage_error)?;
             context
                 .upcast_ref::<Context>()
                 .start()
                 .map_err(failed(format!("cannot start the service '{name}'")))?;
             println!("started the service '{name}'");
         }
-        Command::Stop { uri, name } => {
-            let context = existing(uri, &name).map_err(usage_error)?;
-            let base: &Context = context.upcast_ref();
+        Command::Run {
+            uri,
+            notify,
+            stop_timeout,
+            name,
+        } => {
+            let context = existing(uri.uri, &name).map_err(usage_error)?;
+            let code = run::run(
+                &context,
+                notify,
+                std::time::Duration::from_secs(stop_timeout.into()),
+            )
+            .map_err(usage_error)?;
+            return Ok(ExitCode::from(code));
+        }
+        Command::Stop {
+            uri,
+            if_running,
+            stop_timeout,
+            name,
+        } => {
+            let context = existing(uri.uri, &name).map_err(usage_error)?;
             if !context
                 .is_running()
                 .map_err(failed(format!("cannot stop the service '{name}'")))?
             {
+                if if_running {
+                    return Ok(ExitCode::SUCCESS);
+                }
                 return Err((
                     EXIT_FAILURE,
                     format!("cannot stop the service '{name}': it is not running"),
                 ));
             }
-            base.attach()
-                .and_then(|()| base.stop())
+            let gracefully = context
+                .stop_gracefully(std::time::Duration::from_secs(stop_timeout.into()))
                 .map_err(failed(format!("cannot stop the service '{name}'")))?;
-            println!("stopped the service '{name}'");
+            if gracefully {
+                println!("stopped the service '{name}'");
+            } else {
+                println!(
+                    "stopped the service '{name}' (destroyed: it did not stop within {stop_timeout}s of SIGTERM)"
+                );
+            }
         }
         Command::Status { uri, name } => {
-            let context = existing(uri, &name).map_err(usage_error)?;
+            let context = existing(uri.uri, &name).map_err(usage_error)?;
             let running = context
                 .is_running()
                 .map_err(failed(format!("cannot ask about the service '{name}'")))?;
@@ -232,6 +353,37 @@ fn run(command: Command) -> Result<ExitCode, (u8, String)> {
                     );
                 println!("{name}\t{uri}\t{state}");
             }
+        }
+        Command::Execute { uri, name, command } => {
+            let context = existing(uri.uri, &name).map_err(usage_error)?;
+            let path = context
+                .shell_console_path()
+                .map_err(failed(format!("cannot execute in the service '{name}'")))?;
+            let code = shell::execute(&path, &command).map_err(|e| {
+                (
+                    EXIT_FAILURE,
+                    format!("cannot execute in the service '{name}': {e}"),
+                )
+            })?;
+            return Ok(ExitCode::from(code));
+        }
+        Command::Connect { uri, name } => {
+            let context = existing(uri.uri.clone(), &name).map_err(usage_error)?;
+            context
+                .shell_console_path()
+                .map_err(failed(format!("cannot connect to the service '{name}'")))?;
+            let uri = uri_of(uri.uri, Some(&name));
+            let e = std::os::unix::process::CommandExt::exec(
+                std::process::Command::new("virsh").args([
+                    "-c",
+                    &uri,
+                    "console",
+                    "--devname",
+                    "console1",
+                    &name,
+                ]),
+            );
+            return Err((EXIT_FAILURE, format!("cannot run virsh console: {e}")));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -19,6 +19,8 @@ pub(crate) mod plan;
 pub(crate) mod qemu_host;
 pub(crate) mod security;
 pub mod service;
+pub mod service_run;
+pub mod service_unit;
 pub(crate) mod state;
 mod sweep;
 pub(crate) mod tasks;

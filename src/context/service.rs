@@ -165,7 +165,7 @@ pub fn load_config(name: &str) -> crate::Result<ConfigService> {
         })
 }
 
-fn missing(name: &str) -> crate::Error {
+pub(crate) fn missing(name: &str) -> crate::Error {
     error(
         SandboxError::NotRunning,
         format!(
@@ -175,7 +175,7 @@ fn missing(name: &str) -> crate::Error {
     )
 }
 
-fn check_service_name(name: &str) -> crate::Result<()> {
+pub(crate) fn check_service_name(name: &str) -> crate::Result<()> {
     crate::config::validate::check_name(name).map_err(|e| error(SandboxError::InvalidArgument, e))
 }
 
@@ -305,11 +305,12 @@ impl ContextService {
             .build()
     }
 
-    fn context(&self) -> &Context {
+    pub(crate) fn context(&self) -> &Context {
         self.upcast_ref()
     }
 
-    fn name(&self) -> crate::Result<String> {
+    /// The service's name (its domain's).
+    pub fn name(&self) -> crate::Result<String> {
         let name = self
             .context()
             .try_config()?
@@ -400,8 +401,11 @@ impl ContextService {
         }
         layout.private_dirs = private_dirs(&config, std::mem::take(&mut layout.private_dirs));
         let mut spec = super::launch::spec(&config, &layout, backend)?;
-        // No channel (the init runs the command on its own), no secret.
+        // No channel (the init runs the command on its own). The secret
+        // marks the init's "started" and "exit N" lines on the service's
+        // output, and a VM's stop request (see service_run).
         spec.channel = String::new();
+        spec.secret = crate::console::channel::hex(&crate::console::channel::new_secret()?);
         if backend == Backend::Lxc {
             // Without an app console the shell is the second console.
             spec.shell = config.shell().then(|| "/dev/tty2".to_owned());

@@ -22,7 +22,11 @@ import time
 import unittest
 
 import attacks
+import nettest
 import sandboxtest
+import shlex
+import socket
+import urllib.request
 
 VIRT_SANDBOX_SERVICE = os.environ.get("VIRT_SANDBOX_SERVICE", "virt-sandbox-service")
 SERVICES_ROOT = "/etc/libvirt-sandbox/services"
@@ -30,6 +34,8 @@ DATA_ROOT = "/var/lib/libvirt/filesystems"
 PREFIX = f"sbxsvc-{os.getpid()}-"
 # A VM under TCG boots in a few seconds; CI machines are slow.
 BOOT_TIMEOUT = 120
+UNIT_DIR = "/etc/systemd/system"
+NETWORK = nettest.IsolatedNetwork("sandbox-svc", "192.168.248")
 
 
 def all_domains(uri):
@@ -82,6 +88,11 @@ class ServiceCase:
             if name in all_domains(self.URI):
                 subprocess.run(["virsh", "-c", self.URI, "destroy", name], capture_output=True)
                 subprocess.run(["virsh", "-c", self.URI, "undefine", name], capture_output=True)
+        units = [u for u in os.listdir(UNIT_DIR) if u.startswith(PREFIX)] \
+            if os.path.isdir(UNIT_DIR) else []
+        for u in units:
+            os.unlink(os.path.join(UNIT_DIR, u))
+        self.assertEqual(units, [], f"systemd units left in {UNIT_DIR}")
         leftover = {d for d in all_domains(self.URI) - self.domains_before if d.startswith(PREFIX)}
         self.assertEqual(leftover, set(), "service domains left defined (virsh list --all)")
         for root in (SERVICES_ROOT, DATA_ROOT):
@@ -174,7 +185,8 @@ class ServiceCase:
         with open(os.path.join(conf, "launch.json")) as f:
             spec = json.load(f)
         self.assertEqual(spec["channel"], "")
-        self.assertEqual(spec["secret"], "")
+        # The secret marks the init's lines on the output (see test_unit_*).
+        self.assertRegex(spec["secret"], "^[0-9a-f]{32,}$")
         p = self.service("status", name)
         self.assertEqual((p.returncode, p.stdout.strip()), (3, f"{name}: stopped"), p.stderr)
 
@@ -224,6 +236,166 @@ class ServiceCase:
             self.assertEqual(f.read(), "done\n")
         self.assertEqual(self.persistent(name), "yes")
 
+    # -- systemd: the unit, run in the foreground --------------------------------
+
+    def exec_start(self, name, notify_socket):
+        """The unit's ExecStart, started as systemd would: NOTIFY_SOCKET
+        set, stdout and stderr to us."""
+        unit = os.path.join(UNIT_DIR, f"{name}_sandbox.service")
+        with open(unit) as f:
+            text = f.read()
+        self.assertIn("\nType=notify\n", text)
+        self.assertIn("\nRestart=on-failure\n", text)
+        verify = subprocess.run(["systemd-analyze", "verify", "--man=no", unit], capture_output=True,
+                                text=True, timeout=60)
+        self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+        self.assertNotIn(unit, verify.stderr, verify.stderr)
+        line = next(l for l in text.splitlines() if l.startswith("ExecStart="))
+        env = dict(os.environ, NOTIFY_SOCKET=notify_socket)
+        return subprocess.Popen(shlex.split(line[len("ExecStart="):]), env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL)
+
+    def notify_listener(self):
+        d = tempfile.mkdtemp(prefix="sbxsvc-notify-")
+        self.addCleanup(shutil.rmtree, d, ignore_errors=True)
+        path = os.path.join(d, "notify")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        sock.bind(path)
+        self.addCleanup(sock.close)
+        return sock, path
+
+    def wait_ready(self, sock, proc):
+        """The datagrams up to READY=1 (bounded)."""
+        messages = []
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while time.monotonic() < deadline:
+            sock.settimeout(0.5)
+            try:
+                messages.append(sock.recv(4096).decode())
+            except socket.timeout:
+                if proc.poll() is not None:
+                    self.fail("the runner ended before READY=1: " + proc.stderr.read().decode())
+                continue
+            if any(l == "READY=1" for m in messages for l in m.split("\n")):
+                return messages
+        raise AssertionError(f"no READY=1 within {BOOT_TIMEOUT}s: {messages}")
+
+    def ended(self, proc, timeout):
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+            raise AssertionError(f"the runner did not end within {timeout}s: {err}")
+        return proc.returncode, out.decode(), err.decode()
+
+    def test_unit_serves_http_execute_reaches_inside_sigterm_stops_delete_cleans(self):
+        NETWORK.create()
+        self.addCleanup(NETWORK.destroy)
+        name = self.new_name()
+        ip = "192.168.248.20"
+        with open(os.path.join(self.out, "index.html"), "w") as f:
+            f.write("hello from the service\n")
+        self.create(name, "/usr/bin/python3", "-u", "-m", "http.server", "8080", "--bind", ip,
+                    "--directory", "/mnt",
+                    options=["-N", f"source={NETWORK.name},address={ip}/24", "--stop-timeout=20"])
+        sock, path = self.notify_listener()
+        proc = self.exec_start(name, path)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        messages = self.wait_ready(sock, proc)
+        self.assertIn("READY=1\nSTATUS=running", messages)
+        self.assertEqual(domstate(self.URI, name), "running")
+        # READY=1 comes when the command runs, not when it listens: poll the port.
+        body = None
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while body is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://{ip}:8080/index.html", timeout=2) as r:
+                    body = r.read().decode()
+            except OSError:
+                time.sleep(0.2)
+        self.assertEqual(body, "hello from the service\n")
+
+        # execute: a command inside, its output and exit status.
+        p = self.service("execute", name, "--", "/bin/sh", "-c",
+                         "cat /mnt/index.html; echo \"it's $(id -u)\" >&2; exit 7")
+        self.assertEqual(p.returncode, 7, p.stdout + p.stderr)
+        self.assertEqual(p.stdout, "hello from the service\nit's 0\n", p.stderr)
+        p = self.service("execute", name, "--", "/bin/sh", "-c", "echo $PPID; true")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+        # SIGTERM: the service gets it and ends (143, the unit's success), in time.
+        started = time.monotonic()
+        proc.send_signal(15)
+        code, out, err = self.ended(proc, 40)
+        self.assertLess(time.monotonic() - started, 20, "it waited for the stop timeout")
+        self.assertEqual(code, 143, err)
+        self.assertIn('"GET /index.html HTTP/1.1" 200', out + err)
+        self.assertNotIn("libvirt-sandbox-init: service ", out + err)
+        self.assertEqual(domstate(self.URI, name), "shut off")
+
+        # delete: no config, unit, domain or data.
+        p = self.service("delete", name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(UNIT_DIR, f"{name}_sandbox.service")))
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, name)))
+        self.assertFalse(os.path.exists(os.path.join(DATA_ROOT, name)))
+        self.assertIsNone(self.persistent(name))
+
+    def test_run_exit_status_and_output(self):
+        name = self.new_name()
+        self.create(name, "/bin/sh", "-c", "echo out; echo err >&2; echo -n partial; exit 3")
+        sock, path = self.notify_listener()
+        proc = self.exec_start(name, path)
+        code, out, err = self.ended(proc, BOOT_TIMEOUT)
+        self.assertEqual(code, 3, err)
+        self.assertEqual(out, "out\nerr\npartial", err)
+        self.assertEqual(domstate(self.URI, name), "shut off")
+        # A second run boots again.
+        proc = self.exec_start(name, path)
+        code, out, err = self.ended(proc, BOOT_TIMEOUT)
+        self.assertEqual(code, 3, err)
+
+    def test_a_service_that_ignores_sigterm_is_destroyed_after_the_timeout(self):
+        name = self.new_name()
+        self.create(name, "/bin/sh", "-c",
+                    "trap '' TERM; echo up > /mnt/up; while :; do sleep 1; done",
+                    options=["--stop-timeout=3"])
+        sock, path = self.notify_listener()
+        proc = self.exec_start(name, path)
+        self.wait_ready(sock, proc)
+        # READY=1 comes as the command starts: wait for its trap.
+        wait_for("the trap", lambda: os.path.exists(os.path.join(self.out, "up")))
+        started = time.monotonic()
+        proc.send_signal(15)
+        code, out, err = self.ended(proc, 30)
+        self.assertGreaterEqual(time.monotonic() - started, 3)
+        self.assertEqual(code, 1, err)
+        self.assertIn("did not stop within 3s", err)
+        self.assertEqual(domstate(self.URI, name), "shut off")
+
+    def test_clone_and_upgrade(self):
+        name = self.new_name()
+        self.create(name, "/bin/sh", "-c", "echo $0 > /mnt/ran", "first")
+        with open(os.path.join(DATA_ROOT, name, "kept"), "w") as f:
+            f.write("data\n")
+        copy = self.new_name()
+        p = self.service("clone", name, copy)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.persistent(copy), "yes")
+        with open(os.path.join(DATA_ROOT, copy, "kept")) as f:
+            self.assertEqual(f.read(), "data\n")
+        self.assertTrue(os.path.exists(os.path.join(UNIT_DIR, f"{copy}_sandbox.service")))
+        self.assertOneLineError(self.service("clone", name, copy), "in use")
+        p = self.service("upgrade", copy)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(DATA_ROOT, copy, "kept")) as f:
+            self.assertEqual(f.read(), "data\n")
+        self.assertEqual(self.service("start", copy).returncode, 0)
+        wait_for("the clone's run", lambda: domstate(self.URI, copy) == "shut off"
+                 and os.path.exists(os.path.join(self.out, "ran")))
+
     # -- the CLI's errors -------------------------------------------------------
 
     def test_a_name_in_use_is_refused(self):
@@ -246,6 +418,39 @@ class ServiceCase:
             self.service("create", "-c", "test:///default", missing, "--", "/bin/true"),
             "test:///default", "lxc:///")
         self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, missing)))
+        self.assertOneLineError(self.service("execute", missing, "--", "/bin/true"),
+                                "does not exist", missing)
+        self.assertOneLineError(self.service("run", missing), "does not exist", missing)
+        self.assertOneLineError(self.service("clone", missing, f"{PREFIX}x"),
+                                "does not exist", missing)
+        # A name no unit can have, refused before anything is made.
+        p = self.service("create", "-c", self.URI, f"{PREFIX}a@b", "--", "/bin/true")
+        self.assertOneLineError(p, "cannot name a systemd unit")
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, f"{PREFIX}a@b")))
+
+    def test_execute_and_connect_need_a_running_service_with_a_shell(self):
+        name = self.new_name()
+        self.create(name, "/bin/true")
+        self.assertOneLineError(self.service("execute", name, "--", "/bin/true"), "not running")
+        self.assertOneLineError(self.service("connect", name), "not running")
+        shellless = self.new_name()
+        self.create(shellless, "/bin/sh", "-c", "exec sleep 600", options=["--no-shell"])
+        self.assertEqual(self.service("start", shellless).returncode, 0)
+        self.assertOneLineError(self.service("execute", shellless, "--", "/bin/true"),
+                                "no root shell")
+        self.assertEqual(self.service("stop", shellless).returncode, 0)
+        # A unit someone else wrote stays at delete.
+        other = self.new_name()
+        self.create(other, "/bin/true", options=["--no-unit"])
+        unit = os.path.join(UNIT_DIR, f"{other}_sandbox.service")
+        with open(unit, "w") as f:
+            f.write("[Service]\nExecStart=/bin/true\n")
+        self.addCleanup(lambda: os.path.exists(unit) and os.unlink(unit))
+        p = self.service("delete", other)
+        self.assertOneLineError(p, "not written by virt-sandbox-service")
+        self.assertTrue(os.path.exists(unit))
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, other)))
+        os.unlink(unit)
 
     # -- the walls --------------------------------------------------------------
 
@@ -340,6 +545,51 @@ print('undefined', flush=True)
 
 class LxcServiceTests(ServiceCase, unittest.TestCase):
     URI = "lxc:///"
+
+    def test_the_task_limit_holds_under_run(self):
+        name = self.new_name()
+        script = ("import os, time\n"
+                  "n = 0\n"
+                  "try:\n"
+                  "    while n < 200:\n"
+                  "        if os.fork() == 0:\n"
+                  "            time.sleep(60)\n"
+                  "            os._exit(0)\n"
+                  "        n += 1\n"
+                  "except OSError as e:\n"
+                  "    print('fork failed:', e.strerror, flush=True)\n"
+                  "open('/mnt/count', 'w').write(str(n))\n")
+        self.create(name, "/usr/bin/python3", "-c", script, options=["--max-tasks", "30"])
+        sock, path = self.notify_listener()
+        proc = self.exec_start(name, path)
+        code, out, err = self.ended(proc, BOOT_TIMEOUT)
+        self.assertEqual(code, 0, err)
+        self.assertIn("fork failed: Resource temporarily unavailable", out)
+        with open(os.path.join(self.out, "count")) as f:
+            count = int(f.read())
+        self.assertLess(count, 30)
+        self.assertGreater(count, 5)
+
+    def test_a_command_that_speaks_the_notify_protocol_says_when_it_is_ready(self):
+        name = self.new_name()
+        script = ("import os, socket, time\n"
+                  "open('/mnt/before-ready', 'w').close()\n"
+                  "a = os.environ['NOTIFY_SOCKET']\n"
+                  "a = '\\0' + a[1:] if a.startswith('@') else a\n"
+                  "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n"
+                  "s.sendto(b'MAINPID=1\\nSTATUS=warm\\nREADY=1', a)\n"
+                  "time.sleep(600)\n")
+        self.create(name, "/usr/bin/python3", "-c", script, options=["--notify"])
+        sock, path = self.notify_listener()
+        proc = self.exec_start(name, path)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        messages = self.wait_ready(sock, proc)
+        # Its own READY=1 (MAINPID is the runner's to say), none of ours.
+        self.assertEqual(messages, ["STATUS=warm\nREADY=1"])
+        self.assertTrue(os.path.exists(os.path.join(self.out, "before-ready")))
+        proc.send_signal(15)
+        code, out, err = self.ended(proc, 30)
+        self.assertEqual(code, 143, err)
 
 
 class QemuServiceTests(ServiceCase, unittest.TestCase):

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+//! The command line of virt-sandbox-service: the one clap definition that
+//! the program parses with and that a man page can be generated from
+//! (`command()`). Nothing here but the definition.
+
+use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "virt-sandbox-service",
+    version,
+    about = "Manage service sandboxes: persistent libvirt domains that each run one service",
+    after_help = "A service's configuration and boot files live in \
+/etc/libvirt-sandbox/services/NAME (its saved config in config/sandbox.cfg), \
+its data in /var/lib/libvirt/filesystems/NAME, its systemd unit in \
+/etc/systemd/system/NAME_sandbox.service. Services are root's."
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// `-c URI`, as in virt-sandbox.
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct Uri {
+    /// libvirt connection URI: lxc:/// or qemu:///system (default: the one
+    /// the service was created on, else $LIBVIRT_DEFAULT_URI, else lxc:///)
+    #[arg(short = 'c', long = "connect", value_name = "URI")]
+    pub uri: Option<String>,
+}
+
+/// What `create` (and `clone`) take.
+#[derive(ClapArgs, Debug, Clone, Default)]
+pub struct CreateOptions {
+    #[command(flatten)]
+    pub uri: Uri,
+    /// Mount: host-bind:DST=SRC, host-image:DST=IMAGE[,format=FMT], guest-bind:DST=SRC, ram:DST=SIZE
+    #[arg(short = 'm', long = "mount", value_name = "TYPE:DST=SRC")]
+    pub mounts: Vec<String>,
+    /// Network interface: dhcp, source=NET, mac=MAC, address=IP/PREFIX, route=CIDR%GW, filter=NAME
+    #[arg(short = 'N', long = "network", value_name = "OPTS")]
+    pub networks: Vec<String>,
+    /// Environment variable of the command: KEY=VALUE
+    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
+    pub envs: Vec<String>,
+    /// Security options: dynamic, static,label=USER:ROLE:TYPE:LEVEL
+    #[arg(short = 's', long = "security", value_name = "OPTS")]
+    pub security: Option<String>,
+    /// The uid the command runs as (default 0, root inside)
+    #[arg(short = 'U', long = "uid", value_name = "UID")]
+    pub uid: Option<u32>,
+    /// The gid the command runs as (default 0)
+    #[arg(short = 'G', long = "gid", value_name = "GID")]
+    pub gid: Option<u32>,
+    /// The user name the command sees
+    #[arg(long = "username", value_name = "NAME")]
+    pub username: Option<String>,
+    /// The home directory the command sees
+    #[arg(long = "homedir", value_name = "DIR")]
+    pub homedir: Option<String>,
+    /// At most N tasks (processes and threads) in the service; 0: no limit.
+    /// In a container it holds when the service runs under `run` (its
+    /// systemd unit), not after `start`
+    #[arg(long = "max-tasks", value_name = "N")]
+    pub max_tasks: Option<u32>,
+    /// The command speaks systemd's notify protocol: the unit is ready when
+    /// it says READY=1 on $NOTIFY_SOCKET (containers), not when it starts
+    #[arg(long = "notify")]
+    pub notify: bool,
+    /// Seconds the service has to stop after SIGTERM before its domain is
+    /// destroyed
+    #[arg(long = "stop-timeout", value_name = "SECONDS", default_value_t = 10)]
+    pub stop_timeout: u32,
+    /// Write no systemd unit
+    #[arg(long = "no-unit")]
+    pub no_unit: bool,
+    /// No root shell console (then connect and execute cannot reach it)
+    #[arg(long = "no-shell")]
+    pub no_shell: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a service running COMMAND (a generic service) and its systemd unit
+    Create {
+        #[command(flatten)]
+        options: CreateOptions,
+        /// The service's name (also its libvirt domain's)
+        name: String,
+        /// The command the service runs
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// Create DST, a copy of the service SRC (its config, unit and data)
+    Clone {
+        #[command(flatten)]
+        uri: Uri,
+        source: String,
+        name: String,
+    },
+    /// Re-create a stopped service's domain and boot files from its saved
+    /// config (after an upgrade of libvirt-sandbox); its data stays
+    Upgrade {
+        #[command(flatten)]
+        uri: Uri,
+        name: String,
+    },
+    /// Delete a service: stop it, undefine its domain, remove its files,
+    /// data and systemd unit
+    Delete {
+        #[command(flatten)]
+        uri: Uri,
+        name: String,
+    },
+    /// Start a service in the background (systemd uses `run`)
+    Start {
+        #[command(flatten)]
+        uri: Uri,
+        name: String,
+    },
+    /// Run a service in the foreground: its output on stdout and stderr,
+    /// readiness to $NOTIFY_SOCKET, SIGTERM stops it, its exit status is
+    /// ours (the ExecStart of its systemd unit)
+    Run {
+        #[command(flatten)]
+        uri: Uri,
+        /// Wait for the command's own READY=1 rather than saying it when it
+        /// starts
+        #[arg(long = "notify")]
+        notify: bool,
+        /// Seconds the service has to stop after SIGTERM before its domain
+        /// is destroyed
+        #[arg(long = "stop-timeout", value_name = "SECONDS", default_value_t = 10)]
+        stop_timeout: u32,
+        name: String,
+    },
+    /// Stop a service: SIGTERM to its command, its domain destroyed after
+    /// the stop timeout (the domain stays defined)
+    Stop {
+        #[command(flatten)]
+        uri: Uri,
+        /// Succeed when it is not running
+        #[arg(long = "if-running")]
+        if_running: bool,
+        /// Seconds the service has to stop before its domain is destroyed
+        #[arg(long = "stop-timeout", value_name = "SECONDS", default_value_t = 10)]
+        stop_timeout: u32,
+        name: String,
+    },
+    /// Say whether a service runs (exit 0) or is stopped (exit 3)
+    Status {
+        #[command(flatten)]
+        uri: Uri,
+        name: String,
+    },
+    /// List the services with their connection and state
+    List,
+    /// Run a command inside the running service (as root, through its
+    /// shell console; stdout and stderr merged, no stdin); its exit
+    /// status is ours
+    Execute {
+        #[command(flatten)]
+        uri: Uri,
+        name: String,
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+    /// A root shell inside the running service (its shell console; Ctrl-] leaves)
+    Connect {
+        #[command(flatten)]
+        uri: Uri,
+        name: String,
+    },
+}
+
+/// The clap command (for a man page).
+#[allow(dead_code)]
+pub fn command() -> clap::Command {
+    Args::command()
+}
