@@ -110,6 +110,31 @@ glib::wrapper! {
     pub struct ContextService(ObjectSubclass<imp::ContextService>) @extends Context;
 }
 
+/// The defined domain of the service `name`, which must not run, with what
+/// libvirt left of the container's previous run removed: ready to start.
+pub(crate) fn stopped_domain(
+    conn: &virt::connect::Connect,
+    name: &str,
+) -> crate::Result<virt::domain::Domain> {
+    let domain = conn.lookup_domain_by_name(name).map_err(|_| {
+        error(
+            SandboxError::NotRunning,
+            format!(
+                "the service '{name}' has no libvirt domain on {}: define it again",
+                conn.uri().unwrap_or_default()
+            ),
+        )
+    })?;
+    if domain.is_active().unwrap_or(false) {
+        return Err(error(
+            SandboxError::AlreadyRunning,
+            format!("the service '{name}' is already running"),
+        ));
+    }
+    super::lxc_leftovers::remove(conn, name);
+    Ok(domain)
+}
+
 /// The directory of the service `name` (configuration and boot files).
 pub fn config_dir(name: &str) -> PathBuf {
     Path::new(SERVICES_ROOT).join(name)
@@ -529,23 +554,7 @@ impl ContextService {
         if !config_dir(&name).exists() {
             return Err(missing(&name));
         }
-        let domain = conn.lookup_domain_by_name(&name).map_err(|_| {
-            error(
-                SandboxError::NotRunning,
-                format!(
-                    "the service '{name}' has no libvirt domain on {}: define it again",
-                    conn.uri().unwrap_or_default()
-                ),
-            )
-        })?;
-        if domain.is_active().unwrap_or(false) {
-            return Err(error(
-                SandboxError::AlreadyRunning,
-                format!("the service '{name}' is already running"),
-            ));
-        }
-        // What libvirt left of the previous run of the container.
-        super::lxc_leftovers::remove(&conn, &name);
+        let domain = stopped_domain(&conn, &name)?;
         domain
             .create()
             .map_err(|e| libvirt_error(&format!("cannot start the service '{name}'"), e))?;

@@ -206,19 +206,7 @@ impl ContextService {
         let name = self.name()?;
         let marker = Marker::of(&name)?;
         let dir = config_dir(&name);
-        let domain = conn.lookup_domain_by_name(&name).map_err(|_| {
-            error(
-                SandboxError::NotRunning,
-                format!("the service '{name}' has no libvirt domain: define it again"),
-            )
-        })?;
-        if domain.is_active().unwrap_or(false) {
-            return Err(error(
-                SandboxError::AlreadyRunning,
-                format!("the service '{name}' is already running"),
-            ));
-        }
-        super::lxc_leftovers::remove(&conn, &name);
+        let domain = super::service::stopped_domain(&conn, &name)?;
         let started = match backend {
             Backend::Lxc => {
                 let output_path = dir.join(OUTPUT_SOCKET);

@@ -163,8 +163,8 @@ pub(crate) fn sweep(root: &Path, release: impl Fn(&str, Stale) -> bool) -> Vec<S
         }
         if name.starts_with(STAGING_PREFIX) {
             // Nothing else of a start exists before its directory is in place.
-            if staging_owner(&name).is_some_and(|owner| !owner.alive()) {
-                remove_left_over(&path, Stale::Unowned);
+            if let Some(owner) = staging_owner(&name).filter(|owner| !owner.alive()) {
+                remove_left_over(&path, Stale::DeadOwner(owner));
             }
             continue;
         }

@@ -99,52 +99,33 @@ unsafe fn run_default(
     }
 }
 
-unsafe extern "C" fn default_start(ptr: *mut ContextInstance, error: *mut *mut GError) -> gboolean {
-    unsafe {
-        run_default(
-            ptr,
-            error,
-            c"GVirSandboxContextClass.start",
-            Context::default_start,
-        )
-    }
+/// Defines the default slot `$fn`: [`run_default`] of `$body`, its
+/// warnings naming the slot `$slot`.
+macro_rules! default_slot {
+    ($fn:ident, $slot:literal, $body:path) => {
+        unsafe extern "C" fn $fn(ptr: *mut ContextInstance, error: *mut *mut GError) -> gboolean {
+            unsafe { run_default(ptr, error, $slot, $body) }
+        }
+    };
 }
 
-unsafe extern "C" fn default_stop(ptr: *mut ContextInstance, error: *mut *mut GError) -> gboolean {
-    unsafe {
-        run_default(
-            ptr,
-            error,
-            c"GVirSandboxContextClass.stop",
-            Context::default_stop,
-        )
-    }
-}
-
-unsafe extern "C" fn default_attach(
-    ptr: *mut ContextInstance,
-    error: *mut *mut GError,
-) -> gboolean {
-    unsafe {
-        run_default(
-            ptr,
-            error,
-            c"GVirSandboxContextClass.attach",
-            Context::default_attach,
-        )
-    }
-}
-
-unsafe extern "C" fn default_detach(
-    ptr: *mut ContextInstance,
-    error: *mut *mut GError,
-) -> gboolean {
-    unsafe {
-        run_default(
-            ptr,
-            error,
-            c"GVirSandboxContextClass.detach",
-            Context::default_detach,
-        )
-    }
-}
+default_slot!(
+    default_start,
+    c"GVirSandboxContextClass.start",
+    Context::default_start
+);
+default_slot!(
+    default_stop,
+    c"GVirSandboxContextClass.stop",
+    Context::default_stop
+);
+default_slot!(
+    default_attach,
+    c"GVirSandboxContextClass.attach",
+    Context::default_attach
+);
+default_slot!(
+    default_detach,
+    c"GVirSandboxContextClass.detach",
+    Context::default_detach
+);
