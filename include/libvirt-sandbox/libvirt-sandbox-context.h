@@ -132,7 +132,9 @@ gboolean gvir_sandbox_context_start(GVirSandboxContext *ctxt, GError **error);
  * %GVIR_SANDBOX_ERROR_ALREADY_RUNNING. Cancelling @cancellable before the
  * domain exists stops the start; once it exists, it is destroyed again.
  * Call it from the thread that runs the thread-default main context.
- * Finish with gvir_sandbox_context_start_finish().
+ * Finish with gvir_sandbox_context_start_finish(). A subclass that
+ * overrides the @start virtual method has its override called instead,
+ * synchronously, before this returns.
  */
 void gvir_sandbox_context_start_async(GVirSandboxContext *ctxt, GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);
@@ -169,6 +171,8 @@ gboolean gvir_sandbox_context_stop(GVirSandboxContext *ctxt, GError **error);
  * Stops the sandbox without blocking the thread-default main context: the
  * context lets go of the domain before this returns, and libvirt destroys
  * it on a worker thread. Finish with gvir_sandbox_context_stop_finish().
+ * A subclass that overrides the @stop virtual method has its override
+ * called instead, synchronously, before this returns.
  */
 void gvir_sandbox_context_stop_async(GVirSandboxContext *ctxt, GCancellable *cancellable,
                                      GAsyncReadyCallback callback, gpointer user_data);
@@ -316,20 +320,23 @@ struct _GVirSandboxContextService
 /**
  * GVirSandboxContextServiceClass:
  * @parent_class: the parent class
+ * @define: defines the service (its directories and persistent domain);
+ *   gvir_sandbox_context_service_define() calls it. The default does the
+ *   work; an override may chain up to it.
+ * @undefine: undefines the service and removes its directories;
+ *   gvir_sandbox_context_service_undefine() calls it.
  *
  * The class structure; keep in sync with `ContextServiceClass` in
- * src/context/service.rs. The two private slots are where the original
- * has its `define` and `undefine` virtual methods (kept for the layout;
- * gvir_sandbox_context_service_define() and _undefine() do not call
- * through them yet).
+ * src/context/service.rs (the original's layout).
  */
 struct _GVirSandboxContextServiceClass
 {
     GVirSandboxContextClass parent_class;
 
+    gboolean (*define)(GVirSandboxContextService *ctxt, GError **error);
+    gboolean (*undefine)(GVirSandboxContextService *ctxt, GError **error);
+
     /*< private >*/
-    gpointer define;
-    gpointer undefine;
     gpointer padding[20];
 };
 
