@@ -24,7 +24,8 @@ pub mod service_unit;
 pub(crate) mod state;
 mod sweep;
 pub(crate) mod tasks;
-pub(crate) mod vfuncs;
+#[doc(hidden)]
+pub mod vfuncs;
 
 use glib::prelude::*;
 use glib::subclass::prelude::*;
@@ -350,7 +351,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// `G_IO_ERROR_CANCELLED` once `cancellable` (if any) is cancelled.
-pub(crate) fn check_cancelled(cancellable: Option<&gio::Cancellable>) -> crate::Result<()> {
+pub fn check_cancelled(cancellable: Option<&gio::Cancellable>) -> crate::Result<()> {
     use gio::prelude::CancellableExtManual;
     cancellable.map_or(Ok(()), |c| c.set_error_if_cancelled())
 }
