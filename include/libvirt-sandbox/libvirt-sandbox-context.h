@@ -116,8 +116,8 @@ GVirConnection *gvir_sandbox_context_get_connection(GVirSandboxContext *ctxt);
  * @ctxt: a #GVirSandboxContext
  * @error: return location for a #GError, or %NULL
  *
- * Gets the domain the running sandbox is; fails with
- * %GVIR_SANDBOX_ERROR_NOT_RUNNING if it is not running.
+ * Gets the running sandbox's domain; fails with
+ * %GVIR_SANDBOX_ERROR_NOT_RUNNING if the sandbox is not running.
  *
  * Returns: (transfer full): the running sandbox's domain, or %NULL with
  *   @error set (%GVIR_SANDBOX_ERROR_NOT_RUNNING)
@@ -268,8 +268,8 @@ gboolean gvir_sandbox_context_is_attached(GVirSandboxContext *ctxt);
  * @ctxt: a #GVirSandboxContext
  * @error: return location for a #GError, or %NULL
  *
- * Creates a console for the running sandbox's log output (its boot and init
- * messages): a #GVirSandboxConsoleRaw.
+ * Creates a console for the running sandbox's log, the guest init's
+ * messages: a #GVirSandboxConsoleRaw.
  *
  * Returns: (transfer full): a new console carrying the guest init's messages,
  *   or %NULL with @error set
