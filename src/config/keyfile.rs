@@ -162,6 +162,15 @@ impl Config {
         set_opt("core", "kernrelease", p.kernrelease.get());
         set_opt("core", "kernpath", p.kernpath.get());
         set_opt("core", "kmodpath", p.kmodpath.get());
+        // Extensions, written only when set (files stay as the original wrote them).
+        if p.filesystem_backend.get() != super::FilesystemBackend::Auto {
+            kf.set_string(
+                "core",
+                "filesystem-backend",
+                p.filesystem_backend.get().nick(),
+            );
+        }
+        set_opt("core", "virtiofsd", p.virtiofsd.get());
         kf.set_boolean("core", "shell", p.shell.get());
         // An extension, written only when set so that files stay as the
         // original wrote them.
@@ -321,10 +330,19 @@ impl Config {
             ("kernrelease", &p.kernrelease),
             ("kernpath", &p.kernpath),
             ("kmodpath", &p.kmodpath),
+            ("virtiofsd", &p.virtiofsd),
         ] {
             if let Some(v) = optional_string(kf, "core", key)? {
                 field.set(Some(&v));
             }
+        }
+        if let Some(v) = optional_string(kf, "core", "filesystem-backend")? {
+            let backend = super::FilesystemBackend::from_nick(&v).ok_or_else(|| {
+                invalid(format!(
+                    "invalid value of [core] filesystem-backend: '{v}' (auto, p9 or virtiofs)"
+                ))
+            })?;
+            p.filesystem_backend.set(backend);
         }
         if let Some(v) = optional_bool(kf, "core", "shell")? {
             p.shell.set(v);
