@@ -339,6 +339,10 @@ pub(crate) fn refuse_in_machines(config: &Config) -> crate::Result<()> {
     Ok(())
 }
 
+/// Environment variable choosing the file-system backend of configs left at
+/// `auto` (`p9`, `virtiofs`).
+pub(crate) const FS_BACKEND_ENV: &str = "LIBVIRT_SANDBOX_FS_BACKEND";
+
 /// What choosing and caching a virtual machine's kernel and initrd needs
 /// from the config, copied out of it so that the work (a cache miss builds
 /// them, most of a second) can run on a worker thread.
@@ -406,10 +410,23 @@ impl BootRequest {
     fn root_fs(&self) -> crate::Result<builder::machine::RootFs> {
         use crate::config::FilesystemBackend;
         use builder::machine::RootFs;
+        // `auto` may be overridden from the environment (test variants, a
+        // host whose virtiofsd misbehaves): an unknown value is an error.
+        let backend = match (self.fs_backend, std::env::var(FS_BACKEND_ENV)) {
+            (FilesystemBackend::Auto, Ok(value)) if !value.is_empty() => {
+                FilesystemBackend::from_nick(&value).ok_or_else(|| {
+                    error(
+                        SandboxError::InvalidArgument,
+                        format!("{FS_BACKEND_ENV}='{value}' is not auto, p9 or virtiofs"),
+                    )
+                })?
+            }
+            (backend, _) => backend,
+        };
         let what = ["the virtio-fs root (--fs-backend=virtiofs)".to_owned()];
         let found = super::qemu_host::find_virtiofsd(self.virtiofsd.as_deref(), &what);
         let system = nix::unistd::geteuid().is_root();
-        let chosen = match (self.fs_backend, &found) {
+        let chosen = match (backend, &found) {
             (FilesystemBackend::P9, _) => Err("--fs-backend=p9".to_owned()),
             (FilesystemBackend::Auto, _) if !system => Err(
                 "not root: a session daemon's QEMU cannot use virtio-fs here (libvirt 9)"

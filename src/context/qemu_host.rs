@@ -106,8 +106,9 @@ pub(crate) fn find_virtiofsd(
         })
 }
 
-/// A script libvirt runs instead of `virtiofsd`: the same daemon without the
-/// capability to make device nodes. The guest's root (with `-p`, or any
+/// A script libvirt runs instead of `virtiofsd` for a host bind: the same
+/// daemon without the capability to make device nodes, with user xattrs
+/// only. The guest's root (with `-p`, or any
 /// guest code that becomes root in the VM, e.g. a core-dump helper) could
 /// otherwise have the root daemon make a node of a host disk, open to all,
 /// in a writable host bind. libvirt passes no options of ours, hence the
@@ -115,11 +116,15 @@ pub(crate) fn find_virtiofsd(
 /// where files may be executed (/run may be `noexec`).
 pub(crate) fn virtiofsd_without_mknod(virtiofsd: &Path, cache: &Path) -> crate::Result<PathBuf> {
     let real = shell_quote(&virtiofsd.to_string_lossy());
-    // QEMU's legacy C daemon spells the option the old way.
+    // QEMU's legacy C daemon spells the option the old way. The Rust one
+    // passes the guest's user xattrs (`user.*`, which the guest kernel lets
+    // only a file's owner set) and refuses every other name: the guest's
+    // root could otherwise set `security.capability` (a file capability)
+    // or `trusted.*` on a host file through the root daemon.
     let modcaps = if virtiofsd == Path::new(LEGACY_VIRTIOFSD) {
         "-o modcaps=-mknod"
     } else {
-        "--modcaps=-mknod"
+        "--modcaps=-mknod --xattr '--xattrmap=:ok:all:user.:: :bad:all:::'"
     };
     let script = format!(
         "#!/bin/sh\n# libvirt-sandbox: virtiofsd with no CAP_MKNOD (no device nodes in host binds).\n\
