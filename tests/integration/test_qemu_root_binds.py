@@ -57,14 +57,16 @@ class RootAndBinds(SandboxTestCase):
 
     def setUp(self):
         super().setUp()
-        self.work = tempfile.mkdtemp(prefix="sandbox-rootbinds-")
+        # Not under /tmp, /run or /var/tmp: those are the guest's own tmpfs.
+        self.work = tempfile.mkdtemp(prefix="sandbox-rootbinds-", dir="/var/local")
         self.addCleanup(subprocess.run, ["rm", "-rf", self.work])
         # Everyone may enter and write: only the daemon stands between the
         # guest and these files.
         os.chmod(self.work, 0o777)
 
     def name(self, what):
-        return f"rootbinds-{what}-{os.getpid()}"
+        # libvirt names a domain's files by its first 20 characters.
+        return f"rb-{what[:4]}-{os.getpid()}"
 
     def test_root_stays_read_only_for_root_inside(self):
         probe = os.path.join(self.work, "probe")
