@@ -37,9 +37,20 @@ def uids_of(pid):
 
 
 def virtiofsd_pids(source):
-    """virtiofsd processes serving host directory `source`."""
-    return [p for p in host_pids(f"source={source}") if b"virtiofsd" in
-            open(f"/proc/{p}/cmdline", "rb").read().split(b"\0")[0]]
+    """virtiofsd processes serving exactly host directory `source`."""
+    found = []
+    for pid in host_pids("virtiofsd"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                words = f.read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if not words[0].endswith("virtiofsd"):
+            continue
+        options = ",".join(words[1:]).replace(" ", ",").split(",")
+        if f"source={source}" in options or f"--shared-dir={source}" in options:
+            found.append(pid)
+    return found
 
 
 def fs_sockets(domain):
