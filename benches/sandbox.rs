@@ -437,6 +437,15 @@ t ramreadall readall "$RAM/doc"
 rm -rf "$RAM/doc"
 "#;
 
+/// A place `bench_fs` runs its workload: name, URI (None: the host), CLI
+/// options, the script's variables.
+type FsColumn<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Vec<&'a str>,
+    Vec<(&'a str, String)>,
+);
+
 /// One run of [`FS_SCRIPT`]: on `uri` through the CLI (with `options`),
 /// or on the host (`uri` None). Returns its figures in seconds by key.
 fn fs_run(
@@ -450,7 +459,9 @@ fn fs_run(
     let mut cmd = match uri {
         Some(uri) => {
             let mut cmd = Command::new(virt_sandbox);
-            cmd.args(["-c", uri]).args(options).args(["--", "/bin/sh", "-c", &script]);
+            cmd.args(["-c", uri])
+                .args(options)
+                .args(["--", "/bin/sh", "-c", &script]);
             cmd
         }
         None => {
@@ -524,11 +535,31 @@ fn bench_fs(virt_sandbox: &Path, runs: usize) {
             bind_opt.as_str(),
         ]
     };
-    let columns: Vec<(&str, Option<&str>, Vec<&str>, Vec<(&str, String)>)> = vec![
-        ("qemu virtiofs", Some("qemu:///system"), vm("virtiofs"), env("/tmp", "/mnt")),
-        ("qemu 9p", Some("qemu:///system"), vm("p9"), env("/tmp", "/mnt")),
-        ("lxc", Some("lxc:///"), vec!["-m", bind_opt.as_str()], env("/tmp", "/mnt")),
-        ("host", None, vec![], env(&host_ram.display().to_string(), &bind.display().to_string())),
+    let columns: Vec<FsColumn> = vec![
+        (
+            "qemu virtiofs",
+            Some("qemu:///system"),
+            vm("virtiofs"),
+            env("/tmp", "/mnt"),
+        ),
+        (
+            "qemu 9p",
+            Some("qemu:///system"),
+            vm("p9"),
+            env("/tmp", "/mnt"),
+        ),
+        (
+            "lxc",
+            Some("lxc:///"),
+            vec!["-m", bind_opt.as_str()],
+            env("/tmp", "/mnt"),
+        ),
+        (
+            "host",
+            None,
+            vec![],
+            env(&host_ram.display().to_string(), &bind.display().to_string()),
+        ),
     ];
     let mut results = Vec::new();
     for (name, uri, options, env) in &columns {
@@ -593,7 +624,7 @@ fn bench_fs(virt_sandbox: &Path, runs: usize) {
             get(name, "ramreadall"),
         ) {
             println!(
-                "{name:<16} against its RAM copy: first walk {:.2}x, second walk {:.2}x,                  read-all {:.2}x",
+                "{name:<16} against its RAM copy: first walk {:.2}x, second walk {:.2}x, read-all {:.2}x",
                 w1 / ram,
                 w2 / ram,
                 r / ramr
@@ -639,9 +670,8 @@ fn bench_fs(virt_sandbox: &Path, runs: usize) {
         2.0,
         false,
     );
-    let trip = (!trip_vfs.samples.is_empty() && !trip_9p.samples.is_empty()).then(|| {
-        trip_vfs.median().as_secs_f64() / trip_9p.median().as_secs_f64()
-    });
+    let trip = (!trip_vfs.samples.is_empty() && !trip_9p.samples.is_empty())
+        .then(|| trip_vfs.median().as_secs_f64() / trip_9p.median().as_secs_f64());
     target("virtiofs /bin/true round trip / 9p's", trip, 1.05, true);
 }
 

@@ -354,7 +354,8 @@ fn mount_virtiofs(tag: &str, target: &str, flags: MsFlags) -> Result<(), String>
 /// without devices or set-uid programs, as the 9p shares are.
 fn bind_from_root(path: &str, target: &str) -> Result<(), String> {
     mkdir(target)?;
-    let fail = |e: nix::errno::Errno| format!("cannot bind '{path}' of the root on '{target}': {e}");
+    let fail =
+        |e: nix::errno::Errno| format!("cannot bind '{path}' of the root on '{target}': {e}");
     mount(
         Some(path),
         target,

@@ -87,8 +87,7 @@ fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)>
     base.set_kmodpath(args.kmodpath.as_deref());
     if let Some(backend) = args.fs_backend.as_deref() {
         base.set_filesystem_backend(
-            libvirt_sandbox::config::FilesystemBackend::from_nick(backend)
-                .unwrap_or_default(),
+            libvirt_sandbox::config::FilesystemBackend::from_nick(backend).unwrap_or_default(),
         );
     }
     base.set_virtiofsd(args.virtiofsd.as_deref());

@@ -4,8 +4,11 @@
 //!
 //! The VM boots the host's kernel directly (no disk, no bootloader) with the
 //! initrd of [`super::initrd`], whose init-qemu mounts the host root and the
-//! sandbox's directories over virtio-9p by tag and hands over to the common
-//! stage 2. Everything a sandbox does not need is left out: no USB, video,
+//! sandbox's directories by tag and hands over to the common stage 2. The
+//! root is a read-only virtio-fs share served by a read-only, guest-cached
+//! virtiofsd running as QEMU's user, the helpers and the state directory
+//! reached through it ([`RootFs::Virtiofs`], [`through_root`]), or three
+//! read-only virtio-9p shares served by QEMU ([`RootFs::P9`]). Everything a sandbox does not need is left out: no USB, video,
 //! sound or balloon; a network only when the config asks for one. The guest
 //! powers itself off when the command ends; every way a VM can end
 //! (power-off, reboot, crash) destroys it.
@@ -41,7 +44,7 @@ use crate::config::Config;
 pub const INIT_QEMU: &str = "libvirt-sandbox-init-qemu";
 /// The fast firmware QEMU ships: no option ROMs, no boot menu.
 pub const QBOOT: &str = "/usr/share/qemu/qboot.rom";
-/// 9p mount tags, which init-qemu mounts: one definition, in the shared proto crate.
+/// Mount tags (9p or virtio-fs), which init-qemu mounts: one definition, in the shared proto crate.
 pub mod tags {
     use sandbox_proto::layout;
     /// The sandbox's root (the host's `/` by default), read-only.
@@ -676,7 +679,11 @@ mod tests {
         let mut l = layout();
         assert!(!through_root(base, &l));
         let xml = build(base, &l, &virtiofs_boot());
-        assert_eq!(xml.matches("<driver type=\"virtiofs\"/>").count(), 3, "{xml}");
+        assert_eq!(
+            xml.matches("<driver type=\"virtiofs\"/>").count(),
+            3,
+            "{xml}"
+        );
         assert!(xml.contains(" sandbox.fs=virtiofs</cmdline>"), "{xml}");
         // A path the command line cannot carry: shares as well.
         base.set_root("/");

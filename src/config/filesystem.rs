@@ -70,7 +70,10 @@ mod tests {
             assert_eq!(class.value(b as i32).unwrap().nick(), b.nick());
             assert_eq!(FilesystemBackend::from_nick(b.nick()), Some(b));
         }
-        assert_eq!(FilesystemBackend::from_nick("9p"), Some(FilesystemBackend::P9));
+        assert_eq!(
+            FilesystemBackend::from_nick("9p"),
+            Some(FilesystemBackend::P9)
+        );
         assert_eq!(FilesystemBackend::from_nick("nfs"), None);
         assert_eq!(FilesystemBackend::default(), FilesystemBackend::Auto);
     }

@@ -447,6 +447,24 @@ mod tests {
     }
 
     #[test]
+    fn the_filesystem_backend_and_virtiofsd_round_trip() {
+        use crate::config::FilesystemBackend;
+        let config = ConfigInteractive::new("fs");
+        let base: &Config = config.upcast_ref();
+        let plain = base.save_to_data();
+        assert!(!plain.contains("filesystem-backend") && !plain.contains("virtiofsd"));
+        base.set_filesystem_backend(FilesystemBackend::P9);
+        base.set_virtiofsd(Some("/opt/virtiofsd"));
+        let data = base.save_to_data();
+        assert!(data.contains("filesystem-backend=p9"), "{data}");
+        let loaded = Config::load_from_data(&data).unwrap();
+        assert_eq!(loaded.filesystem_backend(), FilesystemBackend::P9);
+        assert_eq!(loaded.virtiofsd().as_deref(), Some("/opt/virtiofsd"));
+        let bad = data.replace("filesystem-backend=p9", "filesystem-backend=nfs");
+        assert!(load_error(&bad).contains("filesystem-backend"));
+    }
+
+    #[test]
     fn original_fixture_loads_every_field() {
         let config = Config::load_from_data(&fixture("original-full.cfg")).unwrap();
         let interactive = config

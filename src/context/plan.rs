@@ -489,8 +489,7 @@ impl BootRequest {
         let virtiofsd = if self.binds.is_empty() {
             None
         } else {
-            let path =
-                super::qemu_host::find_virtiofsd(self.virtiofsd.as_deref(), &self.binds)?;
+            let path = super::qemu_host::find_virtiofsd(self.virtiofsd.as_deref(), &self.binds)?;
             glib::g_debug!("LibvirtSandbox", "virtiofsd: {}", path.display());
             let cache = crate::boot::cache::cache_root()?;
             Some(super::qemu_host::virtiofsd_without_mknod(&path, &cache)?)

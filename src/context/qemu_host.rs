@@ -9,6 +9,8 @@
 //!   namespaces, and creates files with the guest's owners; QEMU only talks
 //!   to it over vhost-user. A VM with a host bind and no virtiofsd is
 //!   refused: QEMU never falls back to root.
+//! - [`readonly_root_virtiofsd`]: the daemon of a virtio-fs root, read-only
+//!   by the daemon's own `--readonly`, cached in the guest, as QEMU's user.
 //! - [`check_reachable`]: image and disk files are lent to QEMU for the
 //!   run, but not the directories above them, which QEMU's user must be
 //!   able to search.
@@ -46,10 +48,7 @@ fn is_executable(path: &Path) -> bool {
 ///
 /// `configured` (the config's `virtiofsd` property, `--virtiofsd`) comes
 /// first: it must then be an executable.
-pub(crate) fn find_virtiofsd(
-    configured: Option<&str>,
-    binds: &[String],
-) -> crate::Result<PathBuf> {
+pub(crate) fn find_virtiofsd(configured: Option<&str>, binds: &[String]) -> crate::Result<PathBuf> {
     let refuse = |why: String| {
         error(
             SandboxError::Unsupported,
