@@ -221,7 +221,17 @@ pub(crate) fn readonly_root_virtiofsd(
     }
     std::os::unix::fs::symlink(&wrapper, &link).map_err(|e| io("create the link", &link, e))?;
     if let Some((uid, gid)) = qemu {
-        std::fs::write(&ids, format!("{uid} {gid}\n")).map_err(|e| io("write", &ids, e))?;
+        // Root's alone (the wrapper reads it before it drops to the user),
+        // like every other file of the state directory.
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&ids)
+            .and_then(|mut file| file.write_all(format!("{uid} {gid}\n").as_bytes()))
+            .map_err(|e| io("write", &ids, e))?;
     }
     Ok(link)
 }
@@ -531,9 +541,11 @@ mod tests {
         if setpriv().is_some() {
             assert!(script.contains("--clear-groups"), "{script}");
         }
+        let ids = state.join("virtiofsd-root.ids");
+        assert_eq!(std::fs::read_to_string(&ids).unwrap(), "805306369 64055\n");
         assert_eq!(
-            std::fs::read_to_string(state.join("virtiofsd-root.ids")).unwrap(),
-            "805306369 64055\n"
+            std::fs::metadata(&ids).unwrap().permissions().mode() & 0o777,
+            0o600
         );
         // One script for every VM: another state directory links the same one.
         let other = cache.join("other");
