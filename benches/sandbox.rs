@@ -2,7 +2,7 @@
 //! Sandbox benchmarks, each against its floor measured in the same run and
 //! interleaved (A B A B …) because these machines are noisy:
 //!
-//!   cargo bench --bench sandbox [-- [lxc] [qemu] [console] [9p] [cache] [RUNS]]
+//!   cargo bench --bench sandbox [-- [lxc] [qemu] [console] [9p] [cache] [fs] [RUNS]]
 //!
 //! (no case names: all of them; RUNS defaults to 10, and for the QEMU cases
 //! to 7 (round trip) or 3 (console, 9p))
@@ -20,6 +20,9 @@
 //!   over virtio-9p), MB/s net of the start-up time;
 //! - `cache`: the kernel/initrd cache: cold (rebuilt in a fresh directory)
 //!   and warm lookups;
+//! - `fs`: real workloads on the host's files, in one fresh sandbox each on
+//!   qemu virtio-fs, qemu 9p, LXC, and on the host (see [`bench_fs`]), with
+//!   the issue's targets (MET/MISSED);
 //! - the peak RSS of the `virt-sandbox` process.
 //!
 //! The built CLI comes from `$VIRT_SANDBOX` (default `build/virt-sandbox`),
@@ -412,6 +415,266 @@ fn bench_cache(runs: usize) {
     warm.print(&[]);
 }
 
+/// The workload script of `bench_fs`: each step prints `KEY MICROSECONDS`.
+/// `$DOC` is the tree walked, `$RAM` a RAM directory for its copy, `$BIG`
+/// the 100 MB host file, `$OUT` a directory of a writable host bind.
+const FS_SCRIPT: &str = r#"
+t() { k=$1; shift; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo "$k $(( (e - s) / 1000 ))"; }
+readall() { find "$1" -type f -print0 | xargs -0 cat > /dev/null; }
+py() { python3 -c 'import json, decimal, email.parser, http.client, xml.dom.minidom'; }
+t walk1 ls -lR "$DOC"
+t walk2 ls -lR "$DOC"
+t readall readall "$DOC"
+t pycold py
+t pywarm py
+t read100 cat "$BIG"
+t write100 dd if=/dev/zero of="$OUT/out" bs=1M count=100 conv=fsync
+rm -f "$OUT/out"
+cp -a "$DOC" "$RAM/doc"
+t ramwalk1 ls -lR "$RAM/doc"
+t ramwalk2 ls -lR "$RAM/doc"
+t ramreadall readall "$RAM/doc"
+rm -rf "$RAM/doc"
+"#;
+
+/// A place `bench_fs` runs its workload: name, URI (None: the host), CLI
+/// options, the script's variables.
+type FsColumn<'a> = (
+    &'a str,
+    Option<&'a str>,
+    Vec<&'a str>,
+    Vec<(&'a str, String)>,
+);
+
+/// One run of [`FS_SCRIPT`]: on `uri` through the CLI (with `options`),
+/// or on the host (`uri` None). Returns its figures in seconds by key.
+fn fs_run(
+    virt_sandbox: &Path,
+    uri: Option<&str>,
+    options: &[&str],
+    env: &[(&str, String)],
+) -> Result<std::collections::BTreeMap<String, f64>, String> {
+    let assignments: String = env.iter().map(|(k, v)| format!("{k}='{v}' ")).collect();
+    let script = format!("{assignments}; export DOC RAM BIG OUT; {FS_SCRIPT}");
+    let mut cmd = match uri {
+        Some(uri) => {
+            let mut cmd = Command::new(virt_sandbox);
+            cmd.args(["-c", uri])
+                .args(options)
+                .args(["--", "/bin/sh", "-c", &script]);
+            cmd
+        }
+        None => {
+            let mut cmd = Command::new("/bin/sh");
+            cmd.args(["-c", &script]);
+            cmd
+        }
+    };
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run the workload: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the workload failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (k, v) = l.split_once(' ')?;
+            Some((k.to_owned(), v.trim().parse::<f64>().ok()? / 1e6))
+        })
+        .collect())
+}
+
+/// `fs`: the issue's workloads on the host's `/usr/share/doc` and a 100 MB
+/// host file, in a fresh sandbox on each of qemu virtio-fs, qemu 9p and
+/// LXC, and on the host: `ls -lR` first walk (cold: a fresh guest) and
+/// second walk, reading every file, each against a copy of the tree in the
+/// sandbox's RAM (tmpfs, walked in the same sandbox); Python 3 start-up with
+/// five stdlib imports, cold and warm; reading the 100 MB host file and
+/// writing 100 MB into a host bind (MB/s); and the `/bin/true` round trip,
+/// virtio-fs against 9p. Then the targets, MET or MISSED.
+fn bench_fs(virt_sandbox: &Path, runs: usize) {
+    let work = PathBuf::from(format!("/var/local/bench-fs-{}", std::process::id()));
+    let bind = work.join("bind");
+    let big = work.join("big");
+    let setup = std::fs::create_dir_all(&bind).and_then(|()| {
+        use std::os::unix::fs::PermissionsExt;
+        let data: Vec<u8> = (0..CONSOLE_BYTES).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&big, data)?;
+        std::fs::set_permissions(&work, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o644))?;
+        std::fs::set_permissions(&bind, std::fs::Permissions::from_mode(0o777))
+    });
+    if let Err(e) = setup {
+        println!("fs: skipped: cannot prepare {}: {e}", work.display());
+        return;
+    }
+    let bind_opt = format!("host-bind:/mnt={}", bind.display());
+    let env = |ram: &str, out: &str| {
+        vec![
+            ("DOC", "/usr/share/doc".to_owned()),
+            ("RAM", ram.to_owned()),
+            ("BIG", big.display().to_string()),
+            ("OUT", out.to_owned()),
+        ]
+    };
+    let host_ram = PathBuf::from(format!("/dev/shm/bench-fs-ram-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&host_ram);
+    let vm = |backend: &'static str| {
+        vec![
+            "--memory",
+            "1536M",
+            "--fs-backend",
+            backend,
+            "-m",
+            bind_opt.as_str(),
+        ]
+    };
+    let columns: Vec<FsColumn> = vec![
+        (
+            "qemu virtiofs",
+            Some("qemu:///system"),
+            vm("virtiofs"),
+            env("/tmp", "/mnt"),
+        ),
+        (
+            "qemu 9p",
+            Some("qemu:///system"),
+            vm("p9"),
+            env("/tmp", "/mnt"),
+        ),
+        (
+            "lxc",
+            Some("lxc:///"),
+            vec!["-m", bind_opt.as_str()],
+            env("/tmp", "/mnt"),
+        ),
+        (
+            "host",
+            None,
+            vec![],
+            env(&host_ram.display().to_string(), &bind.display().to_string()),
+        ),
+    ];
+    let mut results = Vec::new();
+    for (name, uri, options, env) in &columns {
+        match fs_run(virt_sandbox, *uri, options, env) {
+            Ok(r) => results.push((*name, r)),
+            Err(e) => println!("fs {name}: failed: {e}"),
+        }
+    }
+    // The round trip of /bin/true, interleaved.
+    let mut trip_vfs = Stats::new("qemu /bin/true, virtiofs");
+    let mut trip_9p = Stats::new("qemu /bin/true, 9p");
+    for _ in 0..runs {
+        for (stats, backend) in [(&mut trip_vfs, "virtiofs"), (&mut trip_9p, "p9")] {
+            let args = ["--fs-backend", backend, "/bin/true"];
+            stats.record(cli(virt_sandbox, "qemu:///system", &args).map(|r| r.0));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    let _ = std::fs::remove_dir_all(&host_ram);
+
+    let get = |col: &str, key: &str| {
+        results
+            .iter()
+            .find(|(n, _)| *n == col)
+            .and_then(|(_, r)| r.get(key).copied())
+    };
+    let mb_s = |secs: f64| CONSOLE_BYTES as f64 / 1e6 / secs;
+    println!("File-system workloads (/usr/share/doc, 100 MB host file), one fresh sandbox each:");
+    print!("{:<34}", "");
+    for (name, _) in &results {
+        print!("{name:>16}");
+    }
+    println!();
+    let rows = [
+        ("ls -lR, first walk (s)", "walk1", false),
+        ("ls -lR, second walk (s)", "walk2", false),
+        ("read every file (s)", "readall", false),
+        ("RAM copy: ls -lR (s)", "ramwalk2", false),
+        ("RAM copy: read every file (s)", "ramreadall", false),
+        ("python3 + 5 imports, cold (s)", "pycold", false),
+        ("python3 + 5 imports, warm (s)", "pywarm", false),
+        ("100 MB host file read (MB/s)", "read100", true),
+        ("100 MB write into a bind (MB/s)", "write100", true),
+    ];
+    for (label, key, rate) in rows {
+        print!("{label:<34}");
+        for (name, _) in &results {
+            match get(name, key) {
+                Some(v) if rate => print!("{:>16.1}", mb_s(v)),
+                Some(v) => print!("{v:>16.3}"),
+                None => print!("{:>16}", "-"),
+            }
+        }
+        println!();
+    }
+    for (name, _) in &results {
+        if let (Some(w1), Some(w2), Some(r), Some(ram), Some(ramr)) = (
+            get(name, "walk1"),
+            get(name, "walk2"),
+            get(name, "readall"),
+            get(name, "ramwalk2"),
+            get(name, "ramreadall"),
+        ) {
+            println!(
+                "{name:<16} against its RAM copy: first walk {:.2}x, second walk {:.2}x, read-all {:.2}x",
+                w1 / ram,
+                w2 / ram,
+                r / ramr
+            );
+        }
+    }
+    trip_9p.print(&[]);
+    trip_vfs.print(&[&trip_9p]);
+    let target = |label: &str, value: Option<f64>, limit: f64, at_most: bool| match value {
+        Some(v) => {
+            let met = if at_most { v <= limit } else { v >= limit };
+            let op = if at_most { "<=" } else { ">=" };
+            println!(
+                "target {label:<42} {v:6.2}x ({op} {limit}x) {}",
+                if met { "MET" } else { "MISSED" }
+            );
+        }
+        None => println!("target {label:<42} not measured"),
+    };
+    let vfs = "qemu virtiofs";
+    let ratio = |a: Option<f64>, b: Option<f64>| a.zip(b).map(|(a, b)| a / b);
+    target(
+        "virtiofs first walk / RAM copy",
+        ratio(get(vfs, "walk1"), get(vfs, "ramwalk2")),
+        3.0,
+        true,
+    );
+    target(
+        "virtiofs second walk / RAM copy",
+        ratio(get(vfs, "walk2"), get(vfs, "ramwalk2")),
+        1.5,
+        true,
+    );
+    target(
+        "virtiofs read-all / RAM copy",
+        ratio(get(vfs, "readall"), get(vfs, "ramreadall")),
+        2.0,
+        true,
+    );
+    target(
+        "virtiofs 100 MB read, MB/s / 9p's",
+        ratio(get("qemu 9p", "read100"), get(vfs, "read100")),
+        2.0,
+        false,
+    );
+    let trip = (!trip_vfs.samples.is_empty() && !trip_9p.samples.is_empty())
+        .then(|| trip_vfs.median().as_secs_f64() / trip_9p.median().as_secs_f64());
+    target("virtiofs /bin/true round trip / 9p's", trip, 1.05, true);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -461,5 +724,8 @@ fn main() {
     }
     if wanted("qemu") {
         bench_qemu(&virt_sandbox, slow_runs(7));
+    }
+    if wanted("fs") {
+        bench_fs(&virt_sandbox, slow_runs(5));
     }
 }

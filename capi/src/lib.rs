@@ -19,6 +19,7 @@ pub mod builder_initrd;
 pub mod builder_machine;
 pub mod config;
 pub mod config_disk;
+pub mod config_filesystem;
 pub mod config_initrd;
 pub mod config_interactive;
 pub mod config_mount;

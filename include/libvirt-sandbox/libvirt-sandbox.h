@@ -16,6 +16,7 @@
 #include <libvirt-sandbox/libvirt-sandbox-config-mount.h>
 #include <libvirt-sandbox/libvirt-sandbox-config-network.h>
 #include <libvirt-sandbox/libvirt-sandbox-config.h>
+#include <libvirt-sandbox/libvirt-sandbox-config-filesystem.h>
 #include <libvirt-sandbox/libvirt-sandbox-config-mounts.h>
 #include <libvirt-sandbox/libvirt-sandbox-config-networks.h>
 #include <libvirt-sandbox/libvirt-sandbox-config-interactive.h>

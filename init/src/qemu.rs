@@ -3,8 +3,8 @@
 //!
 //! It reads like the boot script it is: [`main`] runs the named steps in
 //! order (mount the kernel filesystems, load the modules, mount the host's
-//! root over virtio-9p, switch into it, mount the sandbox's directories, wait
-//! for the channel device), hands over to the common stage 2
+//! root over virtio-fs or virtio-9p as the kernel command line says, switch
+//! into it, mount the sandbox's directories, wait for the channel device), hands over to the common stage 2
 //! ([`crate::guest::main`]) in-process, and then powers the VM off, whatever
 //! happened: on success, on any error and on a panic. PID 1 returning would
 //! be a kernel panic, which is never the way out.
@@ -38,6 +38,40 @@ const NEW_ROOT: &str = "/newroot";
 /// (fewer round trips per read); `cache=loose` lets the guest cache the
 /// read-only trees (root, helpers) like a local filesystem.
 const P9_RO_OPTIONS: &str = "trans=virtio,version=9p2000.L,msize=512000,cache=loose";
+/// The virtio-fs file-system type.
+const VIRTIOFS: &str = layout::VIRTIOFS_FSTYPE;
+
+/// The root's file system, from the kernel command line the host wrote.
+#[derive(Debug, PartialEq, Eq)]
+enum RootFs {
+    /// 9p shares: the root, the helpers, the state directory.
+    P9,
+    /// A virtio-fs root; the helpers and the state directory at these paths
+    /// in it, or (None) their own virtio-fs shares.
+    Virtiofs {
+        init: Option<String>,
+        state: Option<String>,
+    },
+}
+
+impl RootFs {
+    fn from_cmdline(cmdline: &str) -> Self {
+        let value = |key: &str| {
+            cmdline
+                .split_whitespace()
+                .find_map(|w| w.strip_prefix(key)?.strip_prefix('='))
+                .map(str::to_owned)
+        };
+        match value(layout::CMDLINE_FS).as_deref() {
+            Some(VIRTIOFS) => RootFs::Virtiofs {
+                init: value(layout::CMDLINE_INIT),
+                state: value(layout::CMDLINE_STATE),
+            },
+            _ => RootFs::P9,
+        }
+    }
+}
+
 /// How long devices (virtio consoles, 9p) may take to appear after their
 /// modules are loaded: their probing is asynchronous.
 const DEVICE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -90,11 +124,32 @@ fn run() -> Result<u8, String> {
     debug("mounted /proc, /sys and /dev");
     load_modules()?;
     console_stdio()?;
-    mount_root()?;
+    let fs = RootFs::from_cmdline(&std::fs::read_to_string("/proc/cmdline").unwrap_or_default());
+    mount_root(&fs)?;
     switch_root()?;
     mount_dev_extras()?;
-    mount_share(layout::INIT_TAG, layout::INIT_DIR, P9_RO_OPTIONS)?;
-    mount_share(layout::STATE_TAG, layout::STATE_DIR, layout::P9_RW_OPTIONS)?;
+    match &fs {
+        RootFs::P9 => {
+            mount_share(layout::INIT_TAG, layout::INIT_DIR, "9p", P9_RO_OPTIONS)?;
+            mount_share(
+                layout::STATE_TAG,
+                layout::STATE_DIR,
+                "9p",
+                layout::P9_RW_OPTIONS,
+            )?;
+        }
+        RootFs::Virtiofs { init, state } => {
+            for (path, tag, target) in [
+                (init, layout::INIT_TAG, layout::INIT_DIR),
+                (state, layout::STATE_TAG, layout::STATE_DIR),
+            ] {
+                match path {
+                    Some(path) => bind_from_root(path, target)?,
+                    None => mount_share(tag, target, VIRTIOFS, "")?,
+                }
+            }
+        }
+    }
     wait_for_spec_devices()?;
     link_virtio_disks()?;
     debug("starting stage 2");
@@ -199,6 +254,7 @@ fn group_wanted(group: &str, virtio_ids: &[u32]) -> bool {
         layout::GROUP_BLOCK => virtio_ids.contains(&VIRTIO_ID_BLOCK),
         layout::GROUP_NET => virtio_ids.contains(&VIRTIO_ID_NET),
         layout::GROUP_FS => virtio_ids.contains(&VIRTIO_ID_FS),
+        layout::GROUP_P9 => virtio_ids.contains(&VIRTIO_ID_9P),
         _ => true,
     }
 }
@@ -206,6 +262,7 @@ fn group_wanted(group: &str, virtio_ids: &[u32]) -> bool {
 /// Virtio device IDs (virtio spec, "Device Types").
 const VIRTIO_ID_NET: u32 = 1;
 const VIRTIO_ID_BLOCK: u32 = 2;
+const VIRTIO_ID_9P: u32 = 9;
 const VIRTIO_ID_FS: u32 = 26;
 
 /// The device IDs of the VM's virtio devices, from sysfs.
@@ -253,16 +310,73 @@ fn console_stdio() -> Result<(), String> {
     Ok(())
 }
 
-fn mount_root() -> Result<(), String> {
+/// Mounts the root share read-only (the host's daemon refuses writes in
+/// any case: a remount read-write gets EROFS from it).
+fn mount_root(fs: &RootFs) -> Result<(), String> {
     mkdir(NEW_ROOT)?;
-    mount_fs(
-        layout::ROOT_TAG,
-        NEW_ROOT,
-        "9p",
-        MsFlags::MS_RDONLY,
-        Some(P9_RO_OPTIONS),
-    )?;
-    debug("mounted the root");
+    match fs {
+        RootFs::P9 => mount_fs(
+            layout::ROOT_TAG,
+            NEW_ROOT,
+            "9p",
+            MsFlags::MS_RDONLY,
+            Some(P9_RO_OPTIONS),
+        )?,
+        RootFs::Virtiofs { .. } => mount_virtiofs(layout::ROOT_TAG, NEW_ROOT, MsFlags::MS_RDONLY)?,
+    }
+    debug(&format!("mounted the root ({fs:?})"));
+    Ok(())
+}
+
+/// Mounts the virtio-fs share `tag`, waiting for its device: the tag is
+/// known once the virtiofs driver probed it, which may lag the module load.
+fn mount_virtiofs(tag: &str, target: &str, flags: MsFlags) -> Result<(), String> {
+    let deadline = Instant::now() + DEVICE_TIMEOUT;
+    loop {
+        match mount(Some(tag), target, Some(VIRTIOFS), flags, None::<&str>) {
+            Ok(()) => return Ok(()),
+            Err(nix::errno::Errno::ENOENT | nix::errno::Errno::ENODEV)
+                if Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "cannot mount virtiofs '{tag}' on '{target}': {e} (does the domain have \
+                     the share, and the kernel virtiofs?)"
+                ));
+            }
+        }
+    }
+}
+
+/// Binds `path` of the (read-only) root at `target` under /dev, read-only,
+/// without devices or set-uid programs, as the 9p shares are.
+fn bind_from_root(path: &str, target: &str) -> Result<(), String> {
+    mkdir(target)?;
+    let fail =
+        |e: nix::errno::Errno| format!("cannot bind '{path}' of the root on '{target}': {e}");
+    mount(
+        Some(path),
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(fail)?;
+    mount(
+        None::<&str>,
+        target,
+        None::<&str>,
+        MsFlags::MS_BIND
+            | MsFlags::MS_REMOUNT
+            | MsFlags::MS_RDONLY
+            | MsFlags::MS_NODEV
+            | MsFlags::MS_NOSUID,
+        None::<&str>,
+    )
+    .map_err(fail)?;
+    debug(&format!("bound {path} on {target}"));
     Ok(())
 }
 
@@ -320,17 +434,16 @@ fn mount_dev_extras() -> Result<(), String> {
     )
 }
 
-/// A read-only 9p share at a mount point under /dev (a devtmpfs, writable
-/// whatever the root is).
-fn mount_share(tag: &str, target: &str, options: &str) -> Result<(), String> {
+/// A read-only 9p or virtio-fs share at a mount point under /dev (a
+/// devtmpfs, writable whatever the root is).
+fn mount_share(tag: &str, target: &str, fstype: &str, options: &str) -> Result<(), String> {
     mkdir(target)?;
-    mount_fs(
-        tag,
-        target,
-        "9p",
-        MsFlags::MS_RDONLY | MsFlags::MS_NODEV | MsFlags::MS_NOSUID,
-        Some(options),
-    )?;
+    let flags = MsFlags::MS_RDONLY | MsFlags::MS_NODEV | MsFlags::MS_NOSUID;
+    if fstype == VIRTIOFS {
+        mount_virtiofs(tag, target, flags)?;
+    } else {
+        mount_fs(tag, target, fstype, flags, Some(options))?;
+    }
     debug(&format!("mounted {tag} on {target}"));
     Ok(())
 }
@@ -484,6 +597,31 @@ mod tests {
         assert!(!group_wanted(layout::GROUP_FS, &ids));
         assert!(group_wanted(layout::GROUP_FS, &[3, 9, 26]));
         assert!(group_wanted("future", &[]));
+        // 9p only for a 9p VM.
+        assert!(group_wanted(layout::GROUP_P9, &ids));
+        assert!(!group_wanted(layout::GROUP_P9, &[3, 26]));
+    }
+
+    #[test]
+    fn the_root_fs_comes_from_the_command_line() {
+        assert_eq!(RootFs::from_cmdline("console=hvc0 quiet"), RootFs::P9);
+        assert_eq!(
+            RootFs::from_cmdline(
+                "console=hvc0 sandbox.fs=virtiofs sandbox.init=/usr/libexec/x \
+                 sandbox.state=/run/libvirt-sandbox/demo quiet"
+            ),
+            RootFs::Virtiofs {
+                init: Some("/usr/libexec/x".into()),
+                state: Some("/run/libvirt-sandbox/demo".into()),
+            }
+        );
+        assert_eq!(
+            RootFs::from_cmdline("sandbox.fs=virtiofs sandbox.initx=/a"),
+            RootFs::Virtiofs {
+                init: None,
+                state: None
+            }
+        );
     }
 
     #[test]

@@ -19,16 +19,28 @@ pub const MODULES_DIR: &str = "modules";
 /// The initrd's module load-order file: one `GROUP FILE` a line (FILE
 /// in [`MODULES_DIR`]), dependencies first.
 pub const ORDER_FILE: &str = "modules/order";
-/// Modules always loaded (virtio PCI, consoles, 9p).
+/// Modules always loaded (virtio PCI, consoles).
 pub const GROUP_CORE: &str = "core";
+/// Modules loaded when the VM has a virtio-9p share (a 9p root).
+pub const GROUP_P9: &str = "p9";
 /// Modules loaded when the VM has a virtio disk (virtio_blk, ext4).
 pub const GROUP_BLOCK: &str = "blk";
 /// Modules loaded when the VM has a virtio NIC.
 pub const GROUP_NET: &str = "net";
-/// Modules loaded when the VM has a virtio-fs share (virtiofs, fuse).
+/// Modules loaded when the VM has a virtio-fs share (a virtio-fs root, host
+/// binds: virtiofs, fuse).
 pub const GROUP_FS: &str = "fs";
 /// The filesystem type of the writable host binds: virtio-fs, by tag.
 pub const VIRTIOFS_FSTYPE: &str = "virtiofs";
+/// Kernel command-line key naming the root's file system
+/// (`sandbox.fs=virtiofs`; absent: 9p).
+pub const CMDLINE_FS: &str = "sandbox.fs";
+/// Kernel command-line key: the helpers' directory's path in a virtio-fs
+/// root (absent: the [`INIT_TAG`] share).
+pub const CMDLINE_INIT: &str = "sandbox.init";
+/// Kernel command-line key: the state directory's path in a virtio-fs root
+/// (absent: the [`STATE_TAG`] share).
+pub const CMDLINE_STATE: &str = "sandbox.state";
 /// The log console (the kernel's `console=hvc0`).
 pub const LOG_CONSOLE: &str = "/dev/hvc0";
 /// 9p options of the state directory's share: no caching, the host

@@ -85,6 +85,12 @@ fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)>
     base.set_kernrelease(args.kernver.as_deref());
     base.set_kernpath(args.kernpath.as_deref());
     base.set_kmodpath(args.kmodpath.as_deref());
+    if let Some(backend) = args.fs_backend.as_deref() {
+        base.set_filesystem_backend(
+            libvirt_sandbox::config::FilesystemBackend::from_nick(backend).unwrap_or_default(),
+        );
+    }
+    base.set_virtiofsd(args.virtiofsd.as_deref());
     if args.privileged {
         base.set_privileged(true);
         base.set_userid(0);

@@ -21,15 +21,18 @@ use std::io::{self, Write};
 use crate::error::{SandboxError, error};
 use sandbox_proto::layout;
 
-/// Modules without which the sandbox cannot start: the PCI transport, the
-/// consoles and the 9p root filesystem. Built-in ones are skipped.
-pub const REQUIRED_MODULES: &[&str] = &["virtio_pci", "virtio_console", "9pnet_virtio", "9p"];
+/// Modules without which the sandbox cannot start: the PCI transport and the
+/// consoles. Built-in ones are skipped.
+pub const REQUIRED_MODULES: &[&str] = &["virtio_pci", "virtio_console"];
 /// Optional module groups, put in the initrd when the kernel has them and
 /// loaded by init-qemu only when the VM has the matching virtio device:
-/// disks (with ext4 for filesystem images, and the crc32c that ext4/jbd2
-/// ask for through a soft dependency), network, and virtio-fs (the host
-/// binds; fuse comes with it as its dependency).
+/// 9p (the root, helpers and state directory of a 9p VM), disks (with ext4
+/// for filesystem images, and the crc32c that ext4/jbd2 ask for through a
+/// soft dependency), network, and virtio-fs (a virtio-fs root, the host
+/// binds; fuse comes with it as its dependency). A VM has 9p or virtio-fs
+/// for its root: the kernel must have the one it boots with.
 pub const OPTIONAL_GROUPS: &[(&str, &[&str])] = &[
+    (layout::GROUP_P9, &["9pnet_virtio", "9p"]),
     (
         layout::GROUP_BLOCK,
         &["virtio_blk", "crc32c_generic", "ext4"],
@@ -417,11 +420,6 @@ kernel/drivers/block/virtio_blk.ko.zst: kernel/drivers/virtio/virtio.ko kernel/d
                 "virtio",
                 "virtio_pci",
                 "virtio_console",
-                "9pnet",
-                "9pnet_virtio",
-                "netfs",
-                "fscache",
-                "9p",
                 "virtio_blk"
             ]
         );
@@ -441,7 +439,14 @@ kernel/drivers/block/virtio_blk.ko.zst: kernel/drivers/virtio/virtio.ko kernel/d
         let index = ModuleIndex::parse(DEP, "");
         let plan = index.plan().unwrap();
         let core: Vec<_> = plan.iter().filter(|(g, _)| *g == "core").collect();
-        assert_eq!(core.len(), 10);
+        assert_eq!(core.len(), 5);
+        // 9p is loaded only for a 9p VM: its own group, after core.
+        let p9: Vec<_> = plan
+            .iter()
+            .filter(|(g, _)| *g == "p9")
+            .map(|(_, m)| m.name.as_str())
+            .collect();
+        assert_eq!(p9, ["9pnet", "9pnet_virtio", "netfs", "fscache", "9p"]);
         // virtio_blk's dependencies are all in core already.
         let blk: Vec<_> = plan
             .iter()
@@ -449,9 +454,11 @@ kernel/drivers/block/virtio_blk.ko.zst: kernel/drivers/virtio/virtio.ko kernel/d
             .map(|(_, m)| m.name.as_str())
             .collect();
         assert_eq!(blk, ["virtio_blk"]);
-        // Groups come in order: core, then blk.
+        // Groups come in order: core, p9, then blk.
         let first_blk = plan.iter().position(|(g, _)| *g == "blk").unwrap();
-        assert!(plan[..first_blk].iter().all(|(g, _)| *g == "core"));
+        let first_p9 = plan.iter().position(|(g, _)| *g == "p9").unwrap();
+        assert!(plan[..first_p9].iter().all(|(g, _)| *g == "core"));
+        assert!(plan[first_p9..first_blk].iter().all(|(g, _)| *g == "p9"));
     }
 
     #[test]

@@ -4,8 +4,11 @@
 //!
 //! The VM boots the host's kernel directly (no disk, no bootloader) with the
 //! initrd of [`super::initrd`], whose init-qemu mounts the host root and the
-//! sandbox's directories over virtio-9p by tag and hands over to the common
-//! stage 2. Everything a sandbox does not need is left out: no USB, video,
+//! sandbox's directories by tag and hands over to the common stage 2. The
+//! root is a read-only virtio-fs share served by a read-only, guest-cached
+//! virtiofsd running as QEMU's user, the helpers and the state directory
+//! reached through it ([`RootFs::Virtiofs`], [`through_root`]), or three
+//! read-only virtio-9p shares served by QEMU ([`RootFs::P9`]). Everything a sandbox does not need is left out: no USB, video,
 //! sound or balloon; a network only when the config asks for one. The guest
 //! powers itself off when the command ends; every way a VM can end
 //! (power-off, reboot, crash) destroys it.
@@ -41,7 +44,7 @@ use crate::config::Config;
 pub const INIT_QEMU: &str = "libvirt-sandbox-init-qemu";
 /// The fast firmware QEMU ships: no option ROMs, no boot menu.
 pub const QBOOT: &str = "/usr/share/qemu/qboot.rom";
-/// 9p mount tags, which init-qemu mounts: one definition, in the shared proto crate.
+/// Mount tags (9p or virtio-fs), which init-qemu mounts: one definition, in the shared proto crate.
 pub mod tags {
     use sandbox_proto::layout;
     /// The sandbox's root (the host's `/` by default), read-only.
@@ -140,6 +143,74 @@ pub struct MachineBoot {
     /// the VM's own, to whom the caller lends the files QEMU opens); None
     /// leaves it to libvirt (its DAC user, relabelling the files).
     pub qemu_user: Option<(u32, u32)>,
+    /// How the root, the helpers and the state directory reach the guest.
+    pub root_fs: RootFs,
+}
+
+/// The file system of the VM's root (chosen by the caller from the config's
+/// `filesystem-backend` and the host, see `context::plan::BootRequest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootFs {
+    /// Read-only virtio-9p shares served by QEMU: the root, the helpers and
+    /// the state directory, each by its tag.
+    P9,
+    /// A read-only virtio-fs share of the root served by `daemon` (the
+    /// caller's wrapper of virtiofsd, which adds `--readonly` and
+    /// `--cache=always` and drops to QEMU's user). The helpers and the state
+    /// directory come through the root when it is the host's `/` (see
+    /// [`through_root`]), else as two more such shares.
+    Virtiofs { daemon: PathBuf },
+}
+
+/// Kernel command-line keys init-qemu reads (it mounts the root before it
+/// can read anything else).
+pub mod fs_args {
+    use sandbox_proto::layout;
+    /// `sandbox.fs=virtiofs`: the root is a virtio-fs share (else 9p).
+    pub const FS: &str = layout::CMDLINE_FS;
+    /// `sandbox.init=PATH`: the helpers are at PATH in the root.
+    pub const INIT: &str = layout::CMDLINE_INIT;
+    /// `sandbox.state=PATH`: the state directory is at PATH in the root.
+    pub const STATE: &str = layout::CMDLINE_STATE;
+}
+
+/// A path the kernel command line carries unquoted: absolute, printable
+/// ASCII, no spaces or quotes (the kernel's parser splits on spaces and
+/// strips quotes).
+fn cmdline_safe(path: &std::path::Path) -> bool {
+    let text = path.to_string_lossy();
+    text.starts_with('/')
+        && text.len() < 512
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+}
+
+/// Whether a virtio-fs VM finds its helpers and state directory through its
+/// root (one share, one daemon): the root is the host's `/` and both paths
+/// can go on the kernel command line.
+pub fn through_root(config: &Config, layout: &Layout) -> bool {
+    let root = config.root().unwrap_or_else(|| "/".to_owned());
+    root.trim_end_matches('/').is_empty()
+        && cmdline_safe(&layout.init_dir)
+        && cmdline_safe(&layout.state_dir)
+}
+
+/// The kernel arguments of the root's file system, appended to the
+/// caller's command line.
+fn root_fs_args(config: &Config, layout: &Layout, root_fs: &RootFs) -> String {
+    match root_fs {
+        RootFs::P9 => String::new(),
+        RootFs::Virtiofs { .. } if through_root(config, layout) => format!(
+            " {}=virtiofs {}={} {}={}",
+            fs_args::FS,
+            fs_args::INIT,
+            layout.init_dir.display(),
+            fs_args::STATE,
+            layout.state_dir.display()
+        ),
+        RootFs::Virtiofs { .. } => format!(" {}=virtiofs", fs_args::FS),
+    }
 }
 
 /// Built-in initcalls the guest kernel skips: measured with `initcall_debug`
@@ -201,7 +272,7 @@ pub fn build(config: &Config, layout: &Layout, boot: &MachineBoot) -> String {
             w.text("uuid", &[], &uuid);
         }
         w.text("memory", &[("unit", "KiB")], &config.memory().to_string());
-        if has_virtiofs(layout) {
+        if has_virtiofs(layout) || matches!(boot.root_fs, RootFs::Virtiofs { .. }) {
             // vhost-user: virtiofsd maps the guest's memory, which must be
             // shared (libvirt refuses virtio-fs otherwise).
             w.element("memoryBacking", &[], |w| {
@@ -211,7 +282,7 @@ pub fn build(config: &Config, layout: &Layout, boot: &MachineBoot) -> String {
         }
         w.text("vcpu", &[], &vcpus(config).to_string());
         super::container::cputune(w, config, "global_period", "global_quota");
-        os(w, config, boot);
+        os(w, config, layout, boot);
         // qboot has no power-off method of its own: without ACPI the guest
         // cannot power off and the domain would run forever.
         w.element("features", &[], |w| w.empty("acpi", &[]));
@@ -247,7 +318,7 @@ pub fn vcpus(config: &Config) -> u32 {
     (config.cpus().ceil() as u32).max(1)
 }
 
-fn os(w: &mut XmlWriter, config: &Config, boot: &MachineBoot) {
+fn os(w: &mut XmlWriter, config: &Config, layout: &Layout, boot: &MachineBoot) {
     let arch = config.arch().unwrap_or_default();
     w.element("os", &[], |w| {
         // q35 rather than pc: on i440fx every PCI device's interrupt goes
@@ -263,7 +334,8 @@ fn os(w: &mut XmlWriter, config: &Config, boot: &MachineBoot) {
         }
         w.text("kernel", &[], &boot.kernel.to_string_lossy());
         w.text("initrd", &[], &boot.initrd.to_string_lossy());
-        w.text("cmdline", &[], &boot.cmdline);
+        let cmdline = boot.cmdline.clone() + &root_fs_args(config, layout, &boot.root_fs);
+        w.text("cmdline", &[], &cmdline);
     });
 }
 
@@ -327,6 +399,33 @@ fn virtiofs_share(
             if let Some(binary) = virtiofsd {
                 w.empty("binary", &[("path", &binary.to_string_lossy())]);
             }
+            w.empty("source", &[("dir", source)]);
+            w.empty("target", &[("dir", tag)]);
+            slots.address(w);
+        },
+    );
+}
+
+/// A read-only virtio-fs share of host directory `source` under `tag` (the
+/// root; the helpers and the state directory when they do not come through
+/// it), served by `daemon`, the caller's wrapper of virtiofsd: libvirt 9.0
+/// has no `<readonly/>` for virtio-fs, so the wrapper adds `--readonly`
+/// (the daemon refuses every write: a guest root that remounts the share
+/// read-write still gets EROFS) and `--cache=always` (nothing changes the
+/// tree behind the guest's back, so it caches it like a local disk).
+fn virtiofs_readonly_share(
+    w: &mut XmlWriter,
+    slots: &mut PciSlots,
+    source: &str,
+    tag: &str,
+    daemon: &std::path::Path,
+) {
+    w.element(
+        "filesystem",
+        &[("type", "mount"), ("accessmode", "passthrough")],
+        |w| {
+            w.empty("driver", &[("type", "virtiofs")]);
+            w.empty("binary", &[("path", &daemon.to_string_lossy())]);
             w.empty("source", &[("dir", source)]);
             w.empty("target", &[("dir", tag)]);
             slots.address(w);
@@ -458,12 +557,23 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout, boot: &MachineBo
     let root = config.root().unwrap_or_else(|| "/".to_owned());
     let init_dir = layout.init_dir.to_string_lossy();
     let state_dir = layout.state_dir.to_string_lossy();
-    for (source, tag) in [
+    let shares = [
         (&*root, tags::ROOT),
         (&*init_dir, tags::INIT),
         (&*state_dir, tags::STATE),
-    ] {
-        share(w, &mut slots, source, tag);
+    ];
+    match &boot.root_fs {
+        RootFs::P9 => {
+            for (source, tag) in shares {
+                share(w, &mut slots, source, tag);
+            }
+        }
+        RootFs::Virtiofs { daemon } => {
+            let count = if through_root(config, layout) { 1 } else { 3 };
+            for (source, tag) in shares.into_iter().take(count) {
+                virtiofs_readonly_share(w, &mut slots, source, tag, daemon);
+            }
+        }
     }
     mounts_and_disks(w, &mut slots, layout, boot);
     for iface in &layout.interfaces {
@@ -522,7 +632,66 @@ mod tests {
             firmware: firmware.then(|| PathBuf::from(QBOOT)),
             virtiofsd: Some(PathBuf::from("/usr/local/bin/virtiofsd")),
             qemu_user: None,
+            root_fs: RootFs::P9,
         }
+    }
+
+    fn virtiofs_boot() -> MachineBoot {
+        MachineBoot {
+            root_fs: RootFs::Virtiofs {
+                daemon: PathBuf::from("/run/libvirt-sandbox/demo/virtiofsd-root"),
+            },
+            ..boot(false, true)
+        }
+    }
+
+    #[test]
+    fn a_virtiofs_root_brings_helpers_and_state_through_it() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        let l = layout();
+        let xml = build(base, &l, &virtiofs_boot());
+        // One read-only share, no 9p at all, shared memory for vhost-user.
+        assert_eq!(xml.matches("<filesystem ").count(), 1, "{xml}");
+        assert!(!xml.contains("multidevs"), "{xml}");
+        assert!(
+            xml.contains("<binary path=\"/run/libvirt-sandbox/demo/virtiofsd-root\"/>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<access mode=\"shared\"/>"), "{xml}");
+        let args = format!(
+            "sandbox.fs=virtiofs sandbox.init={} sandbox.state={}</cmdline>",
+            l.init_dir.display(),
+            l.state_dir.display()
+        );
+        assert!(xml.contains(&args), "{xml}");
+        assert_golden("qemu-virtiofs.xml", &xml);
+        // The 9p machine keeps its command line.
+        assert!(!build(base, &l, &boot(false, true)).contains("sandbox.fs"));
+    }
+
+    #[test]
+    fn a_virtiofs_root_elsewhere_shares_helpers_and_state_too() {
+        let config = ConfigInteractive::new("demo");
+        let base: &Config = config.upcast_ref();
+        base.set_root("/srv/rootfs");
+        let mut l = layout();
+        assert!(!through_root(base, &l));
+        let xml = build(base, &l, &virtiofs_boot());
+        assert_eq!(
+            xml.matches("<driver type=\"virtiofs\"/>").count(),
+            3,
+            "{xml}"
+        );
+        assert!(xml.contains(" sandbox.fs=virtiofs</cmdline>"), "{xml}");
+        // A path the command line cannot carry: shares as well.
+        base.set_root("/");
+        assert!(through_root(base, &l));
+        l.state_dir = PathBuf::from("/run/libvirt-sandbox/a b");
+        assert!(!through_root(base, &l));
+        l.state_dir = PathBuf::from("/run/libvirt-sandbox/a\"b");
+        assert!(!through_root(base, &l));
     }
 
     #[test]

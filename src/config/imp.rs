@@ -63,6 +63,8 @@ pub struct Config {
     pub(crate) kernrelease: StrField,
     pub(crate) kernpath: StrField,
     pub(crate) kmodpath: StrField,
+    pub(crate) filesystem_backend: Cell<super::FilesystemBackend>,
+    pub(crate) virtiofsd: StrField,
     pub(crate) shell: Cell<bool>,
     pub(crate) privileged: Cell<bool>,
     pub(crate) uid: Cell<u32>,
@@ -93,6 +95,8 @@ impl Default for Config {
             kernrelease: StrField::default(),
             kernpath: StrField::default(),
             kmodpath: StrField::default(),
+            filesystem_backend: Cell::new(super::FilesystemBackend::Auto),
+            virtiofsd: StrField::default(),
             shell: Cell::new(false),
             privileged: Cell::new(false),
             uid: Cell::new(default_uid()),
@@ -186,6 +190,19 @@ impl ObjectImpl for Config {
                     "The kernel modules directory",
                 )
                 .build(),
+                glib::ParamSpecEnum::builder_with_default(
+                    "filesystem-backend",
+                    super::FilesystemBackend::Auto,
+                )
+                .nick("Filesystem backend")
+                .blurb("How a virtual machine's root reaches the guest (auto, p9, virtiofs)")
+                .build(),
+                s(
+                    "virtiofsd",
+                    "virtiofsd",
+                    "The virtiofsd daemon to use (searched when unset)",
+                )
+                .build(),
                 ParamSpecBoolean::builder("shell")
                     .nick("Shell")
                     .blurb("Offer a root debug shell on an extra console")
@@ -277,6 +294,10 @@ impl ObjectImpl for Config {
             "kernrelease" => self.kernrelease.set(string().as_deref()),
             "kernpath" => self.kernpath.set(string().as_deref()),
             "kmodpath" => self.kmodpath.set(string().as_deref()),
+            "filesystem-backend" => self
+                .filesystem_backend
+                .set(value.get().expect("type checked by GObject")),
+            "virtiofsd" => self.virtiofsd.set(string().as_deref()),
             "shell" => self
                 .shell
                 .set(value.get().expect("type checked by GObject")),
@@ -311,6 +332,8 @@ impl ObjectImpl for Config {
             "kernrelease" => self.kernrelease.to_value(),
             "kernpath" => self.kernpath.to_value(),
             "kmodpath" => self.kmodpath.to_value(),
+            "filesystem-backend" => self.filesystem_backend.get().to_value(),
+            "virtiofsd" => self.virtiofsd.to_value(),
             "shell" => self.shell.get().to_value(),
             "privileged" => self.privileged.get().to_value(),
             "uid" => self.uid.get().to_value(),

@@ -162,6 +162,15 @@ impl Config {
         set_opt("core", "kernrelease", p.kernrelease.get());
         set_opt("core", "kernpath", p.kernpath.get());
         set_opt("core", "kmodpath", p.kmodpath.get());
+        // Extensions, written only when set (files stay as the original wrote them).
+        if p.filesystem_backend.get() != super::FilesystemBackend::Auto {
+            kf.set_string(
+                "core",
+                "filesystem-backend",
+                p.filesystem_backend.get().nick(),
+            );
+        }
+        set_opt("core", "virtiofsd", p.virtiofsd.get());
         kf.set_boolean("core", "shell", p.shell.get());
         // An extension, written only when set so that files stay as the
         // original wrote them.
@@ -321,10 +330,19 @@ impl Config {
             ("kernrelease", &p.kernrelease),
             ("kernpath", &p.kernpath),
             ("kmodpath", &p.kmodpath),
+            ("virtiofsd", &p.virtiofsd),
         ] {
             if let Some(v) = optional_string(kf, "core", key)? {
                 field.set(Some(&v));
             }
+        }
+        if let Some(v) = optional_string(kf, "core", "filesystem-backend")? {
+            let backend = super::FilesystemBackend::from_nick(&v).ok_or_else(|| {
+                invalid(format!(
+                    "invalid value of [core] filesystem-backend: '{v}' (auto, p9 or virtiofs)"
+                ))
+            })?;
+            p.filesystem_backend.set(backend);
         }
         if let Some(v) = optional_bool(kf, "core", "shell")? {
             p.shell.set(v);
@@ -426,6 +444,24 @@ mod tests {
                 e.message().to_owned()
             }
         }
+    }
+
+    #[test]
+    fn the_filesystem_backend_and_virtiofsd_round_trip() {
+        use crate::config::FilesystemBackend;
+        let config = ConfigInteractive::new("fs");
+        let base: &Config = config.upcast_ref();
+        let plain = base.save_to_data();
+        assert!(!plain.contains("filesystem-backend") && !plain.contains("virtiofsd"));
+        base.set_filesystem_backend(FilesystemBackend::P9);
+        base.set_virtiofsd(Some("/opt/virtiofsd"));
+        let data = base.save_to_data();
+        assert!(data.contains("filesystem-backend=p9"), "{data}");
+        let loaded = Config::load_from_data(&data).unwrap();
+        assert_eq!(loaded.filesystem_backend(), FilesystemBackend::P9);
+        assert_eq!(loaded.virtiofsd().as_deref(), Some("/opt/virtiofsd"));
+        let bad = data.replace("filesystem-backend=p9", "filesystem-backend=nfs");
+        assert!(load_error(&bad).contains("filesystem-backend"));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! `get_command`, so that Python, gjs and Vala subclasses can provide them.
 
 pub mod disk;
+pub mod filesystem;
 mod imp;
 pub mod initrd;
 pub mod interactive;
@@ -26,6 +27,7 @@ use glib::subclass::prelude::*;
 use glib::translate::*;
 
 pub use disk::ConfigDisk;
+pub use filesystem::FilesystemBackend;
 pub use initrd::ConfigInitrd;
 pub use interactive::ConfigInteractive;
 pub use mount::{
@@ -170,6 +172,21 @@ impl Config {
     }
     pub fn set_kmodpath(&self, value: Option<&str>) {
         self.set_property("kmodpath", value);
+    }
+
+    /// How a virtual machine's root reaches the guest (default `auto`).
+    pub fn filesystem_backend(&self) -> FilesystemBackend {
+        self.imp().filesystem_backend.get()
+    }
+    pub fn set_filesystem_backend(&self, backend: FilesystemBackend) {
+        self.set_property("filesystem-backend", backend);
+    }
+    /// The virtiofsd to use (None: searched, see `filesystem-backend`).
+    pub fn virtiofsd(&self) -> Option<String> {
+        self.imp().virtiofsd.get()
+    }
+    pub fn set_virtiofsd(&self, value: Option<&str>) {
+        self.set_property("virtiofsd", value);
     }
 
     /// Whether the command runs as root keeping all capabilities (otherwise it

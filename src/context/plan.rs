@@ -339,6 +339,10 @@ pub(crate) fn refuse_in_machines(config: &Config) -> crate::Result<()> {
     Ok(())
 }
 
+/// Environment variable choosing the file-system backend of configs left at
+/// `auto` (`p9`, `virtiofs`).
+pub(crate) const FS_BACKEND_ENV: &str = "LIBVIRT_SANDBOX_FS_BACKEND";
+
 /// What choosing and caching a virtual machine's kernel and initrd needs
 /// from the config, copied out of it so that the work (a cache miss builds
 /// them, most of a second) can run on a worker thread.
@@ -356,6 +360,12 @@ pub(crate) struct BootRequest {
     /// QEMU's unprivileged user and group when the library chose them (the
     /// VM's own user, see [`super::lending`]).
     qemu_user: Option<(u32, u32)>,
+    /// The config's `filesystem-backend` and `virtiofsd`.
+    fs_backend: crate::config::FilesystemBackend,
+    virtiofsd: Option<String>,
+    /// Where the root's daemon link goes (see
+    /// [`super::qemu_host::readonly_root_virtiofsd`]).
+    state_dir: std::path::PathBuf,
 }
 
 impl BootRequest {
@@ -387,7 +397,86 @@ impl BootRequest {
             binds,
             files,
             qemu_user,
+            fs_backend: config.filesystem_backend(),
+            virtiofsd: config.virtiofsd(),
+            state_dir: layout.state_dir.clone(),
         }
+    }
+
+    /// The root's file system: `filesystem-backend`, `auto` resolved to
+    /// virtio-fs when the system daemon can run a virtiofsd that serves a
+    /// read-only root, else 9p (the reason is logged for `--debug`); with
+    /// virtio-fs, the daemon's link in the state directory.
+    fn root_fs(&self) -> crate::Result<builder::machine::RootFs> {
+        use crate::config::FilesystemBackend;
+        use builder::machine::RootFs;
+        // `auto` may be overridden from the environment (test variants, a
+        // host whose virtiofsd misbehaves): an unknown value is an error.
+        let backend = match (self.fs_backend, std::env::var(FS_BACKEND_ENV)) {
+            (FilesystemBackend::Auto, Ok(value)) if !value.is_empty() => {
+                FilesystemBackend::from_nick(&value).ok_or_else(|| {
+                    error(
+                        SandboxError::InvalidArgument,
+                        format!("{FS_BACKEND_ENV}='{value}' is not auto, p9 or virtiofs"),
+                    )
+                })?
+            }
+            (backend, _) => backend,
+        };
+        let what = ["the virtio-fs root (--fs-backend=virtiofs)".to_owned()];
+        let found = super::qemu_host::find_virtiofsd(self.virtiofsd.as_deref(), &what);
+        let system = nix::unistd::geteuid().is_root();
+        let chosen = match (backend, &found) {
+            (FilesystemBackend::P9, _) => Err("--fs-backend=p9".to_owned()),
+            (FilesystemBackend::Auto, _) if !system => Err(
+                "not root: a session daemon's QEMU cannot use virtio-fs here (libvirt 9)"
+                    .to_owned(),
+            ),
+            (FilesystemBackend::Auto, Err(e)) => Err(format!("no virtiofsd: {}", e.message())),
+            (FilesystemBackend::Auto, Ok(path)) if !super::qemu_host::serves_readonly(path) => {
+                Err(format!(
+                    "'{}' (QEMU's legacy daemon) cannot serve a read-only root",
+                    path.display()
+                ))
+            }
+            (_, Ok(path)) => Ok(path.clone()),
+            (FilesystemBackend::Virtiofs, Err(e)) => return Err(e.clone()),
+        };
+        let path = match chosen {
+            Ok(path) => path,
+            Err(why) => {
+                glib::g_debug!("LibvirtSandbox", "filesystem backend: 9p ({why})");
+                return Ok(RootFs::P9);
+            }
+        };
+        if !super::qemu_host::serves_readonly(&path) {
+            return Err(error(
+                SandboxError::Unsupported,
+                format!(
+                    "--fs-backend=virtiofs: '{}' is QEMU's legacy virtiofsd, which cannot serve \
+                     a read-only root; install the Rust virtiofsd (`cargo install --locked \
+                     virtiofsd --root /usr/local`) or pass --virtiofsd=PATH",
+                    path.display()
+                ),
+            ));
+        }
+        let cache = crate::boot::cache::cache_root()?;
+        let daemon = super::qemu_host::readonly_root_virtiofsd(
+            &path,
+            &cache,
+            &self.state_dir,
+            self.qemu_user,
+        )?;
+        glib::g_debug!(
+            "LibvirtSandbox",
+            "filesystem backend: virtiofs (root served read-only by {}{})",
+            path.display(),
+            match self.qemu_user {
+                Some((uid, _)) => format!(" as QEMU's user {uid}"),
+                None => " as root".to_owned(),
+            }
+        );
+        Ok(RootFs::Virtiofs { daemon })
     }
 
     /// How the machine boots: the kernel (the cached PVH vmlinux when it has
@@ -396,10 +485,11 @@ impl BootRequest {
         use crate::boot::{cache, initrd, kernel, vmlinux};
         use builder::machine;
         // QEMU runs unprivileged: what it must reach is checked first.
+        let root_fs = self.root_fs()?;
         let virtiofsd = if self.binds.is_empty() {
             None
         } else {
-            let path = super::qemu_host::find_virtiofsd(&self.binds)?;
+            let path = super::qemu_host::find_virtiofsd(self.virtiofsd.as_deref(), &self.binds)?;
             glib::g_debug!("LibvirtSandbox", "virtiofsd: {}", path.display());
             let cache = crate::boot::cache::cache_root()?;
             Some(super::qemu_host::virtiofsd_without_mknod(&path, &cache)?)
@@ -432,6 +522,7 @@ impl BootRequest {
             firmware: crate::boot::default_firmware(),
             virtiofsd,
             qemu_user: self.qemu_user,
+            root_fs,
         })
     }
 }

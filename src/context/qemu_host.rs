@@ -9,6 +9,8 @@
 //!   namespaces, and creates files with the guest's owners; QEMU only talks
 //!   to it over vhost-user. A VM with a host bind and no virtiofsd is
 //!   refused: QEMU never falls back to root.
+//! - [`readonly_root_virtiofsd`]: the daemon of a virtio-fs root, read-only
+//!   by the daemon's own `--readonly`, cached in the guest, as QEMU's user.
 //! - [`check_reachable`]: image and disk files are lent to QEMU for the
 //!   run, but not the directories above them, which QEMU's user must be
 //!   able to search.
@@ -43,19 +45,33 @@ fn is_executable(path: &Path) -> bool {
 /// The virtiofsd to use: `$LIBVIRT_SANDBOX_VIRTIOFSD` (which must then be
 /// an executable), the first of [`VIRTIOFSD_PATHS`], `virtiofsd` on
 /// `$PATH`, or [`LEGACY_VIRTIOFSD`]. `binds` names the host binds that need it, for the error.
-pub(crate) fn find_virtiofsd(binds: &[String]) -> crate::Result<PathBuf> {
+///
+/// `configured` (the config's `virtiofsd` property, `--virtiofsd`) comes
+/// first: it must then be an executable.
+pub(crate) fn find_virtiofsd(configured: Option<&str>, binds: &[String]) -> crate::Result<PathBuf> {
     let refuse = |why: String| {
         error(
             SandboxError::Unsupported,
             format!(
-                "{}: a writable host bind in a virtual machine is served by virtiofsd, and {why}; \
-                 install virtiofsd (Debian 12: `cargo install --locked virtiofsd --root /usr/local`, \
+                "{}: virtio-fs shares of a virtual machine (its writable host binds, a virtio-fs \
+                 root) are served by virtiofsd, and {why}; install virtiofsd (Debian 12: `cargo install --locked virtiofsd --root /usr/local`, \
                  with libseccomp-dev and libcap-ng-dev; build-aux/setup-host.sh does it) or set \
-                 {VIRTIOFSD_ENV} to its path",
+                 {VIRTIOFSD_ENV} (or --virtiofsd) to its path; --fs-backend=p9 serves the root without it",
                 binds.join(", ")
             ),
         )
     };
+    if let Some(path) = configured.filter(|p| !p.is_empty()) {
+        let path = std::path::absolute(PathBuf::from(path)).unwrap_or_default();
+        return if is_executable(&path) {
+            Ok(path)
+        } else {
+            Err(refuse(format!(
+                "the configured virtiofsd (--virtiofsd) '{}' is not an executable file",
+                path.display()
+            )))
+        };
+    }
     if let Some(path) = std::env::var_os(VIRTIOFSD_ENV).filter(|p| !p.is_empty()) {
         let path = std::path::absolute(PathBuf::from(path)).unwrap_or_default();
         return if is_executable(&path) {
@@ -89,14 +105,141 @@ pub(crate) fn find_virtiofsd(binds: &[String]) -> crate::Result<PathBuf> {
         })
 }
 
-/// A script libvirt runs instead of `virtiofsd`: the same daemon without the
-/// capability to make device nodes. The guest's root (with `-p`, or any
+/// A script libvirt runs instead of `virtiofsd` for a host bind: the same
+/// daemon without the capability to make device nodes, with user xattrs
+/// only. The guest's root (with `-p`, or any
 /// guest code that becomes root in the VM, e.g. a core-dump helper) could
 /// otherwise have the root daemon make a node of a host disk, open to all,
 /// in a writable host bind. libvirt passes no options of ours, hence the
 /// script; it lives in `cache` (content-addressed, so one per daemon path),
 /// where files may be executed (/run may be `noexec`).
 pub(crate) fn virtiofsd_without_mknod(virtiofsd: &Path, cache: &Path) -> crate::Result<PathBuf> {
+    let real = shell_quote(&virtiofsd.to_string_lossy());
+    // QEMU's legacy C daemon spells the option the old way. The Rust one
+    // passes the guest's user xattrs (`user.*`, which the guest kernel lets
+    // only a file's owner set) and refuses every other name: the guest's
+    // root could otherwise set `security.capability` (a file capability)
+    // or `trusted.*` on a host file through the root daemon.
+    let modcaps = if virtiofsd == Path::new(LEGACY_VIRTIOFSD) {
+        "-o modcaps=-mknod"
+    } else {
+        "--modcaps=-mknod --xattr '--xattrmap=:ok:all:user.:: :bad:all:::'"
+    };
+    let script = format!(
+        "#!/bin/sh\n# libvirt-sandbox: virtiofsd with no CAP_MKNOD (no device nodes in host binds).\n\
+         exec {real} \"$@\" {modcaps}\n"
+    );
+    cached_script(cache, "virtiofsd", &script)
+}
+
+/// `text` in single quotes for sh.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// Whether `virtiofsd` can serve a read-only root: the Rust daemon can
+/// (`--readonly`), QEMU's legacy C daemon cannot.
+pub(crate) fn serves_readonly(virtiofsd: &Path) -> bool {
+    virtiofsd != Path::new(LEGACY_VIRTIOFSD)
+}
+
+/// Where `setpriv` (util-linux) is, which drops the root's daemon to QEMU's user.
+fn setpriv() -> Option<PathBuf> {
+    ["/usr/bin/setpriv", "/bin/setpriv"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| is_executable(p))
+}
+
+/// The name, in the state directory, of the read-only root's daemon (a
+/// link to the cached wrapper) and, with [`ROOT_DAEMON_IDS`] appended, of
+/// the file naming the user it runs as.
+pub(crate) const ROOT_DAEMON: &str = "virtiofsd-root";
+/// Suffix of the file beside [`ROOT_DAEMON`] holding `UID GID`.
+pub(crate) const ROOT_DAEMON_IDS: &str = ".ids";
+
+/// The daemon libvirt runs for the VM's read-only root (and its helpers and
+/// state directory): `STATE/virtiofsd-root`, a link to a cached wrapper of
+/// `virtiofsd` (content-addressed, like [`virtiofsd_without_mknod`]'s) that
+/// adds to libvirt's options:
+/// - `--readonly`: the daemon itself refuses every write, so a guest root
+///   that remounts `/` read-write still cannot change a host file;
+/// - `--cache=always`: the guest keeps what it read (the tree does not
+///   change behind it), which makes a second walk local;
+/// - with `qemu` (QEMU's own user and group), runs as that user through
+///   `setpriv`, so it reads what QEMU's 9p server read, no more. The ids are
+///   in `STATE/virtiofsd-root.ids` (the wrapper finds it from `$0`): one
+///   cached script for every VM. As that user it runs without its namespace
+///   sandbox (`--sandbox=none`): an unprivileged daemon's user namespace maps
+///   only its own uid, and the guest would see every other owner as
+///   `nobody`; its uid, `--readonly` and its seccomp filter confine it.
+///   Without `qemu` (or setpriv) it runs as root in its namespaces, with
+///   `--readonly` and without CAP_MKNOD.
+///
+/// The file-descriptor limit is raised first (as root, before dropping):
+/// with `--cache=always` the guest holds many inodes, each an open file of
+/// the daemon's.
+pub(crate) fn readonly_root_virtiofsd(
+    virtiofsd: &Path,
+    cache: &Path,
+    state_dir: &Path,
+    qemu: Option<(u32, u32)>,
+) -> crate::Result<PathBuf> {
+    let real = shell_quote(&virtiofsd.to_string_lossy());
+    let common = "--readonly --cache=always";
+    let drop = match setpriv() {
+        Some(setpriv) => format!(
+            "if [ -e \"$0{ROOT_DAEMON_IDS}\" ]; then\n\
+             \x20   read -r uid gid < \"$0{ROOT_DAEMON_IDS}\" || exit 1\n\
+             \x20   exec {} --reuid=\"$uid\" --regid=\"$gid\" --clear-groups -- {real} \"$@\" {common} --sandbox=none\n\
+             fi\n",
+            shell_quote(&setpriv.to_string_lossy())
+        ),
+        None => String::new(),
+    };
+    let script = format!(
+        "#!/bin/sh\n# libvirt-sandbox: the read-only root's virtiofsd (writes refused by the daemon,\n\
+         # cached in the guest), as QEMU's user when $0{ROOT_DAEMON_IDS} names it.\n\
+         ulimit -n 1048576 2>/dev/null || ulimit -n \"$(ulimit -Hn)\" 2>/dev/null\n\
+         {drop}exec {real} \"$@\" {common} --modcaps=-mknod\n"
+    );
+    let wrapper = cached_script(cache, "virtiofsd-ro", &script)?;
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        error(
+            SandboxError::Io,
+            format!("cannot {what} '{}': {e}", path.display()),
+        )
+    };
+    let link = state_dir.join(ROOT_DAEMON);
+    let ids = state_dir.join(format!("{ROOT_DAEMON}{ROOT_DAEMON_IDS}"));
+    for stale in [&link, &ids] {
+        match std::fs::remove_file(stale) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io("replace", stale, e)),
+        }
+    }
+    std::os::unix::fs::symlink(&wrapper, &link).map_err(|e| io("create the link", &link, e))?;
+    if let Some((uid, gid)) = qemu {
+        // Root's alone (the wrapper reads it before it drops to the user),
+        // like every other file of the state directory.
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&ids)
+            .and_then(|mut file| file.write_all(format!("{uid} {gid}\n").as_bytes()))
+            .map_err(|e| io("write", &ids, e))?;
+    }
+    Ok(link)
+}
+
+/// Writes `script` (once) as an executable `cache/virtiofsd/PREFIX-HASH`
+/// and returns its path: in the cache, where files may be executed (/run
+/// may be `noexec`), named by its content, so one per daemon path.
+fn cached_script(cache: &Path, prefix: &str, script: &str) -> crate::Result<PathBuf> {
     use sha2::Digest;
     let io = |what: &str, path: &Path, e: std::io::Error| {
         error(
@@ -107,29 +250,17 @@ pub(crate) fn virtiofsd_without_mknod(virtiofsd: &Path, cache: &Path) -> crate::
             ),
         )
     };
-    let real = virtiofsd.to_string_lossy();
-    // QEMU's legacy C daemon spells the option the old way.
-    let modcaps = if virtiofsd == Path::new(LEGACY_VIRTIOFSD) {
-        "-o modcaps=-mknod"
-    } else {
-        "--modcaps=-mknod"
-    };
-    let script = format!(
-        "#!/bin/sh\n# libvirt-sandbox: virtiofsd with no CAP_MKNOD (no device nodes in host binds).\n\
-         exec '{}' \"$@\" {modcaps}\n",
-        real.replace('\'', "'\\''")
-    );
     let digest = sha2::Sha256::digest(script.as_bytes());
     let name: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     let dir = cache.join("virtiofsd");
     std::fs::create_dir_all(&dir).map_err(|e| io("create the directory of", &dir, e))?;
-    let path = dir.join(format!("virtiofsd-{name}"));
+    let path = dir.join(format!("{prefix}-{name}"));
     if std::fs::read_to_string(&path).is_ok_and(|text| text == script) {
         return Ok(path);
     }
     // Written whole under another name, then renamed: a start running at
     // the same time never runs half a script.
-    let partial = dir.join(format!(".virtiofsd-{name}.{}", std::process::id()));
+    let partial = dir.join(format!(".{prefix}-{name}.{}", std::process::id()));
     {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
@@ -386,6 +517,52 @@ mod tests {
     }
 
     #[test]
+    fn the_root_daemon_is_read_only_cached_and_drops_to_qemus_user() {
+        let cache = crate::builder::testing::temp_dir("virtiofsd-ro");
+        let state = cache.join("state");
+        std::fs::create_dir_all(&state).unwrap();
+        let link = readonly_root_virtiofsd(
+            Path::new("/usr/local/bin/virtiofsd"),
+            &cache,
+            &state,
+            Some((805306369, 64055)),
+        )
+        .unwrap();
+        assert_eq!(link, state.join(ROOT_DAEMON));
+        let script = std::fs::read_to_string(&link).unwrap();
+        assert!(script.starts_with("#!/bin/sh\n"), "{script}");
+        // Every way out of the script adds the read-only, cached options.
+        assert_eq!(
+            script.matches("\"$@\" --readonly --cache=always").count(),
+            1 + usize::from(setpriv().is_some()),
+            "{script}"
+        );
+        assert!(script.contains("--modcaps=-mknod"), "{script}");
+        if setpriv().is_some() {
+            assert!(script.contains("--clear-groups"), "{script}");
+        }
+        let ids = state.join("virtiofsd-root.ids");
+        assert_eq!(std::fs::read_to_string(&ids).unwrap(), "805306369 64055\n");
+        assert_eq!(
+            std::fs::metadata(&ids).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        // One script for every VM: another state directory links the same one.
+        let other = cache.join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        let second =
+            readonly_root_virtiofsd(Path::new("/usr/local/bin/virtiofsd"), &cache, &other, None)
+                .unwrap();
+        assert_eq!(
+            std::fs::read_link(&second).unwrap(),
+            std::fs::read_link(&link).unwrap()
+        );
+        assert!(!other.join("virtiofsd-root.ids").exists());
+        assert!(!serves_readonly(Path::new(LEGACY_VIRTIOFSD)));
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+
+    #[test]
     fn a_peer_that_is_not_the_domains_qemu_is_refused() {
         use crate::console::channel::PeerCheck;
         let check = check_qemu_peer("no-such-sandbox-4f2a", std::process::id() as i32);
@@ -421,7 +598,7 @@ mod tests {
     fn virtiofsd_from_the_environment_must_exist() {
         // SAFETY: tests of this module are the only users of the variable.
         unsafe { std::env::set_var(VIRTIOFSD_ENV, "/nonexistent/virtiofsd") };
-        let err = find_virtiofsd(&["host-bind:/mnt=/srv".to_owned()]).unwrap_err();
+        let err = find_virtiofsd(None, &["host-bind:/mnt=/srv".to_owned()]).unwrap_err();
         unsafe { std::env::remove_var(VIRTIOFSD_ENV) };
         let message = err.message().to_owned();
         assert!(message.contains("host-bind:/mnt=/srv"), "{message}");

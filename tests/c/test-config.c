@@ -153,6 +153,45 @@ test_security_opts(void)
 }
 
 static void
+test_filesystem_backend(void)
+{
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("fs");
+    GVirSandboxConfig *base = GVIR_SANDBOX_CONFIG(cfg);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GVirSandboxConfig) loaded = NULL;
+    g_autofree gchar *data = NULL;
+    GVirSandboxConfigFilesystemBackend backend = GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_P9;
+
+    g_assert_true(G_TYPE_IS_ENUM(GVIR_SANDBOX_TYPE_CONFIG_FILESYSTEM_BACKEND));
+    g_assert_cmpint(gvir_sandbox_config_get_filesystem_backend(base), ==,
+                    GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_AUTO);
+    g_assert_null(gvir_sandbox_config_get_virtiofsd(base));
+    gvir_sandbox_config_set_filesystem_backend(base, GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_VIRTIOFS);
+    gvir_sandbox_config_set_virtiofsd(base, "/opt/virtiofsd");
+    g_object_get(cfg, "filesystem-backend", &backend, NULL);
+    g_assert_cmpint(backend, ==, GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_VIRTIOFS);
+    g_assert_cmpstr(gvir_sandbox_config_get_virtiofsd(base), ==, "/opt/virtiofsd");
+
+    data = gvir_sandbox_config_save_to_data(base, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(strstr(data, "filesystem-backend=virtiofs\n"));
+    loaded = gvir_sandbox_config_load_from_data(data, &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(gvir_sandbox_config_get_filesystem_backend(loaded), ==,
+                    GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_VIRTIOFS);
+    g_assert_cmpstr(gvir_sandbox_config_get_virtiofsd(loaded), ==, "/opt/virtiofsd");
+
+    /* Not a member: refused with a critical, the value stays. */
+    g_test_expect_message("LibvirtSandbox", G_LOG_LEVEL_CRITICAL, "*GVirSandboxConfigFilesystemBackend*");
+    gvir_sandbox_config_set_filesystem_backend(base, 42);
+    g_test_assert_expected_messages();
+    g_assert_cmpint(gvir_sandbox_config_get_filesystem_backend(base), ==,
+                    GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_VIRTIOFS);
+    gvir_sandbox_config_set_virtiofsd(base, NULL);
+    g_assert_null(gvir_sandbox_config_get_virtiofsd(base));
+}
+
+static void
 test_limits(void)
 {
     g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("limits");
@@ -489,6 +528,7 @@ main(int argc, char **argv)
     g_test_add_func("/config/env", test_env);
     g_test_add_func("/config/security-opts", test_security_opts);
     g_test_add_func("/config/limits", test_limits);
+    g_test_add_func("/config/filesystem-backend", test_filesystem_backend);
     g_test_add_func("/config/save-load-roundtrip", test_save_load_roundtrip);
     g_test_add_func("/config/load-errors", test_load_errors);
     g_test_add_func("/config/original-fixture", test_original_fixture);

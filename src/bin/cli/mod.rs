@@ -161,6 +161,22 @@ pub struct Args {
     /// Kernel modules directory for virtual machines (default: /lib/modules/VERSION)
     #[arg(long, value_name = "DIR")]
     pub kmodpath: Option<String>,
+    /// How a virtual machine's root reaches the guest: auto, p9 or virtiofs
+    ///
+    /// virtiofs: served read-only by virtiofsd (the daemon refuses writes),
+    /// cached in the guest; p9: served by QEMU's 9p server. auto (the
+    /// default) takes virtiofs when a virtiofsd that can serve a read-only
+    /// root is found and the caller is root (qemu:///system), else p9;
+    /// --debug prints the choice. Host binds are virtio-fs shares either way.
+    #[arg(long = "fs-backend", value_name = "BACKEND", value_parser = ["auto", "p9", "virtiofs"])]
+    pub fs_backend: Option<String>,
+    /// The virtiofsd to use for virtual machines' virtio-fs shares
+    ///
+    /// Default: $LIBVIRT_SANDBOX_VIRTIOFSD, then /usr/libexec/virtiofsd,
+    /// /usr/local/libexec/virtiofsd, /usr/local/bin/virtiofsd, $PATH and
+    /// /usr/lib/qemu/virtiofsd (QEMU's legacy daemon: host binds only).
+    #[arg(long, value_name = "PATH")]
+    pub virtiofsd: Option<String>,
     /// Print the domain XML the command would get, without starting it
     ///
     /// Nothing is started and nothing is left behind: the XML is what a start
