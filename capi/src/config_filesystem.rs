@@ -11,7 +11,7 @@ use glib::translate::*;
 
 use super::config::GVirSandboxConfig;
 use super::{c_name, return_if_fail_warning, string_getter, string_setter, with_instance};
-use crate::config::{Config, FilesystemBackend};
+use libvirt_sandbox::config::{Config, FilesystemBackend};
 
 #[unsafe(no_mangle)]
 pub extern "C" fn gvir_sandbox_config_filesystem_backend_get_type() -> glib::ffi::GType {

@@ -31,10 +31,25 @@ G_BEGIN_DECLS
  */
 
 /**
+ * GVirSandboxConfig:filesystem-backend:
+ *
+ * How a virtual machine's root, init helpers and state directory reach the
+ * guest (a #GVirSandboxConfigFilesystemBackend; default
+ * %GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_AUTO). Containers ignore it.
+ *
+ * Since: 0.9
+ */
+/**
+ * GVirSandboxConfig:virtiofsd:
+ *
+ * The virtiofsd executable that serves a virtual machine's virtio-fs
+ * shares, or %NULL (the default) to search for it.
+ *
+ * Since: 0.9
+ */
+
+/**
  * GVirSandboxConfigFilesystemBackend:
- * @GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_AUTO: virtio-fs when virtiofsd is found and usable, else virtio-9p
- * @GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_P9: virtio-9p, served by QEMU
- * @GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_VIRTIOFS: virtio-fs, served by virtiofsd; starting fails when it cannot be used
  *
  * How a virtual machine's root, init helpers and state directory reach the
  * guest. The numeric values are stable.
@@ -42,8 +57,29 @@ G_BEGIN_DECLS
  * Since: 0.9
  */
 typedef enum {
+    /**
+     * GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_AUTO:
+     *
+     * virtio-fs when virtiofsd is found and usable, else virtio-9p.
+     *
+     * Since: 0.9
+     */
     GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_AUTO = 0,
+    /**
+     * GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_P9:
+     *
+     * virtio-9p, served by QEMU.
+     *
+     * Since: 0.9
+     */
     GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_P9 = 1,
+    /**
+     * GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_VIRTIOFS:
+     *
+     * virtio-fs, served by virtiofsd; starting fails when it cannot be used.
+     *
+     * Since: 0.9
+     */
     GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_VIRTIOFS = 2,
 } GVirSandboxConfigFilesystemBackend;
 
@@ -83,6 +119,9 @@ void gvir_sandbox_config_set_filesystem_backend(GVirSandboxConfig *config,
  * gvir_sandbox_config_get_filesystem_backend:
  * @config: (transfer none): the sandbox configuration
  *
+ * Gets how a virtual machine's root reaches the guest (the
+ * #GVirSandboxConfig:filesystem-backend property).
+ *
  * Returns: the #GVirSandboxConfig:filesystem-backend property
  * (%GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_AUTO by default)
  *
@@ -107,6 +146,9 @@ void gvir_sandbox_config_set_virtiofsd(GVirSandboxConfig *config,
 /**
  * gvir_sandbox_config_get_virtiofsd:
  * @config: (transfer none): the sandbox configuration
+ *
+ * Gets the virtiofsd executable set with
+ * gvir_sandbox_config_set_virtiofsd().
  *
  * Returns: (transfer none) (nullable): the #GVirSandboxConfig:virtiofsd
  * property, or %NULL when it is searched
