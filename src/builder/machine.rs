@@ -122,9 +122,7 @@ pub fn shell_device(config: &Config, _layout: &Layout) -> Option<String> {
 }
 
 /// How the VM boots, decided by the caller from the host (see
-/// [`crate::boot::kernel::select`], [`crate::boot::vmlinux::boot_image`],
-/// [`crate::boot::initrd::ensure_initrd`], [`crate::boot::kvm::kvm_usable`],
-/// [`crate::boot::default_firmware`], [`cmdline`]).
+/// [`crate::boot::prepare`] and [`cmdline`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineBoot {
     /// The kernel: the PVH vmlinux, or the bzImage.

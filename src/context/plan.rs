@@ -482,7 +482,6 @@ impl BootRequest {
     /// How the machine boots: the kernel (the cached PVH vmlinux when it has
     /// one), the cached initrd, the accelerator.
     pub(crate) fn resolve(self) -> crate::Result<builder::machine::MachineBoot> {
-        use crate::boot::{cache, initrd, kernel, vmlinux};
         use builder::machine;
         // QEMU runs unprivileged: what it must reach is checked first.
         let root_fs = self.root_fs()?;
@@ -497,29 +496,18 @@ impl BootRequest {
         if let Some(qemu) = self.qemu_user {
             super::qemu_host::check_reachable(&self.files, qemu)?;
         }
-        let kernel = kernel::select(
+        let boot = crate::boot::prepare(
             self.kernrelease.as_deref(),
             self.kernpath.as_deref(),
             self.kmodpath.as_deref(),
+            &self.init_qemu,
         )?;
-        let cache = cache::cache_root()?;
-        let image = vmlinux::boot_image(&kernel, &cache)?;
-        if !image.pvh {
-            glib::g_debug!("LibvirtSandbox", "booting the bzImage: {}", image.reason);
-        }
-        let initrd = initrd::ensure_initrd(&kernel, &self.init_qemu, &cache)?;
-        let (kvm, why) = crate::boot::kvm_usable();
-        glib::g_debug!(
-            "LibvirtSandbox",
-            "accelerator: {} ({why})",
-            if kvm { "KVM" } else { "TCG" }
-        );
         Ok(machine::MachineBoot {
-            kernel: image.path,
-            initrd,
+            kernel: boot.kernel,
+            initrd: boot.initrd,
             cmdline: machine::cmdline(self.debug),
-            kvm,
-            firmware: crate::boot::default_firmware(),
+            kvm: boot.kvm,
+            firmware: boot.firmware,
             virtiofsd,
             qemu_user: self.qemu_user,
             root_fs,
