@@ -383,6 +383,8 @@ fn run(command: Command) -> Result<ExitCode, (u8, String)> {
 }
 
 fn main() -> ExitCode {
+    // GLib's log lines (LIBVIRT_SANDBOX_DEBUG=1) name the program, not `process`.
+    glib::set_prgname(Some("virt-sandbox-service"));
     let args: Args = args::common::parse("virt-sandbox-service");
     if !matches!(args.command, Command::List) && !nix::unistd::geteuid().is_root() {
         return fail(
