@@ -104,7 +104,8 @@ fn main() -> std::process::ExitCode {
         return std::process::ExitCode::from(2);
     };
     let mut page = Vec::new();
-    let written = render(cmd, sections, &mut page).and_then(|()| std::io::stdout().write_all(&page));
+    let written =
+        render(cmd, sections, &mut page).and_then(|()| std::io::stdout().write_all(&page));
     match written {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -184,14 +185,20 @@ mod tests {
         let page = page_of(cmd.clone(), SERVICE_SECTIONS);
         for sub in cmd.get_subcommands() {
             let name = sub.get_name();
-            assert!(page.contains(&format!(".SS {name}\n")), "command {name} missing");
+            assert!(
+                page.contains(&format!(".SS {name}\n")),
+                "command {name} missing"
+            );
             assert!(
                 page.contains(&format!("virt-sandbox-service {name}")),
                 "synopsis of {name} missing"
             );
             for arg in sub.get_arguments() {
                 if let Some(long) = arg.get_long() {
-                    assert!(page.contains(&format!("--{long}")), "{name} --{long} missing");
+                    assert!(
+                        page.contains(&format!("--{long}")),
+                        "{name} --{long} missing"
+                    );
                 }
             }
         }
