@@ -156,6 +156,7 @@ if result.returncode != 0:
     failures.append(f"the real build's script: exit {result.returncode}: {result.stderr}")
 if (before.st_ino, before.st_mtime_ns) != (after.st_ino, after.st_mtime_ns):
     failures.append(f"running the script again on the built tree rewrote {stamp}: it ran cargo "
+                    f"(a source newer than the build, or flag variables unlike the build's?) "
                     f"(meson install would too)")
 else:
     print(f"the built tree is up to date: {stamp} untouched, cargo not run")

@@ -11,6 +11,9 @@
 //! is the same for every build of one version.
 
 mod cli;
+/// The options both programs take (used by `cli` and `service_args`).
+#[path = "common/mod.rs"]
+mod common;
 #[path = "service_cli/args.rs"]
 mod service_args;
 

@@ -16,6 +16,9 @@ use libvirt_sandbox::gvir::{self, Connection};
 
 #[path = "service_cli/args.rs"]
 mod args;
+/// The options virt-sandbox takes too (used by `args`).
+#[path = "common/mod.rs"]
+mod common;
 #[path = "service_cli/run.rs"]
 mod run;
 #[path = "service_cli/shell.rs"]
@@ -385,7 +388,7 @@ fn run(command: Command) -> Result<ExitCode, (u8, String)> {
 fn main() -> ExitCode {
     // GLib's log lines (LIBVIRT_SANDBOX_DEBUG=1) name the program, not `process`.
     glib::set_prgname(Some("virt-sandbox-service"));
-    let args: Args = args::common::parse("virt-sandbox-service");
+    let args: Args = common::parse("virt-sandbox-service");
     if !matches!(args.command, Command::List) && !nix::unistd::geteuid().is_root() {
         return fail(
             EXIT_FAILURE,

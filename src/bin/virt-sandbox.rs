@@ -19,6 +19,9 @@ use libvirt_sandbox::context::ContextInteractive;
 use libvirt_sandbox::gvir::{self, Connection};
 
 mod cli;
+/// The options virt-sandbox-service takes too (used by `cli`).
+#[path = "common/mod.rs"]
+mod common;
 use cli::Args;
 
 /// Exit code for option errors, like clap's own.

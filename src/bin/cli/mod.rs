@@ -8,9 +8,7 @@
 
 use clap::{CommandFactory, Parser};
 
-#[path = "../common/mod.rs"]
-pub mod common;
-pub use common::SandboxOptions;
+use crate::common::SandboxOptions;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -150,7 +148,7 @@ pub fn command() -> clap::Command {
 /// (`virt-sandbox: MESSAGE`, as for every other error) and exit status 2.
 #[allow(dead_code)]
 pub fn parse() -> Args {
-    common::parse("virt-sandbox")
+    crate::common::parse("virt-sandbox")
 }
 
 #[cfg(test)]
@@ -161,7 +159,7 @@ mod tests {
         let e = Args::try_parse_from(std::iter::once("virt-sandbox").chain(args.iter().copied()))
             .expect_err("a usage error");
         assert_eq!(e.exit_code(), 2);
-        common::usage_error_line("virt-sandbox", &e.render().to_string())
+        crate::common::usage_error_line("virt-sandbox", &e.render().to_string())
     }
 
     #[test]

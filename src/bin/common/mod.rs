@@ -4,7 +4,8 @@
 //! `-N`, `-e`, `-s`, with their sub-syntax), how they are applied to a
 //! configuration, and the one-line style of a usage error. Both programs'
 //! definitions (`cli/mod.rs`, `service_cli/args.rs`) flatten
-//! [`SandboxOptions`], so their `--help` and man pages say the same.
+//! [`SandboxOptions`], so their `--help` and man pages say the same. Each
+//! binary declares it at its root (`crate::common`), once.
 
 use clap::{Args, Parser};
 use libvirt_sandbox::config::Config;

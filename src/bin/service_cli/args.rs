@@ -5,9 +5,7 @@
 
 use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
 
-#[path = "../common/mod.rs"]
-pub mod common;
-pub use common::SandboxOptions;
+use crate::common::SandboxOptions;
 
 #[derive(Parser, Debug)]
 #[command(
