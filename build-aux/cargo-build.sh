@@ -25,7 +25,7 @@ key=$(printf '%s\n' "$@"; env | grep -E '^(RUSTFLAGS|CARGO_ENCODED_RUSTFLAGS|RUS
 up_to_date() {
     [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] || return 1
     for o in $outputs; do [ -f "$out/$o" ] || return 1; done
-    set -- "$src/Cargo.toml" "$src/Cargo.lock" "$src/src" "$src/init" "$src/proto" "$script"
+    set -- "$src/Cargo.toml" "$src/Cargo.lock" "$src/src" "$src/capi" "$src/init" "$src/proto" "$script"
     for d in "$src/.cargo" "$src/vendor"; do [ ! -e "$d" ] || set -- "$@" "$d"; done
     [ -z "$(find "$@" -type d -name target -prune -o -newer "$stamp" -print | head -n 1)" ]
 }
@@ -77,9 +77,10 @@ copy() { # only what changed, so meson relinks only after a real rebuild;
     cmp -s "$1" "$2" || { cp "$1" "$2.new" && mv -f "$2.new" "$2"; }
 }
 
+# The C ABI (the capi crate's staticlib, with the library in it) and the programs.
 cargo_with_flags "$remap" build $flag --locked --manifest-path "$src/Cargo.toml" \
-    --target-dir "$target" -p libvirt-sandbox --lib --bins
-copy "$target/$profile/liblibvirt_sandbox.a" "$out/libvirt_sandbox_rs.a"
+    --target-dir "$target" -p libvirt-sandbox-capi --lib -p libvirt-sandbox --bins
+copy "$target/$profile/liblibvirt_sandbox_capi.a" "$out/libvirt_sandbox_rs.a"
 copy "$target/$profile/virt-sandbox" "$out/virt-sandbox"
 copy "$target/$profile/virt-sandbox-mangen" "$out/virt-sandbox-mangen"
 copy "$target/$profile/virt-sandbox-service" "$out/virt-sandbox-service"

@@ -11,7 +11,7 @@ PACKAGES="
   gobject-introspection libgirepository1.0-dev gjs python3-gi valac meson ninja-build
   pkg-config gcc linux-image-amd64 busybox-static xvfb hyperfine libxml2-utils
   gir1.2-gtk-3.0 e2fsprogs iproute2 qemu-utils tini libseccomp-dev libcap-ng-dev
-  valgrind
+  valgrind gi-docgen
 "
 
 missing=""

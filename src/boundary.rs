@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-//! Helpers for Rust code that C calls: the `extern "C"` exports of
-//! [`crate::capi`] and the classes' virtual-method trampolines (the default
+//! Helpers for Rust code that C calls: the `extern "C"` exports of the
+//! `libvirt-sandbox-capi` crate and the classes' virtual-method trampolines (the default
 //! slots of Context and Console, which C, Python, gjs and Vala subclasses
 //! chain up to). A panic never unwinds into C ([`guard`]), an argument is
 //! checked as `g_return_val_if_fail` would ([`instance`]), and errors cross
@@ -16,7 +16,7 @@ use glib::translate::*;
 const LOG_DOMAIN: &CStr = c"LibvirtSandbox";
 
 /// Logs the critical `g_return_val_if_fail` would log for `func`/`expr`.
-pub(crate) fn return_if_fail_warning(func: &CStr, expr: &CStr) {
+pub fn return_if_fail_warning(func: &CStr, expr: &CStr) {
     // SAFETY: three valid NUL-terminated strings.
     unsafe {
         glib::ffi::g_return_if_fail_warning(LOG_DOMAIN.as_ptr(), func.as_ptr(), expr.as_ptr())
@@ -24,7 +24,7 @@ pub(crate) fn return_if_fail_warning(func: &CStr, expr: &CStr) {
 }
 
 /// Runs an export's body, turning a panic into a critical and `default`.
-pub(crate) fn guard<R>(func: &CStr, default: R, body: impl FnOnce() -> R) -> R {
+pub fn guard<R>(func: &CStr, default: R, body: impl FnOnce() -> R) -> R {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(r) => r,
         Err(_) => {
@@ -43,7 +43,7 @@ pub(crate) fn guard<R>(func: &CStr, default: R, body: impl FnOnce() -> R) -> R {
 ///
 /// # Safety
 /// `ptr` must be NULL or point to a GTypeInstance (any GObject).
-pub(crate) unsafe fn instance<T>(ptr: *mut T::GlibType, func: &CStr) -> Option<Borrowed<T>>
+pub unsafe fn instance<T>(ptr: *mut T::GlibType, func: &CStr) -> Option<Borrowed<T>>
 where
     T: ObjectType + FromGlibPtrBorrow<*mut T::GlibType>,
 {
@@ -71,7 +71,7 @@ where
 ///
 /// # Safety
 /// `error` must be NULL or a valid `GError **` pointing at NULL.
-pub(crate) unsafe fn set_error<T>(result: crate::Result<T>, error: *mut *mut GError) -> Option<T> {
+pub unsafe fn set_error<T>(result: crate::Result<T>, error: *mut *mut GError) -> Option<T> {
     match result {
         Ok(v) => Some(v),
         Err(e) => {
@@ -87,7 +87,7 @@ pub(crate) unsafe fn set_error<T>(result: crate::Result<T>, error: *mut *mut GEr
 }
 
 /// Converts a boolean to `gboolean`.
-pub(crate) fn gbool(b: bool) -> glib::ffi::gboolean {
+pub fn gbool(b: bool) -> glib::ffi::gboolean {
     b.into_glib()
 }
 
@@ -95,7 +95,7 @@ pub(crate) fn gbool(b: bool) -> glib::ffi::gboolean {
 /// `object`'s class, as a `Result`. `err` is NULL or a GError the method
 /// set, which the caller hands over (an error set although the method
 /// succeeded is freed; a failure without one gets a message of its own).
-pub(crate) unsafe fn slot_result(
+pub unsafe fn slot_result(
     object: &impl IsA<glib::Object>,
     name: &str,
     ok: glib::ffi::gboolean,
@@ -126,7 +126,7 @@ pub(crate) unsafe fn slot_result(
 ///
 /// # Safety
 /// `ptr` must be NULL or point to a GTypeInstance.
-pub(crate) unsafe fn with_instance<T, R: Copy>(
+pub unsafe fn with_instance<T, R: Copy>(
     ptr: *mut T::GlibType,
     func: &CStr,
     default: R,

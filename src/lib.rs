@@ -10,20 +10,21 @@
 //! - [`context`], [`console`]: a sandbox's lifecycle and its consoles;
 //! - [`builder_class`]: the original's GVirSandboxBuilder* classes;
 //! - [`gvir`]: the libvirt-gobject/libvirt-gconfig interop (bindings we import);
-//! - [`capi`]: the `extern "C"` exports behind `libvirt-sandbox-1.0.so`, a thin
-//!   layer over the Rust API that nothing else uses (the classes' own
-//!   virtual-method trampolines, `extern "C"` by nature, live with their
-//!   classes and share the boundary helpers of `boundary`);
+//! - the `extern "C"` exports behind `libvirt-sandbox-1.0.so` are the
+//!   `libvirt-sandbox-capi` crate (`capi/`), a thin layer over this crate's
+//!   Rust API that nothing here can use (the classes' own virtual-method
+//!   trampolines, `extern "C"` by nature, live with their classes and share
+//!   [`boundary`]'s helpers with it);
 //! - [`error`]: the `GVirSandboxError` GError domain.
 //!
 //! What the host shares with the guest init is the `sandbox_proto` crate.
 
 mod abi;
 pub mod boot;
-mod boundary;
+#[doc(hidden)]
+pub mod boundary;
 pub mod builder;
 pub mod builder_class;
-pub mod capi;
 pub mod config;
 pub mod console;
 pub mod context;

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 
 /// A nullable string field of a class's state (the C API hands its value out
-/// `(transfer none)` through `capi::transfer_none_str`, never its storage).
+/// `(transfer none)` through the capi crate's `transfer_none_str`, never its storage).
 #[derive(Debug, Default)]
 pub(crate) struct StrField(RefCell<Option<glib::GString>>);
 

@@ -35,7 +35,7 @@ if "--target" in args:
     names = ["libvirt-sandbox-init-lxc", "libvirt-sandbox-init-qemu"]
 else:
     out = os.path.join(target, "release")
-    names = ["liblibvirt_sandbox.a", "virt-sandbox", "virt-sandbox-mangen", "virt-sandbox-service"]
+    names = ["liblibvirt_sandbox_capi.a", "virt-sandbox", "virt-sandbox-mangen", "virt-sandbox-service"]
 os.makedirs(out, exist_ok=True)
 for name in names:
     with open(os.path.join(out, name), "w") as f:

@@ -32,6 +32,23 @@ class PyContext(LibvirtSandbox.ContextInteractive):
         return LibvirtSandbox.ContextInteractive.do_stop(self)
 
 
+class PyService(LibvirtSandbox.ContextService):
+    __gtype_name__ = "PyTestService"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = []
+
+    def do_define(self):
+        self.calls.append("define")
+        return True
+
+    def do_undefine(self):
+        self.calls.append("undefine")
+        # Chain up: the default refuses a config that is no service config.
+        return LibvirtSandbox.ContextService.do_undefine(self)
+
+
 class PyConfig(LibvirtSandbox.ConfigInteractive):
     __gtype_name__ = "PyTestConfig"
     loads = []
@@ -65,10 +82,21 @@ class PyConsole(LibvirtSandbox.ConsoleRaw):
 class SubclassTest(unittest.TestCase):
     def test_vfuncs_in_the_gir(self):
         for cls, names in ((LibvirtSandbox.Context, ("start", "stop", "attach", "detach")),
+                           (LibvirtSandbox.ContextService, ("define", "undefine")),
                            (LibvirtSandbox.Console, ("attach", "detach")),
                            (LibvirtSandbox.Config, ("load_config", "save_config", "get_command"))):
             info = cls.__info__
             self.assertTrue(set(names) <= {v.get_name() for v in info.get_vfuncs()}, cls)
+
+    def test_service_define_override(self):
+        conn = LibvirtGObject.Connection.new("test:///default")
+        conn.open(None)
+        cfg = LibvirtSandbox.ConfigInteractive.new("py-service")
+        ctx = PyService(connection=conn, config=cfg)
+        self.assertTrue(ctx.define())
+        with self.assertRaises(GLib.Error):
+            ctx.undefine()
+        self.assertEqual(ctx.calls, ["define", "undefine"])
 
     def test_context_start_override(self):
         conn = LibvirtGObject.Connection.new("test:///default")

@@ -35,6 +35,8 @@ typedef struct _GVirSandboxBuilderClass GVirSandboxBuilderClass;
  * #GVirSandboxContext start of it would create (the context plans and
  * writes its domain with the same code). Abstract: get the builder of a
  * connection with gvir_sandbox_builder_for_connection().
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxBuilder
 {
@@ -66,6 +68,111 @@ struct _GVirSandboxBuilder
  *   domain runs (bound into the sandbox read-only)
  *
  * The class structure: the original's slots, in its order.
+ *
+ * Since: 0.6.0
+ */
+/**
+ * GVirSandboxBuilderClass::construct_basic:
+ * @builder: a #GVirSandboxBuilder
+ * @config: the sandbox configuration
+ * @statedir: the state directory of the sandbox
+ * @domain: the domain being constructed
+ * @error: return location for a #GError, or %NULL
+ *
+ * Adds to @domain after construct_domain filled it; the default adds
+ * nothing. A subclass overrides it (or one of the four slots after it) to
+ * change the domain without rewriting construct_domain.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
+ */
+/**
+ * GVirSandboxBuilderClass::construct_os:
+ * @builder: a #GVirSandboxBuilder
+ * @config: the sandbox configuration
+ * @statedir: the state directory of the sandbox
+ * @domain: the domain being constructed
+ * @error: return location for a #GError, or %NULL
+ *
+ * As construct_basic, called after it; the default adds nothing.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
+ */
+/**
+ * GVirSandboxBuilderClass::construct_features:
+ * @builder: a #GVirSandboxBuilder
+ * @config: the sandbox configuration
+ * @statedir: the state directory of the sandbox
+ * @domain: the domain being constructed
+ * @error: return location for a #GError, or %NULL
+ *
+ * As construct_basic, called after construct_os; the default adds nothing.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
+ */
+/**
+ * GVirSandboxBuilderClass::construct_devices:
+ * @builder: a #GVirSandboxBuilder
+ * @config: the sandbox configuration
+ * @statedir: the state directory of the sandbox
+ * @domain: the domain being constructed
+ * @error: return location for a #GError, or %NULL
+ *
+ * As construct_basic, called after construct_features; the default adds
+ * nothing.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
+ */
+/**
+ * GVirSandboxBuilderClass::construct_security:
+ * @builder: a #GVirSandboxBuilder
+ * @config: the sandbox configuration
+ * @statedir: the state directory of the sandbox
+ * @domain: the domain being constructed
+ * @error: return location for a #GError, or %NULL
+ *
+ * As construct_basic, called last; the default adds nothing.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
+ */
+/**
+ * GVirSandboxBuilderClass::construct_domain:
+ * @builder: a #GVirSandboxBuilder
+ * @config: the sandbox configuration
+ * @statedir: the state directory of the sandbox
+ * @domain: the domain being constructed
+ * @error: return location for a #GError, or %NULL
+ *
+ * Fills the empty @domain: the default writes the whole domain a start would
+ * create, then calls construct_basic, construct_os, construct_features,
+ * construct_devices and construct_security in that order.
+ * gvir_sandbox_builder_construct() calls it.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
+ */
+/**
+ * GVirSandboxBuilderClass::get_disk_prefix:
+ * @builder: a #GVirSandboxBuilder
+ * @config: the sandbox configuration
+ * @disk: one of the disks of @config
+ *
+ * The device name prefix of the disks of @config: "sd" for containers, "vd"
+ * for virtual machines.
+ *
+ * Returns: (transfer none): the prefix, a static string
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxBuilderClass::get_files_to_copy:
@@ -75,6 +182,8 @@ struct _GVirSandboxBuilder
  * The guest init helpers the domain runs, bound into the sandbox read-only.
  *
  * Returns: (transfer full) (element-type utf8): a new list of new strings
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxBuilderClass
 {
@@ -112,6 +221,8 @@ struct _GVirSandboxBuilderClass
  *
  * The libvirt-gobject connection whose host the domains are for
  * (construct-only; it must be open by the time a domain is constructed).
+ *
+ * Since: 0.6.0
  */
 
 GType gvir_sandbox_builder_get_type(void);
@@ -129,6 +240,8 @@ GType gvir_sandbox_builder_get_type(void);
  * %GVIR_SANDBOX_ERROR_NOT_CONNECTED.
  *
  * Returns: (transfer full): a new builder, or %NULL with @error set
+ *
+ * Since: 0.9
  */
 GVirSandboxBuilder *gvir_sandbox_builder_for_connection(GVirConnection *connection,
                                                         GError **error);
@@ -137,7 +250,11 @@ GVirSandboxBuilder *gvir_sandbox_builder_for_connection(GVirConnection *connecti
  * gvir_sandbox_builder_get_connection:
  * @builder: a #GVirSandboxBuilder
  *
+ * Gets the connection the builder constructs domains for.
+ *
  * Returns: (transfer full): the libvirt connection
+ *
+ * Since: 0.6.0
  */
 GVirConnection *gvir_sandbox_builder_get_connection(GVirSandboxBuilder *builder);
 
@@ -163,6 +280,8 @@ GVirConnection *gvir_sandbox_builder_get_connection(GVirSandboxBuilder *builder)
  * on a miss, as for a start).
  *
  * Returns: (transfer full): the domain, or %NULL with @error set
+ *
+ * Since: 0.6.0
  */
 GVirConfigDomain *gvir_sandbox_builder_construct(GVirSandboxBuilder *builder,
                                                  GVirSandboxConfig *config,
@@ -182,6 +301,8 @@ GVirConfigDomain *gvir_sandbox_builder_construct(GVirSandboxBuilder *builder,
  * (the original removed its copies of them from the state directory).
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.9
  */
 gboolean gvir_sandbox_builder_clean_post_start(GVirSandboxBuilder *builder,
                                                GVirSandboxConfig *config,
@@ -201,6 +322,8 @@ gboolean gvir_sandbox_builder_clean_post_start(GVirSandboxBuilder *builder,
  * directory itself. What is already gone is no error.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.9
  */
 gboolean gvir_sandbox_builder_clean_post_stop(GVirSandboxBuilder *builder,
                                               GVirSandboxConfig *config,
@@ -225,6 +348,8 @@ typedef struct _GVirSandboxBuilderContainerClass GVirSandboxBuilderContainerClas
  * GVirSandboxBuilderContainer:
  *
  * The builder of LXC container domains (`lxc:///`).
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxBuilderContainer
 {
@@ -239,6 +364,8 @@ struct _GVirSandboxBuilderContainer
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxBuilderContainerClass
 {
@@ -254,7 +381,11 @@ GType gvir_sandbox_builder_container_get_type(void);
  * gvir_sandbox_builder_container_new:
  * @connection: a #GVirConnection (open by the time a domain is constructed)
  *
+ * Creates a new container builder.
+ *
  * Returns: (transfer full): a new container builder
+ *
+ * Since: 0.6.0
  */
 GVirSandboxBuilderContainer *gvir_sandbox_builder_container_new(GVirConnection *connection);
 
@@ -277,6 +408,8 @@ typedef struct _GVirSandboxBuilderMachineClass GVirSandboxBuilderMachineClass;
  *
  * The builder of QEMU/KVM virtual machine domains (`qemu:///system`,
  * `qemu:///session`).
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxBuilderMachine
 {
@@ -291,6 +424,8 @@ struct _GVirSandboxBuilderMachine
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxBuilderMachineClass
 {
@@ -306,7 +441,11 @@ GType gvir_sandbox_builder_machine_get_type(void);
  * gvir_sandbox_builder_machine_new:
  * @connection: a #GVirConnection (open by the time a domain is constructed)
  *
+ * Creates a new virtual machine builder.
+ *
  * Returns: (transfer full): a new virtual machine builder
+ *
+ * Since: 0.6.0
  */
 GVirSandboxBuilderMachine *gvir_sandbox_builder_machine_new(GVirConnection *connection);
 
@@ -329,6 +468,8 @@ typedef struct _GVirSandboxBuilderInitrdClass GVirSandboxBuilderInitrdClass;
  *
  * Writes initrds from #GVirSandboxConfigInitrd descriptions, in the format
  * virtual machine sandboxes boot.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxBuilderInitrd
 {
@@ -343,6 +484,8 @@ struct _GVirSandboxBuilderInitrd
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxBuilderInitrdClass
 {
@@ -357,7 +500,11 @@ GType gvir_sandbox_builder_initrd_get_type(void);
 /**
  * gvir_sandbox_builder_initrd_new:
  *
+ * Creates a new initrd builder.
+ *
  * Returns: (transfer full): a new initrd builder
+ *
+ * Since: 0.6.0
  */
 GVirSandboxBuilderInitrd *gvir_sandbox_builder_initrd_new(void);
 
@@ -380,6 +527,8 @@ GVirSandboxBuilderInitrd *gvir_sandbox_builder_initrd_new(void);
  * output file is left.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_builder_initrd_construct(GVirSandboxBuilderInitrd *builder,
                                                GVirSandboxConfigInitrd *config,

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  *
  * A host file (or other disk source) exposed to the sandbox as a block
  * device, found in the guest at `/dev/disk/by-tag/TAG`.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigDisk, gvir_sandbox_config_disk, GVIR_SANDBOX, CONFIG_DISK, GObject)
 
@@ -33,6 +35,8 @@ struct _GVirSandboxConfigDisk
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigDiskClass
 {
@@ -47,23 +51,31 @@ struct _GVirSandboxConfigDiskClass
  *
  * The tag naming the disk in the guest, `/dev/disk/by-tag/TAG`
  * (construct-only; unique within a config).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigDisk:source:
  *
  * The host path of the disk image (construct-only).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigDisk:type:
  *
  * The type of the disk source (construct-only; default
  * %GVIR_CONFIG_DOMAIN_DISK_FILE).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigDisk:format:
  *
  * The format of the disk image (construct-only; default
  * %GVIR_CONFIG_DOMAIN_DISK_FORMAT_RAW).
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -77,6 +89,8 @@ struct _GVirSandboxConfigDiskClass
  * only made by gvir_sandbox_config_add_disk_opts() or g_object_new().)
  *
  * Returns: (transfer full): a new disk
+ *
+ * Since: 0.9
  */
 GVirSandboxConfigDisk *gvir_sandbox_config_disk_new(GVirConfigDomainDiskType type,
                                                     const gchar *tag,
@@ -87,7 +101,12 @@ GVirSandboxConfigDisk *gvir_sandbox_config_disk_new(GVirConfigDomainDiskType typ
  * gvir_sandbox_config_disk_get_tag:
  * @config: a #GVirSandboxConfigDisk
  *
+ * Gets the tag naming the disk in the guest (the #GVirSandboxConfigDisk:tag
+ * property).
+ *
  * Returns: (transfer none): the tag naming the disk in the guest
+ *
+ * Since: 0.9
  */
 const gchar *gvir_sandbox_config_disk_get_tag(GVirSandboxConfigDisk *config);
 
@@ -95,7 +114,12 @@ const gchar *gvir_sandbox_config_disk_get_tag(GVirSandboxConfigDisk *config);
  * gvir_sandbox_config_disk_get_source:
  * @config: a #GVirSandboxConfigDisk
  *
+ * Gets the host path of the disk image (the #GVirSandboxConfigDisk:source
+ * property).
+ *
  * Returns: (transfer none): the host path of the disk image
+ *
+ * Since: 0.9
  */
 const gchar *gvir_sandbox_config_disk_get_source(GVirSandboxConfigDisk *config);
 
@@ -103,7 +127,11 @@ const gchar *gvir_sandbox_config_disk_get_source(GVirSandboxConfigDisk *config);
  * gvir_sandbox_config_disk_get_disk_type:
  * @config: a #GVirSandboxConfigDisk
  *
+ * Gets the type of the disk source.
+ *
  * Returns: the type of the disk source
+ *
+ * Since: 0.9
  */
 GVirConfigDomainDiskType gvir_sandbox_config_disk_get_disk_type(GVirSandboxConfigDisk *config);
 
@@ -111,7 +139,12 @@ GVirConfigDomainDiskType gvir_sandbox_config_disk_get_disk_type(GVirSandboxConfi
  * gvir_sandbox_config_disk_get_format:
  * @config: a #GVirSandboxConfigDisk
  *
+ * Gets the format of the disk image (the #GVirSandboxConfigDisk:format
+ * property).
+ *
  * Returns: the format of the disk image
+ *
+ * Since: 0.9
  */
 GVirConfigDomainDiskFormat gvir_sandbox_config_disk_get_format(GVirSandboxConfigDisk *config);
 

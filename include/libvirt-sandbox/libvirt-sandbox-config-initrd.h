@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  *
  * What goes into the initrd of a virtual-machine sandbox: the program run as
  * `/init`, the kernel release and module directory, and the modules to load.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigInitrd, gvir_sandbox_config_initrd, GVIR_SANDBOX, CONFIG_INITRD, GObject)
 
@@ -32,6 +34,8 @@ struct _GVirSandboxConfigInitrd
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigInitrdClass
 {
@@ -45,23 +49,33 @@ struct _GVirSandboxConfigInitrdClass
  * GVirSandboxConfigInitrd:kver:
  *
  * The kernel release the modules belong to.
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigInitrd:kmoddir:
  *
  * The full path of the kernel modules directory.
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigInitrd:init:
  *
  * The host path of the program run as the initrd's `/init` (default: the
  * installed `libvirt-sandbox-init-qemu`).
+ *
+ * Since: 0.6.0
  */
 
 /**
  * gvir_sandbox_config_initrd_new:
  *
+ * Creates a new, empty initrd description.
+ *
  * Returns: (transfer full): a new, empty initrd description
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigInitrd *gvir_sandbox_config_initrd_new(void);
 
@@ -69,7 +83,11 @@ GVirSandboxConfigInitrd *gvir_sandbox_config_initrd_new(void);
  * gvir_sandbox_config_initrd_get_kver:
  * @config: a #GVirSandboxConfigInitrd
  *
+ * Gets the kernel release (the #GVirSandboxConfigInitrd:kver property).
+ *
  * Returns: (transfer none) (nullable): the kernel release
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_initrd_get_kver(GVirSandboxConfigInitrd *config);
 
@@ -77,6 +95,10 @@ const gchar *gvir_sandbox_config_initrd_get_kver(GVirSandboxConfigInitrd *config
  * gvir_sandbox_config_initrd_set_kver:
  * @config: a #GVirSandboxConfigInitrd
  * @version: the kernel release
+ *
+ * Sets the kernel release (the #GVirSandboxConfigInitrd:kver property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_initrd_set_kver(GVirSandboxConfigInitrd *config, const gchar *version);
 
@@ -84,7 +106,12 @@ void gvir_sandbox_config_initrd_set_kver(GVirSandboxConfigInitrd *config, const 
  * gvir_sandbox_config_initrd_get_kmoddir:
  * @config: a #GVirSandboxConfigInitrd
  *
+ * Gets the kernel modules directory (the #GVirSandboxConfigInitrd:kmoddir
+ * property).
+ *
  * Returns: (transfer none) (nullable): the kernel modules directory
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_initrd_get_kmoddir(GVirSandboxConfigInitrd *config);
 
@@ -92,6 +119,11 @@ const gchar *gvir_sandbox_config_initrd_get_kmoddir(GVirSandboxConfigInitrd *con
  * gvir_sandbox_config_initrd_set_kmoddir:
  * @config: a #GVirSandboxConfigInitrd
  * @kmoddir: the full path of the kernel modules directory
+ *
+ * Sets the full path of the kernel modules directory (the
+ * #GVirSandboxConfigInitrd:kmoddir property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_initrd_set_kmoddir(GVirSandboxConfigInitrd *config, const gchar *kmoddir);
 
@@ -99,7 +131,12 @@ void gvir_sandbox_config_initrd_set_kmoddir(GVirSandboxConfigInitrd *config, con
  * gvir_sandbox_config_initrd_get_init:
  * @config: a #GVirSandboxConfigInitrd
  *
+ * Gets the host path of the init program (the #GVirSandboxConfigInitrd:init
+ * property).
+ *
  * Returns: (transfer none): the host path of the init program
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_initrd_get_init(GVirSandboxConfigInitrd *config);
 
@@ -107,6 +144,11 @@ const gchar *gvir_sandbox_config_initrd_get_init(GVirSandboxConfigInitrd *config
  * gvir_sandbox_config_initrd_set_init:
  * @config: a #GVirSandboxConfigInitrd
  * @hostpath: the host path of the init program
+ *
+ * Sets the host path of the init program (the #GVirSandboxConfigInitrd:init
+ * property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_initrd_set_init(GVirSandboxConfigInitrd *config, const gchar *hostpath);
 
@@ -116,6 +158,8 @@ void gvir_sandbox_config_initrd_set_init(GVirSandboxConfigInitrd *config, const 
  * @modname: a module file name, e.g. `virtio_pci.ko`
  *
  * Adds a module to load at boot; modules load in the order they were added.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_initrd_add_module(GVirSandboxConfigInitrd *config, const gchar *modname);
 
@@ -123,8 +167,12 @@ void gvir_sandbox_config_initrd_add_module(GVirSandboxConfigInitrd *config, cons
  * gvir_sandbox_config_initrd_get_modules:
  * @config: a #GVirSandboxConfigInitrd
  *
+ * Gets the modules, in load order.
+ *
  * Returns: (transfer container) (element-type utf8): the modules, in load
  *   order; free the list with g_list_free(), not its strings (the config's)
+ *
+ * Since: 0.6.0
  */
 GList *gvir_sandbox_config_initrd_get_modules(GVirSandboxConfigInitrd *config);
 

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  *
  * A sandbox that runs one command with its standard input, output and error
  * connected to the caller, and ends when the command ends.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigInteractive, gvir_sandbox_config_interactive, GVIR_SANDBOX, CONFIG_INTERACTIVE, GVirSandboxConfig)
 
@@ -30,6 +32,8 @@ struct _GVirSandboxConfigInteractive
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigInteractiveClass
 {
@@ -43,6 +47,8 @@ struct _GVirSandboxConfigInteractiveClass
  * GVirSandboxConfigInteractive:tty:
  *
  * Whether the command gets a terminal (a pty in the guest) instead of pipes.
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -53,6 +59,8 @@ struct _GVirSandboxConfigInteractiveClass
  * gvir_sandbox_config_interactive_set_command() says otherwise.
  *
  * Returns: (transfer full): a new config
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigInteractive *gvir_sandbox_config_interactive_new(const gchar *name);
 
@@ -60,6 +68,11 @@ GVirSandboxConfigInteractive *gvir_sandbox_config_interactive_new(const gchar *n
  * gvir_sandbox_config_interactive_set_tty:
  * @config: a #GVirSandboxConfigInteractive
  * @tty: whether the command gets a terminal
+ *
+ * Sets whether the command gets a terminal (the
+ * #GVirSandboxConfigInteractive:tty property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_interactive_set_tty(GVirSandboxConfigInteractive *config, gboolean tty);
 
@@ -67,7 +80,11 @@ void gvir_sandbox_config_interactive_set_tty(GVirSandboxConfigInteractive *confi
  * gvir_sandbox_config_interactive_get_tty:
  * @config: a #GVirSandboxConfigInteractive
  *
+ * Tells whether the command gets a terminal.
+ *
  * Returns: whether the command gets a terminal
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_interactive_get_tty(GVirSandboxConfigInteractive *config);
 
@@ -75,6 +92,10 @@ gboolean gvir_sandbox_config_interactive_get_tty(GVirSandboxConfigInteractive *c
  * gvir_sandbox_config_interactive_set_command:
  * @config: a #GVirSandboxConfigInteractive
  * @argv: (array zero-terminated=1) (transfer none): the command line; argv[0] is looked up in `PATH`
+ *
+ * Sets the command line; argv[0] is looked up in `PATH`.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_interactive_set_command(GVirSandboxConfigInteractive *config, gchar **argv);
 

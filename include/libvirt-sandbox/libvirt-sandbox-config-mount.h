@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  * The abstract base of every mount: a directory of the sandbox (the
  * target) whose content is replaced by something else. Host files may be
  * recorded as includes, to be copied into the mount.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMount, gvir_sandbox_config_mount, GVIR_SANDBOX, CONFIG_MOUNT, GObject)
 
@@ -37,6 +39,8 @@ struct _GVirSandboxConfigMount
  *
  * The class structure; keep in sync with `ConfigMountClass` in
  * src/config/mount/mod.rs.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigMountClass
 {
@@ -50,13 +54,20 @@ struct _GVirSandboxConfigMountClass
  * GVirSandboxConfigMount:target:
  *
  * The guest directory the mount replaces (construct-only).
+ *
+ * Since: 0.6.0
  */
 
 /**
  * gvir_sandbox_config_mount_get_target:
  * @config: a #GVirSandboxConfigMount
  *
+ * Gets the guest directory the mount replaces (the
+ * #GVirSandboxConfigMount:target property).
+ *
  * Returns: (transfer none): the guest directory the mount replaces
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_mount_get_target(GVirSandboxConfigMount *config);
 
@@ -70,6 +81,8 @@ const gchar *gvir_sandbox_config_mount_get_target(GVirSandboxConfigMount *config
  * A second include with the same @dstpath replaces the first. Includes are
  * recorded and saved with the config; nothing copies them yet (as in the
  * original library).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_mount_add_include(GVirSandboxConfigMount *config,
                                            const gchar *srcpath,
@@ -84,6 +97,8 @@ void gvir_sandbox_config_mount_add_include(GVirSandboxConfigMount *config,
  * valid as long as it; it is brought up to date by each call.
  *
  * Returns: (transfer none) (element-type filename filename): the includes
+ *
+ * Since: 0.6.0
  */
 GHashTable *gvir_sandbox_config_mount_get_includes(GVirSandboxConfigMount *config);
 
@@ -96,6 +111,8 @@ GHashTable *gvir_sandbox_config_mount_get_includes(GVirSandboxConfigMount *confi
  *
  * The abstract base of mounts whose content comes from a path: host
  * directories, image files and other guest paths.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountFile, gvir_sandbox_config_mount_file, GVIR_SANDBOX, CONFIG_MOUNT_FILE, GVirSandboxConfigMount)
 
@@ -113,6 +130,8 @@ struct _GVirSandboxConfigMountFile
  *
  * The class structure; keep in sync with `ConfigMountFileClass` in
  * src/config/mount/file.rs.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigMountFileClass
 {
@@ -127,13 +146,19 @@ struct _GVirSandboxConfigMountFileClass
  *
  * The source path: a host directory, an image file or a guest path.
  * %NULL for a host bind of a fresh temporary directory.
+ *
+ * Since: 0.6.0
  */
 
 /**
  * gvir_sandbox_config_mount_file_get_source:
  * @config: a #GVirSandboxConfigMountFile
  *
+ * Gets the source path (the #GVirSandboxConfigMountFile:source property).
+ *
  * Returns: (transfer none) (nullable): the source path
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_mount_file_get_source(GVirSandboxConfigMountFile *config);
 
@@ -143,6 +168,8 @@ const gchar *gvir_sandbox_config_mount_file_get_source(GVirSandboxConfigMountFil
  * @source: (nullable): the source path
  *
  * Sets the source path.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_mount_file_set_source(GVirSandboxConfigMountFile *config,
                                                const gchar *source);
@@ -158,6 +185,8 @@ void gvir_sandbox_config_mount_file_set_source(GVirSandboxConfigMountFile *confi
  * or empty, as from `host-bind:/tmp=`), a fresh empty temporary directory
  * is created when the sandbox starts and removed when it stops; such a
  * mount is saved as `source=` (empty).
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountHostBind, gvir_sandbox_config_mount_host_bind, GVIR_SANDBOX, CONFIG_MOUNT_HOST_BIND, GVirSandboxConfigMountFile)
 
@@ -174,6 +203,8 @@ struct _GVirSandboxConfigMountHostBind
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigMountHostBindClass
 {
@@ -192,6 +223,8 @@ struct _GVirSandboxConfigMountHostBindClass
  * Creates a mount binding the host directory @source onto @targetdir.
  *
  * Returns: (transfer full): a new mount
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigMountHostBind *gvir_sandbox_config_mount_host_bind_new(const gchar *source,
                                                                         const gchar *targetdir);
@@ -204,6 +237,8 @@ GVirSandboxConfigMountHostBind *gvir_sandbox_config_mount_host_bind_new(const gc
  * GVirSandboxConfigMountHostImage:
  *
  * A filesystem image file of the host mounted on a guest directory.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountHostImage, gvir_sandbox_config_mount_host_image, GVIR_SANDBOX, CONFIG_MOUNT_HOST_IMAGE, GVirSandboxConfigMountFile)
 
@@ -220,6 +255,8 @@ struct _GVirSandboxConfigMountHostImage
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigMountHostImageClass
 {
@@ -234,6 +271,8 @@ struct _GVirSandboxConfigMountHostImageClass
  *
  * The format of the image file (construct-only; default
  * %GVIR_CONFIG_DOMAIN_DISK_FORMAT_RAW).
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -245,6 +284,8 @@ struct _GVirSandboxConfigMountHostImageClass
  * Creates a mount of the image file @source on @targetdir.
  *
  * Returns: (transfer full): a new mount
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigMountHostImage *gvir_sandbox_config_mount_host_image_new(const gchar *source,
                                                                           const gchar *targetdir,
@@ -254,7 +295,12 @@ GVirSandboxConfigMountHostImage *gvir_sandbox_config_mount_host_image_new(const 
  * gvir_sandbox_config_mount_host_image_get_format:
  * @config: a #GVirSandboxConfigMountHostImage
  *
+ * Gets the format of the image file (the
+ * #GVirSandboxConfigMountHostImage:format property).
+ *
  * Returns: the format of the image file
+ *
+ * Since: 0.9
  */
 GVirConfigDomainDiskFormat gvir_sandbox_config_mount_host_image_get_format(GVirSandboxConfigMountHostImage *config);
 
@@ -267,6 +313,8 @@ GVirConfigDomainDiskFormat gvir_sandbox_config_mount_host_image_get_format(GVirS
  *
  * Another path of the sandbox bound onto a guest directory (set up after
  * the other mounts).
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountGuestBind, gvir_sandbox_config_mount_guest_bind, GVIR_SANDBOX, CONFIG_MOUNT_GUEST_BIND, GVirSandboxConfigMountFile)
 
@@ -283,6 +331,8 @@ struct _GVirSandboxConfigMountGuestBind
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigMountGuestBindClass
 {
@@ -300,6 +350,8 @@ struct _GVirSandboxConfigMountGuestBindClass
  * Creates a mount binding the guest path @source onto @targetdir.
  *
  * Returns: (transfer full): a new mount
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigMountGuestBind *gvir_sandbox_config_mount_guest_bind_new(const gchar *source,
                                                                           const gchar *targetdir);
@@ -312,6 +364,8 @@ GVirSandboxConfigMountGuestBind *gvir_sandbox_config_mount_guest_bind_new(const 
  * GVirSandboxConfigMountRam:
  *
  * A RAM filesystem (tmpfs) of limited size on a guest directory.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigMountRam, gvir_sandbox_config_mount_ram, GVIR_SANDBOX, CONFIG_MOUNT_RAM, GVirSandboxConfigMount)
 
@@ -328,6 +382,8 @@ struct _GVirSandboxConfigMountRam
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigMountRamClass
 {
@@ -342,6 +398,8 @@ struct _GVirSandboxConfigMountRamClass
  *
  * The maximum size of the filesystem, in bytes (default 10240). Unlike the
  * original, where it was construct-only, it may also be changed later.
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -352,6 +410,8 @@ struct _GVirSandboxConfigMountRamClass
  * Creates a RAM filesystem mount on @targetdir.
  *
  * Returns: (transfer full): a new mount
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigMountRam *gvir_sandbox_config_mount_ram_new(const gchar *targetdir,
                                                              guint64 usage);
@@ -362,6 +422,8 @@ GVirSandboxConfigMountRam *gvir_sandbox_config_mount_ram_new(const gchar *target
  * @usage: the maximum size of the filesystem, in bytes
  *
  * Sets the size limit of the filesystem.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_mount_ram_set_usage(GVirSandboxConfigMountRam *config,
                                              guint64 usage);
@@ -370,7 +432,12 @@ void gvir_sandbox_config_mount_ram_set_usage(GVirSandboxConfigMountRam *config,
  * gvir_sandbox_config_mount_ram_get_usage:
  * @config: a #GVirSandboxConfigMountRam
  *
+ * Gets the maximum size of the filesystem, in bytes (the
+ * #GVirSandboxConfigMountRam:usage property).
+ *
  * Returns: the maximum size of the filesystem, in bytes
+ *
+ * Since: 0.6.0
  */
 guint64 gvir_sandbox_config_mount_ram_get_usage(GVirSandboxConfigMountRam *config);
 

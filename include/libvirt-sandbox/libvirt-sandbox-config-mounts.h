@@ -15,6 +15,8 @@ G_BEGIN_DECLS
  * @mnt: (transfer none): the mount to append
  *
  * Appends a mount; mounts are set up in the order they were added.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_add_mount(GVirSandboxConfig *config,
                                    GVirSandboxConfigMount *mnt);
@@ -23,9 +25,13 @@ void gvir_sandbox_config_add_mount(GVirSandboxConfig *config,
  * gvir_sandbox_config_get_mounts:
  * @config: a #GVirSandboxConfig
  *
+ * Lists the mounts in the order they were added.
+ *
  * Returns: (transfer full) (element-type GVirSandboxConfigMount): a new
  *   list of the mounts in the order they were added; free with
  *   `g_list_free_full(list, g_object_unref)`
+ *
+ * Since: 0.6.0
  */
 GList *gvir_sandbox_config_get_mounts(GVirSandboxConfig *config);
 
@@ -40,6 +46,8 @@ GList *gvir_sandbox_config_get_mounts(GVirSandboxConfig *config);
  * Returns: (transfer full) (element-type GVirSandboxConfigMount): a new
  *   list of the matching mounts in the order they were added; free with
  *   `g_list_free_full(list, g_object_unref)`
+ *
+ * Since: 0.6.0
  */
 GList *gvir_sandbox_config_get_mounts_with_type(GVirSandboxConfig *config,
                                                 GType type);
@@ -52,6 +60,8 @@ GList *gvir_sandbox_config_get_mounts_with_type(GVirSandboxConfig *config,
  * Finds the first mount whose target is exactly @target.
  *
  * Returns: (transfer full) (nullable): the mount, or %NULL
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigMount *gvir_sandbox_config_find_mount(GVirSandboxConfig *config,
                                                        const gchar *target);
@@ -60,7 +70,11 @@ GVirSandboxConfigMount *gvir_sandbox_config_find_mount(GVirSandboxConfig *config
  * gvir_sandbox_config_has_mounts:
  * @config: a #GVirSandboxConfig
  *
+ * Tells whether the config has any mount.
+ *
  * Returns: whether the config has any mount
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_has_mounts(GVirSandboxConfig *config);
 
@@ -69,7 +83,11 @@ gboolean gvir_sandbox_config_has_mounts(GVirSandboxConfig *config);
  * @config: a #GVirSandboxConfig
  * @type: a mount class
  *
+ * Tells whether the config has a mount whose class is exactly @type.
+ *
  * Returns: whether the config has a mount whose class is exactly @type
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_has_mounts_with_type(GVirSandboxConfig *config,
                                                   GType type);
@@ -78,7 +96,11 @@ gboolean gvir_sandbox_config_has_mounts_with_type(GVirSandboxConfig *config,
  * gvir_sandbox_config_has_root_mount:
  * @config: a #GVirSandboxConfig
  *
+ * Tells whether a mount replaces the sandbox's `/`.
+ *
  * Returns: whether a mount replaces the sandbox's `/`
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_has_root_mount(GVirSandboxConfig *config);
 
@@ -97,6 +119,8 @@ gboolean gvir_sandbox_config_has_root_mount(GVirSandboxConfig *config);
  * Parses @mount and appends the mount it describes.
  *
  * Returns: %TRUE on success, %FALSE with @error set (%GVIR_SANDBOX_ERROR_INVALID_MOUNT)
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_add_mount_opts(GVirSandboxConfig *config,
                                             const gchar *mount,
@@ -112,6 +136,8 @@ gboolean gvir_sandbox_config_add_mount_opts(GVirSandboxConfig *config,
  * stops at the first invalid one (earlier ones stay added).
  *
  * Returns: %TRUE on success, %FALSE with @error set (%GVIR_SANDBOX_ERROR_INVALID_MOUNT)
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_add_mount_strv(GVirSandboxConfig *config,
                                             gchar **mounts,
@@ -130,6 +156,8 @@ gboolean gvir_sandbox_config_add_mount_strv(GVirSandboxConfig *config,
  *
  * Returns: %TRUE on success, %FALSE with @error set
  *   (%GVIR_SANDBOX_ERROR_INVALID_INCLUDE, e.g. when no mount contains the path)
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_add_host_include_strv(GVirSandboxConfig *config,
                                                    gchar **includes,
@@ -149,6 +177,8 @@ gboolean gvir_sandbox_config_add_host_include_strv(GVirSandboxConfig *config,
  * Returns: %TRUE on success, %FALSE with @error set
  *   (%GVIR_SANDBOX_ERROR_IO if the file cannot be read,
  *   %GVIR_SANDBOX_ERROR_INVALID_INCLUDE otherwise)
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_add_host_include_file(GVirSandboxConfig *config,
                                                    const gchar *includefile,

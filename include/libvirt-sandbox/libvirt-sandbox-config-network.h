@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  *
  * A static IPv4 or IPv6 address of a sandbox network interface, with the
  * length of its network prefix and an optional broadcast address.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetworkAddress, gvir_sandbox_config_network_address, GVIR_SANDBOX, CONFIG_NETWORK_ADDRESS, GObject)
 
@@ -35,6 +37,8 @@ struct _GVirSandboxConfigNetworkAddress
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigNetworkAddressClass
 {
@@ -48,16 +52,22 @@ struct _GVirSandboxConfigNetworkAddressClass
  * GVirSandboxConfigNetworkAddress:primary:
  *
  * The address itself (construct-only).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigNetworkAddress:broadcast:
  *
  * The broadcast address, or %NULL (construct-only).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigNetworkAddress:prefix:
  *
  * The length of the network prefix, 0 to 128 (construct-only; default 24).
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -66,7 +76,11 @@ struct _GVirSandboxConfigNetworkAddressClass
  * @prefix: the length of the network prefix (at most 128)
  * @broadcast: (nullable): the broadcast address, or %NULL
  *
+ * Creates a new address.
+ *
  * Returns: (transfer full): a new address
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigNetworkAddress *gvir_sandbox_config_network_address_new(GInetAddress *primary,
                                                                          guint prefix,
@@ -76,6 +90,11 @@ GVirSandboxConfigNetworkAddress *gvir_sandbox_config_network_address_new(GInetAd
  * gvir_sandbox_config_network_address_set_primary:
  * @addr: a #GVirSandboxConfigNetworkAddress
  * @primary: the new address
+ *
+ * Sets the new address (the #GVirSandboxConfigNetworkAddress:primary
+ * property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_address_set_primary(GVirSandboxConfigNetworkAddress *addr,
                                                      GInetAddress *primary);
@@ -84,7 +103,11 @@ void gvir_sandbox_config_network_address_set_primary(GVirSandboxConfigNetworkAdd
  * gvir_sandbox_config_network_address_get_primary:
  * @addr: a #GVirSandboxConfigNetworkAddress
  *
+ * Gets the address (the #GVirSandboxConfigNetworkAddress:primary property).
+ *
  * Returns: (transfer none): the address
+ *
+ * Since: 0.6.0
  */
 GInetAddress *gvir_sandbox_config_network_address_get_primary(GVirSandboxConfigNetworkAddress *addr);
 
@@ -92,6 +115,11 @@ GInetAddress *gvir_sandbox_config_network_address_get_primary(GVirSandboxConfigN
  * gvir_sandbox_config_network_address_set_prefix:
  * @addr: a #GVirSandboxConfigNetworkAddress
  * @prefix: the length of the network prefix (at most 128)
+ *
+ * Sets the length of the network prefix (at most 128) (the
+ * #GVirSandboxConfigNetworkAddress:prefix property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_address_set_prefix(GVirSandboxConfigNetworkAddress *addr,
                                                     guint prefix);
@@ -100,7 +128,12 @@ void gvir_sandbox_config_network_address_set_prefix(GVirSandboxConfigNetworkAddr
  * gvir_sandbox_config_network_address_get_prefix:
  * @addr: a #GVirSandboxConfigNetworkAddress
  *
+ * Gets the length of the network prefix (the
+ * #GVirSandboxConfigNetworkAddress:prefix property).
+ *
  * Returns: the length of the network prefix
+ *
+ * Since: 0.6.0
  */
 guint gvir_sandbox_config_network_address_get_prefix(GVirSandboxConfigNetworkAddress *addr);
 
@@ -108,6 +141,11 @@ guint gvir_sandbox_config_network_address_get_prefix(GVirSandboxConfigNetworkAdd
  * gvir_sandbox_config_network_address_set_broadcast:
  * @addr: a #GVirSandboxConfigNetworkAddress
  * @broadcast: (nullable): the broadcast address, or %NULL for none
+ *
+ * Sets the broadcast address, or %NULL for none (the
+ * #GVirSandboxConfigNetworkAddress:broadcast property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_address_set_broadcast(GVirSandboxConfigNetworkAddress *addr,
                                                        GInetAddress *broadcast);
@@ -116,7 +154,12 @@ void gvir_sandbox_config_network_address_set_broadcast(GVirSandboxConfigNetworkA
  * gvir_sandbox_config_network_address_get_broadcast:
  * @addr: a #GVirSandboxConfigNetworkAddress
  *
+ * Gets the broadcast address (the #GVirSandboxConfigNetworkAddress:broadcast
+ * property).
+ *
  * Returns: (transfer none) (nullable): the broadcast address
+ *
+ * Since: 0.6.0
  */
 GInetAddress *gvir_sandbox_config_network_address_get_broadcast(GVirSandboxConfigNetworkAddress *addr);
 
@@ -129,6 +172,8 @@ GInetAddress *gvir_sandbox_config_network_address_get_broadcast(GVirSandboxConfi
  *
  * A static route of a sandbox network interface: traffic for the target
  * network goes through the gateway.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetworkRoute, gvir_sandbox_config_network_route, GVIR_SANDBOX, CONFIG_NETWORK_ROUTE, GObject)
 
@@ -145,6 +190,8 @@ struct _GVirSandboxConfigNetworkRoute
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigNetworkRouteClass
 {
@@ -158,16 +205,22 @@ struct _GVirSandboxConfigNetworkRouteClass
  * GVirSandboxConfigNetworkRoute:prefix:
  *
  * The length of the target network prefix, 0 to 128 (construct-only; default 24).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigNetworkRoute:gateway:
  *
  * The gateway address (construct-only).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigNetworkRoute:target:
  *
  * The target network address (construct-only).
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -176,7 +229,11 @@ struct _GVirSandboxConfigNetworkRouteClass
  * @prefix: the length of the target network prefix (at most 128)
  * @gateway: the gateway address
  *
+ * Creates a new route.
+ *
  * Returns: (transfer full): a new route
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigNetworkRoute *gvir_sandbox_config_network_route_new(GInetAddress *target,
                                                                      guint prefix,
@@ -186,6 +243,11 @@ GVirSandboxConfigNetworkRoute *gvir_sandbox_config_network_route_new(GInetAddres
  * gvir_sandbox_config_network_route_set_prefix:
  * @route: a #GVirSandboxConfigNetworkRoute
  * @prefix: the length of the target network prefix (at most 128)
+ *
+ * Sets the length of the target network prefix (at most 128) (the
+ * #GVirSandboxConfigNetworkRoute:prefix property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_route_set_prefix(GVirSandboxConfigNetworkRoute *route,
                                                   guint prefix);
@@ -194,7 +256,12 @@ void gvir_sandbox_config_network_route_set_prefix(GVirSandboxConfigNetworkRoute 
  * gvir_sandbox_config_network_route_get_prefix:
  * @route: a #GVirSandboxConfigNetworkRoute
  *
+ * Gets the length of the target network prefix (the
+ * #GVirSandboxConfigNetworkRoute:prefix property).
+ *
  * Returns: the length of the target network prefix
+ *
+ * Since: 0.6.0
  */
 guint gvir_sandbox_config_network_route_get_prefix(GVirSandboxConfigNetworkRoute *route);
 
@@ -202,6 +269,11 @@ guint gvir_sandbox_config_network_route_get_prefix(GVirSandboxConfigNetworkRoute
  * gvir_sandbox_config_network_route_set_gateway:
  * @route: a #GVirSandboxConfigNetworkRoute
  * @gateway: the gateway address
+ *
+ * Sets the gateway address (the #GVirSandboxConfigNetworkRoute:gateway
+ * property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_route_set_gateway(GVirSandboxConfigNetworkRoute *route,
                                                    GInetAddress *gateway);
@@ -210,7 +282,12 @@ void gvir_sandbox_config_network_route_set_gateway(GVirSandboxConfigNetworkRoute
  * gvir_sandbox_config_network_route_get_gateway:
  * @route: a #GVirSandboxConfigNetworkRoute
  *
+ * Gets the gateway address (the #GVirSandboxConfigNetworkRoute:gateway
+ * property).
+ *
  * Returns: (transfer none): the gateway address
+ *
+ * Since: 0.6.0
  */
 GInetAddress *gvir_sandbox_config_network_route_get_gateway(GVirSandboxConfigNetworkRoute *route);
 
@@ -218,6 +295,11 @@ GInetAddress *gvir_sandbox_config_network_route_get_gateway(GVirSandboxConfigNet
  * gvir_sandbox_config_network_route_set_target:
  * @route: a #GVirSandboxConfigNetworkRoute
  * @target: the target network address
+ *
+ * Sets the target network address (the #GVirSandboxConfigNetworkRoute:target
+ * property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_route_set_target(GVirSandboxConfigNetworkRoute *route,
                                                   GInetAddress *target);
@@ -226,7 +308,12 @@ void gvir_sandbox_config_network_route_set_target(GVirSandboxConfigNetworkRoute 
  * gvir_sandbox_config_network_route_get_target:
  * @route: a #GVirSandboxConfigNetworkRoute
  *
+ * Gets the target network address (the #GVirSandboxConfigNetworkRoute:target
+ * property).
+ *
  * Returns: (transfer none): the target network address
+ *
+ * Since: 0.6.0
  */
 GInetAddress *gvir_sandbox_config_network_route_get_target(GVirSandboxConfigNetworkRoute *route);
 
@@ -239,6 +326,8 @@ GInetAddress *gvir_sandbox_config_network_route_get_target(GVirSandboxConfigNetw
  *
  * One `NAME=VALUE` parameter of a network filter reference (for example
  * `IP=192.168.122.1` for libvirt's `clean-traffic` filter).
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetworkFilterrefParameter, gvir_sandbox_config_network_filterref_parameter, GVIR_SANDBOX, CONFIG_NETWORK_FILTERREF_PARAMETER, GObject)
 
@@ -255,6 +344,8 @@ struct _GVirSandboxConfigNetworkFilterrefParameter
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigNetworkFilterrefParameterClass
 {
@@ -268,11 +359,15 @@ struct _GVirSandboxConfigNetworkFilterrefParameterClass
  * GVirSandboxConfigNetworkFilterrefParameter:name:
  *
  * The parameter name.
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigNetworkFilterrefParameter:value:
  *
  * The parameter value.
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -281,6 +376,8 @@ struct _GVirSandboxConfigNetworkFilterrefParameterClass
  * Creates a parameter with neither name nor value.
  *
  * Returns: (transfer full): a new parameter
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigNetworkFilterrefParameter *gvir_sandbox_config_network_filterref_parameter_new(void);
 
@@ -288,6 +385,11 @@ GVirSandboxConfigNetworkFilterrefParameter *gvir_sandbox_config_network_filterre
  * gvir_sandbox_config_network_filterref_parameter_set_name:
  * @param: a #GVirSandboxConfigNetworkFilterrefParameter
  * @name: the parameter name
+ *
+ * Sets the parameter name (the
+ * #GVirSandboxConfigNetworkFilterrefParameter:name property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_filterref_parameter_set_name(GVirSandboxConfigNetworkFilterrefParameter *param,
                                                               const gchar *name);
@@ -296,7 +398,12 @@ void gvir_sandbox_config_network_filterref_parameter_set_name(GVirSandboxConfigN
  * gvir_sandbox_config_network_filterref_parameter_get_name:
  * @param: a #GVirSandboxConfigNetworkFilterrefParameter
  *
+ * Gets the parameter name (the
+ * #GVirSandboxConfigNetworkFilterrefParameter:name property).
+ *
  * Returns: (transfer none) (nullable): the parameter name
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_network_filterref_parameter_get_name(GVirSandboxConfigNetworkFilterrefParameter *param);
 
@@ -304,6 +411,11 @@ const gchar *gvir_sandbox_config_network_filterref_parameter_get_name(GVirSandbo
  * gvir_sandbox_config_network_filterref_parameter_set_value:
  * @param: a #GVirSandboxConfigNetworkFilterrefParameter
  * @value: the parameter value
+ *
+ * Sets the parameter value (the
+ * #GVirSandboxConfigNetworkFilterrefParameter:value property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_filterref_parameter_set_value(GVirSandboxConfigNetworkFilterrefParameter *param,
                                                                const gchar *value);
@@ -312,7 +424,12 @@ void gvir_sandbox_config_network_filterref_parameter_set_value(GVirSandboxConfig
  * gvir_sandbox_config_network_filterref_parameter_get_value:
  * @param: a #GVirSandboxConfigNetworkFilterrefParameter
  *
+ * Gets the parameter value (the
+ * #GVirSandboxConfigNetworkFilterrefParameter:value property).
+ *
  * Returns: (transfer none) (nullable): the parameter value
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_network_filterref_parameter_get_value(GVirSandboxConfigNetworkFilterrefParameter *param);
 
@@ -325,6 +442,8 @@ const gchar *gvir_sandbox_config_network_filterref_parameter_get_value(GVirSandb
  *
  * A reference to a libvirt network filter (nwfilter) applied to a sandbox
  * network interface, with its parameters.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetworkFilterref, gvir_sandbox_config_network_filterref, GVIR_SANDBOX, CONFIG_NETWORK_FILTERREF, GObject)
 
@@ -341,6 +460,8 @@ struct _GVirSandboxConfigNetworkFilterref
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigNetworkFilterrefClass
 {
@@ -354,6 +475,8 @@ struct _GVirSandboxConfigNetworkFilterrefClass
  * GVirSandboxConfigNetworkFilterref:name:
  *
  * The name of the libvirt network filter.
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -362,6 +485,8 @@ struct _GVirSandboxConfigNetworkFilterrefClass
  * Creates a filter reference with no name and no parameters.
  *
  * Returns: (transfer full): a new filter reference
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigNetworkFilterref *gvir_sandbox_config_network_filterref_new(void);
 
@@ -369,7 +494,12 @@ GVirSandboxConfigNetworkFilterref *gvir_sandbox_config_network_filterref_new(voi
  * gvir_sandbox_config_network_filterref_get_name:
  * @ref: a #GVirSandboxConfigNetworkFilterref
  *
+ * Gets the name of the network filter (the
+ * #GVirSandboxConfigNetworkFilterref:name property).
+ *
  * Returns: (transfer none) (nullable): the name of the network filter
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_network_filterref_get_name(GVirSandboxConfigNetworkFilterref *ref);
 
@@ -377,6 +507,11 @@ const gchar *gvir_sandbox_config_network_filterref_get_name(GVirSandboxConfigNet
  * gvir_sandbox_config_network_filterref_set_name:
  * @ref: a #GVirSandboxConfigNetworkFilterref
  * @name: the name of the network filter
+ *
+ * Sets the name of the network filter (the
+ * #GVirSandboxConfigNetworkFilterref:name property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_filterref_set_name(GVirSandboxConfigNetworkFilterref *ref,
                                                     const gchar *name);
@@ -385,6 +520,10 @@ void gvir_sandbox_config_network_filterref_set_name(GVirSandboxConfigNetworkFilt
  * gvir_sandbox_config_network_filterref_add_parameter:
  * @ref: a #GVirSandboxConfigNetworkFilterref
  * @param: (transfer none): the parameter to append
+ *
+ * Appends the parameter @param to the parameters of the filter reference.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_filterref_add_parameter(GVirSandboxConfigNetworkFilterref *ref,
                                                          GVirSandboxConfigNetworkFilterrefParameter *param);
@@ -393,9 +532,13 @@ void gvir_sandbox_config_network_filterref_add_parameter(GVirSandboxConfigNetwor
  * gvir_sandbox_config_network_filterref_get_parameters:
  * @ref: a #GVirSandboxConfigNetworkFilterref
  *
+ * Lists the parameters in the order they were added.
+ *
  * Returns: (transfer full) (element-type GVirSandboxConfigNetworkFilterrefParameter):
  *   a new list of the parameters in the order they were added; free with
  *   `g_list_free_full(list, g_object_unref)`
+ *
+ * Since: 0.6.0
  */
 GList *gvir_sandbox_config_network_filterref_get_parameters(GVirSandboxConfigNetworkFilterref *ref);
 
@@ -409,6 +552,8 @@ GList *gvir_sandbox_config_network_filterref_get_parameters(GVirSandboxConfigNet
  * One network interface of a sandbox: the libvirt network it is connected
  * to, its MAC address, and either DHCP or static addresses and routes,
  * optionally with a network filter.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigNetwork, gvir_sandbox_config_network, GVIR_SANDBOX, CONFIG_NETWORK, GObject)
 
@@ -425,6 +570,8 @@ struct _GVirSandboxConfigNetwork
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigNetworkClass
 {
@@ -438,17 +585,23 @@ struct _GVirSandboxConfigNetworkClass
  * GVirSandboxConfigNetwork:dhcp:
  *
  * Whether the interface is configured by DHCP (default %TRUE).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigNetwork:source:
  *
  * The name of the libvirt network the interface is connected to, or %NULL
  * for the default network.
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConfigNetwork:mac:
  *
  * The MAC address of the interface, or %NULL to let libvirt pick one.
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -457,6 +610,8 @@ struct _GVirSandboxConfigNetworkClass
  * Creates an interface configured by DHCP.
  *
  * Returns: (transfer full): a new network interface
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigNetwork *gvir_sandbox_config_network_new(void);
 
@@ -464,6 +619,11 @@ GVirSandboxConfigNetwork *gvir_sandbox_config_network_new(void);
  * gvir_sandbox_config_network_set_source:
  * @config: a #GVirSandboxConfigNetwork
  * @network: (nullable): the libvirt network name, or %NULL for the default
+ *
+ * Sets the libvirt network name, or %NULL for the default (the
+ * #GVirSandboxConfigNetwork:source property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_set_source(GVirSandboxConfigNetwork *config,
                                             const gchar *network);
@@ -472,7 +632,12 @@ void gvir_sandbox_config_network_set_source(GVirSandboxConfigNetwork *config,
  * gvir_sandbox_config_network_get_source:
  * @config: a #GVirSandboxConfigNetwork
  *
+ * Gets the libvirt network name (the #GVirSandboxConfigNetwork:source
+ * property).
+ *
  * Returns: (transfer none) (nullable): the libvirt network name
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_network_get_source(GVirSandboxConfigNetwork *config);
 
@@ -480,6 +645,11 @@ const gchar *gvir_sandbox_config_network_get_source(GVirSandboxConfigNetwork *co
  * gvir_sandbox_config_network_set_mac:
  * @config: a #GVirSandboxConfigNetwork
  * @mac: (nullable): the MAC address (`NN:NN:NN:NN:NN:NN`), or %NULL
+ *
+ * Sets the MAC address (`NN:NN:NN:NN:NN:NN`), or %NULL (the
+ * #GVirSandboxConfigNetwork:mac property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_set_mac(GVirSandboxConfigNetwork *config,
                                          const gchar *mac);
@@ -488,7 +658,11 @@ void gvir_sandbox_config_network_set_mac(GVirSandboxConfigNetwork *config,
  * gvir_sandbox_config_network_get_mac:
  * @config: a #GVirSandboxConfigNetwork
  *
+ * Gets the MAC address (the #GVirSandboxConfigNetwork:mac property).
+ *
  * Returns: (transfer none) (nullable): the MAC address
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_network_get_mac(GVirSandboxConfigNetwork *config);
 
@@ -496,6 +670,11 @@ const gchar *gvir_sandbox_config_network_get_mac(GVirSandboxConfigNetwork *confi
  * gvir_sandbox_config_network_set_dhcp:
  * @config: a #GVirSandboxConfigNetwork
  * @dhcp: whether the interface is configured by DHCP
+ *
+ * Sets whether the interface is configured by DHCP (the
+ * #GVirSandboxConfigNetwork:dhcp property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_set_dhcp(GVirSandboxConfigNetwork *config,
                                           gboolean dhcp);
@@ -504,7 +683,11 @@ void gvir_sandbox_config_network_set_dhcp(GVirSandboxConfigNetwork *config,
  * gvir_sandbox_config_network_get_dhcp:
  * @config: a #GVirSandboxConfigNetwork
  *
+ * Tells whether the interface is configured by DHCP.
+ *
  * Returns: whether the interface is configured by DHCP
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_network_get_dhcp(GVirSandboxConfigNetwork *config);
 
@@ -512,6 +695,10 @@ gboolean gvir_sandbox_config_network_get_dhcp(GVirSandboxConfigNetwork *config);
  * gvir_sandbox_config_network_add_address:
  * @config: a #GVirSandboxConfigNetwork
  * @addr: (transfer none): the static address to append
+ *
+ * Appends the static address @addr to the addresses of the interface.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_add_address(GVirSandboxConfigNetwork *config,
                                              GVirSandboxConfigNetworkAddress *addr);
@@ -520,9 +707,13 @@ void gvir_sandbox_config_network_add_address(GVirSandboxConfigNetwork *config,
  * gvir_sandbox_config_network_get_addresses:
  * @config: a #GVirSandboxConfigNetwork
  *
+ * Lists the static addresses in the order they were added.
+ *
  * Returns: (transfer full) (element-type GVirSandboxConfigNetworkAddress):
  *   a new list of the static addresses in the order they were added; free
  *   with `g_list_free_full(list, g_object_unref)`
+ *
+ * Since: 0.6.0
  */
 GList *gvir_sandbox_config_network_get_addresses(GVirSandboxConfigNetwork *config);
 
@@ -530,6 +721,10 @@ GList *gvir_sandbox_config_network_get_addresses(GVirSandboxConfigNetwork *confi
  * gvir_sandbox_config_network_add_route:
  * @config: a #GVirSandboxConfigNetwork
  * @route: (transfer none): the static route to append
+ *
+ * Appends the static route @route to the routes of the interface.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_add_route(GVirSandboxConfigNetwork *config,
                                            GVirSandboxConfigNetworkRoute *route);
@@ -538,9 +733,13 @@ void gvir_sandbox_config_network_add_route(GVirSandboxConfigNetwork *config,
  * gvir_sandbox_config_network_get_routes:
  * @config: a #GVirSandboxConfigNetwork
  *
+ * Lists the static routes in the order they were added.
+ *
  * Returns: (transfer full) (element-type GVirSandboxConfigNetworkRoute):
  *   a new list of the static routes in the order they were added; free
  *   with `g_list_free_full(list, g_object_unref)`
+ *
+ * Since: 0.6.0
  */
 GList *gvir_sandbox_config_network_get_routes(GVirSandboxConfigNetwork *config);
 
@@ -549,6 +748,11 @@ GList *gvir_sandbox_config_network_get_routes(GVirSandboxConfigNetwork *config);
  * @config: a #GVirSandboxConfigNetwork
  * @ref: (transfer none) (nullable): the network filter reference, replacing
  *   any earlier one, or %NULL for none
+ *
+ * Sets the network filter reference, replacing any earlier one, or %NULL for
+ * none.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_network_set_filterref(GVirSandboxConfigNetwork *config,
                                                GVirSandboxConfigNetworkFilterref *ref);
@@ -557,7 +761,11 @@ void gvir_sandbox_config_network_set_filterref(GVirSandboxConfigNetwork *config,
  * gvir_sandbox_config_network_get_filterref:
  * @config: a #GVirSandboxConfigNetwork
  *
+ * Gets the network filter reference.
+ *
  * Returns: (transfer none) (nullable): the network filter reference
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigNetworkFilterref *gvir_sandbox_config_network_get_filterref(GVirSandboxConfigNetwork *config);
 

@@ -13,6 +13,10 @@ G_BEGIN_DECLS
  * gvir_sandbox_config_add_network:
  * @config: a #GVirSandboxConfig
  * @network: (transfer none): the network interface to append
+ *
+ * Appends the network interface @network to the networks of @config.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_add_network(GVirSandboxConfig *config,
                                      GVirSandboxConfigNetwork *network);
@@ -21,9 +25,13 @@ void gvir_sandbox_config_add_network(GVirSandboxConfig *config,
  * gvir_sandbox_config_get_networks:
  * @config: a #GVirSandboxConfig
  *
+ * Lists the network interfaces in the order they were added.
+ *
  * Returns: (transfer full) (element-type GVirSandboxConfigNetwork): a new
  *   list of the network interfaces in the order they were added; free with
  *   `g_list_free_full(list, g_object_unref)`
+ *
+ * Since: 0.6.0
  */
 GList *gvir_sandbox_config_get_networks(GVirSandboxConfig *config);
 
@@ -41,6 +49,8 @@ GList *gvir_sandbox_config_get_networks(GVirSandboxConfig *config);
  * gvir_sandbox_config_network_new(), DHCP is off unless `dhcp` is given.
  *
  * Returns: %TRUE on success, %FALSE with @error set (%GVIR_SANDBOX_ERROR_INVALID_NETWORK)
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_add_network_opts(GVirSandboxConfig *config,
                                               const gchar *network,
@@ -56,6 +66,8 @@ gboolean gvir_sandbox_config_add_network_opts(GVirSandboxConfig *config,
  * ones stay added).
  *
  * Returns: %TRUE on success, %FALSE with @error set (%GVIR_SANDBOX_ERROR_INVALID_NETWORK)
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_add_network_strv(GVirSandboxConfig *config,
                                               gchar **networks,
@@ -65,7 +77,11 @@ gboolean gvir_sandbox_config_add_network_strv(GVirSandboxConfig *config,
  * gvir_sandbox_config_has_networks:
  * @config: a #GVirSandboxConfig
  *
+ * Tells whether the config has any network interface.
+ *
  * Returns: whether the config has any network interface
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_has_networks(GVirSandboxConfig *config);
 
@@ -75,6 +91,10 @@ gboolean gvir_sandbox_config_has_networks(GVirSandboxConfig *config);
  * @disk: (transfer none): the disk to add; its tag must not be used by
  *   another disk of @config (a critical is logged and nothing is added
  *   otherwise)
+ *
+ * Appends the disk @dsk to the disks of @config.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_add_disk(GVirSandboxConfig *config,
                                   GVirSandboxConfigDisk *disk);
@@ -83,9 +103,13 @@ void gvir_sandbox_config_add_disk(GVirSandboxConfig *config,
  * gvir_sandbox_config_get_disks:
  * @config: a #GVirSandboxConfig
  *
+ * Lists the disks in the order they were added.
+ *
  * Returns: (transfer full) (element-type GVirSandboxConfigDisk): a new list
  *   of the disks in the order they were added; free with
  *   `g_list_free_full(list, g_object_unref)`
+ *
+ * Since: 0.9
  */
 GList *gvir_sandbox_config_get_disks(GVirSandboxConfig *config);
 
@@ -98,8 +122,13 @@ GList *gvir_sandbox_config_get_disks(GVirSandboxConfig *config);
  *   file name extension (`raw` if unknown)
  * @error: return location for a #GError, or %NULL
  *
+ * Parses a disk specification, as the `--disk` option of virt-sandbox takes
+ * it, and appends the disk to @config.
+ *
  * Returns: %TRUE on success, %FALSE with @error set
  *   (%GVIR_SANDBOX_ERROR_INVALID_DISK, also when the tag is already used)
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_add_disk_opts(GVirSandboxConfig *config,
                                            const gchar *disk,
@@ -115,6 +144,8 @@ gboolean gvir_sandbox_config_add_disk_opts(GVirSandboxConfig *config,
  * stay added).
  *
  * Returns: %TRUE on success, %FALSE with @error set (%GVIR_SANDBOX_ERROR_INVALID_DISK)
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_add_disk_strv(GVirSandboxConfig *config,
                                            gchar **disks,
@@ -124,7 +155,11 @@ gboolean gvir_sandbox_config_add_disk_strv(GVirSandboxConfig *config,
  * gvir_sandbox_config_has_disks:
  * @config: a #GVirSandboxConfig
  *
+ * Tells whether the config has any disk.
+ *
  * Returns: whether the config has any disk
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_config_has_disks(GVirSandboxConfig *config);
 

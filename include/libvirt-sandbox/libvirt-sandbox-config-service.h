@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  *
  * The abstract base of service sandboxes: long-running sandboxes defined
  * persistently in libvirt.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigService, gvir_sandbox_config_service, GVIR_SANDBOX, CONFIG_SERVICE, GVirSandboxConfig)
 
@@ -30,6 +32,8 @@ struct _GVirSandboxConfigService
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigServiceClass
 {
@@ -45,6 +49,8 @@ struct _GVirSandboxConfigServiceClass
  * GVirSandboxConfigServiceGeneric:
  *
  * A service sandbox running a given command.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigServiceGeneric, gvir_sandbox_config_service_generic, GVIR_SANDBOX, CONFIG_SERVICE_GENERIC, GVirSandboxConfigService)
 
@@ -61,6 +67,8 @@ struct _GVirSandboxConfigServiceGeneric
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigServiceGenericClass
 {
@@ -74,7 +82,11 @@ struct _GVirSandboxConfigServiceGenericClass
  * gvir_sandbox_config_service_generic_new:
  * @name: the sandbox name
  *
+ * Creates a new config running `/bin/sh` by default.
+ *
  * Returns: (transfer full): a new config running `/bin/sh` by default
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigServiceGeneric *gvir_sandbox_config_service_generic_new(const gchar *name);
 
@@ -82,6 +94,10 @@ GVirSandboxConfigServiceGeneric *gvir_sandbox_config_service_generic_new(const g
  * gvir_sandbox_config_service_generic_set_command:
  * @config: a #GVirSandboxConfigServiceGeneric
  * @argv: (array zero-terminated=1) (transfer none): the command line
+ *
+ * Sets the command line.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_service_generic_set_command(GVirSandboxConfigServiceGeneric *config, gchar **argv);
 
@@ -91,6 +107,8 @@ void gvir_sandbox_config_service_generic_set_command(GVirSandboxConfigServiceGen
  * GVirSandboxConfigServiceSystemd:
  *
  * A service sandbox booting systemd to a target unit.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConfigServiceSystemd, gvir_sandbox_config_service_systemd, GVIR_SANDBOX, CONFIG_SERVICE_SYSTEMD, GVirSandboxConfigService)
 
@@ -107,6 +125,8 @@ struct _GVirSandboxConfigServiceSystemd
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConfigServiceSystemdClass
 {
@@ -120,13 +140,19 @@ struct _GVirSandboxConfigServiceSystemdClass
  * GVirSandboxConfigServiceSystemd:boot-target:
  *
  * The systemd unit the sandbox boots (default `multi-user.target`).
+ *
+ * Since: 0.9
  */
 
 /**
  * gvir_sandbox_config_service_systemd_new:
  * @name: the sandbox name
  *
+ * Creates a new config booting `multi-user.target`.
+ *
  * Returns: (transfer full): a new config booting `multi-user.target`
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfigServiceSystemd *gvir_sandbox_config_service_systemd_new(const gchar *name);
 
@@ -134,7 +160,12 @@ GVirSandboxConfigServiceSystemd *gvir_sandbox_config_service_systemd_new(const g
  * gvir_sandbox_config_service_systemd_get_boot_target:
  * @config: a #GVirSandboxConfigServiceSystemd
  *
+ * Gets the boot target unit (the
+ * #GVirSandboxConfigServiceSystemd:boot-target property).
+ *
  * Returns: (transfer none): the boot target unit
+ *
+ * Since: 0.6.0
  */
 const gchar *gvir_sandbox_config_service_systemd_get_boot_target(GVirSandboxConfigServiceSystemd *config);
 
@@ -142,6 +173,11 @@ const gchar *gvir_sandbox_config_service_systemd_get_boot_target(GVirSandboxConf
  * gvir_sandbox_config_service_systemd_set_boot_target:
  * @config: a #GVirSandboxConfigServiceSystemd
  * @target: the boot target unit, e.g. `multi-user.target`
+ *
+ * Sets the boot target unit, e.g. `multi-user.target` (the
+ * #GVirSandboxConfigServiceSystemd:boot-target property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_config_service_systemd_set_boot_target(GVirSandboxConfigServiceSystemd *config, const gchar *target);
 

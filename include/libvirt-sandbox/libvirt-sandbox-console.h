@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  *
  * The host end of one of a sandbox's consoles. It runs on the GLib main
  * loop of the thread that attached it.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConsole, gvir_sandbox_console, GVIR_SANDBOX, CONSOLE, GObject)
 
@@ -40,6 +42,17 @@ struct _GVirSandboxConsole
  *
  * The class structure, laid out as the original's; keep in sync with
  * `ConsoleClass` in src/console/imp.rs.
+ *
+ * Since: 0.6.0
+ */
+/**
+ * GVirSandboxConsoleClass::closed:
+ * @console: a #GVirSandboxConsole
+ * @error: %TRUE if the console closed because of an error
+ *
+ * The class handler of the #GVirSandboxConsole::closed signal.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConsoleClass
 {
@@ -64,27 +77,37 @@ struct _GVirSandboxConsoleClass
  * GVirSandboxConsole:connection:
  *
  * The libvirt connection (construct-only, may be %NULL).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConsole:domain:
  *
  * The sandbox's domain (construct-only).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConsole:devname:
  *
  * The libvirt alias of the console device, e.g. `console1` (construct-only).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConsole:escape:
  *
  * The escape character: when the local stdin is a terminal, Ctrl and this
  * character (default `]`) closes the console.
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxConsole:direct:
  *
  * Kept for compatibility: local consoles always open the host pty directly.
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -94,6 +117,8 @@ struct _GVirSandboxConsoleClass
  *
  * Emitted once when the console stops: after the app's exit status and last
  * output arrived, when the guest end hung up, or on the escape character.
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -108,6 +133,8 @@ struct _GVirSandboxConsoleClass
  * their descriptors).
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_console_attach(GVirSandboxConsole *console,
                                      GUnixInputStream *localStdin,
@@ -123,6 +150,8 @@ gboolean gvir_sandbox_console_attach(GVirSandboxConsole *console,
  * Connects the console to the process's stdin, stdout and stderr.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_console_attach_stdio(GVirSandboxConsole *console, GError **error);
 
@@ -134,6 +163,8 @@ gboolean gvir_sandbox_console_attach_stdio(GVirSandboxConsole *console, GError *
  * Connects the console's output to the process's stderr only.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_console_attach_stderr(GVirSandboxConsole *console, GError **error);
 
@@ -146,6 +177,8 @@ gboolean gvir_sandbox_console_attach_stderr(GVirSandboxConsole *console, GError 
  * that is not attached succeeds.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_console_detach(GVirSandboxConsole *console, GError **error);
 
@@ -157,6 +190,8 @@ gboolean gvir_sandbox_console_detach(GVirSandboxConsole *console, GError **error
  * Kept for compatibility; consoles never depend on the connection once attached.
  *
  * Returns: %TRUE
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_console_isolate(GVirSandboxConsole *console, GError **error);
 
@@ -186,6 +221,11 @@ gboolean gvir_sandbox_console_check_end(GVirSandboxConsole *console, GError **er
  * gvir_sandbox_console_set_escape:
  * @console: a #GVirSandboxConsole
  * @escape: the escape character (0 to 127)
+ *
+ * Sets the escape character (0 to 127) (the #GVirSandboxConsole:escape
+ * property).
+ *
+ * Since: 0.9
  */
 void gvir_sandbox_console_set_escape(GVirSandboxConsole *console, gchar escape);
 
@@ -193,7 +233,11 @@ void gvir_sandbox_console_set_escape(GVirSandboxConsole *console, gchar escape);
  * gvir_sandbox_console_get_escape:
  * @console: a #GVirSandboxConsole
  *
+ * Gets the escape character (the #GVirSandboxConsole:escape property).
+ *
  * Returns: the escape character
+ *
+ * Since: 0.9
  */
 gchar gvir_sandbox_console_get_escape(GVirSandboxConsole *console);
 
@@ -201,6 +245,11 @@ gchar gvir_sandbox_console_get_escape(GVirSandboxConsole *console);
  * gvir_sandbox_console_set_direct:
  * @console: a #GVirSandboxConsole
  * @direct: ignored (kept for compatibility)
+ *
+ * Sets ignored (kept for compatibility) (the #GVirSandboxConsole:direct
+ * property).
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_console_set_direct(GVirSandboxConsole *console, gboolean direct);
 
@@ -208,7 +257,11 @@ void gvir_sandbox_console_set_direct(GVirSandboxConsole *console, gboolean direc
  * gvir_sandbox_console_get_direct:
  * @console: a #GVirSandboxConsole
  *
+ * Gets the direct property (the #GVirSandboxConsole:direct property).
+ *
  * Returns: the direct property
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_console_get_direct(GVirSandboxConsole *console);
 
@@ -218,6 +271,8 @@ gboolean gvir_sandbox_console_get_direct(GVirSandboxConsole *console);
  * GVirSandboxConsoleRaw:
  *
  * A console passing bytes through unchanged: the init log, the debug shell.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConsoleRaw, gvir_sandbox_console_raw, GVIR_SANDBOX, CONSOLE_RAW, GVirSandboxConsole)
 
@@ -234,6 +289,8 @@ struct _GVirSandboxConsoleRaw
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConsoleRawClass
 {
@@ -254,7 +311,11 @@ struct _GVirSandboxConsoleRawClass
  * @domain: the sandbox's domain
  * @devname: the libvirt alias of the console device
  *
+ * Creates a new console.
+ *
  * Returns: (transfer full): a new console
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConsoleRaw *gvir_sandbox_console_raw_new(GVirConnection *connection, GVirDomain *domain,
                                                     const gchar *devname);
@@ -266,6 +327,8 @@ GVirSandboxConsoleRaw *gvir_sandbox_console_raw_new(GVirConnection *connection, 
  *
  * The app console of an interactive sandbox: it carries the command's
  * stdin, stdout and stderr as separate streams, then its exit status.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxConsoleRpc, gvir_sandbox_console_rpc, GVIR_SANDBOX, CONSOLE_RPC, GVirSandboxConsole)
 
@@ -283,6 +346,17 @@ struct _GVirSandboxConsoleRpc
  * @exited: the class handler of the #GVirSandboxConsoleRpc::exited signal
  *
  * The class structure.
+ *
+ * Since: 0.6.0
+ */
+/**
+ * GVirSandboxConsoleRpcClass::exited:
+ * @console: a #GVirSandboxConsoleRpc
+ * @status: the wait status of the command
+ *
+ * The class handler of the #GVirSandboxConsoleRpc::exited signal.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxConsoleRpcClass
 {
@@ -308,6 +382,8 @@ struct _GVirSandboxConsoleRpcClass
  * Emitted when the command has ended and all its output has arrived, just
  * before #GVirSandboxConsole::closed. Decode @status with WIFEXITED(),
  * WEXITSTATUS(), WIFSIGNALED() and WTERMSIG().
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -316,7 +392,11 @@ struct _GVirSandboxConsoleRpcClass
  * @domain: the sandbox's domain
  * @devname: the libvirt alias of the console device
  *
+ * Creates a new console.
+ *
  * Returns: (transfer full): a new console
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConsoleRpc *gvir_sandbox_console_rpc_new(GVirConnection *connection, GVirDomain *domain,
                                                     const gchar *devname);

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  * builds the libvirt domain from the #GVirSandboxConfig, starts it as a
  * transient domain with a unique name, hands out its consoles, and on stop
  * (or when the context is finalized) removes everything it created.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxContext, gvir_sandbox_context, GVIR_SANDBOX, CONTEXT, GObject)
 
@@ -45,6 +47,8 @@ struct _GVirSandboxContext
  * The class structure, laid out as the original's; keep in sync with
  * `ContextClass` in src/context/imp.rs. A subclass may override the virtual
  * methods and chain up to the parent class's.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxContextClass
 {
@@ -63,16 +67,22 @@ struct _GVirSandboxContextClass
  * GVirSandboxContext:config:
  *
  * The sandbox configuration (construct-only).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxContext:connection:
  *
  * The opened libvirt-gobject connection (construct-only).
+ *
+ * Since: 0.6.0
  */
 /**
  * GVirSandboxContext:domain:
  *
  * The running sandbox's domain, or %NULL when it is not running.
+ *
+ * Since: 0.6.0
  */
 
 /**
@@ -84,6 +94,8 @@ struct _GVirSandboxContextClass
  * starting or attaching it fails with %GVIR_SANDBOX_ERROR_INVALID_ARGUMENT.
  *
  * Returns: (transfer full): the sandbox configuration
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConfig *gvir_sandbox_context_get_config(GVirSandboxContext *ctxt);
 
@@ -91,7 +103,11 @@ GVirSandboxConfig *gvir_sandbox_context_get_config(GVirSandboxContext *ctxt);
  * gvir_sandbox_context_get_connection:
  * @ctxt: a #GVirSandboxContext
  *
+ * Gets the libvirt connection (the #GVirSandboxContext:connection property).
+ *
  * Returns: (transfer full): the libvirt connection
+ *
+ * Since: 0.6.0
  */
 GVirConnection *gvir_sandbox_context_get_connection(GVirSandboxContext *ctxt);
 
@@ -100,8 +116,13 @@ GVirConnection *gvir_sandbox_context_get_connection(GVirSandboxContext *ctxt);
  * @ctxt: a #GVirSandboxContext
  * @error: return location for a #GError, or %NULL
  *
+ * Gets the running sandbox's domain; fails with
+ * %GVIR_SANDBOX_ERROR_NOT_RUNNING if the sandbox is not running.
+ *
  * Returns: (transfer full): the running sandbox's domain, or %NULL with
  *   @error set (%GVIR_SANDBOX_ERROR_NOT_RUNNING)
+ *
+ * Since: 0.6.0
  */
 GVirDomain *gvir_sandbox_context_get_domain(GVirSandboxContext *ctxt, GError **error);
 
@@ -114,6 +135,8 @@ GVirDomain *gvir_sandbox_context_get_domain(GVirSandboxContext *ctxt, GError **e
  * app console is attached (see gvir_sandbox_context_interactive_get_app_console()).
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_context_start(GVirSandboxContext *ctxt, GError **error);
 
@@ -132,7 +155,11 @@ gboolean gvir_sandbox_context_start(GVirSandboxContext *ctxt, GError **error);
  * %GVIR_SANDBOX_ERROR_ALREADY_RUNNING. Cancelling @cancellable before the
  * domain exists stops the start; once it exists, it is destroyed again.
  * Call it from the thread that runs the thread-default main context.
- * Finish with gvir_sandbox_context_start_finish().
+ * Finish with gvir_sandbox_context_start_finish(). A subclass that
+ * overrides the @start virtual method has its override called instead,
+ * synchronously, before this returns.
+ *
+ * Since: 0.9
  */
 void gvir_sandbox_context_start_async(GVirSandboxContext *ctxt, GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data);
@@ -143,7 +170,11 @@ void gvir_sandbox_context_start_async(GVirSandboxContext *ctxt, GCancellable *ca
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError, or %NULL
  *
+ * Finishes a start begun with gvir_sandbox_context_start_async().
+ *
  * Returns: %TRUE if the sandbox started, %FALSE with @error set
+ *
+ * Since: 0.9
  */
 gboolean gvir_sandbox_context_start_finish(GVirSandboxContext *ctxt, GAsyncResult *result, GError **error);
 
@@ -156,6 +187,8 @@ gboolean gvir_sandbox_context_start_finish(GVirSandboxContext *ctxt, GAsyncResul
  *
  * Returns: %TRUE on success, %FALSE with @error set
  *   (%GVIR_SANDBOX_ERROR_NOT_RUNNING if it was not started)
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_context_stop(GVirSandboxContext *ctxt, GError **error);
 
@@ -169,6 +202,10 @@ gboolean gvir_sandbox_context_stop(GVirSandboxContext *ctxt, GError **error);
  * Stops the sandbox without blocking the thread-default main context: the
  * context lets go of the domain before this returns, and libvirt destroys
  * it on a worker thread. Finish with gvir_sandbox_context_stop_finish().
+ * A subclass that overrides the @stop virtual method has its override
+ * called instead, synchronously, before this returns.
+ *
+ * Since: 0.9
  */
 void gvir_sandbox_context_stop_async(GVirSandboxContext *ctxt, GCancellable *cancellable,
                                      GAsyncReadyCallback callback, gpointer user_data);
@@ -179,7 +216,11 @@ void gvir_sandbox_context_stop_async(GVirSandboxContext *ctxt, GCancellable *can
  * @result: the #GAsyncResult passed to the callback
  * @error: return location for a #GError, or %NULL
  *
+ * Finishes a stop begun with gvir_sandbox_context_stop_async().
+ *
  * Returns: %TRUE if the sandbox stopped, %FALSE with @error set
+ *
+ * Since: 0.9
  */
 gboolean gvir_sandbox_context_stop_finish(GVirSandboxContext *ctxt, GAsyncResult *result, GError **error);
 
@@ -191,6 +232,8 @@ gboolean gvir_sandbox_context_stop_finish(GVirSandboxContext *ctxt, GAsyncResult
  * Attaches to a running domain named like the config.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_context_attach(GVirSandboxContext *ctxt, GError **error);
 
@@ -202,6 +245,8 @@ gboolean gvir_sandbox_context_attach(GVirSandboxContext *ctxt, GError **error);
  * Forgets the running domain without stopping it.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_context_detach(GVirSandboxContext *ctxt, GError **error);
 
@@ -209,7 +254,12 @@ gboolean gvir_sandbox_context_detach(GVirSandboxContext *ctxt, GError **error);
  * gvir_sandbox_context_is_attached:
  * @ctxt: a #GVirSandboxContext
  *
+ * Tells whether the context has a running domain (after a start or an
+ * attach, before a stop or a detach).
+ *
  * Returns: whether the context has a running domain
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_context_is_attached(GVirSandboxContext *ctxt);
 
@@ -218,8 +268,13 @@ gboolean gvir_sandbox_context_is_attached(GVirSandboxContext *ctxt);
  * @ctxt: a #GVirSandboxContext
  * @error: return location for a #GError, or %NULL
  *
+ * Creates a console for the running sandbox's log, the guest init's
+ * messages: a #GVirSandboxConsoleRaw.
+ *
  * Returns: (transfer full): a new console carrying the guest init's messages,
  *   or %NULL with @error set
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConsole *gvir_sandbox_context_get_log_console(GVirSandboxContext *ctxt, GError **error);
 
@@ -228,8 +283,13 @@ GVirSandboxConsole *gvir_sandbox_context_get_log_console(GVirSandboxContext *ctx
  * @ctxt: a #GVirSandboxContext
  * @error: return location for a #GError, or %NULL
  *
+ * Creates a console for the root debug shell of the running sandbox (see
+ * #GVirSandboxConfig:shell): a #GVirSandboxConsoleRaw.
+ *
  * Returns: (transfer full): a new console with the root debug shell (the
  *   config's shell property must be set), or %NULL with @error set
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConsole *gvir_sandbox_context_get_shell_console(GVirSandboxContext *ctxt, GError **error);
 
@@ -240,6 +300,8 @@ GVirSandboxConsole *gvir_sandbox_context_get_shell_console(GVirSandboxContext *c
  *
  * The context of an interactive sandbox: its command's standard input,
  * output and error are reached through the app console.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxContextInteractive, gvir_sandbox_context_interactive, GVIR_SANDBOX, CONTEXT_INTERACTIVE, GVirSandboxContext)
 
@@ -256,6 +318,8 @@ struct _GVirSandboxContextInteractive
  * @parent_class: the parent class
  *
  * The class structure.
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxContextInteractiveClass
 {
@@ -270,7 +334,11 @@ struct _GVirSandboxContextInteractiveClass
  * @connection: an opened libvirt connection
  * @config: the sandbox configuration
  *
+ * Creates a new context.
+ *
  * Returns: (transfer full): a new context
+ *
+ * Since: 0.6.0
  */
 GVirSandboxContextInteractive *gvir_sandbox_context_interactive_new(GVirConnection *connection,
                                                                     GVirSandboxConfigInteractive *config);
@@ -280,8 +348,14 @@ GVirSandboxContextInteractive *gvir_sandbox_context_interactive_new(GVirConnecti
  * @ctxt: a #GVirSandboxContextInteractive
  * @error: return location for a #GError, or %NULL
  *
+ * Creates the console of the sandbox's command: a #GVirSandboxConsoleRpc
+ * that carries its input and output and reports its exit status with
+ * #GVirSandboxConsoleRpc::exited.
+ *
  * Returns: (transfer full): a new console for the command's stdio and exit
  *   status, or %NULL with @error set
+ *
+ * Since: 0.6.0
  */
 GVirSandboxConsole *gvir_sandbox_context_interactive_get_app_console(GVirSandboxContextInteractive *ctxt,
                                                                      GError **error);
@@ -302,6 +376,8 @@ GVirSandboxConsole *gvir_sandbox_context_interactive_get_app_console(GVirSandbox
  * runs with its stdin on `/dev/null` and its output on the log console;
  * the domain ends with it. Finalizing the context leaves the service
  * running.
+ *
+ * Since: 0.6.0
  */
 GVIR_SANDBOX_DECLARE_TYPE(GVirSandboxContextService, gvir_sandbox_context_service, GVIR_SANDBOX, CONTEXT_SERVICE, GVirSandboxContext)
 
@@ -316,20 +392,25 @@ struct _GVirSandboxContextService
 /**
  * GVirSandboxContextServiceClass:
  * @parent_class: the parent class
+ * @define: defines the service (its directories and persistent domain);
+ *   gvir_sandbox_context_service_define() calls it. The default does the
+ *   work; an override may chain up to it.
+ * @undefine: undefines the service and removes its directories;
+ *   gvir_sandbox_context_service_undefine() calls it.
  *
  * The class structure; keep in sync with `ContextServiceClass` in
- * src/context/service.rs. The two private slots are where the original
- * has its `define` and `undefine` virtual methods (kept for the layout;
- * gvir_sandbox_context_service_define() and _undefine() do not call
- * through them yet).
+ * src/context/service.rs (the original's layout).
+ *
+ * Since: 0.6.0
  */
 struct _GVirSandboxContextServiceClass
 {
     GVirSandboxContextClass parent_class;
 
+    gboolean (*define)(GVirSandboxContextService *ctxt, GError **error);
+    gboolean (*undefine)(GVirSandboxContextService *ctxt, GError **error);
+
     /*< private >*/
-    gpointer define;
-    gpointer undefine;
     gpointer padding[20];
 };
 
@@ -338,7 +419,11 @@ struct _GVirSandboxContextServiceClass
  * @connection: an opened libvirt connection (`lxc:///` or `qemu:///system`)
  * @config: the service's configuration
  *
+ * Creates a new context.
+ *
  * Returns: (transfer full): a new context
+ *
+ * Since: 0.6.0
  */
 GVirSandboxContextService *gvir_sandbox_context_service_new(GVirConnection *connection,
                                                             GVirSandboxConfigService *config);
@@ -353,6 +438,8 @@ GVirSandboxContextService *gvir_sandbox_context_service_new(GVirConnection *conn
  * service.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_context_service_define(GVirSandboxContextService *ctxt, GError **error);
 
@@ -365,6 +452,8 @@ gboolean gvir_sandbox_context_service_define(GVirSandboxContextService *ctxt, GE
  * removes its configuration and data directories.
  *
  * Returns: %TRUE on success, %FALSE with @error set
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_context_service_undefine(GVirSandboxContextService *ctxt, GError **error);
 

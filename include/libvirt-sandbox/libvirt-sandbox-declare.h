@@ -9,8 +9,13 @@
 
 G_BEGIN_DECLS
 
-/*
+/**
  * GVIR_SANDBOX_DECLARE_TYPE:
+ * @ModuleObjName: the type's name in CamelCase, e.g. `GVirSandboxConfig`
+ * @module_obj_name: the type's function prefix, e.g. `gvir_sandbox_config`
+ * @MODULE: the prefix of the macros, `GVIR_SANDBOX`
+ * @OBJ_NAME: the type's part of the macros, e.g. `CONFIG`
+ * @ParentName: the parent type, e.g. `GObject`
  *
  * Declares what G_DECLARE_DERIVABLE_TYPE() declares (the get_type function,
  * the instance and class typedefs, the cast and check functions, g_autoptr
@@ -20,6 +25,8 @@ G_BEGIN_DECLS
  * layout, so programs built against it see the same sizes). Each class
  * struct ends in `gpointer padding[20]`, the original's
  * LIBVIRT_SANDBOX_CLASS_PADDING.
+ *
+ * Since: 0.9
  */
 #define GVIR_SANDBOX_DECLARE_TYPE(ModuleObjName, module_obj_name, MODULE, OBJ_NAME, ParentName) \
     GType module_obj_name##_get_type(void); \

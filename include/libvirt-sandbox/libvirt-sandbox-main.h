@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  * Initializes libvirt-sandbox and the libvirt-gobject, libvirt-glib and
  * GObject libraries it builds on. Aborts the program with an error message
  * if that fails; use gvir_sandbox_init_check() to handle the failure.
+ *
+ * Since: 0.6.0
  */
 void gvir_sandbox_init(int *argc, char ***argv);
 
@@ -30,6 +32,8 @@ void gvir_sandbox_init(int *argc, char ***argv);
  * failure instead of aborting. Safe to call more than once.
  *
  * Returns: %TRUE on success, %FALSE with @error set on failure
+ *
+ * Since: 0.6.0
  */
 gboolean gvir_sandbox_init_check(int *argc, char ***argv, GError **error);
 
@@ -43,6 +47,8 @@ gboolean gvir_sandbox_init_check(int *argc, char ***argv, GError **error);
  * libvirt-gobject's gvir_init_object_check() expect.
  *
  * Returns: %TRUE on success, %FALSE with @error set on failure
+ *
+ * Since: 0.9
  */
 gboolean gvir_sandbox_init_object_check(int *argc, char ***argv, GError **error);
 

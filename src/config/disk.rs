@@ -258,12 +258,7 @@ impl ConfigDisk {
 
     /// Creates a disk from raw `GVirConfigDomainDiskType`/`GVirConfigDomainDiskFormat`
     /// values; `None` if either is not a member of its enum.
-    pub(crate) fn from_values(
-        disk_type: i32,
-        tag: &str,
-        source: &str,
-        format: i32,
-    ) -> Option<Self> {
+    pub fn from_values(disk_type: i32, tag: &str, source: &str, format: i32) -> Option<Self> {
         if !known_type(disk_type) || !known_format(format) {
             return None;
         }
@@ -306,12 +301,12 @@ impl ConfigDisk {
     }
 
     /// The raw `GVirConfigDomainDiskType` value.
-    pub(crate) fn disk_type_value(&self) -> i32 {
+    pub fn disk_type_value(&self) -> i32 {
         self.imp().disk_type.get()
     }
 
     /// The raw `GVirConfigDomainDiskFormat` value.
-    pub(crate) fn format_value(&self) -> i32 {
+    pub fn format_value(&self) -> i32 {
         self.imp().format.get()
     }
 }

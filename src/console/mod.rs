@@ -23,7 +23,8 @@ mod imp;
 pub(crate) mod pty;
 pub mod raw;
 pub mod rpc;
-pub(crate) mod vfuncs;
+#[doc(hidden)]
+pub mod vfuncs;
 
 use std::os::fd::{AsFd, BorrowedFd};
 

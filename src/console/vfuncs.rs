@@ -17,11 +17,14 @@ use super::rpc::ConsoleRpcClass;
 use super::{Console, ConsoleClass, ConsoleInstance, ConsoleRpc};
 use crate::boundary::{gbool, instance, set_error, with_instance};
 
-/// The descriptor behind a GUnixInputStream/GUnixOutputStream, if any.
-pub(crate) unsafe fn stream_fd<'a, S>(
-    stream: *mut S,
-    func: &CStr,
-) -> Result<Option<BorrowedFd<'a>>, ()> {
+/// The descriptor behind a GUnixInputStream/GUnixOutputStream, if any;
+/// `Err` when `stream` is no GObject or no unix stream (a critical is
+/// logged already, so the error carries nothing).
+///
+/// # Safety
+/// `stream` must be NULL or point to a GTypeInstance.
+#[allow(clippy::result_unit_err)]
+pub unsafe fn stream_fd<'a, S>(stream: *mut S, func: &CStr) -> Result<Option<BorrowedFd<'a>>, ()> {
     if stream.is_null() {
         return Ok(None);
     }
@@ -121,8 +124,11 @@ fn missing_slot(console: &Console, name: &str) -> crate::Error {
 }
 
 /// Calls the `attach` virtual method of `console`'s class with these
-/// streams (each NULL or a live GUnix stream).
-pub(crate) unsafe fn invoke_attach_streams(
+/// streams.
+///
+/// # Safety
+/// Each stream must be NULL or a live GUnix stream.
+pub unsafe fn invoke_attach_streams(
     console: &Console,
     stdin: *mut UnixIn,
     stdout: *mut UnixOut,

@@ -24,7 +24,8 @@ pub mod service_unit;
 pub(crate) mod state;
 mod sweep;
 pub(crate) mod tasks;
-pub(crate) mod vfuncs;
+#[doc(hidden)]
+pub mod vfuncs;
 
 use glib::prelude::*;
 use glib::subclass::prelude::*;
@@ -159,21 +160,28 @@ impl Context {
     /// and libvirt's domain creation then run on worker threads, the rest on
     /// the thread polling the future. Cancelling `cancellable` before the
     /// domain exists stops there; once it exists, it is destroyed again.
+    /// A class that overrides the `start` virtual method has its override
+    /// called here instead, synchronously (a virtual method has no
+    /// asynchronous form).
     pub fn start_future(
         &self,
         cancellable: Option<gio::Cancellable>,
     ) -> impl std::future::Future<Output = crate::Result<()>> + use<> {
-        // A service's start is one libvirt call, made here.
-        let begun = match self.downcast_ref::<ContextService>() {
-            Some(service) => Err(service.start_service()),
-            None => Ok(self
-                .try_config()
-                .and_then(|_| self.imp().begin_start())
-                .map(|starting| (starting, Busy::new(self)))),
+        let begun = if !vfuncs::is_default(self, vfuncs::Slot::Start) {
+            Err(self.start())
+        } else {
+            match self.downcast_ref::<ContextService>() {
+                // A service's start is one libvirt call, made here.
+                Some(service) => Err(service.start_service()),
+                None => Ok(self
+                    .try_config()
+                    .and_then(|_| self.imp().begin_start())
+                    .map(|starting| (starting, Busy::new(self)))),
+            }
         };
         async move {
             let begun = match begun {
-                Err(service_started) => return service_started,
+                Err(started_at_once) => return started_at_once,
                 Ok(begun) => begun,
             };
             let (mut starting, busy) = begun?;
@@ -212,14 +220,23 @@ impl Context {
     /// [`stop`](Self::stop) without blocking the caller's main context: the
     /// context lets go of the domain before this returns, the domain is
     /// destroyed on a worker thread. Should that fail, the context holds the
-    /// sandbox again, as after a failed [`stop`](Self::stop).
+    /// sandbox again, as after a failed [`stop`](Self::stop). A class that
+    /// overrides the `stop` virtual method has its override called here
+    /// instead, synchronously.
     pub fn stop_future(&self) -> impl std::future::Future<Output = crate::Result<()>> + use<> {
-        let taken = self
-            .imp()
-            .take_running()
-            .map(|running| (running, Busy::new(self)));
+        let taken = if vfuncs::is_default(self, vfuncs::Slot::Stop) {
+            Ok(self
+                .imp()
+                .take_running()
+                .map(|running| (running, Busy::new(self))))
+        } else {
+            Err(self.stop())
+        };
         async move {
-            let (running, busy) = taken?;
+            let (running, busy) = match taken {
+                Ok(taken) => taken?,
+                Err(stopped_at_once) => return stopped_at_once,
+            };
             let domain = running.domain.clone();
             match blocking(move || imp::destroy_domain(&domain)).await {
                 Ok(()) => {
@@ -334,7 +351,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// `G_IO_ERROR_CANCELLED` once `cancellable` (if any) is cancelled.
-pub(crate) fn check_cancelled(cancellable: Option<&gio::Cancellable>) -> crate::Result<()> {
+pub fn check_cancelled(cancellable: Option<&gio::Cancellable>) -> crate::Result<()> {
     use gio::prelude::CancellableExtManual;
     cancellable.map_or(Ok(()), |c| c.set_error_if_cancelled())
 }

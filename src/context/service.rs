@@ -56,7 +56,7 @@ pub const CONFIG_FILE: &str = "config/sandbox.cfg";
 /// The URI of the connection the service was defined on.
 pub const CONNECTION_FILE: &str = "connection";
 
-mod imp {
+pub(crate) mod imp {
     use glib::subclass::prelude::*;
 
     #[derive(Debug, Default)]
@@ -74,14 +74,22 @@ mod imp {
         type Type = ContextService;
     }
 
+    /// The virtual methods `define` and `undefine`:
+    /// `gboolean (*)(GVirSandboxContextService *, GError **)`.
+    pub type ContextServiceVfunc = unsafe extern "C" fn(
+        *mut ContextServiceInstance,
+        *mut *mut glib::ffi::GError,
+    ) -> glib::ffi::gboolean;
+
     /// Class struct; mirrors `struct _GVirSandboxContextServiceClass`: the
-    /// original's `define` and `undefine` slots (for the layout: not
-    /// dispatched yet), then its padding.
+    /// original's `define` and `undefine` virtual methods (defaults from
+    /// `vfuncs::install_service_class`; the Rust and C entry points call
+    /// through them), then its padding.
     #[repr(C)]
     pub struct ContextServiceClass {
         pub parent_class: crate::context::imp::ContextClass,
-        pub define: glib::ffi::gpointer,
-        pub undefine: glib::ffi::gpointer,
+        pub define: Option<ContextServiceVfunc>,
+        pub undefine: Option<ContextServiceVfunc>,
         pub padding: [glib::ffi::gpointer; 20],
     }
 
@@ -91,6 +99,12 @@ mod imp {
 
     crate::abi::assert_size!(ContextServiceInstance, 40);
     crate::abi::assert_size!(ContextServiceClass, 504);
+    #[cfg(target_pointer_width = "64")]
+    const _: () = {
+        use std::mem::offset_of;
+        assert!(offset_of!(ContextServiceClass, define) == 328);
+        assert!(offset_of!(ContextServiceClass, undefine) == 336);
+    };
 
     #[glib::object_subclass]
     impl ObjectSubclass for ContextService {
@@ -99,6 +113,10 @@ mod imp {
         type ParentType = crate::context::Context;
         type Instance = ContextServiceInstance;
         type Class = ContextServiceClass;
+
+        fn class_init(klass: &mut Self::Class) {
+            crate::context::vfuncs::install_service_class(klass);
+        }
     }
 
     impl ObjectImpl for ContextService {}
@@ -345,10 +363,16 @@ impl ContextService {
         Ok(name)
     }
 
-    /// Defines the service: its directories and its persistent domain. The
-    /// name must be free: no domain of it on the connection, no service of
-    /// it on the host.
+    /// Defines the service: calls the class's `define` virtual method, by
+    /// default [`default_define`](Self::default_define).
     pub fn define(&self) -> crate::Result<()> {
+        super::vfuncs::invoke_service(self, super::vfuncs::ServiceSlot::Define)
+    }
+
+    /// The default `define`: the service's directories and its persistent
+    /// domain. The name must be free: no domain of it on the connection, no
+    /// service of it on the host.
+    pub fn default_define(&self) -> crate::Result<()> {
         let context = self.context();
         let config = context.try_config()?;
         if !config.is::<ConfigService>() {
@@ -496,9 +520,16 @@ impl ContextService {
         Ok(())
     }
 
-    /// Undefines the service: destroys its domain if it runs, undefines it,
-    /// gives back what its QEMU was lent and removes its directories.
+    /// Undefines the service: calls the class's `undefine` virtual method,
+    /// by default [`default_undefine`](Self::default_undefine).
     pub fn undefine(&self) -> crate::Result<()> {
+        super::vfuncs::invoke_service(self, super::vfuncs::ServiceSlot::Undefine)
+    }
+
+    /// The default `undefine`: destroys the service's domain if it runs,
+    /// undefines it, gives back what its QEMU was lent and removes its
+    /// directories.
+    pub fn default_undefine(&self) -> crate::Result<()> {
         let context = self.context();
         context.try_config()?;
         require_root("undefine a service")?;

@@ -10,7 +10,8 @@ use std::ptr;
 use glib::ffi::{GError, gboolean};
 use glib::prelude::*;
 
-use super::{Context, ContextClass, ContextInstance, ContextVfunc};
+use super::service::imp::{ContextServiceClass, ContextServiceInstance, ContextServiceVfunc};
+use super::{Context, ContextClass, ContextInstance, ContextService, ContextVfunc};
 use crate::boundary::{gbool, set_error, with_instance};
 use crate::error::{SandboxError, error};
 
@@ -63,16 +64,7 @@ pub(crate) fn install_class(class: &mut ContextClass) {
 /// Calls the `slot` virtual method of `ctxt`'s class.
 pub(crate) fn invoke(ctxt: &Context, slot: Slot) -> crate::Result<()> {
     let class: &ContextClass = ctxt.class().as_ref();
-    let Some(f) = slot.get(class) else {
-        return Err(error(
-            SandboxError::Unsupported,
-            format!(
-                "{} has no '{}' virtual method (its class set the slot to NULL)",
-                ctxt.type_().name(),
-                slot.name()
-            ),
-        ));
-    };
+    let f = slot.get(class).ok_or_else(|| no_slot(ctxt, slot.name()))?;
     let mut err = ptr::null_mut();
     // SAFETY: the slot's contract (the header): a live instance of the class
     // and a NULL-initialised GError location; it returns FALSE with the
@@ -80,6 +72,31 @@ pub(crate) fn invoke(ctxt: &Context, slot: Slot) -> crate::Result<()> {
     let ok = unsafe { f(ctxt.as_ptr(), &mut err) };
     // SAFETY: `err` is NULL or the error the slot set, ours to own.
     unsafe { crate::boundary::slot_result(ctxt, slot.name(), ok, err) }
+}
+
+/// Whether `ctxt`'s class keeps the library's default for `slot` (the
+/// asynchronous start and stop run the default's steps themselves, and
+/// call an override instead).
+pub(crate) fn is_default(ctxt: &Context, slot: Slot) -> bool {
+    let class: &ContextClass = ctxt.class().as_ref();
+    let default: ContextVfunc = match slot {
+        Slot::Start => default_start,
+        Slot::Stop => default_stop,
+        Slot::Attach => default_attach,
+        Slot::Detach => default_detach,
+    };
+    slot.get(class)
+        .is_some_and(|f| std::ptr::fn_addr_eq(f, default))
+}
+
+fn no_slot(object: &impl IsA<glib::Object>, name: &str) -> glib::Error {
+    error(
+        SandboxError::Unsupported,
+        format!(
+            "{} has no '{name}' virtual method (its class set the slot to NULL)",
+            object.type_().name()
+        ),
+    )
 }
 
 /// Shared body of the default slots.
@@ -128,4 +145,78 @@ default_slot!(
     default_detach,
     c"GVirSandboxContextClass.detach",
     Context::default_detach
+);
+
+// ---- GVirSandboxContextServiceClass ---------------------------------------
+
+/// One of `GVirSandboxContextServiceClass`'s virtual methods.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ServiceSlot {
+    Define,
+    Undefine,
+}
+
+impl ServiceSlot {
+    fn get(self, class: &ContextServiceClass) -> Option<ContextServiceVfunc> {
+        match self {
+            ServiceSlot::Define => class.define,
+            ServiceSlot::Undefine => class.undefine,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            ServiceSlot::Define => "define",
+            ServiceSlot::Undefine => "undefine",
+        }
+    }
+}
+
+/// Fills the service class's slots with the defaults.
+pub(crate) fn install_service_class(class: &mut ContextServiceClass) {
+    class.define = Some(default_define);
+    class.undefine = Some(default_undefine);
+}
+
+/// Calls the `slot` virtual method of `service`'s class.
+pub(crate) fn invoke_service(service: &ContextService, slot: ServiceSlot) -> crate::Result<()> {
+    let class: &ContextServiceClass = service.class().as_ref();
+    let f = slot
+        .get(class)
+        .ok_or_else(|| no_slot(service, slot.name()))?;
+    let mut err = ptr::null_mut();
+    // SAFETY: as in `invoke`, for `GVirSandboxContextServiceClass`.
+    let ok = unsafe { f(service.as_ptr(), &mut err) };
+    // SAFETY: `err` is NULL or the error the slot set, ours to own.
+    unsafe { crate::boundary::slot_result(service, slot.name(), ok, err) }
+}
+
+/// Defines the default service slot `$fn`, running `$body`.
+macro_rules! default_service_slot {
+    ($fn:ident, $slot:literal, $body:path) => {
+        unsafe extern "C" fn $fn(
+            ptr: *mut ContextServiceInstance,
+            error: *mut *mut GError,
+        ) -> gboolean {
+            unsafe {
+                with_instance(
+                    ptr as *mut <ContextService as ObjectType>::GlibType,
+                    $slot,
+                    0,
+                    |s: &ContextService| gbool(set_error($body(s), error).is_some()),
+                )
+            }
+        }
+    };
+}
+
+default_service_slot!(
+    default_define,
+    c"GVirSandboxContextServiceClass.define",
+    ContextService::default_define
+);
+default_service_slot!(
+    default_undefine,
+    c"GVirSandboxContextServiceClass.undefine",
+    ContextService::default_undefine
 );

@@ -94,6 +94,8 @@ test_slot_offsets(void)
     g_assert_cmpuint(G_STRUCT_OFFSET(GVirSandboxContextClass, stop), ==, 144);
     g_assert_cmpuint(G_STRUCT_OFFSET(GVirSandboxContextClass, attach), ==, 152);
     g_assert_cmpuint(G_STRUCT_OFFSET(GVirSandboxContextClass, detach), ==, 160);
+    g_assert_cmpuint(G_STRUCT_OFFSET(GVirSandboxContextServiceClass, define), ==, 328);
+    g_assert_cmpuint(G_STRUCT_OFFSET(GVirSandboxContextServiceClass, undefine), ==, 336);
     g_assert_cmpuint(G_STRUCT_OFFSET(GVirSandboxConsoleClass, closed), ==, 136);
     g_assert_cmpuint(G_STRUCT_OFFSET(GVirSandboxConsoleClass, attach), ==, 144);
     g_assert_cmpuint(G_STRUCT_OFFSET(GVirSandboxConsoleClass, detach), ==, 152);

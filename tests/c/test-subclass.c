@@ -65,6 +65,12 @@ test_context_init(TestContext *self G_GNUC_UNUSED)
 }
 
 static void
+store_result(GObject *source G_GNUC_UNUSED, GAsyncResult *res, gpointer data)
+{
+    *(GAsyncResult **)data = g_object_ref(res);
+}
+
+static void
 test_context_overrides(void)
 {
     GVirConnection *conn = gvir_connection_new("test:///default");
@@ -94,10 +100,111 @@ test_context_overrides(void)
     g_assert_cmpint(ctxt->detaches, ==, 1);
     g_clear_error(&err);
 
+    /* The asynchronous forms call the overrides too. */
+    {
+        g_autoptr(GMainContext) main_ctx = g_main_context_new();
+        GAsyncResult *res = NULL;
+
+        g_main_context_push_thread_default(main_ctx);
+        gvir_sandbox_context_start_async(GVIR_SANDBOX_CONTEXT(ctxt), NULL, store_result, &res);
+        while (!res)
+            g_main_context_iteration(main_ctx, TRUE);
+        g_assert_true(gvir_sandbox_context_start_finish(GVIR_SANDBOX_CONTEXT(ctxt), res, &err));
+        g_assert_no_error(err);
+        g_assert_cmpint(ctxt->starts, ==, 2);
+        g_clear_object(&res);
+
+        gvir_sandbox_context_stop_async(GVIR_SANDBOX_CONTEXT(ctxt), NULL, store_result, &res);
+        while (!res)
+            g_main_context_iteration(main_ctx, TRUE);
+        g_assert_false(gvir_sandbox_context_stop_finish(GVIR_SANDBOX_CONTEXT(ctxt), res, &err));
+        g_assert_error(err, GVIR_SANDBOX_ERROR, GVIR_SANDBOX_ERROR_NOT_RUNNING);
+        g_assert_cmpint(ctxt->stops, ==, 2);
+        g_clear_error(&err);
+        g_clear_object(&res);
+        g_main_context_pop_thread_default(main_ctx);
+    }
+
     /* attach is not overridden: the default runs (test:/// is no sandbox backend). */
     g_assert_false(gvir_sandbox_context_attach(GVIR_SANDBOX_CONTEXT(ctxt), &err));
     g_assert_nonnull(err);
-    g_assert_cmpint(ctxt->starts, ==, 1);
+    g_assert_cmpint(ctxt->starts, ==, 2);
+    g_object_unref(ctxt);
+    g_object_unref(conn);
+}
+
+/* ---- a service context ----------------------------------------------------- */
+
+typedef struct {
+    GVirSandboxContextService parent;
+    int defines;
+    int undefines;
+} TestService;
+
+typedef struct {
+    GVirSandboxContextServiceClass parent_class;
+} TestServiceClass;
+
+GType test_service_get_type(void);
+G_DEFINE_TYPE(TestService, test_service, GVIR_SANDBOX_TYPE_CONTEXT_SERVICE)
+
+static gboolean
+test_service_define(GVirSandboxContextService *ctxt, GError **error G_GNUC_UNUSED)
+{
+    ((TestService *)ctxt)->defines++;
+    return TRUE;
+}
+
+static gboolean
+test_service_undefine(GVirSandboxContextService *ctxt, GError **error)
+{
+    ((TestService *)ctxt)->undefines++;
+    /* Chain up: the default refuses a config that is no service config. */
+    return GVIR_SANDBOX_CONTEXT_SERVICE_CLASS(test_service_parent_class)->undefine(ctxt, error);
+}
+
+static void
+test_service_class_init(TestServiceClass *klass)
+{
+    GVirSandboxContextServiceClass *service_class = GVIR_SANDBOX_CONTEXT_SERVICE_CLASS(klass);
+
+    service_class->define = test_service_define;
+    service_class->undefine = test_service_undefine;
+}
+
+static void
+test_service_init(TestService *self G_GNUC_UNUSED)
+{
+}
+
+static void
+test_service_overrides(void)
+{
+    GVirConnection *conn = gvir_connection_new("test:///default");
+    g_autoptr(GVirSandboxConfigInteractive) cfg = gvir_sandbox_config_interactive_new("subclass");
+    g_autoptr(GError) err = NULL;
+    TestService *ctxt;
+
+    g_assert_true(gvir_connection_open(conn, NULL, &err));
+    /* An interactive config: the default define and undefine refuse it. */
+    ctxt = g_object_new(test_service_get_type(), "connection", conn, "config", cfg, NULL);
+
+    g_assert_true(gvir_sandbox_context_service_define(GVIR_SANDBOX_CONTEXT_SERVICE(ctxt), &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(ctxt->defines, ==, 1);
+
+    g_assert_false(gvir_sandbox_context_service_undefine(GVIR_SANDBOX_CONTEXT_SERVICE(ctxt), &err));
+    g_assert_nonnull(err);
+    g_assert_cmpint(ctxt->undefines, ==, 1);
+    g_clear_error(&err);
+
+    /* The library's own class keeps the defaults. */
+    {
+        GVirSandboxContextServiceClass *klass = g_type_class_ref(GVIR_SANDBOX_TYPE_CONTEXT_SERVICE);
+        g_assert_nonnull(klass->define);
+        g_assert_nonnull(klass->undefine);
+        g_type_class_unref(klass);
+    }
     g_object_unref(ctxt);
     g_object_unref(conn);
 }
@@ -270,6 +377,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     gvir_sandbox_init_check(&argc, &argv, NULL);
     g_test_add_func("/subclass/context", test_context_overrides);
+    g_test_add_func("/subclass/service", test_service_overrides);
     g_test_add_func("/subclass/console", test_console_overrides);
     g_test_add_func("/subclass/config", test_config_overrides);
     return g_test_run();

@@ -8,7 +8,7 @@ use glib::prelude::*;
 use glib::translate::*;
 
 use super::{c_name, guard, str_arg, string_getter, string_setter, strv_arg, with_instance};
-use crate::config::{ConfigService, ConfigServiceGeneric, ConfigServiceSystemd};
+use libvirt_sandbox::config::{ConfigService, ConfigServiceGeneric, ConfigServiceSystemd};
 
 pub type GVirSandboxConfigServiceGeneric = <ConfigServiceGeneric as ObjectType>::GlibType;
 pub type GVirSandboxConfigServiceSystemd = <ConfigServiceSystemd as ObjectType>::GlibType;

@@ -8,7 +8,7 @@ use glib::prelude::*;
 use glib::translate::*;
 
 use super::{c_name, guard, str_arg, string_getter, string_setter, with_instance};
-use crate::config::ConfigInitrd;
+use libvirt_sandbox::config::ConfigInitrd;
 
 pub type GVirSandboxConfigInitrd = <ConfigInitrd as ObjectType>::GlibType;
 

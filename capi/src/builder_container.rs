@@ -8,8 +8,8 @@ use glib::prelude::*;
 use glib::translate::*;
 
 use super::{c_name, guard, instance};
-use crate::builder_class::BuilderContainer;
-use crate::gvir::Connection;
+use libvirt_sandbox::builder_class::BuilderContainer;
+use libvirt_sandbox::gvir::Connection;
 
 pub type GVirSandboxBuilderContainer = <BuilderContainer as ObjectType>::GlibType;
 

@@ -9,7 +9,7 @@ use glib::prelude::*;
 use glib::translate::*;
 
 use super::{c_name, guard, str_arg, strv_arg, value_property, with_instance};
-use crate::config::ConfigInteractive;
+use libvirt_sandbox::config::ConfigInteractive;
 
 pub type GVirSandboxConfigInteractive = <ConfigInteractive as ObjectType>::GlibType;
 

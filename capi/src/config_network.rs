@@ -15,8 +15,8 @@ use super::{
     c_name, gbool, guard, instance, return_if_fail_warning, string_getter, string_setter,
     value_property, with_instance,
 };
-use crate::config::network::address::MAX_PREFIX;
-use crate::config::{
+use libvirt_sandbox::config::network::address::MAX_PREFIX;
+use libvirt_sandbox::config::{
     Config, ConfigNetwork, ConfigNetworkAddress, ConfigNetworkFilterref,
     ConfigNetworkFilterrefParameter, ConfigNetworkRoute,
 };

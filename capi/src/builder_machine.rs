@@ -8,8 +8,8 @@ use glib::prelude::*;
 use glib::translate::*;
 
 use super::{c_name, guard, instance};
-use crate::builder_class::BuilderMachine;
-use crate::gvir::Connection;
+use libvirt_sandbox::builder_class::BuilderMachine;
+use libvirt_sandbox::gvir::Connection;
 
 pub type GVirSandboxBuilderMachine = <BuilderMachine as ObjectType>::GlibType;
 

@@ -14,7 +14,7 @@ use super::config_network::list_ret;
 use super::{
     c_name, gbool, guard, instance, return_if_fail_warning, str_arg, string_getter, with_instance,
 };
-use crate::config::{Config, ConfigDisk};
+use libvirt_sandbox::config::{Config, ConfigDisk};
 
 /// C name of the instance type.
 pub type GVirSandboxConfigDisk = <ConfigDisk as ObjectType>::GlibType;

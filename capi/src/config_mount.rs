@@ -15,8 +15,8 @@ use super::{
     c_name, gbool, guard, instance, opt_str_arg, return_if_fail_warning, str_arg, string_getter,
     string_setter, value_property, with_instance,
 };
-use crate::config::options::DiskFormat;
-use crate::config::{
+use libvirt_sandbox::config::options::DiskFormat;
+use libvirt_sandbox::config::{
     Config, ConfigMount, ConfigMountFile, ConfigMountGuestBind, ConfigMountHostBind,
     ConfigMountHostImage, ConfigMountRam,
 };

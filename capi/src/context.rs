@@ -10,11 +10,11 @@ use glib::ffi::{GError, gboolean, gpointer};
 use glib::translate::*;
 
 use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, with_instance};
-use crate::config::{Config, ConfigInteractive};
-use crate::console::{ConsoleRaw, ConsoleRpc};
-use crate::context::{Context, ContextInteractive};
-use crate::error::{SandboxError, error};
-use crate::gvir::{Connection, Domain};
+use libvirt_sandbox::config::{Config, ConfigInteractive};
+use libvirt_sandbox::console::{ConsoleRaw, ConsoleRpc};
+use libvirt_sandbox::context::{Context, ContextInteractive};
+use libvirt_sandbox::error::{SandboxError, error};
+use libvirt_sandbox::gvir::{Connection, Domain};
 
 pub type GVirSandboxContext = <Context as ObjectType>::GlibType;
 pub type GVirSandboxContextInteractive = <ContextInteractive as ObjectType>::GlibType;
@@ -53,7 +53,7 @@ unsafe fn call(
     obj: *mut GVirSandboxContext,
     func: &CStr,
     error: *mut *mut GError,
-    body: impl FnOnce(&Context) -> crate::Result<()>,
+    body: impl FnOnce(&Context) -> libvirt_sandbox::Result<()>,
 ) -> gboolean {
     unsafe {
         with_instance(obj, func, 0, |c: &Context| {
@@ -169,7 +169,7 @@ unsafe fn make<T, O>(
     obj: *mut T::GlibType,
     func: &CStr,
     error: *mut *mut GError,
-    body: impl FnOnce(&T) -> crate::Result<O>,
+    body: impl FnOnce(&T) -> libvirt_sandbox::Result<O>,
 ) -> *mut O::GlibType
 where
     T: ObjectType + FromGlibPtrBorrow<*mut T::GlibType>,
@@ -249,7 +249,7 @@ pub unsafe extern "C" fn gvir_sandbox_context_interactive_get_app_console(
 /// main context (whose blocking libvirt calls run on worker threads, see
 /// `Context::start_future`), its result delivered through a GTask tagged
 /// with `tag` (the `_async` function).
-unsafe fn run_async<F: std::future::Future<Output = crate::Result<()>> + 'static>(
+unsafe fn run_async<F: std::future::Future<Output = libvirt_sandbox::Result<()>> + 'static>(
     obj: *mut GVirSandboxContext,
     func: &CStr,
     tag: gpointer,
@@ -281,7 +281,7 @@ unsafe fn run_async<F: std::future::Future<Output = crate::Result<()>> + 'static
                 )));
                 return;
             }
-            if let Err(e) = crate::context::check_cancelled(cancellable.as_ref()) {
+            if let Err(e) = libvirt_sandbox::context::check_cancelled(cancellable.as_ref()) {
                 task.return_result(Err(e));
                 return;
             }

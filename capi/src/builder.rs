@@ -12,9 +12,9 @@ use glib::translate::*;
 use super::{
     c_name, error_arg_ok, gbool, guard, instance, return_if_fail_warning, set_error, with_instance,
 };
-use crate::builder_class::Builder;
-use crate::config::Config;
-use crate::gvir::{ConfigDomain, Connection};
+use libvirt_sandbox::builder_class::Builder;
+use libvirt_sandbox::config::Config;
+use libvirt_sandbox::gvir::{ConfigDomain, Connection};
 
 pub type GVirSandboxBuilder = <Builder as ObjectType>::GlibType;
 type GVirSandboxConfig = <Config as ObjectType>::GlibType;
@@ -107,7 +107,7 @@ unsafe fn clean(
     statedir: *const c_char,
     error: *mut *mut GError,
     func: &CStr,
-    body: fn(&Builder, &Config, &std::path::Path) -> crate::Result<()>,
+    body: fn(&Builder, &Config, &std::path::Path) -> libvirt_sandbox::Result<()>,
 ) -> gboolean {
     unsafe {
         with_instance(obj, func, 0, |b: &Builder| {

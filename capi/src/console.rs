@@ -12,9 +12,9 @@ use glib::translate::*;
 use super::{
     c_name, error_arg_ok, gbool, guard, instance, set_error, str_arg, value_property, with_instance,
 };
-use crate::console::vfuncs::{invoke_attach_streams, stream_fd};
-use crate::console::{Console, ConsoleRaw, ConsoleRpc};
-use crate::gvir::{Connection, Domain};
+use libvirt_sandbox::console::vfuncs::{invoke_attach_streams, stream_fd};
+use libvirt_sandbox::console::{Console, ConsoleRaw, ConsoleRpc};
+use libvirt_sandbox::gvir::{Connection, Domain};
 
 pub type GVirSandboxConsole = <Console as ObjectType>::GlibType;
 
@@ -107,7 +107,7 @@ unsafe fn call(
     obj: *mut GVirSandboxConsole,
     func: &CStr,
     error: *mut *mut GError,
-    body: fn(&Console) -> crate::Result<()>,
+    body: fn(&Console) -> libvirt_sandbox::Result<()>,
 ) -> gboolean {
     unsafe {
         with_instance(obj, func, 0, |c: &Console| {

@@ -9,9 +9,9 @@ use glib::prelude::*;
 use glib::translate::*;
 
 use super::{c_name, error_arg_ok, gbool, guard, set_error};
-use crate::error::SandboxError;
+use libvirt_sandbox::error::SandboxError;
 
-use crate::gvir::ffi::gvir_init_object_check;
+use libvirt_sandbox::gvir::ffi::gvir_init_object_check;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn gvir_sandbox_error_quark() -> GQuark {
@@ -41,7 +41,7 @@ unsafe fn init(
             return 0;
         }
         // SAFETY: as above.
-        gbool(unsafe { set_error(crate::init_check(), error) }.is_some())
+        gbool(unsafe { set_error(libvirt_sandbox::init_check(), error) }.is_some())
     })
 }
 

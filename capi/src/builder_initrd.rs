@@ -10,8 +10,8 @@ use glib::translate::*;
 
 use super::builder::path_arg;
 use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, with_instance};
-use crate::builder_class::BuilderInitrd;
-use crate::config::ConfigInitrd;
+use libvirt_sandbox::builder_class::BuilderInitrd;
+use libvirt_sandbox::config::ConfigInitrd;
 
 pub type GVirSandboxBuilderInitrd = <BuilderInitrd as ObjectType>::GlibType;
 

@@ -12,7 +12,7 @@ use super::{
     c_name, error_arg_ok, gbool, nullable_str_arg, return_if_fail_warning, set_error, str_arg,
     string_getter, string_setter, strv_arg, strv_ret, value_property, with_instance,
 };
-use crate::config::Config;
+use libvirt_sandbox::config::Config;
 
 /// C name of the instance type.
 pub type GVirSandboxConfig = <Config as ObjectType>::GlibType;
@@ -144,7 +144,7 @@ pub unsafe extern "C" fn gvir_sandbox_config_set_memory(obj: *mut GVirSandboxCon
     const F: &CStr = c_name!(gvir_sandbox_config_set_memory);
     unsafe {
         with_instance(obj, F, (), |c: &Config| {
-            if kib < crate::config::MIN_MEMORY_KIB {
+            if kib < libvirt_sandbox::config::MIN_MEMORY_KIB {
                 return_if_fail_warning(F, c"kib >= 1024");
                 return;
             }
@@ -164,7 +164,7 @@ pub unsafe extern "C" fn gvir_sandbox_config_set_cpus(obj: *mut GVirSandboxConfi
     const F: &CStr = c_name!(gvir_sandbox_config_set_cpus);
     unsafe {
         with_instance(obj, F, (), |c: &Config| {
-            if !(0.0..=crate::config::MAX_CPUS).contains(&cpus) {
+            if !(0.0..=libvirt_sandbox::config::MAX_CPUS).contains(&cpus) {
                 return_if_fail_warning(F, c"cpus >= 0 && cpus <= 1024");
                 return;
             }
@@ -209,7 +209,7 @@ pub(crate) unsafe fn parse_opts(
     func: &CStr,
     opts: *const c_char,
     error: *mut *mut GError,
-    apply: impl FnOnce(&Config, &str) -> crate::Result<()>,
+    apply: impl FnOnce(&Config, &str) -> libvirt_sandbox::Result<()>,
 ) -> gboolean {
     unsafe {
         with_instance(obj, func, 0, |c: &Config| {
@@ -230,7 +230,7 @@ pub(crate) unsafe fn parse_strv(
     func: &CStr,
     opts: *mut *mut c_char,
     error: *mut *mut GError,
-    apply: impl FnOnce(&Config, &[String]) -> crate::Result<()>,
+    apply: impl FnOnce(&Config, &[String]) -> libvirt_sandbox::Result<()>,
 ) -> gboolean {
     unsafe {
         with_instance(obj, func, 0, |c: &Config| {
@@ -364,7 +364,7 @@ unsafe fn load(
     func: &CStr,
     arg: *const c_char,
     error: *mut *mut GError,
-    load: impl FnOnce(&str) -> crate::Result<Config>,
+    load: impl FnOnce(&str) -> libvirt_sandbox::Result<Config>,
 ) -> *mut GVirSandboxConfig {
     super::guard(func, ptr::null_mut(), || unsafe {
         let Some(arg) = str_arg(arg, func, c"argument") else {

@@ -5,7 +5,7 @@
 //! Every export has the same shape: check the arguments the way
 //! `g_return_val_if_fail` would (a critical warning and an early return), borrow
 //! the pointers as safe wrappers, call the safe Rust method, hand results and
-//! errors back. Bodies run inside [`guard`] (from [`crate::boundary`], which the
+//! errors back. Bodies run inside [`guard`] (from [`libvirt_sandbox::boundary`], which the
 //! classes' virtual-method trampolines use too), so a bug that panics logs a critical
 //! and returns the error value instead of unwinding into C.
 //!
@@ -27,7 +27,7 @@ pub mod config_service;
 pub mod console;
 pub mod context;
 pub mod context_service;
-pub mod main;
+pub mod library;
 
 use std::ffi::{CStr, c_char};
 
@@ -35,7 +35,7 @@ use glib::ffi::GError;
 use glib::prelude::*;
 use glib::translate::*;
 
-pub(crate) use crate::boundary::{
+pub(crate) use libvirt_sandbox::boundary::{
     gbool, guard, instance, return_if_fail_warning, set_error, with_instance,
 };
 
@@ -246,14 +246,14 @@ macro_rules! string_getter {
         pub unsafe extern "C" fn $fname(
             obj: *mut <$ty as glib::object::ObjectType>::GlibType,
         ) -> *const ::std::ffi::c_char {
-            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($fname);
-            $crate::capi::guard(NAME, ::std::ptr::null(), || {
+            const NAME: &::std::ffi::CStr = $crate::c_name!($fname);
+            $crate::guard(NAME, ::std::ptr::null(), || {
                 // SAFETY: GObject pointer contract of the C API.
-                let Some($o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                let Some($o) = (unsafe { $crate::instance::<$ty>(obj, NAME) }) else {
                     return ::std::ptr::null();
                 };
                 let value: Option<String> = $get;
-                $crate::capi::transfer_none_str(&*$o, NAME, value)
+                $crate::transfer_none_str(&*$o, NAME, value)
             })
         }
     };
@@ -269,18 +269,17 @@ macro_rules! string_setter {
             obj: *mut <$ty as glib::object::ObjectType>::GlibType,
             value: *const ::std::ffi::c_char,
         ) {
-            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($fname);
-            $crate::capi::guard(NAME, (), || {
+            const NAME: &::std::ffi::CStr = $crate::c_name!($fname);
+            $crate::guard(NAME, (), || {
                 // SAFETY: GObject/string pointer contract of the C API.
-                let Some(o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                let Some(o) = (unsafe { $crate::instance::<$ty>(obj, NAME) }) else {
                     return;
                 };
-                let Some(value) =
-                    (unsafe { $crate::capi::nullable_str_arg(value, NAME, c"value") })
+                let Some(value) = (unsafe { $crate::nullable_str_arg(value, NAME, c"value") })
                 else {
                     return;
                 };
-                $crate::capi::set_prop(
+                $crate::set_prop(
                     glib::prelude::Cast::upcast_ref(&*o),
                     NAME,
                     $prop,
@@ -295,16 +294,16 @@ macro_rules! string_setter {
             obj: *mut <$ty as glib::object::ObjectType>::GlibType,
             value: *const ::std::ffi::c_char,
         ) {
-            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($fname);
-            $crate::capi::guard(NAME, (), || {
+            const NAME: &::std::ffi::CStr = $crate::c_name!($fname);
+            $crate::guard(NAME, (), || {
                 // SAFETY: GObject/string pointer contract of the C API.
-                let Some(o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                let Some(o) = (unsafe { $crate::instance::<$ty>(obj, NAME) }) else {
                     return;
                 };
-                let Some(value) = (unsafe { $crate::capi::str_arg(value, NAME, c"value") }) else {
+                let Some(value) = (unsafe { $crate::str_arg(value, NAME, c"value") }) else {
                     return;
                 };
-                $crate::capi::set_prop(
+                $crate::set_prop(
                     glib::prelude::Cast::upcast_ref(&*o),
                     NAME,
                     $prop,
@@ -323,13 +322,13 @@ macro_rules! value_property {
         pub unsafe extern "C" fn $getter(
             obj: *mut <$ty as glib::object::ObjectType>::GlibType,
         ) -> $cty {
-            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($getter);
-            $crate::capi::guard(NAME, Default::default(), || {
+            const NAME: &::std::ffi::CStr = $crate::c_name!($getter);
+            $crate::guard(NAME, Default::default(), || {
                 // SAFETY: GObject pointer contract of the C API.
-                let Some(o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                let Some(o) = (unsafe { $crate::instance::<$ty>(obj, NAME) }) else {
                     return Default::default();
                 };
-                $crate::capi::CValue::to_c(glib::prelude::ObjectExt::property::<$rty>(&*o, $prop))
+                $crate::CValue::to_c(glib::prelude::ObjectExt::property::<$rty>(&*o, $prop))
             })
         }
 
@@ -338,14 +337,14 @@ macro_rules! value_property {
             obj: *mut <$ty as glib::object::ObjectType>::GlibType,
             value: $cty,
         ) {
-            const NAME: &::std::ffi::CStr = $crate::capi::c_name!($setter);
-            $crate::capi::guard(NAME, (), || {
+            const NAME: &::std::ffi::CStr = $crate::c_name!($setter);
+            $crate::guard(NAME, (), || {
                 // SAFETY: GObject pointer contract of the C API.
-                let Some(o) = (unsafe { $crate::capi::instance::<$ty>(obj, NAME) }) else {
+                let Some(o) = (unsafe { $crate::instance::<$ty>(obj, NAME) }) else {
                     return;
                 };
-                let value: $rty = $crate::capi::CValue::from_c(value);
-                $crate::capi::set_prop(
+                let value: $rty = $crate::CValue::from_c(value);
+                $crate::set_prop(
                     glib::prelude::Cast::upcast_ref(&*o),
                     NAME,
                     $prop,
@@ -395,11 +394,11 @@ mod tests {
     use std::ffi::CStr;
 
     use super::transfer_none_str;
-    use crate::config::ConfigInteractive;
+    use libvirt_sandbox::config::ConfigInteractive;
 
     #[test]
     fn transfer_none_strings_live_until_the_value_changes() {
-        crate::config::ensure_types();
+        libvirt_sandbox::config::ensure_types();
         let config = ConfigInteractive::new("demo");
         let get = |v: Option<&str>| transfer_none_str(&config, c"getter", v.map(str::to_owned));
         let first = get(Some("a"));

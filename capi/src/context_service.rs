@@ -9,9 +9,9 @@ use glib::prelude::*;
 use glib::translate::*;
 
 use super::{c_name, error_arg_ok, gbool, guard, instance, set_error, with_instance};
-use crate::config::ConfigService;
-use crate::context::ContextService;
-use crate::gvir::Connection;
+use libvirt_sandbox::config::ConfigService;
+use libvirt_sandbox::context::ContextService;
+use libvirt_sandbox::gvir::Connection;
 
 pub type GVirSandboxContextService = <ContextService as ObjectType>::GlibType;
 
@@ -44,7 +44,7 @@ unsafe fn call(
     obj: *mut GVirSandboxContextService,
     func: &CStr,
     error: *mut *mut GError,
-    body: impl FnOnce(&ContextService) -> crate::Result<()>,
+    body: impl FnOnce(&ContextService) -> libvirt_sandbox::Result<()>,
 ) -> gboolean {
     unsafe {
         with_instance(obj, func, 0, |c: &ContextService| {
