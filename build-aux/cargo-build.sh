@@ -2,11 +2,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Called by meson: builds the Rust parts with cargo and copies them into
 # meson's build directory.
-#   cargo-build.sh CARGO SRCDIR TARGETDIR PROFILE OUTDIR LIBEXECDIR HOST VERSION
+#   cargo-build.sh CARGO SRCDIR TARGETDIR PROFILE OUTDIR LIBEXECDIR HOST VERSION HELPER-STRIP
 # Produces in OUTDIR: libvirt_sandbox_rs.a (linked whole into the .so), the
 # virt-sandbox CLI, virt-sandbox-mangen (writes its man page; not installed)
 # and the statically linked guest init helpers (init-qemu becomes the /init
-# of QEMU sandboxes' initrd). HOST is rustc's host triple.
+# of QEMU sandboxes' initrd). HOST is rustc's host triple. HELPER-STRIP is
+# what cargo strips from the guest init helpers: none (meson's debug,
+# debugoptimized and plain builds) or debuginfo (release, minsize, -Dstrip).
 #
 # Meson runs this on every build and before `meson install`. When nothing
 # cargo reads changed since the last successful run (the sources, Cargo.toml,
@@ -14,7 +16,7 @@
 # it exits at once without running cargo, so `sudo meson install` works with
 # no cargo on root's PATH.
 set -eu
-cargo=$1 src=$2 target=$3 profile=$4 out=$5 libexecdir=$6 host=$7 version=$8
+cargo=$1 src=$2 target=$3 profile=$4 out=$5 libexecdir=$6 host=$7 version=$8 helper_strip=$9
 outputs="libvirt_sandbox_rs.a virt-sandbox virt-sandbox-mangen virt-sandbox-service libvirt-sandbox-init-lxc libvirt-sandbox-init-qemu"
 stamp=$out/cargo-build.stamp
 script=$0
@@ -86,11 +88,12 @@ copy "$target/$profile/virt-sandbox-service" "$out/virt-sandbox-service"
 # The guest helpers run inside sandboxes whose root may not be the host's, so
 # they are linked statically (glibc crt-static). An explicit --target keeps
 # the flag away from build scripts and from the host-side crates above.
-# They are copied into every VM's initrd: without their (and static std's)
-# debug info they are 2 MB instead of 8 MB. CARGO_PROFILE_RELEASE_STRIP=none
-# keeps it (e.g. for a -dbgsym package).
+# Their debug info (line tables, and static std's) is kept, as for the
+# other programs, except in release/minsize builds (HELPER-STRIP): they are
+# copied into every VM's initrd, 2 MB stripped instead of 8 MB.
+# CARGO_PROFILE_RELEASE_STRIP, when set, decides instead.
 (
-    export CARGO_PROFILE_RELEASE_STRIP="${CARGO_PROFILE_RELEASE_STRIP:-debuginfo}"
+    export CARGO_PROFILE_RELEASE_STRIP="${CARGO_PROFILE_RELEASE_STRIP:-$helper_strip}"
     cargo_with_flags "$remap$us-C${us}target-feature=+crt-static" build $flag --locked \
         --manifest-path "$src/Cargo.toml" --target-dir "$target" --target "$host" \
         -p libvirt-sandbox-init --bins

@@ -75,7 +75,11 @@ pub fn enable_debug_messages() {
                     .and_then(|t| t.format("%H:%M:%S.%f"))
                     .map(|t| t.chars().take(12).collect::<String>())
                     .unwrap_or_default();
-                eprintln!(
+                // Not eprintln!: a closed stderr (`2>&1 | head`) would
+                // panic inside a GLib callback and abort the program.
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr(),
                     "({program}:{}): {}-DEBUG: {time}: {message}",
                     std::process::id(),
                     domain.unwrap_or(LOG_DOMAIN),

@@ -8,7 +8,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use glib::prelude::*;
 
 use libvirt_sandbox::config::{Config, ConfigService, ConfigServiceGeneric};
@@ -17,6 +16,9 @@ use libvirt_sandbox::gvir::{self, Connection};
 
 #[path = "service_cli/args.rs"]
 mod args;
+/// The options virt-sandbox takes too (used by `args`).
+#[path = "common/mod.rs"]
+mod common;
 #[path = "service_cli/run.rs"]
 mod run;
 #[path = "service_cli/shell.rs"]
@@ -55,16 +57,10 @@ fn create(options: &CreateOptions, name: &str, command: &[String]) -> Result<(),
     let config = ConfigServiceGeneric::new(name);
     config.set_command(command);
     let base: &Config = config.upcast_ref();
-    base.add_mount_strv(&options.mounts)
-        .map_err(|e| usage("invalid --mount", e))?;
-    base.add_network_strv(&options.networks)
-        .map_err(|e| usage("invalid --network", e))?;
-    base.add_env_strv(&options.envs)
-        .map_err(|e| usage("invalid --env", e))?;
-    if let Some(security) = &options.security {
-        base.set_security_opts(security)
-            .map_err(|e| usage("invalid --security", e))?;
-    }
+    options
+        .sandbox
+        .apply(base)
+        .map_err(|(what, e)| usage(&what, e))?;
     if let Some(uid) = options.uid {
         base.set_userid(uid);
     }
@@ -390,7 +386,9 @@ fn run(command: Command) -> Result<ExitCode, (u8, String)> {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    // GLib's log lines (LIBVIRT_SANDBOX_DEBUG=1) name the program, not `process`.
+    glib::set_prgname(Some("virt-sandbox-service"));
+    let args: Args = common::parse("virt-sandbox-service");
     if !matches!(args.command, Command::List) && !nix::unistd::geteuid().is_root() {
         return fail(
             EXIT_FAILURE,

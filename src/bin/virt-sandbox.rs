@@ -19,6 +19,9 @@ use libvirt_sandbox::context::ContextInteractive;
 use libvirt_sandbox::gvir::{self, Connection};
 
 mod cli;
+/// The options virt-sandbox-service takes too (used by `cli`).
+#[path = "common/mod.rs"]
+mod common;
 use cli::Args;
 
 /// Exit code for option errors, like clap's own.
@@ -119,23 +122,15 @@ fn build_config(args: &Args) -> Result<ConfigInteractive, (String, glib::Error)>
         let what = what.to_owned();
         move |e| (what, e)
     };
-    base.add_env_strv(&args.envs)
-        .map_err(with("invalid --env"))?;
     base.add_disk_strv(&args.disks)
         .map_err(with("invalid --disk"))?;
-    base.add_mount_strv(&args.mounts)
-        .map_err(with("invalid --mount"))?;
+    // -e, -m, -N, -s (-m before -i: an include lies in a mount)
+    args.sandbox.apply(base)?;
     base.add_host_include_strv(&args.includes)
         .map_err(with("invalid --include"))?;
     if let Some(list) = &args.includefile {
         base.add_host_include_file(list)
             .map_err(with("invalid --includefile"))?;
-    }
-    base.add_network_strv(&args.networks)
-        .map_err(with("invalid --network"))?;
-    if let Some(sec) = &args.security {
-        base.set_security_opts(sec)
-            .map_err(with("invalid --security"))?;
     }
     for (name, value) in [
         ("max-tasks", &args.max_tasks),

@@ -8,6 +8,8 @@
 
 use clap::{CommandFactory, Parser};
 
+use crate::common::SandboxOptions;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "virt-sandbox",
@@ -55,19 +57,9 @@ pub struct Args {
     /// Host directory to use as the sandbox's root (default: /, read-only)
     #[arg(short = 'r', long, value_name = "DIR")]
     pub root: Option<String>,
-    /// Mount: host-bind:DST=SRC, host-image:DST=IMAGE[,format=FMT], guest-bind:DST=SRC, ram:DST=SIZE
-    ///
-    /// TYPE may be abbreviated to an unambiguous prefix (h-b, g, r). DST is
-    /// an absolute path in the sandbox. host-bind:DST=SRC binds the host
-    /// directory SRC, writable (host-bind:DST= gives a fresh empty
-    /// directory removed at the end). host-image:DST=IMAGE[,format=FMT]
-    /// mounts the file system image IMAGE (format raw, qcow2, ... guessed
-    /// from the extension, .img and others raw). guest-bind:DST=SRC binds
-    /// SRC, a path in the sandbox (of an earlier mount), at DST.
-    /// ram:DST=SIZE mounts a RAM file system of SIZE (bytes, or with K, M,
-    /// G, KiB, MiB, GiB). Repeatable; two mounts on one target are refused.
-    #[arg(short = 'm', long = "mount", value_name = "TYPE:DST=SRC")]
-    pub mounts: Vec<String>,
+    /// -m, -N, -e, -s (as virt-sandbox-service takes them)
+    #[command(flatten)]
+    pub sandbox: SandboxOptions,
     /// Copy a host file into the sandbox: GUEST-PATH[=HOST-PATH]
     ///
     /// HOST-PATH (default: GUEST-PATH itself) is copied to GUEST-PATH,
@@ -81,21 +73,6 @@ pub struct Args {
     /// starting with # are skipped.
     #[arg(short = 'I', long = "includefile", value_name = "FILE")]
     pub includefile: Option<std::path::PathBuf>,
-    /// Network interface: dhcp, source=NET, mac=MAC, address=IP/PREFIX, route=CIDR%GW, filter=NAME
-    ///
-    /// OPTS is a comma-separated list: dhcp (a lease from the network's
-    /// DHCP server; needs busybox's udhcpc in the sandbox's root),
-    /// source=NETWORK (the libvirt network to join, default "default"; it
-    /// must be active: virsh net-start NETWORK), mac=MAC (default: random
-    /// 52:54:00:xx:xx:xx), address=IP[/PREFIX][%BROADCAST] (a static
-    /// address, IPv4 or IPv6; the prefix defaults to 24 or 64, BROADCAST
-    /// for IPv4 only), route=NET[/PREFIX]%GATEWAY (a static route, needs a
-    /// static address), filter=NAME (a libvirt nwfilter) with
-    /// filter.PARAM=VALUE for its parameters. dhcp excludes address= and
-    /// route=; address= and route= are repeatable within OPTS. Each -N
-    /// adds one interface.
-    #[arg(short = 'N', long = "network", value_name = "OPTS")]
-    pub networks: Vec<String>,
     /// Block disk: file:TAG=PATH[,format=FMT] (appears at /dev/disk/by-tag/TAG)
     ///
     /// TYPE is file (the only one supported). PATH is a host image, FMT its
@@ -104,20 +81,6 @@ pub struct Args {
     /// device the sandbox sees as /dev/disk/by-tag/TAG. Repeatable.
     #[arg(long = "disk", value_name = "TYPE:TAG=SOURCE")]
     pub disks: Vec<String>,
-    /// Environment variable for the command
-    ///
-    /// KEY is a POSIX name; VALUE may be empty. Repeatable.
-    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
-    pub envs: Vec<String>,
-    /// Security label: dynamic, static,label=LABEL or inherit
-    ///
-    /// dynamic[,label=BASE]: libvirt allocates a label (from BASE if
-    /// given); static,label=LABEL: exactly LABEL (the whole rest of the
-    /// option, commas included); inherit: the calling process's label (none
-    /// when it has none). Only matters where libvirt has a security driver
-    /// (SELinux, AppArmor).
-    #[arg(short = 's', long, value_name = "OPTS")]
-    pub security: Option<String>,
     /// Run as root (uid 0) instead of the calling user
     ///
     /// Root inside the sandbox, with capabilities there (in a container, an
@@ -201,37 +164,7 @@ pub fn command() -> clap::Command {
 /// (`virt-sandbox: MESSAGE`, as for every other error) and exit status 2.
 #[allow(dead_code)]
 pub fn parse() -> Args {
-    match Args::try_parse() {
-        Ok(args) => args,
-        Err(e) if !e.use_stderr() => e.exit(),
-        Err(e) => {
-            eprintln!(
-                "virt-sandbox: {}",
-                usage_error_line(&e.render().to_string())
-            );
-            std::process::exit(e.exit_code())
-        }
-    }
-}
-
-/// clap's rendered error (`error: MESSAGE`, maybe more lines, tips, then
-/// `Usage:` and a pointer to --help) as one line without the prefix.
-fn usage_error_line(rendered: &str) -> String {
-    let mut line = String::new();
-    for part in rendered
-        .lines()
-        .map(str::trim)
-        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .filter(|l| !l.is_empty())
-    {
-        let part = part.strip_prefix("error: ").unwrap_or(part);
-        if !line.is_empty() {
-            line.push_str(if line.ends_with(':') { " " } else { "; " });
-        }
-        line.push_str(part);
-    }
-    line.push_str(" (virt-sandbox --help lists the options)");
-    line
+    crate::common::parse("virt-sandbox")
 }
 
 #[cfg(test)]
@@ -242,7 +175,7 @@ mod tests {
         let e = Args::try_parse_from(std::iter::once("virt-sandbox").chain(args.iter().copied()))
             .expect_err("a usage error");
         assert_eq!(e.exit_code(), 2);
-        usage_error_line(&e.render().to_string())
+        crate::common::usage_error_line("virt-sandbox", &e.render().to_string())
     }
 
     #[test]

@@ -5,11 +5,21 @@
 
 use clap::{Args as ClapArgs, CommandFactory, Parser, Subcommand};
 
+use crate::common::SandboxOptions;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "virt-sandbox-service",
     version,
     about = "Manage service sandboxes: persistent libvirt domains that each run one service",
+    long_about = "Manage service sandboxes: persistent libvirt domains that each run one service.\n\n\
+A service sandbox runs one long-lived command (a web server, say) in a libvirt \
+LXC container (lxc:///) or QEMU/KVM virtual machine (qemu:///system), behind the \
+same walls as virt-sandbox's sandboxes. create defines its domain, saves its \
+configuration and writes a systemd unit, NAME_sandbox.service, whose ExecStart \
+is virt-sandbox-service run NAME: systemd then starts, stops and restarts it. \
+The other commands start, stop, inspect, enter, copy, re-create and delete \
+services. Services are root's: every command but list needs root.",
     after_help = "A service's configuration and boot files live in \
 /etc/libvirt-sandbox/services/NAME (its saved config in config/sandbox.cfg), \
 its data in /var/lib/libvirt/filesystems/NAME, its systemd unit in \
@@ -34,18 +44,9 @@ pub struct Uri {
 pub struct CreateOptions {
     #[command(flatten)]
     pub uri: Uri,
-    /// Mount: host-bind:DST=SRC, host-image:DST=IMAGE[,format=FMT], guest-bind:DST=SRC, ram:DST=SIZE
-    #[arg(short = 'm', long = "mount", value_name = "TYPE:DST=SRC")]
-    pub mounts: Vec<String>,
-    /// Network interface: dhcp, source=NET, mac=MAC, address=IP/PREFIX, route=CIDR%GW, filter=NAME
-    #[arg(short = 'N', long = "network", value_name = "OPTS")]
-    pub networks: Vec<String>,
-    /// Environment variable of the command: KEY=VALUE
-    #[arg(short = 'e', long = "env", value_name = "KEY=VALUE")]
-    pub envs: Vec<String>,
-    /// Security options: dynamic, static,label=USER:ROLE:TYPE:LEVEL
-    #[arg(short = 's', long = "security", value_name = "OPTS")]
-    pub security: Option<String>,
+    /// -m, -N, -e, -s (as virt-sandbox takes them)
+    #[command(flatten)]
+    pub sandbox: SandboxOptions,
     /// The uid the command runs as (default 0, root inside)
     #[arg(short = 'U', long = "uid", value_name = "UID")]
     pub uid: Option<u32>,
@@ -95,7 +96,11 @@ pub enum Command {
     Clone {
         #[command(flatten)]
         uri: Uri,
+        /// The service to copy (SRC)
+        #[arg(value_name = "SRC")]
         source: String,
+        /// The new service's name (DST)
+        #[arg(value_name = "DST")]
         name: String,
     },
     /// Re-create a stopped service's domain and boot files from its saved
@@ -103,6 +108,7 @@ pub enum Command {
     Upgrade {
         #[command(flatten)]
         uri: Uri,
+        /// The service's name
         name: String,
     },
     /// Delete a service: stop it, undefine its domain, remove its files,
@@ -110,12 +116,14 @@ pub enum Command {
     Delete {
         #[command(flatten)]
         uri: Uri,
+        /// The service's name
         name: String,
     },
     /// Start a service in the background (systemd uses `run`)
     Start {
         #[command(flatten)]
         uri: Uri,
+        /// The service's name
         name: String,
     },
     /// Run a service in the foreground: its output on stdout and stderr,
@@ -132,6 +140,7 @@ pub enum Command {
         /// is destroyed
         #[arg(long = "stop-timeout", value_name = "SECONDS", default_value_t = 10)]
         stop_timeout: u32,
+        /// The service's name
         name: String,
     },
     /// Stop a service: SIGTERM to its command, its domain destroyed after
@@ -145,12 +154,14 @@ pub enum Command {
         /// Seconds the service has to stop before its domain is destroyed
         #[arg(long = "stop-timeout", value_name = "SECONDS", default_value_t = 10)]
         stop_timeout: u32,
+        /// The service's name
         name: String,
     },
     /// Say whether a service runs (exit 0) or is stopped (exit 3)
     Status {
         #[command(flatten)]
         uri: Uri,
+        /// The service's name
         name: String,
     },
     /// List the services with their connection and state
@@ -161,7 +172,9 @@ pub enum Command {
     Execute {
         #[command(flatten)]
         uri: Uri,
+        /// The running service
         name: String,
+        /// The command to run inside
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<String>,
     },
@@ -169,6 +182,7 @@ pub enum Command {
     Connect {
         #[command(flatten)]
         uri: Uri,
+        /// The service's name
         name: String,
     },
 }
