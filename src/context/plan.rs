@@ -220,8 +220,9 @@ pub(crate) fn preview(
 
 /// Removes what [`describe`] wrote into `state_dir` (the temporary
 /// host-bind directories and the staged includes), and what a start adds
-/// beside them for the guest (the launch spec, the app channel socket).
-/// Missing files are no error.
+/// beside them for the guest (the launch spec, the app channel socket) and
+/// for a VM's read-only root (its daemon's link and ids file). Missing
+/// files are no error.
 pub(crate) fn clean_post_stop(state_dir: &Path) -> crate::Result<()> {
     let remove = |path: PathBuf, dir: bool| {
         let result = if dir {
@@ -242,6 +243,12 @@ pub(crate) fn clean_post_stop(state_dir: &Path) -> crate::Result<()> {
     remove(state_dir.join(super::mounts::INCLUDES), true)?;
     remove(state_dir.join(builder::LAUNCH_SPEC_NAME), false)?;
     remove(state_dir.join(builder::APP_CHANNEL_SOCKET), false)?;
+    use super::qemu_host::{ROOT_DAEMON, ROOT_DAEMON_IDS};
+    remove(state_dir.join(ROOT_DAEMON), false)?;
+    remove(
+        state_dir.join(format!("{ROOT_DAEMON}{ROOT_DAEMON_IDS}")),
+        false,
+    )?;
     Ok(())
 }
 

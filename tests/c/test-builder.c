@@ -104,7 +104,8 @@ count_devices(GVirConfigDomain *domain, GType type)
 }
 
 static void
-construct_on(const char *uri, GType builder_type, const char *virt_types)
+construct_on(const char *uri, GType builder_type, const char *virt_types,
+             GVirSandboxConfigFilesystemBackend backend, guint min_filesystems)
 {
     GVirConnection *conn = open_connection(uri);
     g_autoptr(GError) err = NULL;
@@ -120,6 +121,7 @@ construct_on(const char *uri, GType builder_type, const char *virt_types)
     g_assert_no_error(err);
     g_assert_nonnull(builder);
     g_assert_true(G_TYPE_CHECK_INSTANCE_TYPE(builder, builder_type));
+    gvir_sandbox_config_set_filesystem_backend(GVIR_SANDBOX_CONFIG(cfg), backend);
     got = gvir_sandbox_builder_get_connection(builder);
     g_assert_true(got == conn);
     g_object_unref(got);
@@ -131,8 +133,7 @@ construct_on(const char *uri, GType builder_type, const char *virt_types)
     g_assert_nonnull(strstr(virt_types,
         g_enum_get_value(g_type_class_peek(GVIR_CONFIG_TYPE_DOMAIN_VIRT_TYPE),
                          gvir_config_domain_get_virt_type(domain))->value_nick));
-    /* The root, the init helpers, the state directory, the host bind. */
-    g_assert_cmpuint(count_devices(domain, GVIR_CONFIG_TYPE_DOMAIN_FILESYS), >=, 4);
+    g_assert_cmpuint(count_devices(domain, GVIR_CONFIG_TYPE_DOMAIN_FILESYS), >=, min_filesystems);
     g_assert_cmpuint(count_devices(domain, GVIR_CONFIG_TYPE_DOMAIN_CONSOLE), >=, 1);
     xml = gvir_config_object_to_xml(GVIR_CONFIG_OBJECT(domain));
     /* The state directory is shared with the guest, the host bind's empty
@@ -161,13 +162,21 @@ construct_on(const char *uri, GType builder_type, const char *virt_types)
 static void
 test_construct_lxc(void)
 {
-    construct_on("lxc:///", GVIR_SANDBOX_TYPE_BUILDER_CONTAINER, "lxc");
+    /* The root, the init helpers, the state directory, the host bind. */
+    construct_on("lxc:///", GVIR_SANDBOX_TYPE_BUILDER_CONTAINER, "lxc",
+                 GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_AUTO, 4);
 }
 
 static void
 test_construct_qemu(void)
 {
-    construct_on("qemu:///system", GVIR_SANDBOX_TYPE_BUILDER_MACHINE, "qemu kvm");
+    /* Over virtio-fs (what a root caller gets when virtiofsd is installed)
+     * the init helpers and the state directory come through the root: the
+     * root and the host bind; over 9p they are two more shares. */
+    construct_on("qemu:///system", GVIR_SANDBOX_TYPE_BUILDER_MACHINE, "qemu kvm",
+                 GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_AUTO, 2);
+    construct_on("qemu:///system", GVIR_SANDBOX_TYPE_BUILDER_MACHINE, "qemu kvm",
+                 GVIR_SANDBOX_CONFIG_FILESYSTEM_BACKEND_P9, 4);
 }
 
 static void
