@@ -132,7 +132,7 @@ pub fn request(xid: u32, mac: [u8; 6], offer: &Lease) -> Vec<u8> {
 }
 
 fn addresses(value: &[u8]) -> Result<Vec<Ipv4Addr>, String> {
-    if value.is_empty() || value.len() % 4 != 0 {
+    if value.is_empty() || !value.len().is_multiple_of(4) {
         return Err(format!("an address list of {} bytes", value.len()));
     }
     Ok(value
@@ -184,11 +184,8 @@ pub fn parse_reply(packet: &[u8], xid: u32, mac: [u8; 6]) -> Result<Option<Reply
     };
     let mut kind = None;
     let mut options = &packet[HEADER_LEN + 4..];
-    loop {
-        let Some((&code, rest)) = options.split_first() else {
-            // Options ran out without an end option: tolerated.
-            break;
-        };
+    // Options that run out without an end option are tolerated.
+    while let Some((&code, rest)) = options.split_first() {
         match code {
             OPT_PAD => {
                 options = rest;
