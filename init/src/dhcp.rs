@@ -353,8 +353,8 @@ pub fn obtain(interface: &str, mac: [u8; 6], network: &str) -> Result<Lease, Str
     let no_answer = |what: &str| {
         format!(
             "DHCP on {interface} got no lease: no DHCP server answered the {what} on \
-             libvirt network '{network}' in {total} s (does the network have a <dhcp> \
-             range? 'virsh net-dumpxml {network}' shows it), or give a static \
+             libvirt network '{network}' in {total} s: give the network a <dhcp> range \
+             ('virsh net-dumpxml {network}' shows its <ip>) or the interface a static \
              address=IP/PREFIX instead of dhcp"
         )
     };
