@@ -213,6 +213,7 @@ fn full_spec() -> LaunchSpec {
     }];
     spec.networks = vec![NetInterface {
         mac: "52:54:00:12:34:56".into(),
+        network: "default".into(),
         dhcp: false,
         addresses: vec![NetAddress {
             address: "192.168.122.10".into(),

@@ -8,10 +8,13 @@
 //!   command, carry its stdio and exit status, end the sandbox;
 //! - [`isolation`]: the walls between the command and the host (user
 //!   namespace, masks, capabilities, seccomp, task limit);
+//! - [`net`] and [`dhcp`]: the network interfaces, with udhcpc or the
+//!   built-in DHCP client;
 //! - [`qemu`]: stage 1 of QEMU sandboxes (the initrd's /init).
 //!
 //! No glib here: the init helpers are small static binaries.
 
+pub mod dhcp;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod guest;

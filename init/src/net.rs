@@ -5,7 +5,9 @@
 //!
 //! It drives `ip` (iproute2, or busybox's applet) and busybox's `udhcpc` from
 //! the sandbox's root rather than speaking netlink itself: the init stays
-//! small, and these are the tools an administrator would use by hand.
+//! small, and these are the tools an administrator would use by hand. A
+//! root without udhcpc gets its lease from the init's own DHCP client
+//! ([`crate::dhcp`]), applied with the same `ip` as the udhcpc script does.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -59,7 +61,7 @@ fn ip_command() -> Result<Vec<String>, String> {
         })
 }
 
-pub use sandbox_proto::dhcp::{BUSYBOX_PATHS, NO_DHCP_CLIENT, UDHCPC_PATHS};
+pub use sandbox_proto::dhcp::{BUSYBOX_PATHS, UDHCPC_PATHS};
 
 fn busybox() -> Option<PathBuf> {
     find_program(&BUSYBOX_PATHS)
@@ -156,18 +158,25 @@ pub fn configure(interfaces: &[NetInterface]) -> Result<(), String> {
             )?;
         }
         if interface.dhcp {
-            dhcp(&ip_cmd, &name, &resolv_conf)?;
+            dhcp(&ip_cmd, &name, interface, &resolv_conf)?;
         }
     }
     use_resolv_conf(&resolv_conf)
 }
 
 /// Gets a lease for `name` with udhcpc, busybox's or a stand-alone one
-/// (foreground, one attempt series, fails when no server answers).
-fn dhcp(ip_cmd: &[String], name: &str, resolv_conf: &Path) -> Result<(), String> {
-    let udhcpc =
-        udhcpc_command().ok_or_else(|| format!("DHCP (-N dhcp) on {name} {NO_DHCP_CLIENT}"))?;
+/// (foreground, one attempt series, fails when no server answers), else
+/// with the built-in client.
+fn dhcp(
+    ip_cmd: &[String],
+    name: &str,
+    interface: &NetInterface,
+    resolv_conf: &Path,
+) -> Result<(), String> {
     std::fs::create_dir_all(RUN_DIR).map_err(|e| format!("cannot create {RUN_DIR}: {e}"))?;
+    let Some(udhcpc) = udhcpc_command() else {
+        return builtin_dhcp(ip_cmd, name, interface, resolv_conf);
+    };
     let script = Path::new(RUN_DIR).join("dhcp-event");
     if !script.exists() {
         let mut file = std::fs::OpenOptions::new()
@@ -206,6 +215,57 @@ fn dhcp(ip_cmd: &[String], name: &str, resolv_conf: &Path) -> Result<(), String>
         ],
     )
     .map_err(|e| format!("DHCP on {name} got no lease: {e}"))
+}
+
+/// Gets a lease with the init's own client and applies it as
+/// [`DHCP_SCRIPT`] does: the address with its prefix and broadcast, a
+/// default route through the first router that takes it, the DNS servers
+/// and domain in `resolv_conf`. No renewal: the sandbox ends long before
+/// the lease.
+fn builtin_dhcp(
+    ip_cmd: &[String],
+    name: &str,
+    interface: &NetInterface,
+    resolv_conf: &Path,
+) -> Result<(), String> {
+    let mac = crate::dhcp::parse_mac(&interface.mac)?;
+    let network = if interface.network.is_empty() {
+        "?"
+    } else {
+        &interface.network
+    };
+    let lease = crate::dhcp::obtain(name, mac, network)?;
+    let cidr = format!("{}/{}", lease.address, lease.prefix);
+    let broadcast = lease.broadcast.map(|b| b.to_string());
+    let mut args = vec!["addr", "add", &cidr];
+    if let Some(b) = &broadcast {
+        args.extend(["broadcast", b]);
+    }
+    args.extend(["dev", name]);
+    ip(ip_cmd, &args).map_err(|e| format!("DHCP on {name}: cannot apply the lease: {e}"))?;
+    for router in &lease.routers {
+        let gw = router.to_string();
+        if ip(
+            ip_cmd,
+            &["route", "add", "default", "via", &gw, "dev", name],
+        )
+        .is_ok()
+        {
+            break;
+        }
+    }
+    if !lease.dns.is_empty() {
+        let mut text = String::new();
+        if let Some(domain) = &lease.domain {
+            text.push_str(&format!("search {domain}\n"));
+        }
+        for server in &lease.dns {
+            text.push_str(&format!("nameserver {server}\n"));
+        }
+        std::fs::write(resolv_conf, text)
+            .map_err(|e| format!("cannot write {}: {e}", resolv_conf.display()))?;
+    }
+    Ok(())
 }
 
 /// The root is read-only: a DHCP-provided resolv.conf is bound over the

@@ -68,6 +68,9 @@ pub struct NetRoute {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetInterface {
     pub mac: String,
+    /// The libvirt network it is on (for the init's messages).
+    #[serde(default)]
+    pub network: String,
     #[serde(default)]
     pub dhcp: bool,
     #[serde(default)]

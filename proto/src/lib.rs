@@ -9,8 +9,8 @@
 //! - [`layout`]: the QEMU guest's 9p tags, mount points and initrd layout;
 //! - [`files`]: copying includes (the host stages them, the init copies
 //!   them into the sandbox, with the same function);
-//! - [`dhcp`]: where the init looks for a DHCP client (the host checks the
-//!   sandbox's root for one before a start).
+//! - [`dhcp`]: where the init looks for udhcpc (without one it uses its
+//!   built-in DHCP client).
 //!
 //! No glib and no unsafe code: the init helpers are small static binaries.
 
@@ -19,7 +19,7 @@ pub mod launch;
 pub mod layout;
 pub mod protocol;
 
-/// The DHCP client the init runs for `-N dhcp`.
+/// Where the init looks for udhcpc, its first choice for `-N dhcp`.
 pub mod dhcp {
     /// Where the init looks for busybox in the sandbox's root.
     pub const BUSYBOX_PATHS: [&str; 3] = ["/bin/busybox", "/usr/bin/busybox", "/sbin/busybox"];
@@ -31,9 +31,4 @@ pub mod dhcp {
         "/bin/udhcpc",
         "/usr/bin/udhcpc",
     ];
-    /// What to say when the sandbox's root has neither: the host checks it
-    /// before a start, the init again in the guest.
-    pub const NO_DHCP_CLIENT: &str = "needs udhcpc in the sandbox's root: install busybox \
-         (Debian and Ubuntu: busybox or busybox-static; Fedora: busybox), or give a static \
-         address=IP/PREFIX instead of dhcp";
 }

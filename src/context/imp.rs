@@ -441,7 +441,6 @@ impl Context {
             init_dir,
             super::plan::Disks::Attach,
         )?;
-        super::network::check_dhcp_client(&config, &layout.mounts)?;
         super::network::check_networks(&conn, &layout.interfaces)?;
         let mut spec = super::launch::spec(&config, &layout, backend)?;
         let secret = crate::console::channel::new_secret()?;

@@ -32,6 +32,9 @@ pub(crate) fn plan(config: &Config) -> (Vec<Interface>, Vec<NetInterface>) {
         .iter()
         .map(|network| {
             let mac = network.mac().unwrap_or_else(random_mac);
+            let source = network
+                .source()
+                .unwrap_or_else(|| DEFAULT_NETWORK.to_owned());
             let filter = network.filterref().and_then(|f| {
                 let parameters = f
                     .parameters()
@@ -68,13 +71,12 @@ pub(crate) fn plan(config: &Config) -> (Vec<Interface>, Vec<NetInterface>) {
                     // 15 characters at most (IFNAMSIZ); random like the
                     // domain name suffix.
                     host_dev: format!("vsb-{:08x}", glib::random_int()),
-                    source: network
-                        .source()
-                        .unwrap_or_else(|| DEFAULT_NETWORK.to_owned()),
+                    source: source.clone(),
                     filter,
                 },
                 NetInterface {
                     mac,
+                    network: source,
                     dhcp: network.dhcp(),
                     addresses,
                     routes,
@@ -135,52 +137,6 @@ pub(crate) fn check_networks(
         }
     }
     Ok(())
-}
-
-/// Refuses, before a start, DHCP on a sandbox whose root has no udhcpc
-/// (busybox's or a stand-alone one, where the guest init looks for them),
-/// with the line the init would say from inside. Nothing is decided when
-/// a mount other than the root covers one of those places, or the root is
-/// an image or a RAM disk: the init checks again in the guest.
-pub(crate) fn check_dhcp_client(config: &Config, mounts: &[HostMount]) -> crate::Result<()> {
-    use sandbox_proto::dhcp::{BUSYBOX_PATHS, NO_DHCP_CLIENT, UDHCPC_PATHS};
-    if !config.networks().iter().any(|n| n.dhcp()) {
-        return Ok(());
-    }
-    let root = match mounts.iter().find(|m| m.target() == "/") {
-        Some(HostMount::Bind { source, .. }) => source.clone(),
-        Some(_) => return Ok(()),
-        None => PathBuf::from(config.root().unwrap_or_else(|| "/".to_owned())),
-    };
-    if dhcp_client_in(&root, mounts, BUSYBOX_PATHS.iter().chain(&UDHCPC_PATHS)) {
-        return Ok(());
-    }
-    Err(error(
-        SandboxError::Unsupported,
-        format!("DHCP (-N dhcp) {NO_DHCP_CLIENT}"),
-    ))
-}
-
-/// Whether one of `candidates` is a file on the tree `root` (links
-/// resolved inside it), or lies under a mount of `mounts` other than `/`
-/// (unknown from here: taken as there).
-fn dhcp_client_in<'a>(
-    root: &Path,
-    mounts: &[HostMount],
-    candidates: impl Iterator<Item = &'a &'a str>,
-) -> bool {
-    let covered = |path: &str| {
-        mounts
-            .iter()
-            .any(|m| m.target() != "/" && is_within(path, m.target()))
-    };
-    candidates.into_iter().any(|path| {
-        let resolved = follow_until(root, path, &[]);
-        covered(path)
-            || resolved
-                .as_deref()
-                .is_some_and(|r| covered(r) || root.join(r.trim_start_matches('/')).is_file())
-    })
 }
 
 /// Most links followed resolving a path (the kernel's limit).
@@ -287,34 +243,6 @@ fn follow_until(root: &Path, path: &str, stop: &[&str]) -> Option<String> {
 mod tests {
     use super::*;
     use crate::config::ConfigInteractive;
-
-    #[test]
-    fn finds_a_dhcp_client_on_the_root_through_its_links() {
-        use sandbox_proto::dhcp::{BUSYBOX_PATHS, UDHCPC_PATHS};
-        let all = || BUSYBOX_PATHS.iter().chain(&UDHCPC_PATHS);
-        let root = crate::builder::testing::temp_dir("dhcp-client");
-        std::fs::create_dir_all(root.join("usr/bin")).unwrap();
-        // An empty root has none.
-        assert!(!dhcp_client_in(&root, &[], all()));
-        // A merged /usr: /bin is a link, absolute or relative, inside the root.
-        std::os::unix::fs::symlink("/usr/bin", root.join("bin")).unwrap();
-        std::fs::write(root.join("usr/bin/busybox"), b"").unwrap();
-        assert!(dhcp_client_in(&root, &[], BUSYBOX_PATHS[..1].iter()));
-        std::fs::remove_file(root.join("usr/bin/busybox")).unwrap();
-        assert!(!dhcp_client_in(&root, &[], all()));
-        // A stand-alone udhcpc.
-        std::fs::create_dir_all(root.join("sbin")).unwrap();
-        std::fs::write(root.join("sbin/udhcpc"), b"").unwrap();
-        assert!(dhcp_client_in(&root, &[], all()));
-        std::fs::remove_file(root.join("sbin/udhcpc")).unwrap();
-        // A mount over /usr decides in the guest.
-        let usr = HostMount::Bind {
-            source: "/nonexistent".into(),
-            target: "/usr".into(),
-        };
-        assert!(dhcp_client_in(&root, &[usr], all()));
-        std::fs::remove_dir_all(&root).unwrap();
-    }
 
     #[test]
     fn finds_the_resolv_conf_hidden_by_the_private_run() {

@@ -32,9 +32,11 @@ def connect_script(host_ip):
 
 
 class IsolatedNetwork:
-    """A transient libvirt network NAME on SUBNET.0/24 with DHCP, no forward."""
+    """A transient libvirt network NAME on SUBNET.0/24 with DHCP (unless
+    dhcp is false), no forward."""
 
-    def __init__(self, prefix, subnet):
+    def __init__(self, prefix, subnet, dhcp=True):
+        self.dhcp = dhcp
         self.name = f"{prefix}-{os.getpid()}"
         self.bridge = f"vsb{prefix[-1]}{os.getpid() % 100000}"
         self.subnet = subnet
@@ -45,11 +47,13 @@ class IsolatedNetwork:
                               capture_output=True, text=True, timeout=60)
 
     def create(self):
+        dhcp = (f"<dhcp><range start='{self.subnet}.100' end='{self.subnet}.200'/></dhcp>"
+                if self.dhcp else "")
         xml = f"""<network>
   <name>{self.name}</name>
   <bridge name='{self.bridge}' stp='off'/>
   <ip address='{self.host_ip}' netmask='255.255.255.0'>
-    <dhcp><range start='{self.subnet}.100' end='{self.subnet}.200'/></dhcp>
+    {dhcp}
   </ip>
 </network>"""
         path = f"/tmp/{self.name}.xml"
@@ -62,6 +66,18 @@ class IsolatedNetwork:
 
     def destroy(self):
         self._virsh("net-destroy", self.name)
+
+
+def busybox_paths():
+    """The host's busybox files where the init looks for udhcpc, as paths
+    without links (to hide them with a bind of /dev/null)."""
+    found = []
+    for path in ("/bin/busybox", "/usr/bin/busybox", "/sbin/busybox",
+                 "/sbin/udhcpc", "/usr/sbin/udhcpc", "/bin/udhcpc", "/usr/bin/udhcpc"):
+        real = os.path.realpath(path)
+        if os.path.isfile(real) and real not in found:
+            found.append(real)
+    return found
 
 
 def assert_dhcp_lease(testcase, ip_addr_output, subnet):

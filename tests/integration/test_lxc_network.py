@@ -75,6 +75,21 @@ class Network(SandboxTestCase):
         nettest.assert_dhcp_lease(self, out, SUBNET)
         self.assertIn(f"nameserver {HOST_IP}", out)
 
+    def test_dhcp_without_udhcpc(self):
+        # /dev/null over busybox (/bin and /sbin lead into /usr here): the
+        # root has no udhcpc, the init's own DHCP client gets the lease and
+        # applies it with iproute2's ip.
+        hide = [opt for path in nettest.busybox_paths()
+                for opt in ("-m", f"host-bind:{path}=/dev/null")]
+        self.assertTrue(hide, "the host has no busybox to hide")
+        r = self.sandbox("/bin/sh", "-c",
+                         "ip -4 -o addr show scope global; ip route; cat /etc/resolv.conf",
+                         options=(*hide, *self.net(",dhcp")))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        nettest.assert_dhcp_lease(self, out, SUBNET)
+        self.assertIn(f"nameserver {HOST_IP}", out)
+
     def test_filter_blocks_spoofed_traffic(self):
         # clean-traffic only lets the interface send from the IP it is given.
         server, port, thread = nettest.serve_on_host(self, HOST_IP)

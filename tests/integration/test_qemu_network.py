@@ -4,8 +4,11 @@
 code as LXC) on an isolated libvirt network the test creates: no forwarding,
 traffic stays between this host and its sandboxes. Several checks per VM: a
 start costs seconds under TCG."""
+import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import unittest
 
 import nettest
@@ -61,6 +64,26 @@ class Network(SandboxTestCase):
         self.assertIn(f"inet {SUBNET}.5/24", out)
         nettest.assert_dhcp_lease(self, out, SUBNET)
         self.assertIn(f"10.99.0.0/16 via {HOST_IP}", out)
+        self.assertIn(f"nameserver {HOST_IP}", out)
+
+    def test_dhcp_without_udhcpc(self):
+        # A root with busybox only as /bin/sh (virtiofs shares no /dev/null
+        # bound over a file): no udhcpc, the init's own DHCP client gets
+        # the lease, busybox's ip applet applies it.
+        root = tempfile.mkdtemp(prefix="sandbox-nodhcp-")
+        self.addCleanup(shutil.rmtree, root)
+        os.chmod(root, 0o755)
+        for d in ("bin", "dev", "proc", "sys", "tmp", "etc", "usr"):
+            os.makedirs(os.path.join(root, d))
+        shutil.copy("/bin/busybox", os.path.join(root, "bin", "sh"))
+        for applet in ("ip", "cat"):
+            os.symlink("sh", os.path.join(root, "bin", applet))
+        open(os.path.join(root, "etc", "resolv.conf"), "w").close()
+        r = self.sandbox("/bin/sh", "-c", "ip -4 -o addr show scope global; cat /etc/resolv.conf",
+                         options=("-r", root, *self.net(",dhcp")))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.decode()
+        nettest.assert_dhcp_lease(self, out, SUBNET)
         self.assertIn(f"nameserver {HOST_IP}", out)
 
     def test_sandbox_reaches_host_through_a_filter(self):

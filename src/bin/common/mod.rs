@@ -31,7 +31,8 @@ pub struct SandboxOptions {
     /// Network interface: dhcp, source=NET, mac=MAC, address=IP/PREFIX, route=CIDR%GW, filter=NAME
     ///
     /// OPTS is a comma-separated list: dhcp (a lease from the network's
-    /// DHCP server; needs busybox's udhcpc in the sandbox's root),
+    /// DHCP server, with udhcpc from the sandbox's root or the init's own
+    /// client),
     /// source=NETWORK (the libvirt network to join, default "default"; it
     /// must be active: virsh net-start NETWORK), mac=MAC (default: random
     /// 52:54:00:xx:xx:xx), address=IP[/PREFIX][%BROADCAST] (a static
