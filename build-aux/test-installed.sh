@@ -18,6 +18,24 @@ pcdir=$(find "$prefix" -name 'libvirt-sandbox-1.0.pc' -printf '%h\n' | head -n 1
 for f in "$libdir" "$typelibdir" "$vapidir" "$pcdir" "$prefix/include/libvirt-sandbox-1.0/libvirt-sandbox/libvirt-sandbox.h"; do
     [ -e "$f" ] || { echo "test-installed: missing from the installation: $f" >&2; exit 1; }
 done
+# The manual pages and, when the build made it, the API reference.
+docdir=$prefix/share/doc/libvirt-sandbox-1.0
+for page in virt-sandbox virt-sandbox-service; do
+    f=$(find "$prefix" -name "$page.1*" | head -n 1)
+    [ -n "$f" ] || { echo "test-installed: $page(1) is not installed" >&2; exit 1; }
+    if command -v man >/dev/null 2>&1; then
+        warnings=$(MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null || echo "man failed on $f")
+        [ -z "$warnings" ] || { echo "test-installed: $page(1) renders with warnings: $warnings" >&2; exit 1; }
+    fi
+done
+if [ -d "$builddir/docs/reference/libvirt-sandbox-1.0" ]; then # -Ddocs made it
+    for f in "$docdir/index.html" "$docdir/libvirt-sandbox-1.0.devhelp2"; do
+        [ -s "$f" ] || { echo "test-installed: the API reference lacks $f" >&2; exit 1; }
+    done
+    echo "ok - installed manual pages and API reference"
+else
+    echo "ok - installed manual pages (no API reference in this build)"
+fi
 
 export GI_TYPELIB_PATH="$typelibdir" LD_LIBRARY_PATH="$libdir" G_DEBUG=fatal-warnings
 # The .pc file says prefix=/usr/local; a copy points at the staging directory
