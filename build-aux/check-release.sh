@@ -27,7 +27,7 @@ meson dist -C "$builddir" --no-tests --formats xztar >"$work/dist.log" 2>&1 ||
 tarball=$(ls "$builddir"/meson-dist/libvirt-sandbox-*.tar.xz | head -n 1)
 step "$(du -h "$tarball" | cut -f1) $tarball"
 tar -C "$work" -xf "$tarball"
-tree=$(find "$work" -maxdepth 1 -type d -name 'libvirt-sandbox-*' | head -n 1)
+tree=$(find "$work" -mindepth 1 -maxdepth 1 -type d -name 'libvirt-sandbox-*' | head -n 1)
 [ -f "$tree/.cargo/config.toml" ] && [ -d "$tree/vendor" ] ||
     { echo "check-release: the tarball has no vendor/ or .cargo/config.toml" >&2; exit 1; }
 
