@@ -373,8 +373,10 @@ fn has_virtiofs(layout: &Layout) -> bool {
         .any(|m| matches!(m, HostMount::Bind { .. }))
 }
 
-/// A writable virtio-fs share of host directory `source` under `tag` (a
-/// host bind): libvirt starts `virtiofsd` for it, as root in the daemon's
+/// A virtio-fs share of host directory `source` under `tag`, served by the
+/// daemon `virtiofsd` (libvirt's own choice when None): a writable host
+/// bind, or a share of the read-only root (see [`RootFs::Virtiofs`]). For
+/// a host bind libvirt starts `virtiofsd` as root in the daemon's
 /// own namespace sandbox, with the share as its only view of the host, and
 /// ends it with the domain; QEMU only relays the guest's requests over
 /// vhost-user. virtiofsd creates files with the owner the guest asks for
@@ -397,33 +399,6 @@ fn virtiofs_share(
             if let Some(binary) = virtiofsd {
                 w.empty("binary", &[("path", &binary.to_string_lossy())]);
             }
-            w.empty("source", &[("dir", source)]);
-            w.empty("target", &[("dir", tag)]);
-            slots.address(w);
-        },
-    );
-}
-
-/// A read-only virtio-fs share of host directory `source` under `tag` (the
-/// root; the helpers and the state directory when they do not come through
-/// it), served by `daemon`, the caller's wrapper of virtiofsd: libvirt 9.0
-/// has no `<readonly/>` for virtio-fs, so the wrapper adds `--readonly`
-/// (the daemon refuses every write: a guest root that remounts the share
-/// read-write still gets EROFS) and `--cache=always` (nothing changes the
-/// tree behind the guest's back, so it caches it like a local disk).
-fn virtiofs_readonly_share(
-    w: &mut XmlWriter,
-    slots: &mut PciSlots,
-    source: &str,
-    tag: &str,
-    daemon: &std::path::Path,
-) {
-    w.element(
-        "filesystem",
-        &[("type", "mount"), ("accessmode", "passthrough")],
-        |w| {
-            w.empty("driver", &[("type", "virtiofs")]);
-            w.empty("binary", &[("path", &daemon.to_string_lossy())]);
             w.empty("source", &[("dir", source)]);
             w.empty("target", &[("dir", tag)]);
             slots.address(w);
@@ -567,9 +542,14 @@ fn devices(w: &mut XmlWriter, config: &Config, layout: &Layout, boot: &MachineBo
             }
         }
         RootFs::Virtiofs { daemon } => {
+            // Read-only by the daemon: libvirt 9.0 has no <readonly/> for
+            // virtio-fs, so the caller's wrapper adds --readonly (a guest
+            // root that remounts the share read-write still gets EROFS) and
+            // --cache=always (nothing changes the tree behind the guest's
+            // back, so it caches it like a local disk).
             let count = if through_root(config, layout) { 1 } else { 3 };
             for (source, tag) in shares.into_iter().take(count) {
-                virtiofs_readonly_share(w, &mut slots, source, tag, daemon);
+                virtiofs_share(w, &mut slots, source, tag, Some(daemon));
             }
         }
     }

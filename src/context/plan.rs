@@ -243,12 +243,9 @@ pub(crate) fn clean_post_stop(state_dir: &Path) -> crate::Result<()> {
     remove(state_dir.join(super::mounts::INCLUDES), true)?;
     remove(state_dir.join(builder::LAUNCH_SPEC_NAME), false)?;
     remove(state_dir.join(builder::APP_CHANNEL_SOCKET), false)?;
-    use super::qemu_host::{ROOT_DAEMON, ROOT_DAEMON_IDS};
-    remove(state_dir.join(ROOT_DAEMON), false)?;
-    remove(
-        state_dir.join(format!("{ROOT_DAEMON}{ROOT_DAEMON_IDS}")),
-        false,
-    )?;
+    for file in super::qemu_host::root_daemon_files(state_dir) {
+        remove(file, false)?;
+    }
     Ok(())
 }
 
@@ -446,6 +443,17 @@ impl BootRequest {
                     path.display()
                 ))
             }
+            (FilesystemBackend::Virtiofs, Ok(path)) if !super::qemu_host::serves_readonly(path) => {
+                return Err(error(
+                    SandboxError::Unsupported,
+                    format!(
+                        "--fs-backend=virtiofs: '{}' is QEMU's legacy virtiofsd, which cannot \
+                         serve a read-only root; install the Rust virtiofsd (`cargo install \
+                         --locked virtiofsd --root /usr/local`) or pass --virtiofsd=PATH",
+                        path.display()
+                    ),
+                ));
+            }
             (_, Ok(path)) => Ok(path.clone()),
             (FilesystemBackend::Virtiofs, Err(e)) => return Err(e.clone()),
         };
@@ -456,17 +464,6 @@ impl BootRequest {
                 return Ok(RootFs::P9);
             }
         };
-        if !super::qemu_host::serves_readonly(&path) {
-            return Err(error(
-                SandboxError::Unsupported,
-                format!(
-                    "--fs-backend=virtiofs: '{}' is QEMU's legacy virtiofsd, which cannot serve \
-                     a read-only root; install the Rust virtiofsd (`cargo install --locked \
-                     virtiofsd --root /usr/local`) or pass --virtiofsd=PATH",
-                    path.display()
-                ),
-            ));
-        }
         let cache = crate::boot::cache::cache_root()?;
         let daemon = super::qemu_host::readonly_root_virtiofsd(
             &path,

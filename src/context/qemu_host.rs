@@ -42,12 +42,11 @@ fn is_executable(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
-/// The virtiofsd to use: `$LIBVIRT_SANDBOX_VIRTIOFSD` (which must then be
-/// an executable), the first of [`VIRTIOFSD_PATHS`], `virtiofsd` on
-/// `$PATH`, or [`LEGACY_VIRTIOFSD`]. `binds` names the host binds that need it, for the error.
-///
-/// `configured` (the config's `virtiofsd` property, `--virtiofsd`) comes
-/// first: it must then be an executable.
+/// The virtiofsd to use: `configured` (the config's `virtiofsd` property,
+/// `--virtiofsd`) or else `$LIBVIRT_SANDBOX_VIRTIOFSD`, either of which must
+/// then be an executable; else the first of [`VIRTIOFSD_PATHS`],
+/// `virtiofsd` on `$PATH`, or [`LEGACY_VIRTIOFSD`]. `binds` names what
+/// needs it, for the error.
 pub(crate) fn find_virtiofsd(configured: Option<&str>, binds: &[String]) -> crate::Result<PathBuf> {
     let refuse = |why: String| {
         error(
@@ -61,24 +60,27 @@ pub(crate) fn find_virtiofsd(configured: Option<&str>, binds: &[String]) -> crat
             ),
         )
     };
-    if let Some(path) = configured.filter(|p| !p.is_empty()) {
-        let path = std::path::absolute(PathBuf::from(path)).unwrap_or_default();
+    // A daemon named by the config or the environment must be there.
+    let named = configured
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            (
+                PathBuf::from(p),
+                "the configured virtiofsd (--virtiofsd) ".to_owned(),
+            )
+        })
+        .or_else(|| {
+            std::env::var_os(VIRTIOFSD_ENV)
+                .filter(|p| !p.is_empty())
+                .map(|p| (PathBuf::from(p), format!("{VIRTIOFSD_ENV}=")))
+        });
+    if let Some((path, named_by)) = named {
+        let path = std::path::absolute(path).unwrap_or_default();
         return if is_executable(&path) {
             Ok(path)
         } else {
             Err(refuse(format!(
-                "the configured virtiofsd (--virtiofsd) '{}' is not an executable file",
-                path.display()
-            )))
-        };
-    }
-    if let Some(path) = std::env::var_os(VIRTIOFSD_ENV).filter(|p| !p.is_empty()) {
-        let path = std::path::absolute(PathBuf::from(path)).unwrap_or_default();
-        return if is_executable(&path) {
-            Ok(path)
-        } else {
-            Err(refuse(format!(
-                "{VIRTIOFSD_ENV}='{}' is not an executable file",
+                "{named_by}'{}' is not an executable file",
                 path.display()
             )))
         };
@@ -158,6 +160,14 @@ pub(crate) const ROOT_DAEMON: &str = "virtiofsd-root";
 /// Suffix of the file beside [`ROOT_DAEMON`] holding `UID GID`.
 pub(crate) const ROOT_DAEMON_IDS: &str = ".ids";
 
+/// The root daemon's link and ids file in `state_dir`.
+pub(crate) fn root_daemon_files(state_dir: &Path) -> [PathBuf; 2] {
+    [
+        state_dir.join(ROOT_DAEMON),
+        state_dir.join(format!("{ROOT_DAEMON}{ROOT_DAEMON_IDS}")),
+    ]
+}
+
 /// The daemon libvirt runs for the VM's read-only root (and its helpers and
 /// state directory): `STATE/virtiofsd-root`, a link to a cached wrapper of
 /// `virtiofsd` (content-addressed, like [`virtiofsd_without_mknod`]'s) that
@@ -210,8 +220,7 @@ pub(crate) fn readonly_root_virtiofsd(
             format!("cannot {what} '{}': {e}", path.display()),
         )
     };
-    let link = state_dir.join(ROOT_DAEMON);
-    let ids = state_dir.join(format!("{ROOT_DAEMON}{ROOT_DAEMON_IDS}"));
+    let [link, ids] = root_daemon_files(state_dir);
     for stale in [&link, &ids] {
         match std::fs::remove_file(stale) {
             Ok(()) => {}

@@ -42,6 +42,16 @@ impl Slot {
         }
     }
 
+    /// The library's default for the slot.
+    fn default_fn(self) -> ContextVfunc {
+        match self {
+            Slot::Start => default_start,
+            Slot::Stop => default_stop,
+            Slot::Attach => default_attach,
+            Slot::Detach => default_detach,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Slot::Start => "start",
@@ -55,10 +65,10 @@ impl Slot {
 /// Fills the class's slots with the defaults (the class init of
 /// `GVirSandboxContext`; subclasses inherit them).
 pub(crate) fn install_class(class: &mut ContextClass) {
-    class.start = Some(default_start);
-    class.stop = Some(default_stop);
-    class.attach = Some(default_attach);
-    class.detach = Some(default_detach);
+    class.start = Some(Slot::Start.default_fn());
+    class.stop = Some(Slot::Stop.default_fn());
+    class.attach = Some(Slot::Attach.default_fn());
+    class.detach = Some(Slot::Detach.default_fn());
 }
 
 /// Calls the `slot` virtual method of `ctxt`'s class.
@@ -79,14 +89,8 @@ pub(crate) fn invoke(ctxt: &Context, slot: Slot) -> crate::Result<()> {
 /// call an override instead).
 pub(crate) fn is_default(ctxt: &Context, slot: Slot) -> bool {
     let class: &ContextClass = ctxt.class().as_ref();
-    let default: ContextVfunc = match slot {
-        Slot::Start => default_start,
-        Slot::Stop => default_stop,
-        Slot::Attach => default_attach,
-        Slot::Detach => default_detach,
-    };
     slot.get(class)
-        .is_some_and(|f| std::ptr::fn_addr_eq(f, default))
+        .is_some_and(|f| std::ptr::fn_addr_eq(f, slot.default_fn()))
 }
 
 fn no_slot(object: &impl IsA<glib::Object>, name: &str) -> glib::Error {
