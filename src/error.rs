@@ -84,14 +84,21 @@ pub type Error = glib::Error;
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Builds an error in the sandbox domain.
+/// Builds an error in the sandbox domain; its message is [`bounded`].
 pub fn error(code: SandboxError, message: impl AsRef<str>) -> Error {
+    let message = bounded(message.as_ref());
     // A message quoting bad input may hold a NUL, which a GError cannot carry.
-    let message = message.as_ref();
     if message.contains('\0') {
         return glib::Error::new(code, &message.replace('\0', "\\0"));
     }
-    glib::Error::new(code, message)
+    glib::Error::new(code, &message)
+}
+
+/// `message` with every long value it quotes cut to ~200 characters (and the
+/// whole to a few hundred), wherever it came from (libvirt's messages quote
+/// input too): one readable line for a 120 kB bad value.
+pub fn bounded(message: &str) -> std::borrow::Cow<'_, str> {
+    sandbox_proto::text::bounded(message)
 }
 
 impl From<crate::config::options::OptionError> for glib::Error {

@@ -153,6 +153,8 @@ fn run(
     let status = match spawned {
         Ok(app) => pump(channel, app)?,
         Err(e) => {
+            // Quoted input (a 120 kB path) is cut to a readable length.
+            let e = sandbox_proto::text::bounded(&e).into_owned();
             channel.send(&Message::Error(e.clone()))?;
             // The host prints the ERROR message; the log console repeats it
             // only when debugging.
@@ -1034,6 +1036,8 @@ fn child(p: &Prepared, stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>, stderr: Bo
     let _ = dup2_stdout(stdout);
     let _ = dup2_stderr(stderr);
     let fail = |what: String, code: i32| -> ! {
+        // `what` may quote the command's name: a readable line, whatever its length.
+        let what = sandbox_proto::text::bounded(&what);
         let _ = writeln!(std::io::stderr(), "libvirt-sandbox: {what}");
         std::process::exit(code);
     };

@@ -10,7 +10,8 @@
 //! - [`files`]: copying includes (the host stages them, the init copies
 //!   them into the sandbox, with the same function);
 //! - [`dhcp`]: where the init looks for udhcpc (without one it uses its
-//!   built-in DHCP client).
+//!   built-in DHCP client);
+//! - [`text`]: messages quoting input kept to a readable length.
 //!
 //! No glib and no unsafe code: the init helpers are small static binaries.
 
@@ -18,6 +19,7 @@ pub mod files;
 pub mod launch;
 pub mod layout;
 pub mod protocol;
+pub mod text;
 
 /// Where the init looks for udhcpc, its first choice for `-N dhcp`.
 pub mod dhcp {

@@ -40,7 +40,9 @@ const EXIT_ENDED_OUTSIDE: u8 = 255;
 const END_EVENT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn fail(code: u8, what: &str, e: &glib::Error) -> ExitCode {
-    eprintln!("virt-sandbox: {what}: {}", e.message());
+    // `what` may quote input (the URI), libvirt's message too.
+    let line = format!("{what}: {}", e.message());
+    eprintln!("virt-sandbox: {}", libvirt_sandbox::error::bounded(&line));
     ExitCode::from(code)
 }
 
@@ -427,7 +429,10 @@ fn main() -> ExitCode {
         .upcast_ref::<libvirt_sandbox::context::Context>()
         .stop()
     {
-        eprintln!("virt-sandbox: cannot stop sandbox: {}", e.message());
+        eprintln!(
+            "virt-sandbox: cannot stop sandbox: {}",
+            libvirt_sandbox::error::bounded(e.message())
+        );
     }
     code
 }
@@ -613,7 +618,10 @@ fn run(
         Some(raw) => ExitCode::from(exit_code(raw) as u8),
         None => {
             if let Some(Some(e)) = closed.borrow().as_ref() {
-                eprintln!("virt-sandbox: {}", e.message());
+                eprintln!(
+                    "virt-sandbox: {}",
+                    libvirt_sandbox::error::bounded(e.message())
+                );
             }
             ExitCode::from(EXIT_FAILURE)
         }

@@ -1459,6 +1459,7 @@ impl Console {
                 self.end_error.borrow_mut().get_or_insert_with(|| {
                     crate::error::error(crate::error::SandboxError::Guest, &text)
                 });
+                let text = crate::error::bounded(&text);
                 self.report(&format!("libvirt-sandbox: {text}\n"));
             }
             Message::Exit(status) => {

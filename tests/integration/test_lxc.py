@@ -357,6 +357,43 @@ class Errors(SandboxTestCase):
                 self.assertIn(needle, r.stderr)
                 self.assertLess(len(r.stderr), 1000, "the error quotes the whole value")
 
+    def test_a_long_value_anywhere_gives_a_short_line(self):
+        # Whichever check refuses a 120 kB value (an option parser, a start
+        # check, libvirt, the guest's init), the line quotes ~200 characters
+        # of it; each of these printed 120-360 kB before.
+        x = "x" * 120_000
+        path = "/" + x
+        cases = [
+            ("-m", f"host-bind:/mnt={path}"),
+            ("-m", f"host-bind:{path}=/tmp"),
+            ("-m", f"host-image:/mnt={path}"),
+            ("-m", f"ram:/mnt={x}"),
+            ("-m", f"guest-bind:/mnt={path}"),
+            ("--disk", f"file:t={path}"),
+            ("-s", f"static,label={x}"),
+            ("-N", f"address={x}"),
+            ("-i", path),
+            ("-I", path),
+            ("--max-tasks", x),
+            ("--fs-backend", x),
+            ("-c", x),
+        ]
+        for options in cases:
+            with self.subTest(options=[o[:40] for o in options]):
+                cmd = [VIRT_SANDBOX, *(() if options[0] == "-c" else ("-c", self.URI)),
+                       *options, "--", "/bin/true"]
+                r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                                   timeout=TIMEOUT)
+                self.assertNotEqual(r.returncode, 0, r.stderr[:300])
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr[:600])
+                self.assertLess(len(r.stderr), 1000, r.stderr[:600])
+                self.assertIn(b"more bytes)", r.stderr)
+        # A command name the init cannot execute, quoted by the init itself.
+        r = self.sandbox(x)
+        self.assertEqual(r.returncode, 127, r.stderr[:300])
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr[:600])
+        self.assertLess(len(r.stderr), 1000, r.stderr[:600])
+
     def test_non_utf8_arguments_name_their_option(self):
         for args, needle in (([b"-n", b"\xff", b"--", b"/bin/true"], b"the value of -n"),
                              ([b"--", b"/bin/echo", b"a", b"\xff"],

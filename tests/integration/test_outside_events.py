@@ -18,7 +18,9 @@ qemu:///system:
 import os
 import pty
 import random
+import re
 import select
+import shutil
 import signal
 import subprocess
 import termios
@@ -46,6 +48,15 @@ def signal_mask(pid, field):
     except OSError:
         return None
     return None
+
+
+def parent(pid):
+    """The parent pid of `pid` (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class OutsideEvents:
@@ -163,15 +174,19 @@ class OutsideEvents:
     def test_sighup_while_creating(self):
         self.early_signal(signal.SIGHUP, mid_creation=True)
 
-    # -- the other signals that end a process, in a terminal ------------------
+    # -- the terminal on every way out ----------------------------------------
 
-    def signal_in_a_terminal(self, signum):
-        """`signum` to virt-sandbox running a command in a terminal (raw
-        while it runs): the sandbox is stopped, the exit status is 128+N, and
-        the terminal gets its settings back (a default action would leave it
-        raw: no echo, no line editing, for the rest of the user's session)."""
-        cmd = [VIRT_SANDBOX, "-c", self.URI, "-n", self.name, "--",
-               "/bin/sh", "-c", "echo up; exec sleep 100"]
+    TERMINAL_FLAGS = termios.ECHO | termios.ICANON | termios.ISIG | termios.IEXTEN
+
+    def in_a_terminal(self, command, end=None, send=b"", options=(), runs=True):
+        """Runs `command` in a sandbox from a terminal (virt-sandbox puts it
+        raw while the command runs): once the command printed "up", calls
+        `end(pid)` (pid: virt-sandbox's) if given and writes `send` to the
+        terminal, then waits for virt-sandbox's end. Checks that the
+        terminal was raw meanwhile and that it has all its settings back;
+        returns (exit code, everything printed). With `runs` false the
+        command never starts: only virt-sandbox's end is waited for."""
+        cmd = [VIRT_SANDBOX, "-c", self.URI, "-n", self.name, *options, "--", *command]
         pid, fd = pty.fork()
         if pid == 0:
             os.execvp(cmd[0], cmd)
@@ -179,13 +194,17 @@ class OutsideEvents:
             cooked = termios.tcgetattr(fd)
             out = b""
             deadline = time.monotonic() + RUN_TIMEOUT
-            while b"up" not in out:
+            while runs and b"up" not in out:
                 self.assertLess(time.monotonic(), deadline, f"no 'up' from the sandbox: {out!r}")
                 if select.select([fd], [], [], 1)[0]:
                     out += os.read(fd, 4096)
-            self.assertFalse(termios.tcgetattr(fd)[3] & termios.ECHO,
-                             "the terminal is not raw while the command runs")
-            os.kill(pid, signum)
+            if runs:
+                self.assertFalse(termios.tcgetattr(fd)[3] & termios.ECHO,
+                                 "the terminal is not raw while the command runs")
+            if end:
+                end(pid)
+            if send:
+                os.write(fd, send)
             while select.select([fd], [], [], RUN_TIMEOUT)[0]:
                 try:
                     chunk = os.read(fd, 4096)
@@ -202,14 +221,32 @@ class OutsideEvents:
                 os.kill(pid, signal.SIGKILL)
                 os.waitpid(pid, 0)
             os.close(fd)
-        self.assertEqual(os.waitstatus_to_exitcode(status), 128 + signum,
+        self.assertEqual(after[3] & self.TERMINAL_FLAGS, cooked[3] & self.TERMINAL_FLAGS,
+                         f"the terminal was left raw; printed {out!r}")
+        self.assertEqual(after[:3], cooked[:3], "the terminal's settings were not restored")
+        self.assertEqual(after[6], cooked[6], "the terminal's control characters changed")
+        self.assert_nothing_left()
+        return os.waitstatus_to_exitcode(status), out
+
+    def signal_in_a_terminal(self, signum):
+        """`signum` to virt-sandbox running a command in a terminal: the
+        sandbox is stopped, the exit status is 128+N, and the terminal gets
+        its settings back (a default action would leave it raw: no echo, no
+        line editing, for the rest of the user's session)."""
+        code, out = self.in_a_terminal(["/bin/sh", "-c", "echo up; exec sleep 100"],
+                                       end=lambda pid: os.kill(pid, signum))
+        self.assertEqual(code, 128 + signum,
                          f"exit status (negative: killed by the signal); printed {out!r}")
         self.assertIn(f"interrupted by signal {signum}".encode(), out)
-        self.assertEqual(after[3] & (termios.ECHO | termios.ICANON | termios.ISIG),
-                         cooked[3] & (termios.ECHO | termios.ICANON | termios.ISIG),
-                         "the terminal was left raw")
-        self.assertEqual(after[:3], cooked[:3], "the terminal's settings were not restored")
-        self.assert_nothing_left()
+
+    def test_sigterm_in_a_terminal(self):
+        self.signal_in_a_terminal(signal.SIGTERM)
+
+    def test_sigint_in_a_terminal(self):
+        self.signal_in_a_terminal(signal.SIGINT)
+
+    def test_sighup_in_a_terminal(self):
+        self.signal_in_a_terminal(signal.SIGHUP)
 
     def test_sigquit_in_a_terminal(self):
         self.signal_in_a_terminal(signal.SIGQUIT)
@@ -219,6 +256,99 @@ class OutsideEvents:
 
     def test_sigalrm_in_a_terminal(self):
         self.signal_in_a_terminal(signal.SIGALRM)
+
+    def test_command_exit_in_a_terminal(self):
+        # The command ends by itself (a key it reads), with a failure status.
+        code, out = self.in_a_terminal(["/bin/sh", "-c", "echo up; read line; exit 3"],
+                                       send=b"go\r")
+        self.assertEqual(code, 3, out)
+
+    def test_command_killed_in_a_terminal(self):
+        code, out = self.in_a_terminal(["/bin/sh", "-c", "echo up; read line; kill -9 $$"],
+                                       send=b"go\r")
+        self.assertEqual(code, 128 + signal.SIGKILL, out)
+
+    def test_guest_setup_failure_in_a_terminal(self):
+        # The guest's init fails before the command (a bind of a missing
+        # directory): an error, not the command's status.
+        code, out = self.in_a_terminal(["/bin/true"], runs=False,
+                                       options=("-m", "guest-bind:/mnt=/nonexistent-source"))
+        self.assertEqual(code, 125, out)  # the init's setup failure (--help, README)
+        self.assertIn(b"/nonexistent-source", out)
+
+    def test_virsh_destroy_in_a_terminal(self):
+        def destroy(_pid):
+            (domain,) = self.own_domains()
+            subprocess.run(["virsh", "-q", "-c", self.URI, "destroy", domain], check=True,
+                           capture_output=True)
+        code, out = self.in_a_terminal(["/bin/sh", "-c", "echo up; exec sleep 100"],
+                                       end=destroy)
+        self.assertEqual(code, OUTSIDE_STATUS, out)
+        self.assertIn(b"was ended from outside", out)
+
+    def test_sigkill_under_an_interactive_bash(self):
+        """SIGKILL cannot be caught, so virt-sandbox cannot restore the
+        terminal itself; an interactive bash (job control) gives a
+        foreground job killed by a signal the settings it saved before the
+        job. Checked for real: the user's next command sees a cooked
+        terminal, and what the killed CLI left is swept by the next start."""
+        bash = shutil.which("bash")
+        if not bash:
+            self.skipTest("bash is not installed")
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ.update({"PS1": "$ ", "HISTFILE": "/dev/null", "TERM": "dumb"})
+            os.execv(bash, [bash, "--norc", "--noprofile", "-i"])
+        out = b""
+
+        def until(pattern):
+            nonlocal out
+            deadline = time.monotonic() + RUN_TIMEOUT
+            while True:
+                found = re.search(pattern, out)
+                if found:
+                    out = out[found.end():]
+                    return found
+                left = deadline - time.monotonic()
+                self.assertGreater(left, 0, f"no {pattern!r} from bash: {out[-500:]!r}")
+                if select.select([fd], [], [], left)[0]:
+                    out += os.read(fd, 4096)
+
+        # `stty -g` as bash's command (readline has the terminal back as
+        # bash found it while a command runs).
+        settings = b"echo \"S$(stty -g)E$?\"\n"
+        try:
+            os.write(fd, settings)
+            cooked = until(rb"S([0-9a-f:]+)E0").group(1)
+            os.write(fd, f"{VIRT_SANDBOX} -c {self.URI} -n {self.name} -- "
+                         "/bin/sh -c 'echo $((6*7))up; exec sleep 100'; echo \"rc=$?\"\n".encode())
+            until(rb"42up")
+            self.assertFalse(termios.tcgetattr(fd)[3] & termios.ECHO,
+                             "the terminal is not raw while the command runs")
+            (cli,) = [p for p in host_pids(VIRT_SANDBOX) if parent(p) == pid]
+            os.kill(cli, signal.SIGKILL)
+            self.assertEqual(until(rb"rc=(\d+)").group(1), b"137")
+            os.write(fd, settings)
+            after = until(rb"S([0-9a-f:]+)E0").group(1)
+            os.write(fd, b"exit\n")
+            _, status = os.waitpid(pid, 0)
+            pid = None
+        finally:
+            if pid is not None:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            os.close(fd)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        self.assertEqual(after, cooked, "bash's terminal settings after the CLI's SIGKILL")
+        # The killed CLI's domain ends with its connection; its state dir
+        # goes with the next start's sweep.
+        deadline = time.monotonic() + 60
+        while self.own_domains() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        r = subprocess.run([VIRT_SANDBOX, "-c", self.URI, "--", "/bin/true"],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=RUN_TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assert_nothing_left()
 
     # -- inherited ignored signals ------------------------------------------
 

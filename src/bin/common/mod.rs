@@ -98,7 +98,10 @@ pub fn parse<P: Parser>(program: &str) -> P {
         Err(e) => {
             eprintln!(
                 "{program}: {}",
-                usage_error_line(program, &e.render().to_string())
+                libvirt_sandbox::error::bounded(&usage_error_line(
+                    program,
+                    &e.render().to_string()
+                ))
             );
             std::process::exit(e.exit_code())
         }
