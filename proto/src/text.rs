@@ -100,7 +100,10 @@ mod tests {
 
     #[test]
     fn a_value_cut_by_its_check_is_not_cut_again() {
-        let m = format!("invalid mount 'ram:{}... (119800 more bytes)': no", "x".repeat(196));
+        let m = format!(
+            "invalid mount 'ram:{}... (119800 more bytes)': no",
+            "x".repeat(196)
+        );
         assert_eq!(bounded(&m), m);
     }
 
