@@ -248,13 +248,18 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
         steps.iter().for_each(|step| log(step));
     }
     warnings.iter().for_each(|warning| log(warning));
-    if let Some(device) = &spec.shell {
-        // A debug aid: failing to offer it must not stop the service.
-        if let Err(e) = spawn_shell(device, walls.shell_userns()) {
+    let systemd = walls.is_systemd();
+    // A debug aid: failing to offer it must not stop the service.
+    let offer_shell = |walls: &Walls| {
+        if let Some(device) = &spec.shell
+            && let Err(e) = spawn_shell(device, walls.shell_userns())
+        {
             log(&e);
         }
+    };
+    if !systemd {
+        offer_shell(&walls);
     }
-    let systemd = walls.is_systemd();
     let mut spec_env = spec.clone();
     let notify = host.notify.and_then(|to_host| {
         let (inner, name) = NotifyRelay::bind(to_host)
@@ -300,6 +305,9 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
         ForkResult::Parent { child } => child,
     };
     if let Some(own) = init_pid_ns {
+        // The shell of a systemd service is in systemd's PID namespace:
+        // systemd answers only peers it can see (their SO_PEERCRED pid).
+        offer_shell(&prepared.walls);
         isolation::back_to_pid_namespace(own)?;
     }
     drop(null);

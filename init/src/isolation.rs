@@ -230,15 +230,17 @@ impl Walls {
         match backend {
             Backend::Lxc => {
                 let ids = ids.ok_or("a container sandbox needs its id maps")?;
-                let ns = create_user_namespace(ids)?;
-                warnings = idmap_grants(&spec.grants, ns.as_fd())?;
-                rebind_guest_binds(&spec.mounts, &spec.grants)?;
-                userns = Some(ns);
+                // Before the grants are idmapped: its scratch mount point
+                // lies in /run, where host root is nobody then.
                 if !spec.systemd_cgroup.is_empty() {
                     let (procs, delegated) = delegate_cgroup(&spec.systemd_cgroup, ids)?;
                     tasks = Some(procs);
                     systemd = Some(delegated);
                 }
+                let ns = create_user_namespace(ids)?;
+                warnings = idmap_grants(&spec.grants, ns.as_fd())?;
+                rebind_guest_binds(&spec.mounts, &spec.grants)?;
+                userns = Some(ns);
             }
             Backend::Qemu => {
                 if spec.max_tasks > 0 {
