@@ -127,7 +127,7 @@ fn run(
     channel.send(&Message::Auth(secret))?;
     if let Some(device) = &spec.shell {
         // A debug aid: failing to offer it must not stop the command.
-        if let Err(e) = spawn_shell(device, None) {
+        if let Err(e) = spawn_shell(device, None).map(drop) {
             log(&e);
         }
     }
@@ -250,13 +250,13 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
     warnings.iter().for_each(|warning| log(warning));
     let systemd = walls.is_systemd();
     // A debug aid: failing to offer it must not stop the service.
-    let offer_shell = |walls: &Walls| {
-        if let Some(device) = &spec.shell
-            && let Err(e) = spawn_shell(device, walls.shell_userns())
-        {
-            log(&e);
-        }
+    let offer_shell = |walls: &Walls| match &spec.shell {
+        Some(device) => spawn_shell(device, walls.shell_userns())
+            .map_err(|e| log(&e))
+            .ok(),
+        None => None,
     };
+    let mut shell = None;
     if !systemd {
         offer_shell(&walls);
     }
@@ -307,14 +307,19 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
     if let Some(own) = init_pid_ns {
         // The shell of a systemd service is in systemd's PID namespace:
         // systemd answers only peers it can see (their SO_PEERCRED pid).
-        offer_shell(&prepared.walls);
+        shell = offer_shell(&prepared.walls);
         isolation::back_to_pid_namespace(own)?;
     }
     drop(null);
     // systemd takes SIGTERM as "re-execute yourself"; SIGRTMIN+3 is halt
-    // (it stops its units, then exits).
+    // (it stops its units, then exits). The shell goes first: an
+    // interactive shell ignores SIGTERM, so systemd's final kill of its PID
+    // namespace would wait for it until its timeout.
     let stop = |app: Pid| {
         if systemd {
+            if let Some(shell) = shell {
+                let _ = killpg(shell, Signal::SIGKILL);
+            }
             let _ = sys::signal_halt(app);
         } else {
             let _ = killpg(app, Signal::SIGTERM);
@@ -1102,7 +1107,7 @@ fn exit_for(e: Errno) -> i32 {
 /// Offers a root shell on `device` (a debug aid for the sandbox's admin).
 /// `userns`: a systemd service's user namespace, where the shell is the
 /// sandbox's root (systemctl then talks to its systemd).
-fn spawn_shell(device: &str, userns: Option<BorrowedFd<'_>>) -> Result<(), String> {
+fn spawn_shell(device: &str, userns: Option<BorrowedFd<'_>>) -> Result<Pid, String> {
     let tty = open(device, OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| format!("cannot open the debug shell console '{device}': {e}"))?;
     match sys::fork().map_err(|e| format!("cannot fork the debug shell: {e}"))? {
@@ -1122,7 +1127,7 @@ fn spawn_shell(device: &str, userns: Option<BorrowedFd<'_>>) -> Result<(), Strin
             let _ = nix::unistd::execv(sh, &[sh, c"-i"]);
             std::process::exit(NOT_FOUND)
         }
-        ForkResult::Parent { .. } => Ok(()),
+        ForkResult::Parent { child } => Ok(child),
     }
 }
 
