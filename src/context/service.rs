@@ -340,7 +340,7 @@ fn add_systemd_mounts(
         let taken: Vec<String> = config.mounts().iter().filter_map(|m| m.target()).collect();
         for (source, target) in binds {
             // An explicit -m of that target decides.
-            if taken.iter().any(|t| *t == target) {
+            if taken.contains(&target) {
                 continue;
             }
             let source = source.to_string_lossy();

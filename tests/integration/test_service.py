@@ -576,6 +576,19 @@ server.serve_forever()
         self.addCleanup(os.unlink, path)
         return unit, state
 
+    def delegated_cgroup(self, name):
+        """The host's cgroup2 directory the init gave to the service's
+        systemd, or None."""
+        root = "/sys/fs/cgroup/unified"
+        if not os.path.isdir(root):
+            root = "/sys/fs/cgroup"
+        for top, dirs, _ in os.walk(root):
+            if f"libvirt-sandbox-{name}" in dirs:
+                return os.path.join(top, f"libvirt-sandbox-{name}")
+            if top.count("/") - root.count("/") >= 3:
+                dirs.clear()
+        return None
+
     def get(self, url):
         with urllib.request.urlopen(url, timeout=10) as r:
             return r.read().decode()
@@ -611,6 +624,12 @@ server.serve_forever()
             self.wait_ready(sock, proc)
             # Ready means the unit is up: no polling.
             self.assertEqual(self.get(f"http://{ip}:8080/boots"), "boot\n" * boot)
+            # systemd's cgroup: delegated to the sandbox's unprivileged root,
+            # with the unit below it.
+            cgroup = self.delegated_cgroup(name)
+            self.assertIsNotNone(cgroup, "no delegated cgroup2 directory on the host")
+            self.assertGreaterEqual(os.stat(cgroup).st_uid, 0x40000000, cgroup)
+            self.assertTrue(os.path.isdir(os.path.join(cgroup, "system.slice", unit)), cgroup)
             with open(kept) as f:
                 self.assertEqual(f.read(), "boot\n" * boot)
             p = self.service("execute", name, "--", "systemctl", "is-active", unit)
@@ -635,10 +654,22 @@ server.serve_forever()
             self.assertNotEqual(p.returncode, 0, p.stdout)
             self.assertFalse(os.path.exists("/etc/sbx-systemd-escape"))
             self.assertFalse(os.path.exists("/usr/sbx-systemd-escape"))
+            # Attacks of root inside: the host's kernel tunables, and a
+            # cgroup hierarchy of the host's cgroup namespace.
+            with open("/proc/sys/kernel/sysrq") as f:
+                sysrq = f.read()
+            for attack in ("echo 0 > /proc/sys/kernel/sysrq",
+                           "mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg",
+                           "mkdir -p /tmp/cg1 && mount -t cgroup -o none,name=systemd none /tmp/cg1"):
+                p = self.service("execute", name, "--", "/bin/sh", "-c", attack)
+                self.assertNotEqual(p.returncode, 0, f"{attack}: {p.stdout}")
+            with open("/proc/sys/kernel/sysrq") as f:
+                self.assertEqual(f.read(), sysrq)
             proc.send_signal(15)
             code, out, err = self.ended(proc, 40)
             self.assertIn(code, (0, 143), err)
             self.assertEqual(domstate(self.URI, name), "shut off")
+            self.assertIsNone(self.delegated_cgroup(name), "systemd's cgroup left behind")
 
         p = self.service("delete", name)
         self.assertEqual(p.returncode, 0, p.stderr)
