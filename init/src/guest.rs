@@ -127,7 +127,7 @@ fn run(
     channel.send(&Message::Auth(secret))?;
     if let Some(device) = &spec.shell {
         // A debug aid: failing to offer it must not stop the command.
-        if let Err(e) = spawn_shell(device) {
+        if let Err(e) = spawn_shell(device, None).map(drop) {
             log(&e);
         }
     }
@@ -250,11 +250,17 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
         steps.iter().for_each(|step| log(step));
     }
     warnings.iter().for_each(|warning| log(warning));
-    if let Some(device) = &spec.shell {
-        // A debug aid: failing to offer it must not stop the service.
-        if let Err(e) = spawn_shell(device) {
-            log(&e);
-        }
+    let systemd = walls.is_systemd();
+    // A debug aid: failing to offer it must not stop the service.
+    let offer_shell = |walls: &Walls| match &spec.shell {
+        Some(device) => spawn_shell(device, walls.shell_userns())
+            .map_err(|e| log(&e))
+            .ok(),
+        None => None,
+    };
+    let mut shell = None;
+    if !systemd {
+        offer_shell(&walls);
     }
     let mut spec_env = spec.clone();
     let notify = host.notify.and_then(|to_host| {
@@ -286,6 +292,12 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
     if let Some(marker) = &marker {
         log(&format!("{marker} started"));
     }
+    // systemd must be PID 1 (of a PID namespace of its own).
+    let init_pid_ns = if systemd {
+        Some(isolation::new_pid_namespace()?)
+    } else {
+        None
+    };
     let app = match sys::fork().map_err(|e| format!("cannot fork: {e}"))? {
         ForkResult::Child => {
             let _ = nix::unistd::setsid();
@@ -294,7 +306,27 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
         }
         ForkResult::Parent { child } => child,
     };
+    if let Some(own) = init_pid_ns {
+        // The shell of a systemd service is in systemd's PID namespace:
+        // systemd answers only peers it can see (their SO_PEERCRED pid).
+        shell = offer_shell(&prepared.walls);
+        isolation::back_to_pid_namespace(own)?;
+    }
     drop(null);
+    // systemd takes SIGTERM as "re-execute yourself"; SIGRTMIN+3 is halt
+    // (it stops its units, then exits). The shell goes first: an
+    // interactive shell ignores SIGTERM, so systemd's final kill of its PID
+    // namespace would wait for it until its timeout.
+    let stop = |app: Pid| {
+        if systemd {
+            if let Some(shell) = shell {
+                let _ = killpg(shell, Signal::SIGKILL);
+            }
+            let _ = sys::signal_halt(app);
+        } else {
+            let _ = killpg(app, Signal::SIGTERM);
+        }
+    };
     // The init is the sandbox's PID 1: every orphan is reaped here too.
     let mut status = None;
     let raw = loop {
@@ -329,7 +361,7 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
             if spec.debug {
                 log("asked on the console: stopping the service's command");
             }
-            let _ = killpg(app, Signal::SIGTERM);
+            stop(app);
         }
         if !ready[0] {
             continue;
@@ -339,7 +371,7 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
                 if spec.debug {
                     log("SIGTERM: stopping the service's command");
                 }
-                let _ = killpg(app, Signal::SIGTERM);
+                stop(app);
             }
             Ok(_) | Err(Errno::EINTR) => {}
             Err(e) => return Err(format!("cannot wait for the service's command: {e}")),
@@ -354,6 +386,9 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
             Ok(Some(_)) => {}
             _ => std::thread::sleep(Duration::from_millis(10)),
         }
+    }
+    if let Err(e) = prepared.walls.release() {
+        log(&e);
     }
     nix::unistd::sync();
     let code = if libc_exited(raw) {
@@ -1074,11 +1109,19 @@ fn exit_for(e: Errno) -> i32 {
 }
 
 /// Offers a root shell on `device` (a debug aid for the sandbox's admin).
-fn spawn_shell(device: &str) -> Result<(), String> {
+/// `userns`: a systemd service's user namespace, where the shell is the
+/// sandbox's root (systemctl then talks to its systemd).
+fn spawn_shell(device: &str, userns: Option<BorrowedFd<'_>>) -> Result<Pid, String> {
     let tty = open(device, OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| format!("cannot open the debug shell console '{device}': {e}"))?;
     match sys::fork().map_err(|e| format!("cannot fork the debug shell: {e}"))? {
         ForkResult::Child => {
+            if let Some(ns) = userns
+                && let Err(e) = isolation::become_sandbox_root(ns)
+            {
+                let _ = writeln!(std::io::stderr(), "libvirt-sandbox: the shell: {e}");
+                std::process::exit(SETUP_FAILED);
+            }
             let _ = nix::unistd::setsid();
             let _ = sys::set_controlling_tty(tty.as_fd());
             let _ = dup2_stdin(tty.as_fd());
@@ -1088,7 +1131,7 @@ fn spawn_shell(device: &str) -> Result<(), String> {
             let _ = nix::unistd::execv(sh, &[sh, c"-i"]);
             std::process::exit(NOT_FOUND)
         }
-        ForkResult::Parent { .. } => Ok(()),
+        ForkResult::Parent { child } => Ok(child),
     }
 }
 

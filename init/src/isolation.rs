@@ -20,7 +20,7 @@
 //! protect the host, so there is no user namespace there.
 
 use std::ffi::CString;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
@@ -195,6 +195,16 @@ pub struct Walls {
     uid: u32,
     gid: u32,
     keep_caps: bool,
+    /// The cgroup2 directory delegated to systemd (LXC, a systemd service).
+    systemd: Option<Delegated>,
+}
+
+/// A cgroup2 directory the init made and gave to the sandbox's root: its
+/// parent, open (the hierarchy is no longer mounted in the init's
+/// namespace), and its name there.
+struct Delegated {
+    parent: OwnedFd,
+    name: String,
 }
 
 impl Walls {
@@ -216,9 +226,17 @@ impl Walls {
         let mut warnings = Vec::new();
         let mut userns = None;
         let mut tasks = None;
+        let mut systemd = None;
         match backend {
             Backend::Lxc => {
                 let ids = ids.ok_or("a container sandbox needs its id maps")?;
+                // Before the grants are idmapped: its scratch mount point
+                // lies in /run, where host root is nobody then.
+                if !spec.systemd_cgroup.is_empty() {
+                    let (procs, delegated) = delegate_cgroup(&spec.systemd_cgroup, ids)?;
+                    tasks = Some(procs);
+                    systemd = Some(delegated);
+                }
                 let ns = create_user_namespace(ids)?;
                 warnings = idmap_grants(&spec.grants, ns.as_fd())?;
                 rebind_guest_binds(&spec.mounts, &spec.grants)?;
@@ -241,6 +259,7 @@ impl Walls {
                 uid: spec.uid,
                 gid: spec.gid,
                 keep_caps,
+                systemd,
             },
             warnings,
         ))
@@ -253,10 +272,40 @@ impl Walls {
         if let Some(procs) = &self.tasks {
             join_cgroup(procs.as_fd())?;
         }
+        if self.systemd.is_some() {
+            // Still real root: a /proc of systemd's PID namespace (the
+            // sandbox's root could not mount one over the masked /proc).
+            own_proc()?;
+        }
         if let Some(userns) = &self.userns {
-            enter_user_namespace(userns.as_fd())?;
+            enter_user_namespace(userns.as_fd(), self.systemd.is_some())?;
         }
         switch_identity(self.uid, self.gid, self.keep_caps, self.userns.is_some())
+    }
+
+    /// The user namespace a systemd service's root shell enters, so that
+    /// systemctl there is root to the sandbox's systemd (LXC).
+    pub fn shell_userns(&self) -> Option<BorrowedFd<'_>> {
+        self.systemd
+            .as_ref()
+            .and(self.userns.as_ref())
+            .map(|ns| ns.as_fd())
+    }
+
+    /// Whether the command is systemd with a cgroup of its own.
+    pub fn is_systemd(&self) -> bool {
+        self.systemd.is_some()
+    }
+
+    /// After the command ended (and the rest of the sandbox was killed):
+    /// removes systemd's delegated cgroup and what systemd made below it.
+    pub fn release(&self) -> Result<(), String> {
+        let Some(d) = &self.systemd else {
+            return Ok(());
+        };
+        let path = format!("/proc/self/fd/{}/{}", d.parent.as_raw_fd(), d.name);
+        remove_cgroup_tree(Path::new(&path))
+            .map_err(|e| format!("cannot remove systemd's cgroup '{}': {e}", d.name))
     }
 
     /// In the command's child, last before exec: the seccomp filter.
@@ -413,11 +462,203 @@ fn rebind_guest_binds(mounts: &[GuestMount], grants: &[String]) -> Result<(), St
 /// namespace of its own, owned by it. Every mount inherited from the init's
 /// namespace is then locked: its read-only and other flags cannot be
 /// cleared, also not through a new bind, and the masks cannot be unmounted.
-fn enter_user_namespace(userns: BorrowedFd<'_>) -> Result<(), String> {
+///
+/// `systemd`: also a cgroup namespace whose root is the delegated cgroup
+/// the child joined, and that cgroup's hierarchy (cgroup2) mounted on
+/// /sys/fs/cgroup, where systemd finds it mounted and writable and runs in
+/// unified mode, whatever the host's layout (v1 controllers are not
+/// reachable there).
+fn enter_user_namespace(userns: BorrowedFd<'_>, systemd: bool) -> Result<(), String> {
     nix::sched::setns(userns, CloneFlags::CLONE_NEWUSER)
         .map_err(|e| format!("cannot enter the sandbox's user namespace: {e}"))?;
+    let mut flags = CloneFlags::CLONE_NEWNS;
+    if systemd {
+        flags |= CloneFlags::CLONE_NEWCGROUP;
+    }
+    nix::sched::unshare(flags)
+        .map_err(|e| format!("cannot make the command's mount namespace: {e}"))?;
+    if systemd {
+        mount(
+            Some("cgroup2"),
+            CGROUP_ROOT,
+            Some("cgroup2"),
+            MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+            None::<&str>,
+        )
+        .map_err(|e| format!("cannot mount systemd's cgroup2 on {CGROUP_ROOT}: {e}"))?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// systemd as the sandbox's init (LXC)
+
+/// Where the init mounts the cgroup2 hierarchy for a moment, to make
+/// systemd's cgroup (on the private /run, unmounted before systemd runs).
+const CGROUP2_SCRATCH: &str = "/run/libvirt-sandbox-cgroup2";
+
+/// The cgroup2 path of the init (its `0::` line of /proc/self/cgroup).
+fn own_cgroup2_path() -> Result<String, String> {
+    let text = std::fs::read_to_string("/proc/self/cgroup")
+        .map_err(|e| format!("cannot read /proc/self/cgroup: {e}"))?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .map(|p| p.trim_end_matches('/').to_owned())
+        .ok_or_else(|| {
+            "the kernel has no cgroup2 hierarchy (no 0:: line in /proc/self/cgroup): systemd \
+             cannot run in a container sandbox here"
+                .to_owned()
+        })
+}
+
+/// Makes the cgroup2 directory `name` below the container's own and gives
+/// it to the sandbox's root as the kernel's delegation model says (the
+/// directory and its cgroup.procs, cgroup.threads and cgroup.subtree_control):
+/// systemd inside then manages that subtree, and nothing above it. Returns
+/// its cgroup.procs, open for the child to join before it leaves the host's
+/// user namespace (a move between cgroups needs write access to their common
+/// parent), and the delegated directory. A directory of that name left by
+/// a sandbox that was killed is removed first.
+fn delegate_cgroup(name: &str, ids: &Ids) -> Result<(OwnedFd, Delegated), String> {
+    let what = |e: String| format!("systemd's cgroup '{name}': {e}");
+    if name.is_empty() || name.contains('/') || name.starts_with('.') {
+        return Err(what("not a plain directory name".to_owned()));
+    }
+    let own = own_cgroup2_path().map_err(what)?;
+    match std::fs::create_dir(CGROUP2_SCRATCH) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            return Err(what(format!("cannot create {CGROUP2_SCRATCH}: {e}")));
+        }
+        _ => {}
+    }
+    mount(
+        Some("cgroup2"),
+        CGROUP2_SCRATCH,
+        Some("cgroup2"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .map_err(|e| what(format!("cannot mount cgroup2 on {CGROUP2_SCRATCH}: {e}")))?;
+    let made = (|| {
+        let parent_path = format!("{CGROUP2_SCRATCH}{own}");
+        let parent = nix::fcntl::open(
+            parent_path.as_str(),
+            OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| format!("cannot open the container's cgroup {own}: {e}"))?;
+        let dir = Path::new(&parent_path).join(name);
+        if dir.exists() {
+            remove_cgroup_tree(&dir).map_err(|e| format!("a stale one is in the way: {e}"))?;
+        }
+        std::fs::create_dir(&dir).map_err(|e| format!("cannot create it: {e}"))?;
+        let (uid, gid) = Ids::host_owner(Some(ids), 0, 0);
+        for file in [
+            "",
+            "cgroup.procs",
+            "cgroup.threads",
+            "cgroup.subtree_control",
+        ] {
+            let path = dir.join(file);
+            std::os::unix::fs::chown(&path, Some(uid), Some(gid)).map_err(|e| {
+                format!("cannot give {} to the sandbox's root: {e}", path.display())
+            })?;
+        }
+        let procs = nix::fcntl::open(
+            &dir.join("cgroup.procs"),
+            OFlag::O_WRONLY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| format!("cannot open its cgroup.procs: {e}"))?;
+        Ok((
+            procs,
+            Delegated {
+                parent,
+                name: name.to_owned(),
+            },
+        ))
+    })();
+    let _ = umount2(CGROUP2_SCRATCH, MntFlags::MNT_DETACH);
+    let _ = std::fs::remove_dir(CGROUP2_SCRATCH);
+    made.map_err(what)
+}
+
+/// Removes the cgroup directory `dir` and those below it, deepest first.
+/// A cgroup whose last task just died may be busy for a moment: rmdir is
+/// tried again for up to a second.
+fn remove_cgroup_tree(dir: &Path) -> Result<(), String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_cgroup_tree(&entry.path())?;
+        }
+    }
+    let mut tries = 0;
+    loop {
+        match std::fs::remove_dir(dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => return Err(format!("cannot remove {}: {e}", dir.display())),
+        }
+    }
+}
+
+/// In systemd's child, PID 1 of its new PID namespace and still real
+/// root: a mount namespace of its own (slave: nothing goes back to the
+/// init's) with a /proc of that PID namespace, masked again as the
+/// container's was, and /proc/sys read-only.
+fn own_proc() -> Result<(), String> {
+    let kernel_fs = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     nix::sched::unshare(CloneFlags::CLONE_NEWNS)
-        .map_err(|e| format!("cannot make the command's mount namespace: {e}"))
+        .map_err(|e| format!("cannot make systemd's mount namespace: {e}"))?;
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_SLAVE,
+        None::<&str>,
+    )
+    .map_err(|e| format!("cannot make systemd's mounts slaves: {e}"))?;
+    mount(Some("proc"), "/proc", Some("proc"), kernel_fs, None::<&str>)
+        .map_err(|e| format!("cannot mount systemd's /proc: {e}"))?;
+    mask_kernel_interfaces()?;
+    make_read_only(&["/proc/sys"])
+}
+
+/// Before the fork of systemd: the init's next child is PID 1 of a new
+/// PID namespace. Returns the init's own, to go back to after the fork.
+pub fn new_pid_namespace() -> Result<OwnedFd, String> {
+    let own = nix::fcntl::open(
+        "/proc/self/ns/pid",
+        OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| format!("cannot open the init's PID namespace: {e}"))?;
+    nix::sched::unshare(CloneFlags::CLONE_NEWPID)
+        .map_err(|e| format!("cannot make systemd's PID namespace: {e}"))?;
+    Ok(own)
+}
+
+/// After the fork of systemd: the init's later children (the shell of
+/// `execute`) are in the init's PID namespace again.
+pub fn back_to_pid_namespace(own: OwnedFd) -> Result<(), String> {
+    nix::sched::setns(own.as_fd(), CloneFlags::CLONE_NEWPID)
+        .map_err(|e| format!("cannot return to the init's PID namespace: {e}"))
+}
+
+/// In the root shell of a systemd service: the sandbox's root in its user
+/// namespace (host root is nobody to systemd, which answers root only).
+pub fn become_sandbox_root(userns: BorrowedFd<'_>) -> Result<(), String> {
+    nix::sched::setns(userns, CloneFlags::CLONE_NEWUSER)
+        .map_err(|e| format!("cannot enter the sandbox's user namespace: {e}"))?;
+    nix::unistd::setgroups(&[]).map_err(|e| format!("setgroups: {e}"))?;
+    let (u, g) = (Uid::from_raw(0), Gid::from_raw(0));
+    nix::unistd::setresgid(g, g, g).map_err(|e| format!("setresgid: {e}"))?;
+    nix::unistd::setresuid(u, u, u).map_err(|e| format!("setresuid: {e}"))
 }
 
 // ---------------------------------------------------------------------------

@@ -300,3 +300,10 @@ pub(crate) fn exit_now(code: i32) -> ! {
     // SAFETY: _exit takes an integer and never returns.
     unsafe { libc::_exit(code) }
 }
+
+/// Sends SIGRTMIN+3 (systemd's "halt") to `pid`: libc computes SIGRTMIN at
+/// run time, which nix's Signal cannot name.
+pub fn signal_halt(pid: nix::unistd::Pid) -> Result<(), Errno> {
+    let rc = unsafe { libc::kill(pid.as_raw(), libc::SIGRTMIN() + 3) };
+    Errno::result(rc).map(drop)
+}

@@ -133,6 +133,14 @@ pub struct LaunchSpec {
     /// namespace.
     #[serde(default)]
     pub grants: Vec<String>,
+    /// The command is systemd, the sandbox's own init (a systemd service,
+    /// LXC): the name of the cgroup2 directory the init delegates to it
+    /// (made below the container's own, given to the sandbox's root, and
+    /// its cgroup namespace's root); empty for any other command. systemd
+    /// also gets a PID namespace of its own (it must be PID 1) and is
+    /// stopped with SIGRTMIN+3 (halt), not SIGTERM.
+    #[serde(default)]
+    pub systemd_cgroup: String,
 }
 
 /// Whether `path` is `parent` or lies below it (absolute paths; a trailing
@@ -172,6 +180,7 @@ impl LaunchSpec {
             secret: String::new(),
             max_tasks: 0,
             grants: Vec::new(),
+            systemd_cgroup: String::new(),
         }
     }
 

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 
 use glib::prelude::*;
 
-use libvirt_sandbox::config::{Config, ConfigService, ConfigServiceGeneric};
-use libvirt_sandbox::context::{Context, ContextService, service, service_unit};
+use libvirt_sandbox::config::{Config, ConfigService, ConfigServiceGeneric, ConfigServiceSystemd};
+use libvirt_sandbox::context::{Context, ContextService, service, service_systemd, service_unit};
 use libvirt_sandbox::gvir::{self, Connection};
 
 #[path = "service_cli/args.rs"]
@@ -52,10 +52,25 @@ fn uri_of(uri: Option<String>, name: Option<&str>) -> String {
         .unwrap_or_else(|| "lxc:///".to_owned())
 }
 
-fn create(options: &CreateOptions, name: &str, command: &[String]) -> Result<(), (u8, String)> {
+fn create(
+    options: &CreateOptions,
+    name: &str,
+    units: &[String],
+    command: &[String],
+) -> Result<(), (u8, String)> {
     let usage = |what: &str, e: glib::Error| (EXIT_USAGE, format!("{what}: {}", e.message()));
-    let config = ConfigServiceGeneric::new(name);
-    config.set_command(command);
+    let config: ConfigService = if units.is_empty() {
+        let config = ConfigServiceGeneric::new(name);
+        config.set_command(command);
+        config.upcast()
+    } else {
+        let config = ConfigServiceSystemd::new(name);
+        for unit in units {
+            service_systemd::check_unit_name(unit).map_err(|e| usage("-u", e))?;
+            config.add_unit(unit);
+        }
+        config.upcast()
+    };
     let base: &Config = config.upcast_ref();
     options
         .sandbox
@@ -78,19 +93,26 @@ fn create(options: &CreateOptions, name: &str, command: &[String]) -> Result<(),
     }
     // The root shell console of connect and execute.
     base.set_shell(!options.no_shell);
-    define(config.upcast_ref(), options, name)
+    // systemd says READY=1 once it booted its target (the units started).
+    let notify = options.notify || !units.is_empty();
+    define(&config, options, notify, name)
 }
 
 /// Defines the service `config` and writes its unit (unless --no-unit);
 /// a unit that cannot be written undoes the define.
-fn define(config: &ConfigService, options: &CreateOptions, name: &str) -> Result<(), (u8, String)> {
+fn define(
+    config: &ConfigService,
+    options: &CreateOptions,
+    notify: bool,
+    name: &str,
+) -> Result<(), (u8, String)> {
     let failed = |e: glib::Error| {
         (
             EXIT_FAILURE,
             format!("cannot create the service '{name}': {}", e.message()),
         )
     };
-    let unit = unit_options(options).map_err(|e| (EXIT_FAILURE, e))?;
+    let unit = unit_options(options, notify).map_err(|e| (EXIT_FAILURE, e))?;
     if let Some(unit) = &unit {
         // Refused names and programs before anything is made.
         service_unit::unit_text(name, unit).map_err(failed)?;
@@ -119,7 +141,10 @@ fn define(config: &ConfigService, options: &CreateOptions, name: &str) -> Result
 }
 
 /// The unit's options, or None with --no-unit.
-fn unit_options(options: &CreateOptions) -> Result<Option<service_unit::UnitOptions>, String> {
+fn unit_options(
+    options: &CreateOptions,
+    notify: bool,
+) -> Result<Option<service_unit::UnitOptions>, String> {
     if options.no_unit {
         return Ok(None);
     }
@@ -127,7 +152,7 @@ fn unit_options(options: &CreateOptions) -> Result<Option<service_unit::UnitOpti
         .map_err(|e| format!("cannot find virt-sandbox-service's own path: {e}"))?;
     Ok(Some(service_unit::UnitOptions {
         program,
-        notify: options.notify,
+        notify,
         stop_timeout: options.stop_timeout,
     }))
 }
@@ -165,7 +190,9 @@ fn upgrade(uri: Option<String>, name: &str) -> Result<(), String> {
         )
         .define()
     });
-    let back = std::fs::remove_dir(&data)
+    // The fresh data of the define (a systemd service's unit directory)
+    // makes way for the kept one.
+    let back = std::fs::remove_dir_all(&data)
         .or_else(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 Ok(())
@@ -212,7 +239,7 @@ fn clone(uri: Option<String>, source: &str, name: &str) -> Result<(), (u8, Strin
             .unwrap_or(10),
         ..Default::default()
     };
-    define(&copy, &options, name)?;
+    define(&copy, &options, options.notify, name)?;
     let from = service::data_dir(source);
     let to = service::data_dir(name);
     let copied = std::process::Command::new("cp")
@@ -241,10 +268,11 @@ fn run(command: Command) -> Result<ExitCode, (u8, String)> {
     match command {
         Command::Create {
             options,
+            units,
             name,
             command,
         } => {
-            create(&options, &name, &command)?;
+            create(&options, &name, &units, &command)?;
             if options.no_unit {
                 println!("created the service '{name}'");
             } else {
@@ -359,6 +387,39 @@ fn run(command: Command) -> Result<ExitCode, (u8, String)> {
                 (
                     EXIT_FAILURE,
                     format!("cannot execute in the service '{name}': {e}"),
+                )
+            })?;
+            return Ok(ExitCode::from(code));
+        }
+        Command::Reload { uri, units, name } => {
+            let config =
+                service::load_config(&name).map_err(|e| usage_error(e.message().to_owned()))?;
+            let Some(systemd) = config.downcast_ref::<ConfigServiceSystemd>() else {
+                return Err((
+                    EXIT_USAGE,
+                    format!("cannot reload in '{name}': it is no systemd service (create -u UNIT)"),
+                ));
+            };
+            let known = systemd.units();
+            if let Some(unit) = units.iter().find(|u| !known.contains(u)) {
+                return Err((
+                    EXIT_USAGE,
+                    format!(
+                        "cannot reload '{unit}' in '{name}': the service starts only {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            let context = existing(uri.uri, &name).map_err(usage_error)?;
+            let path = context
+                .shell_console_path()
+                .map_err(failed(format!("cannot reload in the service '{name}'")))?;
+            let mut command = vec!["systemctl".to_owned(), "reload-or-restart".to_owned()];
+            command.extend(units.iter().cloned());
+            let code = shell::execute(&path, &command).map_err(|e| {
+                (
+                    EXIT_FAILURE,
+                    format!("cannot reload in the service '{name}': {e}"),
                 )
             })?;
             return Ok(ExitCode::from(code));

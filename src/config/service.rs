@@ -112,12 +112,15 @@ mod imp {
     #[derive(Debug)]
     pub struct ConfigServiceSystemd {
         pub(crate) boot_target: StrField,
+        /// The host's units the boot target wants (and nothing else).
+        pub(crate) units: RefCell<Vec<String>>,
     }
 
     impl Default for ConfigServiceSystemd {
         fn default() -> Self {
             Self {
                 boot_target: StrField::new(Some("multi-user.target")),
+                units: RefCell::new(Vec::new()),
             }
         }
     }
@@ -182,11 +185,26 @@ mod imp {
             if let Some(target) = self.boot_target.get() {
                 kf.set_string("service", "bootTarget", &target);
             }
+            // Unit names hold no ';' (a key file's list separator).
+            let units = self.units.borrow();
+            if !units.is_empty() {
+                kf.set_string("service", "units", &units.join(";"));
+            }
         }
 
         fn load_config(&self, kf: &glib::KeyFile) -> crate::Result<()> {
             let target = keyfile::required_string(kf, "service", "bootTarget")?;
             self.boot_target.set(Some(&target));
+            // Absent in configs saved before units existed.
+            *self.units.borrow_mut() = kf
+                .string("service", "units")
+                .map(|l| {
+                    l.split(';')
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
             Ok(())
         }
     }
@@ -240,5 +258,17 @@ impl ConfigServiceSystemd {
 
     pub fn set_boot_target(&self, target: &str) {
         self.set_property("boot-target", target);
+    }
+
+    /// The host's units (`httpd.service`) the boot target wants: the only
+    /// units that start inside, each with the directories it declares
+    /// (`StateDirectory=`...) private and kept in the service's data.
+    pub fn units(&self) -> Vec<String> {
+        self.imp().units.borrow().clone()
+    }
+
+    /// Adds a unit the boot target wants (see [`units`](Self::units)).
+    pub fn add_unit(&self, unit: &str) {
+        self.imp().units.borrow_mut().push(unit.to_owned());
     }
 }

@@ -20,6 +20,7 @@ pub(crate) mod qemu_host;
 pub(crate) mod security;
 pub mod service;
 pub mod service_run;
+pub mod service_systemd;
 pub mod service_unit;
 pub(crate) mod state;
 mod sweep;

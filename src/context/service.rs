@@ -40,10 +40,11 @@ use glib::subclass::prelude::*;
 
 use super::imp as base;
 use super::plan::{self, libvirt_error};
+use super::service_systemd::{self, HostUnit};
 use super::state::StateDir;
 use super::{Backend, Context};
 use crate::builder;
-use crate::config::{Config, ConfigService};
+use crate::config::{Config, ConfigService, ConfigServiceSystemd};
 use crate::error::{SandboxError, error};
 use crate::gvir::Connection;
 
@@ -266,6 +267,114 @@ fn private_dirs(config: &Config, mut private: Vec<String>) -> Vec<String> {
     private
 }
 
+/// The host units of a systemd service (None for another service),
+/// refused on QEMU and without units.
+fn systemd_units(config: &Config, backend: Backend) -> crate::Result<Option<Vec<HostUnit>>> {
+    let Some(systemd) = config.downcast_ref::<ConfigServiceSystemd>() else {
+        return Ok(None);
+    };
+    if backend == Backend::Qemu {
+        return Err(error(
+            SandboxError::Unsupported,
+            "a systemd service (-u UNIT) runs on lxc:/// only: on qemu:///system give a command \
+             instead",
+        ));
+    }
+    let units = systemd.units();
+    if units.is_empty() {
+        return Err(error(
+            SandboxError::InvalidConfig,
+            "a systemd service needs at least one unit to start (-u UNIT, add_unit())",
+        ));
+    }
+    units
+        .iter()
+        .map(|u| service_systemd::find_unit(u))
+        .collect::<crate::Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// Adds to `config` the binds of a systemd service: its unit directory
+/// and the directories its units declare, from the service's `data`
+/// (made here). Returns the mount points it made on the host's root (for
+/// undefine), and the outcome.
+fn add_systemd_mounts(
+    config: &Config,
+    units: &[HostUnit],
+    data: &Path,
+) -> (Vec<String>, crate::Result<()>) {
+    let mut made = Vec::new();
+    let result = (|| {
+        let systemd = config
+            .downcast_ref::<ConfigServiceSystemd>()
+            .expect("checked by systemd_units");
+        let target = systemd
+            .boot_target()
+            .unwrap_or_else(|| "multi-user.target".to_owned());
+        let in_data = |inside: &str| data.join(inside.trim_start_matches('/'));
+        let unit_dir = in_data(service_systemd::UNIT_PATH);
+        service_systemd::write_unit_dir(&unit_dir, units, &target)?;
+        let mut binds = vec![(unit_dir, service_systemd::UNIT_PATH.to_owned())];
+        for unit in units {
+            for dir in service_systemd::declared_dirs(&unit.name, &unit.texts()?)? {
+                if !dir.is_kept() || binds.iter().any(|(_, t)| builder::is_within(&dir.path, t)) {
+                    continue;
+                }
+                let source = in_data(&dir.path);
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o755)
+                    .create(&source)
+                    .map_err(|e| {
+                        error(
+                            SandboxError::Io,
+                            format!("cannot create '{}': {e}", source.display()),
+                        )
+                    })?;
+                if service_systemd::ensure_mount_point(&dir.path)? {
+                    made.push(dir.path.clone());
+                }
+                binds.push((source, dir.path));
+            }
+        }
+        let taken: Vec<String> = config.mounts().iter().filter_map(|m| m.target()).collect();
+        for (source, target) in binds {
+            // An explicit -m of that target decides.
+            if taken.contains(&target) {
+                continue;
+            }
+            let source = source.to_string_lossy();
+            config.add_mount(&crate::config::ConfigMountHostBind::new(
+                Some(&source),
+                &target,
+            ));
+        }
+        Ok(())
+    })();
+    (made, result)
+}
+
+/// Mount points to remove unless kept.
+struct MountPoints(Option<Vec<String>>);
+
+fn scopeguard(points: Vec<String>) -> MountPoints {
+    MountPoints(Some(points))
+}
+
+impl MountPoints {
+    fn keep(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for MountPoints {
+    fn drop(&mut self) {
+        for p in self.0.take().unwrap_or_default() {
+            let _ = std::fs::remove_dir(p);
+        }
+    }
+}
+
 /// Creates a new file `path` (never replacing one, never following a link)
 /// of mode 0600 with `data`.
 fn write_private(path: &Path, data: &[u8]) -> crate::Result<()> {
@@ -394,6 +503,7 @@ impl ContextService {
             plan::refuse_in_machines(&config)?;
         }
         let init_dir = plan::init_helper_dir(backend)?;
+        let systemd_units = systemd_units(&config, backend)?;
         let dir = config_dir(&name);
         let data = data_dir(&name);
         if conn.lookup_domain_by_name(&name).is_ok() || dir.exists() || data.exists() {
@@ -425,6 +535,25 @@ impl ContextService {
                     format!("cannot create '{}': {e}", config_subdir.display()),
                 )
             })?;
+        // Saved as given: the binds of the declared directories below
+        // name this service's data, and are made again from the units by
+        // every define (upgrade, clone).
+        let saved_config = config.save_to_data();
+        let mut made_mount_points = Vec::new();
+        if let Some(units) = &systemd_units {
+            let made = add_systemd_mounts(&config, units, &data);
+            // Mount points made before a failure go again.
+            made_mount_points = made.0;
+            if let Err(e) = made.1 {
+                for p in &made_mount_points {
+                    let _ = std::fs::remove_dir(p);
+                }
+                return Err(e);
+            }
+            let list: String = made_mount_points.iter().map(|p| format!("{p}\n")).collect();
+            state.write_file(service_systemd::MOUNT_POINTS_FILE, list.as_bytes(), false)?;
+        }
+        let undo_mount_points = scopeguard(made_mount_points);
         let plan::Plan {
             mut layout,
             mounts,
@@ -450,6 +579,19 @@ impl ContextService {
         }
         layout.private_dirs = private_dirs(&config, std::mem::take(&mut layout.private_dirs));
         let mut spec = super::launch::spec(&config, &layout, backend)?;
+        if systemd_units.is_some() {
+            // systemd boots as the sandbox's init: a cgroup of its own
+            // (delegated by the init), its capabilities in its user
+            // namespace, only the service's unit directory.
+            spec.systemd_cgroup = format!("libvirt-sandbox-{name}");
+            spec.privileged = true;
+            spec.env
+                .push(("container".to_owned(), "lxc-libvirt".to_owned()));
+            spec.env.push((
+                "SYSTEMD_UNIT_PATH".to_owned(),
+                service_systemd::UNIT_PATH.to_owned(),
+            ));
+        }
         // No channel (the init runs the command on its own). The secret
         // marks the init's "started" and "exit N" lines on the service's
         // output, and a VM's stop request (see service_run).
@@ -469,10 +611,7 @@ impl ContextService {
         spec.networks = guest_interfaces;
         spec.disks = disks.tags;
         super::launch::write_spec(&spec, &state)?;
-        write_private(
-            &state.path().join(CONFIG_FILE),
-            config.save_to_data().as_bytes(),
-        )?;
+        write_private(&state.path().join(CONFIG_FILE), saved_config.as_bytes())?;
         state.write_file(CONNECTION_FILE, format!("{uri}\n").as_bytes(), false)?;
         let xml = match backend {
             Backend::Lxc => builder::container::build(&config, &layout),
@@ -514,6 +653,7 @@ impl ContextService {
         // Everything it needs at boot stays until undefine().
         state.persist();
         data_dir.keep();
+        undo_mount_points.keep();
         if let Some(lending) = lending {
             lending.persist();
         }
@@ -561,6 +701,8 @@ impl ContextService {
         }
         context.imp().running.borrow_mut().take();
         super::lending::give_back_recorded(&dir);
+        let others: Vec<PathBuf> = list().iter().map(|n| config_dir(n)).collect();
+        service_systemd::remove_mount_points(&dir, &others);
         remove_tree(&dir)?;
         remove_tree(&data)?;
         super::lxc_leftovers::remove(&conn, &name);

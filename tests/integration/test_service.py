@@ -546,6 +546,153 @@ print('undefined', flush=True)
 class LxcServiceTests(ServiceCase, unittest.TestCase):
     URI = "lxc:///"
 
+    # -- systemd services (create -u UNIT) ------------------------------------
+
+    WEB_SCRIPT = """import functools, http.server, os, socket, sys
+state = sys.argv[1]
+with open(os.path.join(state, 'boots'), 'a') as f:
+    f.write('boot\\n')
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=state)
+server = http.server.HTTPServer((sys.argv[2], 8080), handler)
+a = os.environ['NOTIFY_SOCKET']
+a = '\\0' + a[1:] if a.startswith('@') else a
+socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendto(b'READY=1', a)
+server.serve_forever()
+"""
+
+    def host_unit(self, ip):
+        """A unit file on the host (not one of PREFIX: tearDown counts
+        those as left by the CLI): a Type=notify web server serving its
+        StateDirectory=, which it writes at every start."""
+        unit = f"sbxunit-{os.getpid()}-{self.count}.service"
+        state = unit[:-len(".service")]
+        with open(os.path.join(self.out, "web.py"), "w") as f:
+            f.write(self.WEB_SCRIPT)
+        path = os.path.join(UNIT_DIR, unit)
+        with open(path, "w") as f:
+            f.write("[Unit]\nDescription=a test unit of libvirt-sandbox\n"
+                    f"[Service]\nType=notify\nStateDirectory={state}\n"
+                    f"ExecStart=/usr/bin/python3 /mnt/web.py /var/lib/{state} {ip}\n")
+        self.addCleanup(os.unlink, path)
+        return unit, state
+
+    def delegated_cgroup(self, name):
+        """The host's cgroup2 directory the init gave to the service's
+        systemd, or None."""
+        root = "/sys/fs/cgroup/unified"
+        if not os.path.isdir(root):
+            root = "/sys/fs/cgroup"
+        for top, dirs, _ in os.walk(root):
+            if f"libvirt-sandbox-{name}" in dirs:
+                return os.path.join(top, f"libvirt-sandbox-{name}")
+            if top.count("/") - root.count("/") >= 3:
+                dirs.clear()
+        return None
+
+    def get(self, url):
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.read().decode()
+
+    def test_a_host_unit_boots_under_systemd_with_only_its_units_and_its_state_kept(self):
+        """create -u: systemd is the sandbox's init and starts the chosen
+        unit and nothing the host enabled; readiness is the inner
+        systemd's (after the Type=notify unit's own READY=1, so it serves
+        at once); the StateDirectory= is the service's, kept in its data
+        across a restart; reload -u restarts the unit inside; SIGTERM
+        halts systemd; delete removes the data and the mount point."""
+        enabled = "/etc/systemd/system/multi-user.target.wants/libvirtd.service"
+        if not os.path.exists(enabled):
+            self.skipTest(f"the host does not enable libvirtd.service ({enabled})")
+        NETWORK.create()
+        self.addCleanup(NETWORK.destroy)
+        name = self.new_name()
+        ip = "192.168.248.30"
+        unit, state = self.host_unit(ip)
+        mount_point = f"/var/lib/{state}"
+        self.assertFalse(os.path.exists(mount_point))
+        p = self.service("create", "-c", self.URI, "-m", f"host-bind:/mnt={self.out}",
+                         "-N", f"source={NETWORK.name},address={ip}/24", "-u", unit, name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(UNIT_DIR, f"{name}_sandbox.service")) as f:
+            self.assertIn(" --notify ", f.read())
+        kept = os.path.join(DATA_ROOT, name, "var", "lib", state, "boots")
+
+        for boot in (1, 2):
+            sock, path = self.notify_listener()
+            proc = self.exec_start(name, path)
+            self.addCleanup(lambda proc=proc: proc.poll() is None and proc.kill())
+            self.wait_ready(sock, proc)
+            # Ready means the unit is up: no polling.
+            self.assertEqual(self.get(f"http://{ip}:8080/boots"), "boot\n" * boot)
+            # systemd's cgroup: delegated to the sandbox's unprivileged root,
+            # with the unit below it.
+            cgroup = self.delegated_cgroup(name)
+            self.assertIsNotNone(cgroup, "no delegated cgroup2 directory on the host")
+            self.assertGreaterEqual(os.stat(cgroup).st_uid, 0x40000000, cgroup)
+            self.assertTrue(os.path.isdir(os.path.join(cgroup, "system.slice", unit)), cgroup)
+            with open(kept) as f:
+                self.assertEqual(f.read(), "boot\n" * boot)
+            p = self.service("execute", name, "--", "systemctl", "is-active", unit)
+            self.assertEqual((p.returncode, p.stdout), (0, "active\n"), p.stderr)
+            p = self.service("execute", name, "--", "/bin/sh", "-c",
+                             "systemctl is-active libvirtd.service; echo $?; "
+                             "cat /proc/[0-9]*/comm")
+            self.assertEqual(p.returncode, 0, p.stdout)
+            # 3: not active (the host enables it: it is not even loaded inside).
+            self.assertTrue(p.stdout.startswith("inactive\n3\n"), p.stdout)
+            comms = set(p.stdout.split("\n")[2:])
+            self.assertIn("systemd", comms)
+            self.assertIn("python3", comms)
+            self.assertNotIn("libvirtd", comms)
+            if boot == 2:
+                p = self.service("reload", "-u", unit, name)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+                self.assertEqual(self.get(f"http://{ip}:8080/boots"), "boot\n" * 3)
+            # The rest of the root stays the host's, read-only.
+            p = self.service("execute", name, "--", "/bin/sh", "-c",
+                             "touch /etc/sbx-systemd-escape || touch /usr/sbx-systemd-escape")
+            self.assertNotEqual(p.returncode, 0, p.stdout)
+            self.assertFalse(os.path.exists("/etc/sbx-systemd-escape"))
+            self.assertFalse(os.path.exists("/usr/sbx-systemd-escape"))
+            # Attacks of root inside: the host's kernel tunables, and a
+            # cgroup hierarchy of the host's cgroup namespace.
+            # (The host's own value: harmless if it got through.)
+            tunable = "/proc/sys/kernel/panic"
+            with open(tunable) as f:
+                before = f.read()
+            for attack in (f"echo {before.strip()} > {tunable}",
+                           "mkdir -p /tmp/cg && mount -t cgroup2 none /tmp/cg",
+                           "mkdir -p /tmp/cg1 && mount -t cgroup -o none,name=systemd none /tmp/cg1"):
+                p = self.service("execute", name, "--", "/bin/sh", "-c", attack)
+                self.assertNotEqual(p.returncode, 0, f"{attack}: {p.stdout}")
+            with open(tunable) as f:
+                self.assertEqual(f.read(), before)
+            proc.send_signal(15)
+            code, out, err = self.ended(proc, 40)
+            self.assertIn(code, (0, 143), err)
+            self.assertEqual(domstate(self.URI, name), "shut off")
+            self.assertIsNone(self.delegated_cgroup(name), "systemd's cgroup left behind")
+
+        p = self.service("delete", name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(DATA_ROOT, name)))
+        self.assertFalse(os.path.exists(mount_point))
+
+    def test_systemd_service_errors(self):
+        name = self.new_name()
+        p = self.service("create", "-c", self.URI, "-u", "sbx-no-such-unit.service", name)
+        self.assertOneLineError(p, "unknown unit 'sbx-no-such-unit.service'")
+        p = self.service("create", "-c", self.URI, "-u", "../etc.service", name)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("is no unit name", p.stderr)
+        p = self.service("create", "-c", "qemu:///system", "-u", "libvirtd.service", name)
+        self.assertOneLineError(p, "lxc:/// only")
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, name)))
+        self.create(name, "/bin/true")
+        p = self.service("reload", "-u", "x.service", name)
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertIn("no systemd service", p.stderr)
+
     def test_the_task_limit_holds_under_run(self):
         name = self.new_name()
         script = ("import os, time\n"

@@ -82,15 +82,38 @@ pub struct CreateOptions {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Create a service running COMMAND (a generic service) and its systemd unit
+    /// Create a service running COMMAND (a generic service), or booting
+    /// systemd to start the host's units given with -u (a systemd service,
+    /// lxc:/// only), and its systemd unit
     Create {
         #[command(flatten)]
         options: CreateOptions,
+        /// A host unit the service's systemd starts (and no other); the
+        /// directories it declares (StateDirectory= ...) are the service's
+        /// own, kept in its data
+        #[arg(
+            short = 'u',
+            long = "unit",
+            value_name = "UNIT",
+            conflicts_with = "command"
+        )]
+        units: Vec<String>,
         /// The service's name (also its libvirt domain's)
         name: String,
         /// The command the service runs
-        #[arg(last = true, required = true, value_name = "COMMAND")]
+        #[arg(last = true, required_unless_present = "units", value_name = "COMMAND")]
         command: Vec<String>,
+    },
+    /// Reload (or restart, when it cannot reload) units of a running
+    /// systemd service
+    Reload {
+        #[command(flatten)]
+        uri: Uri,
+        /// A unit to reload
+        #[arg(short = 'u', long = "unit", value_name = "UNIT", required = true)]
+        units: Vec<String>,
+        /// The service's name
+        name: String,
     },
     /// Create DST, a copy of the service SRC (its config, unit and data)
     Clone {
