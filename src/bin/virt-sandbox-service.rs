@@ -184,6 +184,7 @@ fn upgrade(uri: Option<String>, name: &str) -> Result<(), String> {
     }
     let uri = uri_of(uri, Some(name));
     let data_options = service::data_options(name);
+    let data = service::data_dir(name);
     context.set_keep_data(true);
     context
         .undefine()
@@ -198,7 +199,13 @@ fn upgrade(uri: Option<String>, name: &str) -> Result<(), String> {
             context.set_keep_data(true);
             context.define()
         })
-        .map_err(|e| format!("cannot upgrade the service '{name}': {}", e.message()))
+        .map_err(|e| {
+            format!(
+                "cannot upgrade the service '{name}': {} (its data stays in {})",
+                e.message(),
+                data.display()
+            )
+        })
 }
 
 /// Copies the service `source` as `name`: its saved config under the new

@@ -106,6 +106,8 @@ pub struct CreateOptions {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per run: create's options inline cost nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Create a service running COMMAND (a generic service) and its systemd unit
     Create {

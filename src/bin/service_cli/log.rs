@@ -85,8 +85,8 @@ pub fn start(context: &ContextService, uri: &str, name: &str) -> Result<PathBuf,
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         if let Ok(Some(status)) = runner.try_wait() {
-            // It ended: it either ran the service (a short command) or
-            // said why it could not start it (and failed).
+            // It ended: it either ran the service (a short command: its
+            // status is ours to ignore) or failed saying why, last.
             let failure = runner_failure(name, begin).filter(|_| status.code() == Some(1));
             return match failure {
                 Some(line) => Err(line),
@@ -107,16 +107,16 @@ pub fn start(context: &ContextService, uri: &str, name: &str) -> Result<PathBuf,
     }
 }
 
-/// The runner's "cannot start" line in what it appended to the log after
-/// `begin`, without its program name.
+/// The runner's own error, if the last line it appended to the log after
+/// `begin` is one (`virt-sandbox-service: ...`), without its program name.
 fn runner_failure(name: &str, begin: u64) -> Option<String> {
     let mut text = String::new();
     let mut file = std::fs::File::open(path(name)).ok()?;
     file.seek(SeekFrom::Start(begin)).ok()?;
     file.read_to_string(&mut text).ok()?;
     text.lines()
-        .filter_map(|l| l.strip_prefix("virt-sandbox-service: "))
-        .find(|l| l.starts_with("cannot start"))
+        .rfind(|l| !l.trim().is_empty())?
+        .strip_prefix("virt-sandbox-service: ")
         .map(str::to_owned)
 }
 
