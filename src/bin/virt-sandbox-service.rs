@@ -243,6 +243,21 @@ fn clone(uri: Option<String>, source: &str, name: &str) -> Result<(), (u8, Strin
         ..Default::default()
     };
     let data = service::data_options(source);
+    // A mounted file system copied block by block is no consistent one.
+    if data.image_size.is_some()
+        && existing(options.uri.uri.clone(), source)
+            .ok()
+            .and_then(|c| c.is_running().ok())
+            .unwrap_or(false)
+    {
+        return Err((
+            EXIT_FAILURE,
+            format!(
+                "cannot clone the service '{source}': its data is an image it has mounted \
+                 (stop it first)"
+            ),
+        ));
+    }
     define(&copy, &options, &data, name)?;
     let from = service::data_dir(source);
     let to = service::data_dir(name);

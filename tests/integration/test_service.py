@@ -733,6 +733,17 @@ class LxcServiceTests(ServiceCase, unittest.TestCase):
         code, out, err = self.ended(proc, 30)
         self.assertEqual(code, 143, err)
 
+    def test_a_running_image_backed_service_is_not_cloned(self):
+        name = self.new_name()
+        self.create(name, "/bin/sh", "-c", "echo up > /mnt/up; exec sleep 600",
+                    options=["-i", "4M", "-m", "host-bind:/srv="])
+        self.assertEqual(self.service("start", name).returncode, 0)
+        wait_for("the service's start", lambda: os.path.exists(os.path.join(self.out, "up")))
+        copy = self.new_name()
+        self.assertOneLineError(self.service("clone", name, copy), "stop it first")
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, copy)))
+        self.assertFalse(os.path.exists(os.path.join(DATA_ROOT, copy)))
+
     def test_copy_binds_a_private_copy(self):
         src = tempfile.mkdtemp(prefix="sbxsvc-src-", dir="/var/tmp")
         self.addCleanup(shutil.rmtree, src, ignore_errors=True)
