@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use glib::prelude::*;
 
 use libvirt_sandbox::config::{Config, ConfigService, ConfigServiceGeneric, ConfigServiceSystemd};
-use libvirt_sandbox::context::{Context, ContextService, service, service_systemd, service_unit};
+use libvirt_sandbox::context::{ContextService, service, service_systemd, service_unit};
 use libvirt_sandbox::gvir::{self, Connection};
 
 #[path = "service_cli/args.rs"]
@@ -19,6 +19,8 @@ mod args;
 /// The options virt-sandbox takes too (used by `args`).
 #[path = "common/mod.rs"]
 mod common;
+#[path = "service_cli/log.rs"]
+mod log;
 #[path = "service_cli/run.rs"]
 mod run;
 #[path = "service_cli/shell.rs"]
@@ -95,7 +97,30 @@ fn create(
     base.set_shell(!options.no_shell);
     // systemd says READY=1 once it booted its target (the units started).
     let notify = options.notify || !units.is_empty();
-    define(&config, options, notify, name)
+    let data = data_options(options)?;
+    define(&config, options, notify, &data, name)
+}
+
+/// The data options of create's -p, -i, -C, checked before anything is made.
+fn data_options(options: &CreateOptions) -> Result<service::DataOptions, (u8, String)> {
+    let usage = |what: &str, e: glib::Error| (EXIT_USAGE, format!("{what}: {}", e.message()));
+    if let Some(root) = &options.path {
+        service::check_data_root(root).map_err(|e| usage("invalid --path", e))?;
+    }
+    let image_size = match &options.image_size {
+        Some(size) => {
+            let bytes = libvirt_sandbox::config::options::parse_size(size)
+                .map_err(|e| (EXIT_USAGE, format!("invalid --image-size: {}", e.message)))?;
+            service::check_image_size(bytes).map_err(|e| usage("invalid --image-size", e))?;
+            Some(bytes)
+        }
+        None => None,
+    };
+    Ok(service::DataOptions {
+        root: options.path.clone(),
+        image_size,
+        copy: options.copy,
+    })
 }
 
 /// Defines the service `config` and writes its unit (unless --no-unit);
@@ -104,6 +129,7 @@ fn define(
     config: &ConfigService,
     options: &CreateOptions,
     notify: bool,
+    data: &service::DataOptions,
     name: &str,
 ) -> Result<(), (u8, String)> {
     let failed = |e: glib::Error| {
@@ -130,6 +156,7 @@ fn define(
     let uri = uri_of(options.uri.uri.clone(), None);
     let connection = open(&uri).map_err(|e| (EXIT_FAILURE, e))?;
     let context = ContextService::new(&connection, config);
+    context.set_data_options(data.clone());
     context.define().map_err(failed)?;
     if let Some(unit) = &unit
         && let Err(e) = service_unit::write_unit(name, unit)
@@ -165,8 +192,9 @@ fn existing(uri: Option<String>, name: &str) -> Result<ContextService, String> {
     Ok(ContextService::new(&connection, &config))
 }
 
-/// Moves the data directory of `name` aside while its domain is
-/// re-created, and back.
+/// Re-creates the domain of `name` from its saved config, keeping its data
+/// where it is (what is lent to the old domain's QEMU is given back, and
+/// the new one's lent again).
 fn upgrade(uri: Option<String>, name: &str) -> Result<(), String> {
     let context = existing(uri.clone(), name)?;
     let config = service::load_config(name).map_err(|e| e.message().to_owned())?;
@@ -176,33 +204,29 @@ fn upgrade(uri: Option<String>, name: &str) -> Result<(), String> {
         ));
     }
     let uri = uri_of(uri, Some(name));
+    let data_options = service::data_options(name);
     let data = service::data_dir(name);
-    let aside = data.with_file_name(format!(".{name}.upgrade"));
-    let fail =
-        |what: &str, e: std::io::Error| format!("cannot upgrade the service '{name}': {what}: {e}");
-    std::fs::rename(&data, &aside).map_err(|e| fail("cannot move its data aside", e))?;
-    let redone = context.undefine().and_then(|()| {
-        ContextService::new(
-            &open(&uri).map_err(|e| {
-                libvirt_sandbox::error::error(libvirt_sandbox::error::SandboxError::Io, e)
-            })?,
-            &config,
-        )
-        .define()
-    });
-    // The fresh data of the define (a systemd service's unit directory)
-    // makes way for the kept one.
-    let back = std::fs::remove_dir_all(&data)
-        .or_else(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Ok(())
-            } else {
-                Err(e)
-            }
+    context.set_keep_data(true);
+    context
+        .undefine()
+        .and_then(|()| {
+            let context = ContextService::new(
+                &open(&uri).map_err(|e| {
+                    libvirt_sandbox::error::error(libvirt_sandbox::error::SandboxError::Io, e)
+                })?,
+                &config,
+            );
+            context.set_data_options(data_options);
+            context.set_keep_data(true);
+            context.define()
         })
-        .and_then(|()| std::fs::rename(&aside, &data));
-    redone.map_err(|e| format!("cannot upgrade the service '{name}': {}", e.message()))?;
-    back.map_err(|e| fail(&format!("its data stays in {}", aside.display()), e))
+        .map_err(|e| {
+            format!(
+                "cannot upgrade the service '{name}': {} (its data stays in {})",
+                e.message(),
+                data.display()
+            )
+        })
 }
 
 /// Copies the service `source` as `name`: its saved config under the new
@@ -239,15 +263,42 @@ fn clone(uri: Option<String>, source: &str, name: &str) -> Result<(), (u8, Strin
             .unwrap_or(10),
         ..Default::default()
     };
-    define(&copy, &options, options.notify, name)?;
+    let data = service::data_options(source);
+    // A mounted file system copied block by block is no consistent one.
+    if data.image_size.is_some()
+        && existing(options.uri.uri.clone(), source)
+            .ok()
+            .and_then(|c| c.is_running().ok())
+            .unwrap_or(false)
+    {
+        return Err((
+            EXIT_FAILURE,
+            format!(
+                "cannot clone the service '{source}': its data is an image it has mounted \
+                 (stop it first)"
+            ),
+        ));
+    }
+    define(&copy, &options, options.notify, &data, name)?;
     let from = service::data_dir(source);
     let to = service::data_dir(name);
-    let copied = std::process::Command::new("cp")
-        .arg("-a")
-        .arg("--")
-        .arg(from.join("."))
-        .arg(&to)
-        .status();
+    let copied = if data.image_size.is_some() {
+        // Into DST's own image file, which keeps its mode and the ACL
+        // that lends it to DST's QEMU (cp -a would carry SRC's).
+        std::process::Command::new("cp")
+            .arg("--sparse=always")
+            .arg("--")
+            .arg(from.join(service::DATA_IMAGE))
+            .arg(to.join(service::DATA_IMAGE))
+            .status()
+    } else {
+        std::process::Command::new("cp")
+            .arg("-a")
+            .arg("--")
+            .arg(from.join("."))
+            .arg(&to)
+            .status()
+    };
     if !copied.is_ok_and(|s| s.success()) {
         return Err((
             EXIT_FAILURE,
@@ -298,15 +349,42 @@ fn run(command: Command) -> Result<ExitCode, (u8, String)> {
             service_unit::remove_unit(&name).map_err(failed(format!(
                 "deleted the service '{name}', but not its unit"
             )))?;
+            log::remove(&name).map_err(|e| {
+                (
+                    EXIT_FAILURE,
+                    format!("deleted the service '{name}', but not its log: {e}"),
+                )
+            })?;
             println!("deleted the service '{name}'");
         }
         Command::Start { uri, name } => {
-            let context = existing(uri.uri, &name).map_err(usage_error)?;
-            context
-                .upcast_ref::<Context>()
-                .start()
-                .map_err(failed(format!("cannot start the service '{name}'")))?;
-            println!("started the service '{name}'");
+            let context = existing(uri.uri.clone(), &name).map_err(usage_error)?;
+            if context
+                .is_running()
+                .map_err(failed(format!("cannot start the service '{name}'")))?
+            {
+                return Err((
+                    EXIT_FAILURE,
+                    format!(
+                        "cannot start the service '{name}': the service '{name}' is already \
+                         running"
+                    ),
+                ));
+            }
+            let log =
+                log::start(&context, &uri_of(uri.uri, Some(&name)), &name).map_err(usage_error)?;
+            println!(
+                "started the service '{name}' (its output goes to {})",
+                log.display()
+            );
+        }
+        Command::Log { path, name } => {
+            service::load_config(&name).map_err(|e| (EXIT_FAILURE, e.message().to_owned()))?;
+            if path {
+                println!("{}", log::path(&name).display());
+            } else {
+                log::print(&name).map_err(usage_error)?;
+            }
         }
         Command::Run {
             uri,

@@ -432,6 +432,42 @@ mod tests {
         }
     }
 
+    /// A service's domain (see `context::service`): on a host with SELinux
+    /// its default label is a dynamic one, so libvirt gives each service an
+    /// MCS category pair of its own; on a host without, no `<seclabel>`.
+    /// Its data here is image-backed (`create -i`).
+    #[test]
+    fn service_with_a_dynamic_mcs_label() {
+        let config = crate::config::ConfigServiceGeneric::new("web");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        base.set_shell(true);
+        let mut layout = layout();
+        layout.domain_name = "web".into();
+        layout.state_dir = "/etc/libvirt-sandbox/services/web".into();
+        layout.app_console = false;
+        layout
+            .private_dirs
+            .push("/etc/libvirt-sandbox/services".into());
+        layout.mounts = vec![HostMount::Image {
+            source: "/var/lib/libvirt/filesystems/web/data.img".into(),
+            target: "/run/libvirt-sandbox-data".into(),
+            format: "raw".into(),
+        }];
+        assert_eq!(
+            crate::context::security::choose(base, &["none".into()]).unwrap(),
+            None
+        );
+        layout.security =
+            crate::context::security::choose(base, &["none".into(), "selinux".into()]).unwrap();
+        let xml = build(base, &layout);
+        assert!(
+            xml.contains("<seclabel type=\"dynamic\" model=\"selinux\""),
+            "{xml}"
+        );
+        assert_golden("lxc-service-seclabel.xml", &xml);
+    }
+
     #[test]
     fn block_devices() {
         let config = ConfigInteractive::new("demo");

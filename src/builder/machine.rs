@@ -699,6 +699,35 @@ mod tests {
         );
     }
 
+    /// A service VM (see `context::service`) on a host with SELinux: a
+    /// dynamic label, so each service gets an MCS category pair of its own
+    /// (beside the DAC label of its QEMU user); its data image a disk.
+    #[test]
+    fn service_with_a_dynamic_mcs_label() {
+        let config = crate::config::ConfigServiceGeneric::new("web");
+        let base: &Config = config.upcast_ref();
+        base.set_arch("x86_64");
+        let mut layout = layout();
+        layout.domain_name = "web".into();
+        layout.state_dir = "/etc/libvirt-sandbox/services/web".into();
+        layout.app_console = false;
+        layout.mounts = vec![HostMount::Image {
+            source: "/var/lib/libvirt/filesystems/web/data.img".into(),
+            target: "/run/libvirt-sandbox-data".into(),
+            format: "raw".into(),
+        }];
+        layout.security =
+            crate::context::security::choose(base, &["selinux".into(), "dac".into()]).unwrap();
+        let mut boot = boot(true, true);
+        boot.qemu_user = Some((64100, 64100));
+        let xml = build(base, &layout, &boot);
+        assert!(
+            xml.contains("<seclabel type=\"dynamic\" model=\"selinux\""),
+            "{xml}"
+        );
+        assert_golden("qemu-service-seclabel.xml", &xml);
+    }
+
     #[test]
     fn limits() {
         let config = ConfigInteractive::new("demo");

@@ -203,6 +203,23 @@ impl Acl {
     }
 }
 
+/// Whether a named ACL entry of `path` gives user `uid` all of `perm`
+/// (within the mask). Follows a link.
+pub(crate) fn grants(path: &Path, uid: u32, perm: u16) -> bool {
+    let Ok(acl) = Acl::of(path) else {
+        return false;
+    };
+    let Some(entry) = acl
+        .entries
+        .iter()
+        .find(|e| e.tag == USER && e.id == uid)
+        .map(|e| e.perm)
+    else {
+        return false;
+    };
+    entry & acl.perm(MASK).unwrap_or(entry) & perm == perm
+}
+
 /// Gives user `uid` the permission `perm` (bits of [`READ`], [`WRITE`],
 /// [`EXECUTE`]) on `path` through a named ACL entry, replacing an entry it
 /// had. Follows a link.
@@ -237,6 +254,8 @@ mod tests {
         grant(&file, ME, READ | WRITE).unwrap();
         let acl = Acl::of(&file).unwrap();
         assert_eq!(acl.user(ME), Some(READ | WRITE));
+        assert!(grants(&file, ME, READ | WRITE) && !grants(&file, ME, EXECUTE));
+        assert!(!grants(&file, ME + 1, READ));
         // The owning group keeps its read only (the mask shows in the mode).
         assert_eq!(acl.perm(GROUP_OBJ), Some(READ));
         assert_eq!(acl.perm(MASK), Some(READ | WRITE));

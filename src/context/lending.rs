@@ -145,6 +145,17 @@ impl Lending {
     /// its owner may do of reading and writing (as libvirt's relabelling
     /// would give), recorded before it is granted.
     pub(crate) fn lend(&mut self, what: &str, path: &Path) -> crate::Result<()> {
+        self.lend_as(what, path, None)
+    }
+
+    /// Lets QEMU search the directory `dir` (`what` it is for, for errors)
+    /// for the run, to reach a lent file in it; recorded as [`lend`](Self::lend).
+    pub(crate) fn lend_search(&mut self, what: &str, dir: &Path) -> crate::Result<()> {
+        self.lend_as(what, dir, Some(acl::EXECUTE))
+    }
+
+    /// Lends `path` with `perm`, by default its owner's reading and writing.
+    fn lend_as(&mut self, what: &str, path: &Path, perm: Option<u16>) -> crate::Result<()> {
         use std::os::unix::ffi::OsStrExt;
         let fail = |doing: &str, e: std::io::Error| {
             error(
@@ -160,7 +171,7 @@ impl Lending {
             .map_err(|e| fail("inspect", e))?
             .mode()
             >> 6;
-        let perm = owner_bits as u16 & (acl::READ | acl::WRITE);
+        let perm = perm.unwrap_or(owner_bits as u16 & (acl::READ | acl::WRITE));
         let _lock = lock(&self.root)?;
         let mut entry = path.as_os_str().as_bytes().to_vec();
         entry.push(0);

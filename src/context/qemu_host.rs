@@ -361,7 +361,9 @@ pub(crate) fn check_reachable(files: &[(String, PathBuf)], qemu: (u32, u32)) -> 
             let Ok(meta) = std::fs::metadata(dir) else {
                 continue;
             };
-            if !may_search(&meta, uid, &groups) {
+            if !may_search(&meta, uid, &groups)
+                && !super::acl::grants(dir, uid, super::acl::EXECUTE)
+            {
                 let user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
                     .ok()
                     .flatten()

@@ -17,7 +17,13 @@
 //!   its own) and its QEMU user's record `qemu-user`; the connection URI it
 //!   was defined on (`connection`); and `config/sandbox.cfg`, the saved
 //!   config (mode 0600 in a 0700 directory, never shared with QEMU).
-//! - `/var/lib/libvirt/filesystems/NAME/` (mode 0700): the service's data.
+//! - `/var/lib/libvirt/filesystems/NAME/` (mode 0700): the service's data
+//!   (another directory than `/var/lib/libvirt/filesystems` with
+//!   [`DataOptions::root`], recorded in the saved config): the service's
+//!   *data mounts* (its `host-bind:DST=` mounts, and with
+//!   [`DataOptions::copy`] all its host binds, their sources copied in) are
+//!   bound from `DATA/DST`, or, with [`DataOptions::image_size`], from an
+//!   ext4 image `DATA/data.img` mounted inside at [`DATA_IMAGE_TARGET`].
 //!
 //! A service has no app channel: its command's stdin is `/dev/null`, its
 //! output goes to the log console, and the domain ends with the command.
@@ -44,7 +50,7 @@ use super::service_systemd::{self, HostUnit};
 use super::state::StateDir;
 use super::{Backend, Context};
 use crate::builder;
-use crate::config::{Config, ConfigService, ConfigServiceSystemd};
+use crate::config::{Config, ConfigMount, ConfigService, ConfigServiceSystemd};
 use crate::error::{SandboxError, error};
 use crate::gvir::Connection;
 
@@ -56,12 +62,44 @@ pub const DATA_ROOT: &str = "/var/lib/libvirt/filesystems";
 pub const CONFIG_FILE: &str = "config/sandbox.cfg";
 /// The URI of the connection the service was defined on.
 pub const CONNECTION_FILE: &str = "connection";
+/// The ext4 image of image-backed data, inside the data directory.
+pub const DATA_IMAGE: &str = "data.img";
+/// Where an image-backed service's image is mounted inside (in its private
+/// `/run`); its data mounts are bound from there.
+pub const DATA_IMAGE_TARGET: &str = "/run/libvirt-sandbox-data";
+/// The group of the saved config that records the [`DataOptions`] (the
+/// config classes ignore groups they do not know).
+const DATA_GROUP: &str = "service-data";
+/// The smallest image mkfs.ext4 makes a usable file system of.
+const MIN_IMAGE_SIZE: u64 = 1 << 20;
+
+/// Where and how a service keeps its data; chosen at define time
+/// ([`ContextService::set_data_options`]) and recorded in its saved config,
+/// so that every later start, upgrade, clone and undefine finds it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataOptions {
+    /// The directory holding services' data (default [`DATA_ROOT`]); the
+    /// service's own is `ROOT/NAME`.
+    pub root: Option<PathBuf>,
+    /// Keep the data mounts in a sparse ext4 image of this many bytes.
+    pub image_size: Option<u64>,
+    /// Every host-bind mount is a data mount: its source is copied into the
+    /// data at define time and the service binds the copy (private and
+    /// writable; the host's original is never bound).
+    pub copy: bool,
+}
 
 pub(crate) mod imp {
     use glib::subclass::prelude::*;
 
     #[derive(Debug, Default)]
-    pub struct ContextService;
+    pub struct ContextService {
+        /// The data options of the next define.
+        pub data: std::cell::RefCell<super::DataOptions>,
+        /// The next define uses the data there is, the next undefine keeps
+        /// it (an upgrade).
+        pub keep_data: std::cell::Cell<bool>,
+    }
 
     /// Instance struct; mirrors `struct _GVirSandboxContextService`.
     #[repr(C)]
@@ -159,9 +197,300 @@ pub fn config_dir(name: &str) -> PathBuf {
     Path::new(SERVICES_ROOT).join(name)
 }
 
-/// The data directory of the service `name`.
+/// The data directory of the service `name` (where its saved config says).
 pub fn data_dir(name: &str) -> PathBuf {
-    Path::new(DATA_ROOT).join(name)
+    data_options(name)
+        .root
+        .unwrap_or_else(|| PathBuf::from(DATA_ROOT))
+        .join(name)
+}
+
+/// The data options recorded in the saved config of the service `name`
+/// (the defaults when it has none, or no saved config).
+pub fn data_options(name: &str) -> DataOptions {
+    let saved = glib::KeyFile::new();
+    if saved
+        .load_from_file(config_dir(name).join(CONFIG_FILE), glib::KeyFileFlags::NONE)
+        .is_err()
+    {
+        return DataOptions::default();
+    }
+    recorded_data_options(&saved)
+}
+
+/// The data options recorded in the saved config `saved`.
+fn recorded_data_options(saved: &glib::KeyFile) -> DataOptions {
+    DataOptions {
+        root: saved
+            .string(DATA_GROUP, "root")
+            .ok()
+            .map(|r| PathBuf::from(r.as_str()))
+            .filter(|r| r.is_absolute()),
+        image_size: saved
+            .uint64(DATA_GROUP, "image-size")
+            .ok()
+            .filter(|s| *s > 0),
+        copy: saved.boolean(DATA_GROUP, "copy").unwrap_or(false),
+    }
+}
+
+/// The saved config `saved` with `options` recorded in it.
+fn record_data_options(saved: &str, options: &DataOptions) -> String {
+    let file = glib::KeyFile::new();
+    if file
+        .load_from_data(saved, glib::KeyFileFlags::KEEP_COMMENTS)
+        .is_err()
+    {
+        return saved.to_owned();
+    }
+    if let Some(root) = options.root.as_deref().and_then(Path::to_str) {
+        file.set_string(DATA_GROUP, "root", root);
+    }
+    if let Some(size) = options.image_size {
+        file.set_uint64(DATA_GROUP, "image-size", size);
+    }
+    if options.copy {
+        file.set_boolean(DATA_GROUP, "copy", true);
+    }
+    file.to_data().to_string()
+}
+
+/// Checks a directory to hold services' data: absolute, and an existing
+/// directory.
+pub fn check_data_root(root: &Path) -> crate::Result<()> {
+    let invalid = |why: String| error(SandboxError::InvalidArgument, why);
+    if !root.is_absolute() {
+        return Err(invalid(format!(
+            "the data directory '{}' is not an absolute path: give one starting with /",
+            root.display()
+        )));
+    }
+    match std::fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(invalid(format!(
+            "the data directory '{}' is not a directory: give an existing directory",
+            root.display()
+        ))),
+        Err(e) => Err(invalid(format!(
+            "the data directory '{}' cannot be used ({e}): give an existing directory",
+            root.display()
+        ))),
+    }
+}
+
+/// Checks the size of a data image.
+pub fn check_image_size(bytes: u64) -> crate::Result<()> {
+    if bytes < MIN_IMAGE_SIZE {
+        return Err(error(
+            SandboxError::InvalidArgument,
+            format!("the data image size {bytes} bytes is too small: give at least 1M"),
+        ));
+    }
+    Ok(())
+}
+
+/// The mounts of `config` whose data the service keeps: its host binds
+/// without a source (fresh directories), and with `copy` all of them
+/// (their sources copied in), parents first; with each its target and
+/// source.
+fn chosen_data_mounts(
+    config: &Config,
+    copy: bool,
+) -> crate::Result<Vec<(ConfigMount, String, Option<String>)>> {
+    use crate::config::mount::{ConfigMountFile, ConfigMountHostBind};
+    let mut chosen = Vec::new();
+    for mount in config.mounts() {
+        if !mount.is::<ConfigMountHostBind>() {
+            continue;
+        }
+        let source = mount
+            .downcast_ref::<ConfigMountFile>()
+            .and_then(ConfigMountFile::source)
+            .filter(|s| !s.is_empty());
+        if source.is_some() && !copy {
+            continue;
+        }
+        let target = mount.target().unwrap_or_default();
+        let clean = Path::new(&target).components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::RootDir | std::path::Component::Normal(_)
+            )
+        });
+        if !target.starts_with('/') || !clean || target.trim_matches('/').is_empty() {
+            return Err(error(
+                SandboxError::InvalidMount,
+                format!(
+                    "host-bind:{target}: the service's data cannot be mounted there (give an                      absolute path other than /, without . or ..)"
+                ),
+            ));
+        }
+        chosen.push((mount, target, source));
+    }
+    chosen.sort_by_key(|(_, target, _)| target.split('/').filter(|c| !c.is_empty()).count());
+    Ok(chosen)
+}
+
+/// Runs `program` with `args`; an error names what failed.
+fn run_tool(program: &str, args: &[&std::ffi::OsStr], what: &str) -> crate::Result<()> {
+    let output = std::process::Command::new(program)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .map_err(|e| {
+            error(
+                SandboxError::Io,
+                format!(
+                    "cannot {what}: cannot run {program} ({e}; Debian package e2fsprogs, coreutils)"
+                ),
+            )
+        })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let why = String::from_utf8_lossy(&output.stderr);
+    Err(error(
+        SandboxError::Io,
+        format!(
+            "cannot {what}: {program} failed ({}): {}",
+            output.status,
+            why.trim().lines().next().unwrap_or("no message")
+        ),
+    ))
+}
+
+/// Makes the service's data under `data` (its new, empty data directory)
+/// and returns the config the domain is built from: `config` with its data
+/// mounts bound from the data (see [`DataOptions`]).
+/// With `keep`, the data is there already (an upgrade): nothing is made.
+fn make_data(
+    config: &Config,
+    options: &DataOptions,
+    data: &Path,
+    keep: bool,
+) -> crate::Result<Config> {
+    use crate::config::mount::{ConfigMountFile, ConfigMountGuestBind, ConfigMountHostImage};
+    let working = Config::load_from_data(&config.save_to_data())?;
+    let chosen = chosen_data_mounts(&working, options.copy)?;
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        error(
+            SandboxError::Io,
+            format!("cannot {what} '{}': {e}", path.display()),
+        )
+    };
+    // An image's tree is built beside it, then written into it by mkfs.
+    let tree = match options.image_size {
+        Some(_) => data.join(".image-tree"),
+        None => data.to_owned(),
+    };
+    for (_, target, source) in chosen.iter().filter(|_| !keep) {
+        let dest = tree.join(target.trim_start_matches('/'));
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
+        }
+        match source {
+            Some(source) => run_tool(
+                "cp",
+                &[
+                    "-a".as_ref(),
+                    "--no-target-directory".as_ref(),
+                    "--".as_ref(),
+                    source.as_ref(),
+                    dest.as_os_str(),
+                ],
+                &format!("copy '{source}' into the service's data"),
+            )?,
+            None => {
+                if !dest.is_dir() {
+                    std::fs::DirBuilder::new()
+                        .mode(0o700)
+                        .create(&dest)
+                        .map_err(|e| io("create", &dest, e))?;
+                    // The sandbox's user writes there (as in a fresh
+                    // host-bind directory of an interactive sandbox).
+                    std::os::unix::fs::chown(&dest, Some(config.userid()), Some(config.groupid()))
+                        .map_err(|e| io("change the owner of", &dest, e))?;
+                }
+            }
+        }
+    }
+    let Some(size) = options.image_size else {
+        for (mount, target, _) in &chosen {
+            let dest = data.join(target.trim_start_matches('/'));
+            if let Some(file) = mount.downcast_ref::<ConfigMountFile>() {
+                file.set_source(dest.to_str());
+            }
+        }
+        return Ok(working);
+    };
+    check_image_size(size)?;
+    let image = data.join(DATA_IMAGE);
+    if keep {
+        if !image.is_file() {
+            return Err(error(
+                SandboxError::InvalidConfig,
+                format!(
+                    "the service's data image '{}' is missing: restore it, or delete the \
+                     service and create it again",
+                    image.display()
+                ),
+            ));
+        }
+    } else {
+        make_image(&tree, &image, size)?;
+    }
+    // The image at its hidden place, each data mount a bind from it.
+    let mut mounts: Vec<ConfigMount> = vec![
+        ConfigMountHostImage::new(
+            image.to_str().unwrap_or_default(),
+            DATA_IMAGE_TARGET,
+            crate::config::options::DiskFormat::Raw,
+        )
+        .upcast(),
+    ];
+    for mount in working.mounts() {
+        match chosen.iter().find(|(m, _, _)| *m == mount) {
+            Some((_, target, _)) => mounts.push(
+                ConfigMountGuestBind::new(&format!("{DATA_IMAGE_TARGET}{target}"), target).upcast(),
+            ),
+            None => mounts.push(mount),
+        }
+    }
+    working.imp().mounts.replace(mounts);
+    Ok(working)
+}
+
+/// Writes the tree `tree` into a new sparse ext4 image `image` of `size`
+/// bytes, and removes the tree.
+fn make_image(tree: &Path, image: &Path, size: u64) -> crate::Result<()> {
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        error(
+            SandboxError::Io,
+            format!("cannot {what} '{}': {e}", path.display()),
+        )
+    };
+    std::fs::create_dir_all(tree).map_err(|e| io("create", tree, e))?;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(image)
+        .map_err(|e| io("create", image, e))?;
+    // Sparse: the blocks are allocated as the service writes.
+    file.set_len(size).map_err(|e| io("size", image, e))?;
+    drop(file);
+    run_tool(
+        "mkfs.ext4",
+        &[
+            "-F".as_ref(),
+            "-q".as_ref(),
+            "-d".as_ref(),
+            tree.as_os_str(),
+            image.as_os_str(),
+        ],
+        &format!("make the data image '{}'", image.display()),
+    )?;
+    remove_tree(tree)
 }
 
 /// The names of the defined services (those with a saved config), sorted.
@@ -313,6 +642,17 @@ fn add_systemd_mounts(
             .unwrap_or_else(|| "multi-user.target".to_owned());
         let in_data = |inside: &str| data.join(inside.trim_start_matches('/'));
         let unit_dir = in_data(service_systemd::UNIT_PATH);
+        // Made anew from the host's units by every define: an upgrade
+        // keeps the data, not the unit directory of the old define.
+        match std::fs::remove_dir_all(&unit_dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(error(
+                    SandboxError::Io,
+                    format!("cannot replace '{}': {e}", unit_dir.display()),
+                ));
+            }
+            _ => {}
+        }
         service_systemd::write_unit_dir(&unit_dir, units, &target)?;
         let mut binds = vec![(unit_dir, service_systemd::UNIT_PATH.to_owned())];
         for unit in units {
@@ -472,6 +812,19 @@ impl ContextService {
         Ok(name)
     }
 
+    /// Where and how the next [`define`](Self::define) keeps the service's
+    /// data (the default: a directory in [`DATA_ROOT`]).
+    pub fn set_data_options(&self, options: DataOptions) {
+        self.imp().data.replace(options);
+    }
+
+    /// With `keep`, the next [`undefine`](Self::undefine) leaves the data,
+    /// and the next [`define`](Self::define) uses the data there is (made
+    /// by an earlier define of the same config: an upgrade).
+    pub fn set_keep_data(&self, keep: bool) {
+        self.imp().keep_data.set(keep);
+    }
+
     /// Defines the service: calls the class's `define` virtual method, by
     /// default [`default_define`](Self::default_define).
     pub fn define(&self) -> crate::Result<()> {
@@ -505,8 +858,30 @@ impl ContextService {
         let init_dir = plan::init_helper_dir(backend)?;
         let systemd_units = systemd_units(&config, backend)?;
         let dir = config_dir(&name);
-        let data = data_dir(&name);
-        if conn.lookup_domain_by_name(&name).is_ok() || dir.exists() || data.exists() {
+        let data_options = self.imp().data.borrow().clone();
+        if let Some(root) = &data_options.root {
+            check_data_root(root)?;
+        }
+        if let Some(size) = data_options.image_size {
+            check_image_size(size)?;
+            if systemd_units.is_some() {
+                return Err(error(
+                    SandboxError::Unsupported,
+                    "--image-size is not supported for a systemd service (-u): its units' \
+                     declared directories are kept in the data directory; leave -i out",
+                ));
+            }
+        }
+        let data = data_options
+            .root
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DATA_ROOT))
+            .join(&name);
+        let keep_data = self.imp().keep_data.get() && data.is_dir();
+        if conn.lookup_domain_by_name(&name).is_ok()
+            || dir.exists()
+            || (data.exists() && !keep_data)
+        {
             return Err(error(
                 SandboxError::AlreadyRunning,
                 format!(
@@ -524,7 +899,15 @@ impl ContextService {
         }
         let mut state = StateDir::create_persistent(Path::new(SERVICES_ROOT), &name)?;
         // Errors below drop these, which removes the directories.
-        let data_dir = NewDir::create(&data)?;
+        let data_dir = if keep_data {
+            NewDir(None)
+        } else {
+            NewDir::create(&data)?
+        };
+        // The domain is built from a copy whose data mounts point into the
+        // data; the saved config stays what was asked for.
+        let saved = record_data_options(&config.save_to_data(), &data_options);
+        let config = make_data(&config, &data_options, &data, keep_data)?;
         let config_subdir = state.path().join("config");
         std::fs::DirBuilder::new()
             .mode(0o700)
@@ -535,10 +918,9 @@ impl ContextService {
                     format!("cannot create '{}': {e}", config_subdir.display()),
                 )
             })?;
-        // Saved as given: the binds of the declared directories below
-        // name this service's data, and are made again from the units by
-        // every define (upgrade, clone).
-        let saved_config = config.save_to_data();
+        // The binds of a systemd service's unit directory and declared
+        // directories go into the working copy only (`saved` is as given):
+        // every define (upgrade, clone) makes them again from the units.
         let mut made_mount_points = Vec::new();
         if let Some(units) = &systemd_units {
             let made = add_systemd_mounts(&config, units, &data);
@@ -611,7 +993,7 @@ impl ContextService {
         spec.networks = guest_interfaces;
         spec.disks = disks.tags;
         super::launch::write_spec(&spec, &state)?;
-        write_private(&state.path().join(CONFIG_FILE), saved_config.as_bytes())?;
+        write_private(&state.path().join(CONFIG_FILE), saved.as_bytes())?;
         state.write_file(CONNECTION_FILE, format!("{uri}\n").as_bytes(), false)?;
         let xml = match backend {
             Backend::Lxc => builder::container::build(&config, &layout),
@@ -619,6 +1001,10 @@ impl ContextService {
                 let mut qemu_files = Vec::new();
                 if let (Some(lending), Some((uid, gid))) = (lending.as_mut(), qemu_user) {
                     qemu_files = super::qemu_host::files_qemu_opens(&layout)?;
+                    if data_options.image_size.is_some() {
+                        // The image is in the (owner-only) data directory.
+                        lending.lend_search("the service's data", &data)?;
+                    }
                     for (what, path) in &qemu_files {
                         lending.lend(what, path)?;
                     }
@@ -704,7 +1090,9 @@ impl ContextService {
         let others: Vec<PathBuf> = list().iter().map(|n| config_dir(n)).collect();
         service_systemd::remove_mount_points(&dir, &others);
         remove_tree(&dir)?;
-        remove_tree(&data)?;
+        if !self.imp().keep_data.get() {
+            remove_tree(&data)?;
+        }
         super::lxc_leftovers::remove(&conn, &name);
         context.notify("domain");
         Ok(())
@@ -780,6 +1168,95 @@ mod tests {
             private_dirs(rooted.upcast_ref(), Vec::new()),
             Vec::<String>::new()
         );
+    }
+
+    #[test]
+    fn data_options_are_recorded_beside_the_config() {
+        let config = crate::config::ConfigServiceGeneric::new("svc");
+        let base: &Config = config.upcast_ref();
+        base.add_mount_strv(&["host-bind:/srv="]).unwrap();
+        let options = DataOptions {
+            root: Some("/srv/services".into()),
+            image_size: Some(16 << 20),
+            copy: true,
+        };
+        let saved = record_data_options(&base.save_to_data(), &options);
+        let file = glib::KeyFile::new();
+        file.load_from_data(&saved, glib::KeyFileFlags::NONE)
+            .unwrap();
+        assert_eq!(recorded_data_options(&file), options);
+        // The config still loads from it, the same.
+        let loaded = Config::load_from_data(&saved).unwrap();
+        assert_eq!(loaded.save_to_data(), base.save_to_data());
+        // Nothing recorded: the defaults.
+        let plain = glib::KeyFile::new();
+        plain
+            .load_from_data(&base.save_to_data(), glib::KeyFileFlags::NONE)
+            .unwrap();
+        assert_eq!(recorded_data_options(&plain), DataOptions::default());
+    }
+
+    #[test]
+    fn data_roots_and_image_sizes_are_checked() {
+        let e = check_data_root(Path::new("relative/dir")).unwrap_err();
+        assert!(
+            e.message()
+                .contains("'relative/dir' is not an absolute path"),
+            "{e}"
+        );
+        let e = check_data_root(Path::new("/proc/self/status")).unwrap_err();
+        assert!(e.message().contains("is not a directory"), "{e}");
+        let e = check_data_root(Path::new("/nonexistent-sbx")).unwrap_err();
+        assert!(e.message().contains("give an existing directory"), "{e}");
+        assert!(check_data_root(Path::new("/var/tmp")).is_ok());
+        assert!(
+            check_image_size(1024)
+                .unwrap_err()
+                .message()
+                .contains("at least 1M")
+        );
+        assert!(check_image_size(1 << 20).is_ok());
+    }
+
+    #[test]
+    fn the_data_mounts_are_fresh_binds_or_with_copy_all_binds() {
+        let config = crate::config::ConfigServiceGeneric::new("svc");
+        let base: &Config = config.upcast_ref();
+        base.add_mount_strv(&[
+            "host-bind:/var/lib/app/cache=",
+            "host-bind:/etc/app=/etc",
+            "ram:/tmp=1M",
+            "host-bind:/var/lib/app=",
+        ])
+        .unwrap();
+        let targets = |copy| {
+            chosen_data_mounts(base, copy)
+                .unwrap()
+                .into_iter()
+                .map(|(_, target, source)| (target, source))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            targets(false),
+            [
+                ("/var/lib/app".to_owned(), None),
+                ("/var/lib/app/cache".to_owned(), None)
+            ]
+        );
+        assert_eq!(
+            targets(true),
+            [
+                ("/etc/app".to_owned(), Some("/etc".to_owned())),
+                ("/var/lib/app".to_owned(), None),
+                ("/var/lib/app/cache".to_owned(), None)
+            ]
+        );
+        let rooted = crate::config::ConfigServiceGeneric::new("svc2");
+        let root: &Config = rooted.upcast_ref();
+        root.add_mount_strv(&["host-bind:/=/srv/root"]).unwrap();
+        assert!(chosen_data_mounts(root, false).unwrap().is_empty());
+        let e = chosen_data_mounts(root, true).unwrap_err();
+        assert!(e.message().contains("cannot be mounted there"), "{e}");
     }
 
     #[test]

@@ -542,6 +542,148 @@ print('undefined', flush=True)
         self.assertIsNone(self.persistent(name))
         self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, name)))
 
+    # -- the service's data: -p PATH, -i SIZE, -C ------------------------------
+
+    def data_root(self):
+        """A directory for -p, checked to be left empty."""
+        root = tempfile.mkdtemp(prefix="sbxsvc-data-", dir="/var/tmp")
+        # A VM's QEMU user must search it to reach an image in it (as it may
+        # /var/lib/libvirt/filesystems); the service's own directory it is lent.
+        os.chmod(root, 0o711)
+        self.addCleanup(shutil.rmtree, root, ignore_errors=True)
+        self.addCleanup(lambda: self.assertEqual(os.listdir(root), [], f"data left in {root}"))
+        return root
+
+    def run_to_end(self, name):
+        self.assertEqual(self.service("start", name).returncode, 0)
+        wait_for("the service's end", lambda: domstate(self.URI, name) == "shut off")
+
+    def assertUsageError(self, p, *words):
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        lines = p.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, p.stderr)
+        for word in words:
+            self.assertIn(word, lines[0])
+
+    def test_data_path_holds_the_data_and_is_recorded(self):
+        root = self.data_root()
+        name = self.new_name()
+        self.create(name, "/bin/sh", "-c", "echo kept > /srv/f; echo done > /mnt/done",
+                    options=["-p", root, "-m", "host-bind:/srv="])
+        data = os.path.join(root, name)
+        self.assertEqual(mode(data), 0o700)
+        self.assertFalse(os.path.exists(os.path.join(DATA_ROOT, name)))
+        with open(os.path.join(SERVICES_ROOT, name, "config", "sandbox.cfg")) as f:
+            self.assertIn(f"root={root}", f.read())
+        self.run_to_end(name)
+        with open(os.path.join(data, "srv", "f")) as f:
+            self.assertEqual(f.read(), "kept\n")
+        # upgrade keeps it there; clone puts the copy beside it.
+        self.assertEqual(self.service("upgrade", name).returncode, 0)
+        with open(os.path.join(data, "srv", "f")) as f:
+            self.assertEqual(f.read(), "kept\n")
+        copy = self.new_name()
+        p = self.service("clone", name, copy)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(os.path.join(root, copy, "srv", "f")) as f:
+            self.assertEqual(f.read(), "kept\n")
+        self.assertFalse(os.path.exists(os.path.join(DATA_ROOT, copy)))
+        for n in (name, copy):
+            p = self.service("delete", n)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(root), [])
+
+    def test_a_bad_data_path_is_refused(self):
+        name = self.new_name()
+        afile = os.path.join(self.out, "file")
+        open(afile, "w").close()
+        for path, words in (("relative/dir", ("--path", "relative/dir", "absolute")),
+                            (afile, ("--path", afile, "not a directory")),
+                            (os.path.join(self.out, "missing"), ("--path", "missing"))):
+            with self.subTest(path=path):
+                p = self.service("create", "-c", self.URI, "-p", path, name, "--", "/bin/true")
+                self.assertUsageError(p, *words)
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, name)))
+
+    def test_image_backed_data(self):
+        root = self.data_root()
+        name = self.new_name()
+        self.create(name, "/bin/sh", "-c", "echo in-image >> /srv/f",
+                    options=["-p", root, "-i", "16M", "-m", "host-bind:/srv="])
+        image = os.path.join(root, name, "data.img")
+        st = os.stat(image)
+        self.assertEqual(st.st_size, 16 << 20)
+        self.assertLess(st.st_blocks * 512, 8 << 20, "the image is not sparse")
+        # Root's (a VM's QEMU user is lent it by a named ACL entry).
+        self.assertEqual((st.st_uid, stat.S_IMODE(st.st_mode) & 0o707), (0, 0o600))
+        self.assertTrue(attacks.acl_gives_group_and_others_nothing(image), image)
+        self.assertFalse(os.path.exists(os.path.join(root, name, "srv")))
+        self.run_to_end(name)
+        cat = subprocess.run(["debugfs", "-R", "cat /srv/f", image], capture_output=True,
+                             text=True)
+        self.assertEqual(cat.stdout, "in-image\n", cat.stderr)
+        # upgrade keeps the image (and lends it to the new domain's QEMU).
+        p = self.service("upgrade", name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.run_to_end(name)
+        cat = subprocess.run(["debugfs", "-R", "cat /srv/f", image], capture_output=True,
+                             text=True)
+        self.assertEqual(cat.stdout, "in-image\nin-image\n", cat.stderr)
+        # clone copies the image; delete removes both.
+        copy = self.new_name()
+        p = self.service("clone", name, copy)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # The copy runs on its own image.
+        self.run_to_end(copy)
+        cat = subprocess.run(["debugfs", "-R", "cat /srv/f", os.path.join(root, copy, "data.img")],
+                             capture_output=True, text=True)
+        self.assertEqual(cat.stdout, "in-image\n" * 3, cat.stderr)
+        for n in (name, copy):
+            p = self.service("delete", n)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.listdir(root), [])
+
+    def test_start_keeps_the_output_in_a_log(self):
+        name = self.new_name()
+        log = f"/var/log/libvirt-sandbox/{name}.log"
+        self.create(name, "/bin/sh", "-c", "echo first-line; echo to-stderr >&2; exit 4")
+        p = self.service("log", name)
+        self.assertOneLineError(p, "no log", log)
+        p = self.service("start", name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(log, p.stdout)
+        def text():
+            with open(log) as f:
+                return f.read()
+        wait_for("the output in the log", lambda: os.path.exists(log) and "to-stderr" in text())
+        wait_for("the service's end", lambda: domstate(self.URI, name) == "shut off")
+        self.assertEqual(mode(log), 0o600)
+        self.assertEqual(mode(os.path.dirname(log)) & 0o077, 0)
+        p = self.service("log", name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertTrue(lines[0].startswith(f"-- virt-sandbox-service: start {name} "), p.stdout)
+        self.assertEqual(lines[1:3], ["first-line", "to-stderr"], p.stdout)
+        # The init's marks are not in it.
+        self.assertNotIn("libvirt-sandbox-init: service ", p.stdout)
+        self.assertEqual(self.service("log", "--path", name).stdout.strip(), log)
+        # A second start appends.
+        self.assertEqual(self.service("start", name).returncode, 0)
+        wait_for("the second run in the log", lambda: text().count("first-line") == 2)
+        p = self.service("delete", name)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(os.path.exists(log))
+
+    def test_a_bad_image_size_is_refused(self):
+        name = self.new_name()
+        for size, word in (("10X", "unknown unit"), ("0", "must not be zero"), ("1K", "at least 1M"),
+                           ("lots", "expected a number")):
+            with self.subTest(size=size):
+                p = self.service("create", "-c", self.URI, "-i", size, name, "--", "/bin/true")
+                self.assertUsageError(p, "--image-size", word)
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, name)))
+        self.assertFalse(os.path.exists(os.path.join(DATA_ROOT, name)))
+
 
 class LxcServiceTests(ServiceCase, unittest.TestCase):
     URI = "lxc:///"
@@ -737,6 +879,41 @@ server.serve_forever()
         proc.send_signal(15)
         code, out, err = self.ended(proc, 30)
         self.assertEqual(code, 143, err)
+
+    def test_a_running_image_backed_service_is_not_cloned(self):
+        name = self.new_name()
+        self.create(name, "/bin/sh", "-c", "echo up > /mnt/up; exec sleep 600",
+                    options=["-i", "4M", "-m", "host-bind:/srv="])
+        self.assertEqual(self.service("start", name).returncode, 0)
+        wait_for("the service's start", lambda: os.path.exists(os.path.join(self.out, "up")))
+        copy = self.new_name()
+        self.assertOneLineError(self.service("clone", name, copy), "stop it first")
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, copy)))
+        self.assertFalse(os.path.exists(os.path.join(DATA_ROOT, copy)))
+
+    def test_copy_binds_a_private_copy(self):
+        src = tempfile.mkdtemp(prefix="sbxsvc-src-", dir="/var/tmp")
+        self.addCleanup(shutil.rmtree, src, ignore_errors=True)
+        with open(os.path.join(src, "orig"), "w") as f:
+            f.write("from the host\n")
+        name = self.new_name()
+        # -C: every host bind is copied (so no /mnt=self.out here).
+        p = self.service("create", "-c", self.URI, "-C", "-m", f"host-bind:/srv={src}", name,
+                         "--", "/bin/sh", "-c",
+                         "cat /srv/orig > /srv/seen; echo changed > /srv/orig")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        data = os.path.join(DATA_ROOT, name)
+        with open(os.path.join(data, "srv", "orig")) as f:
+            self.assertEqual(f.read(), "from the host\n")
+        self.run_to_end(name)
+        with open(os.path.join(data, "srv", "seen")) as f:
+            self.assertEqual(f.read(), "from the host\n")
+        with open(os.path.join(data, "srv", "orig")) as f:
+            self.assertEqual(f.read(), "changed\n")
+        # The host's directory is unchanged.
+        self.assertEqual(sorted(os.listdir(src)), ["orig"])
+        with open(os.path.join(src, "orig")) as f:
+            self.assertEqual(f.read(), "from the host\n")
 
 
 class QemuServiceTests(ServiceCase, unittest.TestCase):

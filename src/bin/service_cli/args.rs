@@ -78,9 +78,36 @@ pub struct CreateOptions {
     /// No root shell console (then connect and execute cannot reach it)
     #[arg(long = "no-shell")]
     pub no_shell: bool,
+    /// The directory holding services' data (default
+    /// /var/lib/libvirt/filesystems): the service's data is PATH/NAME
+    ///
+    /// PATH must be an existing absolute directory; every later command
+    /// finds the data there (it is recorded in the saved config).
+    #[arg(short = 'p', long = "path", value_name = "PATH")]
+    pub path: Option<std::path::PathBuf>,
+    /// Keep the service's data in a sparse ext4 image of SIZE
+    /// (PATH/NAME/data.img) instead of a directory
+    ///
+    /// SIZE is bytes, or with K, M, G (at least 1M). The image is mounted
+    /// inside at /run/libvirt-sandbox-data, and the data mounts
+    /// (host-bind:DST= and, with --copy, every host bind) are bound from
+    /// there. delete removes it, clone copies it.
+    #[arg(short = 'i', long = "image-size", value_name = "SIZE")]
+    pub image_size: Option<String>,
+    /// Copy the sources of the -m host-bind mounts into the service's data
+    /// and bind the copies (private and writable), not the host's originals
+    ///
+    /// The copy is made once, by create (cp -a); the service never sees
+    /// the host's files afterwards, nor the host its writes. Without it,
+    /// only host-bind:DST= (no source) mounts are data: an empty directory
+    /// PATH/NAME/DST, kept across restarts.
+    #[arg(short = 'C', long = "copy")]
+    pub copy: bool,
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once per run: create's options inline cost nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Create a service running COMMAND (a generic service), or booting
     /// systemd to start the host's units given with -u (a systemd service,
@@ -142,7 +169,8 @@ pub enum Command {
         /// The service's name
         name: String,
     },
-    /// Start a service in the background (systemd uses `run`)
+    /// Start a service in the background (systemd uses `run`): its output
+    /// goes to /var/log/libvirt-sandbox/NAME.log
     Start {
         #[command(flatten)]
         uri: Uri,
@@ -177,6 +205,16 @@ pub enum Command {
         /// Seconds the service has to stop before its domain is destroyed
         #[arg(long = "stop-timeout", value_name = "SECONDS", default_value_t = 10)]
         stop_timeout: u32,
+        /// The service's name
+        name: String,
+    },
+    /// Print the log of a service's output under `start`
+    /// (/var/log/libvirt-sandbox/NAME.log; under systemd the output is in
+    /// the journal)
+    Log {
+        /// Print where the log is, not what it holds
+        #[arg(long = "path")]
+        path: bool,
         /// The service's name
         name: String,
     },
