@@ -91,21 +91,47 @@ fn define(config: &ConfigService, options: &CreateOptions, name: &str) -> Result
         )
     };
     let unit = unit_options(options).map_err(|e| (EXIT_FAILURE, e))?;
-    if let Some(unit) = &unit {
-        // Refused names and programs before anything is made.
-        service_unit::unit_text(name, unit).map_err(failed)?;
-        if service_unit::unit_path(name).exists() {
+    let uri = uri_of(options.uri.uri.clone(), None);
+    if !options.socket.is_empty() {
+        if options.no_unit {
+            return Err((
+                EXIT_FAILURE,
+                "--socket needs the systemd units: drop --no-unit".to_owned(),
+            ));
+        }
+        // libvirt passes files only into containers.
+        if !matches!(
+            libvirt_sandbox::context::Backend::from_uri(&uri),
+            Ok(libvirt_sandbox::context::Backend::Lxc)
+        ) {
             return Err((
                 EXIT_FAILURE,
                 format!(
-                    "cannot create the service '{name}': the name is in use (the systemd unit {} \
-                     exists)",
-                    service_unit::unit_path(name).display()
+                    "--socket: socket activation needs lxc:/// (libvirt passes no sockets into a \
+                     virtual machine), not {uri}"
                 ),
             ));
         }
     }
-    let uri = uri_of(options.uri.uri.clone(), None);
+    if let Some(unit) = &unit {
+        // Refused names and programs before anything is made.
+        service_unit::unit_text(name, unit).map_err(failed)?;
+        for path in [
+            service_unit::unit_path(name),
+            service_unit::socket_unit_path(name),
+        ] {
+            if path.exists() {
+                return Err((
+                    EXIT_FAILURE,
+                    format!(
+                        "cannot create the service '{name}': the name is in use (the systemd unit \
+                         {} exists)",
+                        path.display()
+                    ),
+                ));
+            }
+        }
+    }
     let connection = open(&uri).map_err(|e| (EXIT_FAILURE, e))?;
     let context = ContextService::new(&connection, config);
     context.define().map_err(failed)?;
@@ -129,6 +155,7 @@ fn unit_options(options: &CreateOptions) -> Result<Option<service_unit::UnitOpti
         program,
         notify: options.notify,
         stop_timeout: options.stop_timeout,
+        sockets: options.socket.clone(),
     }))
 }
 
