@@ -128,7 +128,7 @@ impl Marker {
 
 /// The bytes of the lower-case hex `hex` (a notify mark's message).
 fn hex_decode(hex: &str) -> Option<Vec<u8>> {
-    if hex.is_empty() || hex.len() % 2 != 0 {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())
