@@ -11,6 +11,7 @@ A service is observed through a host directory bound into it: its command
 writes there, and the domain ends (shut off, still defined) when its
 command ends.
 """
+import fcntl
 import json
 import os
 import shutil
@@ -238,11 +239,11 @@ class ServiceCase:
 
     # -- systemd: the unit, run in the foreground --------------------------------
 
-    def exec_start(self, name, notify_socket, listen=None):
+    def exec_start(self, name, notify_socket, listen=(), names=""):
         """The unit's ExecStart, started as systemd would: NOTIFY_SOCKET
-        set, stdout and stderr to us; with `listen` (a listening socket),
-        socket-activated: it is fd 3, LISTEN_FDS=1, LISTEN_FDNAMES=web and
-        LISTEN_PID the runner's pid."""
+        set, stdout and stderr to us; with `listen` (listening sockets),
+        socket-activated: they are fds 3.., LISTEN_FDS their number,
+        LISTEN_FDNAMES `names` and LISTEN_PID the runner's pid."""
         unit = os.path.join(UNIT_DIR, f"{name}_sandbox.service")
         with open(unit) as f:
             text = f.read()
@@ -255,17 +256,22 @@ class ServiceCase:
         line = next(l for l in text.splitlines() if l.startswith("ExecStart="))
         env = dict(os.environ, NOTIFY_SOCKET=notify_socket)
         argv = shlex.split(line[len("ExecStart="):])
-        if listen is None:
+        if not listen:
             return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        # As systemd does: the socket at fd 3 (in the child only: our own fd
-        # 3 is something else), LISTEN_PID the pid that execs the runner.
-        env.update(LISTEN_FDS="1", LISTEN_FDNAMES="web")
-        fd = listen.fileno()
+        # As systemd does: the sockets at 3.. (in the child only: our own fds
+        # 3.. are something else), LISTEN_PID the pid that execs the runner.
+        env.update(LISTEN_FDS=str(len(listen)), LISTEN_FDNAMES=names)
+        fds = [s.fileno() for s in listen]
+
+        def place():
+            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
+            for i, fd in enumerate(high):
+                os.dup2(fd, 3 + i)
         return subprocess.Popen(["/bin/sh", "-c", 'LISTEN_PID=$$ exec "$@"', "sh", *argv],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL, pass_fds=(3,),
-                                preexec_fn=lambda: os.dup2(fd, 3))
+                                stdin=subprocess.DEVNULL,
+                                pass_fds=tuple(range(3, 3 + len(fds))), preexec_fn=place)
 
     def notify_listener(self):
         d = tempfile.mkdtemp(prefix="sbxsvc-notify-")
@@ -681,37 +687,45 @@ class LxcServiceTests(ServiceCase, unittest.TestCase):
         self.assertEqual(code, 143, err)
 
 
-    def test_socket_activation_passes_systemds_socket_to_the_command(self):
+    def test_socket_activation_passes_systemds_sockets_to_the_command(self):
         """create --socket: a NAME_sandbox.socket beside the service; run,
-        started as systemd starts a socket-activated unit, passes its fd 3
-        into the container, where the command gets it as fd 3 with
-        LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID its own pid, and answers
-        a connection from the host on it."""
-        listen = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.addCleanup(listen.close)
-        listen.bind(("127.0.0.1", 0))
-        listen.listen()
-        port = listen.getsockname()[1]
+        started as systemd starts a socket-activated unit, passes its fds
+        3 and 4 into the container, where the command (and nothing else)
+        gets them as fds 3 and 4 with LISTEN_FDS, LISTEN_FDNAMES and
+        LISTEN_PID its own pid, and answers connections from the host on
+        them."""
+        listen = []
+        for _ in range(2):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.addCleanup(s.close)
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            listen.append(s)
+        ports = [s.getsockname()[1] for s in listen]
         name = self.new_name()
-        script = ("import os, socket\n"
+        script = ("import os, socket, time\n"
                   "env = os.environ\n"
                   "pid_ok = env.get('LISTEN_PID') == str(os.getpid())\n"
                   "try:\n"
-                  "    os.fstat(4)\n"
-                  "    more = 'fd 4 is open'\n"
+                  "    os.fstat(5)\n"
+                  "    more = 'fd 5 is open'\n"
                   "except OSError:\n"
-                  "    more = 'no fd 4'\n"
-                  "s = socket.socket(fileno=3)\n"
-                  "c, _ = s.accept()\n"
-                  "c.sendall(f\"fds={env.get('LISTEN_FDS')} names={env.get('LISTEN_FDNAMES')} "
-                  "pid_ok={pid_ok} {more} uid={os.getuid()}\\n\".encode())\n"
-                  "c.close()\n")
+                  "    more = 'no fd 5'\n"
+                  "for fd in (3, 4):\n"
+                  "    c, _ = socket.socket(fileno=fd).accept()\n"
+                  "    c.sendall(f\"fd {fd}: fds={env.get('LISTEN_FDS')} "
+                  "names={env.get('LISTEN_FDNAMES')} pid_ok={pid_ok} {more} "
+                  "uid={os.getuid()}\\n\".encode())\n"
+                  "    c.close()\n"
+                  "time.sleep(600)\n")
         self.create(name, "/usr/bin/python3", "-c", script,
-                    options=["--socket", f"127.0.0.1:{port}"])
+                    options=["--socket", f"127.0.0.1:{ports[0]}",
+                             "--socket", f"127.0.0.1:{ports[1]}"])
         unit = os.path.join(UNIT_DIR, f"{name}_sandbox.socket")
         with open(unit) as f:
             text = f.read()
-        self.assertIn(f"\nListenStream=127.0.0.1:{port}\n", text)
+        self.assertIn(f"\nListenStream=127.0.0.1:{ports[0]}\n"
+                      f"ListenStream=127.0.0.1:{ports[1]}\n", text)
         self.assertEqual(mode(unit), 0o644)
         with open(os.path.join(UNIT_DIR, f"{name}_sandbox.service")) as f:
             service = f.read()
@@ -723,16 +737,25 @@ class LxcServiceTests(ServiceCase, unittest.TestCase):
         self.assertNotIn(name, verify.stderr, verify.stderr)
 
         sock, path = self.notify_listener()
-        proc = self.exec_start(name, path, listen=listen)
+        proc = self.exec_start(name, path, listen=listen, names="web:admin")
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         self.assertEqual(self.wait_ready(sock, proc), ["READY=1\nSTATUS=running"])
-        # The host's socket, answered inside.
-        with socket.create_connection(("127.0.0.1", port), timeout=BOOT_TIMEOUT) as c:
-            c.settimeout(BOOT_TIMEOUT)
-            answer = c.makefile().readline()
-        self.assertEqual(answer, "fds=1 names=web pid_ok=True no fd 4 uid=0\n")
-        code, out, err = self.ended(proc, BOOT_TIMEOUT)
-        self.assertEqual(code, 0, out + err)
+        # The host's sockets, in order, answered inside.
+        for fd, port in zip((3, 4), ports):
+            with socket.create_connection(("127.0.0.1", port), timeout=BOOT_TIMEOUT) as c:
+                c.settimeout(BOOT_TIMEOUT)
+                answer = c.makefile().readline()
+            self.assertEqual(answer, f"fd {fd}: fds=2 names=web:admin pid_ok=True no fd 5 "
+                                     "uid=0\n")
+        # The root shell (started by the init too) has none of them.
+        p = self.service("execute", name, "--", "/bin/sh", "-c",
+                         "for f in /proc/$$/fd/*; do readlink $f; done; true")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertNotIn("socket:", p.stdout)
+        self.assertIn("/dev/", p.stdout)
+        proc.send_signal(15)
+        code, out, err = self.ended(proc, 40)
+        self.assertEqual(code, 143, out + err)
         # delete removes the socket unit too.
         self.assertEqual(self.service("delete", name).returncode, 0)
         self.assertFalse(os.path.exists(unit))
