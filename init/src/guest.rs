@@ -1142,15 +1142,6 @@ fn child(p: &Prepared, stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>, stderr: Bo
         let _ = writeln!(std::io::stderr(), "libvirt-sandbox: {what}");
         std::process::exit(code);
     };
-    if let Err(e) = p.walls.enter() {
-        fail(e, SETUP_FAILED);
-    }
-    if std::env::set_current_dir(&p.homedir).is_err() {
-        let _ = std::env::set_current_dir("/");
-    }
-    if let Err(e) = p.walls.seal() {
-        fail(e, SETUP_FAILED);
-    }
     // Socket activation: the fds stay at 3.. for the command, and
     // LISTEN_PID is its pid (the exec keeps it). The init is
     // single-threaded: the child may allocate.
@@ -1165,12 +1156,22 @@ fn child(p: &Prepared, stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>, stderr: Bo
             }
         }
         let mut envp = p.envp.clone();
+        envp.retain(|e| !e.as_bytes().starts_with(b"LISTEN_PID="));
         envp.push(
             CString::new(format!("LISTEN_PID={}", nix::unistd::getpid())).unwrap_or_default(),
         );
         listen_env = Some(envp);
     }
     let envp = listen_env.as_ref().unwrap_or(&p.envp);
+    if let Err(e) = p.walls.enter() {
+        fail(e, SETUP_FAILED);
+    }
+    if std::env::set_current_dir(&p.homedir).is_err() {
+        let _ = std::env::set_current_dir("/");
+    }
+    if let Err(e) = p.walls.seal() {
+        fail(e, SETUP_FAILED);
+    }
     let name = p.argv[0].to_string_lossy();
     let program = match &p.program {
         Ok(program) => program,

@@ -91,47 +91,22 @@ fn define(config: &ConfigService, options: &CreateOptions, name: &str) -> Result
         )
     };
     let unit = unit_options(options).map_err(|e| (EXIT_FAILURE, e))?;
-    let uri = uri_of(options.uri.uri.clone(), None);
-    if !options.socket.is_empty() {
-        if options.no_unit {
-            return Err((
-                EXIT_FAILURE,
-                "--socket needs the systemd units: drop --no-unit".to_owned(),
-            ));
-        }
-        // libvirt passes files only into containers.
-        if !matches!(
-            libvirt_sandbox::context::Backend::from_uri(&uri),
-            Ok(libvirt_sandbox::context::Backend::Lxc)
-        ) {
+    if let Some(unit) = &unit {
+        // Refused names and programs before anything is made.
+        service_unit::unit_text(name, unit).map_err(failed)?;
+        if service_unit::unit_path(name).exists() {
             return Err((
                 EXIT_FAILURE,
                 format!(
-                    "--socket: socket activation needs lxc:/// (libvirt passes no sockets into a \
-                     virtual machine), not {uri}"
+                    "cannot create the service '{name}': the name is in use (the systemd unit {} \
+                     exists)",
+                    service_unit::unit_path(name).display()
                 ),
             ));
         }
     }
-    if let Some(unit) = &unit {
-        // Refused names and programs before anything is made.
-        service_unit::unit_text(name, unit).map_err(failed)?;
-        for path in [
-            service_unit::unit_path(name),
-            service_unit::socket_unit_path(name),
-        ] {
-            if path.exists() {
-                return Err((
-                    EXIT_FAILURE,
-                    format!(
-                        "cannot create the service '{name}': the name is in use (the systemd unit \
-                         {} exists)",
-                        path.display()
-                    ),
-                ));
-            }
-        }
-    }
+    let uri = uri_of(options.uri.uri.clone(), None);
+    check_sockets(options, name, &uri)?;
     let connection = open(&uri).map_err(|e| (EXIT_FAILURE, e))?;
     let context = ContextService::new(&connection, config);
     context.define().map_err(failed)?;
@@ -140,6 +115,45 @@ fn define(config: &ConfigService, options: &CreateOptions, name: &str) -> Result
     {
         let _ = context.undefine();
         return Err(failed(e));
+    }
+    Ok(())
+}
+
+/// Refuses `create --socket` where it cannot work: without units, on a
+/// VM, or with a socket unit of that name.
+fn check_sockets(options: &CreateOptions, name: &str, uri: &str) -> Result<(), (u8, String)> {
+    if options.socket.is_empty() {
+        return Ok(());
+    }
+    if options.no_unit {
+        return Err((
+            EXIT_FAILURE,
+            "--socket needs the systemd units: drop --no-unit".to_owned(),
+        ));
+    }
+    // libvirt passes files only into containers.
+    if !matches!(
+        libvirt_sandbox::context::Backend::from_uri(uri),
+        Ok(libvirt_sandbox::context::Backend::Lxc)
+    ) {
+        return Err((
+            EXIT_FAILURE,
+            format!(
+                "--socket: socket activation needs lxc:/// (libvirt passes no sockets into a \
+                 virtual machine), not {uri}"
+            ),
+        ));
+    }
+    let path = service_unit::socket_unit_path(name);
+    if path.exists() {
+        return Err((
+            EXIT_FAILURE,
+            format!(
+                "cannot create the service '{name}': the name is in use (the systemd unit {} \
+                 exists)",
+                path.display()
+            ),
+        ));
     }
     Ok(())
 }

@@ -182,8 +182,13 @@ pub struct ListenFds {
 impl ListenFds {
     /// The fds systemd passed this process, as `sd_listen_fds` takes them:
     /// none unless `LISTEN_PID` is our pid; `LISTEN_FDS`=N are fds 3..3+N,
-    /// taken close-on-exec; `LISTEN_FDNAMES` their names.
+    /// taken close-on-exec; `LISTEN_FDNAMES` their names. Only the first
+    /// call takes them (later ones get none: the fds have one owner).
     pub fn from_env() -> crate::Result<Self> {
+        static TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if TAKEN.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(Self::default());
+        }
         let var = |name: &str| std::env::var(name).ok();
         let ours = var("LISTEN_PID")
             .and_then(|pid| pid.parse::<i32>().ok())
@@ -220,7 +225,7 @@ impl ListenFds {
             }
             // SAFETY: by the socket-activation protocol, fds 3..3+N are
             // this process's (LISTEN_PID is ours) and nothing else took
-            // them: each number is taken once, here.
+            // them: they are taken once (TAKEN), here.
             let owned = unsafe { OwnedFd::from_raw_fd(fd) };
             nix::fcntl::fcntl(
                 &owned,

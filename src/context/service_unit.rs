@@ -13,6 +13,10 @@
 //! killed with the domain still up; `ExecStopPost=` stops a domain left
 //! running all the same), the command's exit status is the unit's result,
 //! and `Restart=on-failure`.
+//!
+//! With sockets (`create --socket`, containers), `NAME_sandbox.socket`
+//! beside it: systemd listens and starts the service with the sockets,
+//! which `run` passes into the container (socket activation).
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -173,6 +177,7 @@ pub fn socket_unit_text(name: &str, options: &UnitOptions) -> crate::Result<Opti
     if options.sockets.is_empty() {
         return Ok(None);
     }
+    check(name, options)?;
     let mut listen = String::new();
     for addr in &options.sockets {
         check_listen(addr)?;
