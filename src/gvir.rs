@@ -316,6 +316,30 @@ impl Domain {
     }
 }
 
+/// Starts the defined domain `domain` with `files` passed in
+/// (`virDomainCreateWithFiles`, which the `virt` crate does not wrap):
+/// libvirt's LXC driver gives them to the container's init as fds 3.., in
+/// order. libvirt duplicates them; the caller keeps its own.
+pub fn create_domain_with_files(
+    domain: &virt::domain::Domain,
+    files: &[std::os::fd::BorrowedFd<'_>],
+    flags: u32,
+) -> Result<(), virt::error::Error> {
+    use std::os::fd::AsRawFd;
+    let mut raw: Vec<std::ffi::c_int> = files.iter().map(|f| f.as_raw_fd()).collect();
+    let count = std::ffi::c_uint::try_from(raw.len()).unwrap_or(std::ffi::c_uint::MAX);
+    // SAFETY: the domain pointer is live for the borrow of `domain`; libvirt
+    // reads `count` ints from `raw` (live, and as long as said) during the
+    // call and does not keep the pointer; the fds stay open (borrowed).
+    let rc = unsafe {
+        virt::sys::virDomainCreateWithFiles(domain.as_ptr(), count, raw.as_mut_ptr(), flags)
+    };
+    if rc < 0 {
+        return Err(virt::error::Error::last_error());
+    }
+    Ok(())
+}
+
 /// Initializes libvirt-gobject (and libvirt-glib, GObject) for a Rust program,
 /// as `gvir_init_object_check(NULL, NULL)` does for C.
 pub fn init_object() -> crate::Result<()> {

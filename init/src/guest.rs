@@ -263,14 +263,35 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
         offer_shell(&walls);
     }
     let mut spec_env = spec.clone();
-    let notify = host.notify.and_then(|to_host| {
-        let (inner, name) = NotifyRelay::bind(to_host)
+    // The command's NOTIFY_SOCKET: relayed to the host's socket in a
+    // container under `run`; in a VM (no socket reaches the host) as
+    // marked lines on the log console, which `run` reads.
+    let sink = match (host.notify, backend, service_marker(spec)) {
+        (Some(to_host), _, _) => Some(NotifySink::Host(to_host)),
+        (None, Backend::Qemu, Some(marker)) => Some(NotifySink::Console(marker)),
+        _ => None,
+    };
+    let notify = sink.and_then(|sink| {
+        let (inner, name) = NotifyRelay::bind(sink)
             .map_err(|e| log(&format!("no NOTIFY_SOCKET for the service: {e}")))
             .ok()?;
         spec_env.env.push(("NOTIFY_SOCKET".to_owned(), name));
         Some(inner)
     });
-    let prepared = Prepared::new(&spec_env, walls)?;
+    // systemd's socket-activation fds, for the command at 3.. (LISTEN_PID
+    // is set in the child: its pid).
+    if !host.listen.is_empty() {
+        spec_env
+            .env
+            .push(("LISTEN_FDS".to_owned(), host.listen.len().to_string()));
+        if !host.listen_names.is_empty() {
+            spec_env
+                .env
+                .push(("LISTEN_FDNAMES".to_owned(), host.listen_names.clone()));
+        }
+    }
+    let mut prepared = Prepared::new(&spec_env, walls)?;
+    prepared.listen = host.listen;
     let null = open("/dev/null", OFlag::O_RDWR | OFlag::O_CLOEXEC, Mode::empty())
         .map_err(|e| format!("cannot open /dev/null for the service's stdin: {e}"))?;
     // SIGTERM (libvirt's shutdown of a container, `kill 1` in a VM) asks
@@ -416,6 +437,11 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
 /// host reads the console of a VM started paused).
 struct HostEnds {
     notify: Option<std::os::unix::net::UnixDatagram>,
+    /// systemd's socket-activation fds that `run` passed into the
+    /// container (libvirt's create-with-files puts them at 3..; taken
+    /// close-on-exec) and their `LISTEN_FDNAMES`.
+    listen: Vec<OwnedFd>,
+    listen_names: String,
 }
 
 impl HostEnds {
@@ -430,6 +456,8 @@ impl HostEnds {
                 .and_then(|s| s.connect(state_dir.join(Self::NOTIFY)).map(|()| s))
                 .ok()
         });
+        let mut listen = Vec::new();
+        let mut listen_names = String::new();
         if let Some(output) = output {
             // Connected (a byte): the host puts us under the task limit,
             // removes the socket files, then says go (a byte); without it (the host is gone) the service runs all the
@@ -442,25 +470,85 @@ impl HostEnds {
                     other => break other,
                 }
             };
+            // After the go, a line "N NAMES": the socket-activation fds
+            // the host passed (N at 3.., N may be 0) and their names.
+            if went == Ok(1) {
+                match Self::read_listen_line(output.as_fd()) {
+                    Ok((fds, names)) => {
+                        listen = fds;
+                        listen_names = names;
+                    }
+                    Err(e) => log(&format!("no socket-activation fds for the service: {e}")),
+                }
+            }
             // The init's stderr (and so the command's stdout and stderr).
             if went == Ok(1) && dup2_stderr(output.as_fd()).is_err() {
                 log("cannot send the service's output to virt-sandbox-service run");
             }
         }
-        Self { notify }
+        Self {
+            notify,
+            listen,
+            listen_names,
+        }
+    }
+
+    /// The host's line after the go, and the fds it announces.
+    fn read_listen_line(output: BorrowedFd<'_>) -> Result<(Vec<OwnedFd>, String), String> {
+        let mut line = Vec::new();
+        let mut byte = [0u8];
+        while line.len() < 4096 {
+            match nix::unistd::read(output, &mut byte) {
+                Ok(1) if byte[0] == b'\n' => break,
+                Ok(1) => line.push(byte[0]),
+                Err(Errno::EINTR) => {}
+                Ok(_) => return Err("the host ended the line early".to_owned()),
+                Err(e) => return Err(format!("cannot read the host's line: {e}")),
+            }
+        }
+        let line = String::from_utf8(line).map_err(|_| "the host's line is not UTF-8")?;
+        let (count, names) = line.split_once(' ').unwrap_or((&line, ""));
+        let count: i32 = count
+            .parse()
+            .ok()
+            .filter(|n| (0..=MAX_LISTEN_FDS).contains(n))
+            .ok_or_else(|| format!("the host's fd count '{count}' is not 0..{MAX_LISTEN_FDS}"))?;
+        let fds = (0..count)
+            .map(|i| {
+                sys::take_inherited_fd(LISTEN_FDS_START + i)
+                    .ok_or_else(|| format!("fd {} was not passed", LISTEN_FDS_START + i))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((fds, names.to_owned()))
     }
 }
+
+/// Where systemd's socket-activation fds start (`SD_LISTEN_FDS_START`),
+/// in the init as libvirt passes them and in the command.
+const LISTEN_FDS_START: i32 = 3;
+/// At most this many socket-activation fds (the host refuses more).
+const MAX_LISTEN_FDS: i32 = 64;
 
 /// Relays the datagrams the service sends to its `NOTIFY_SOCKET` (an
 /// abstract socket of a random name in the sandbox's network namespace)
 /// to the host's end.
 struct NotifyRelay {
     inner: std::os::unix::net::UnixDatagram,
-    to_host: std::os::unix::net::UnixDatagram,
+    to_host: NotifySink,
+}
+
+/// Where a service's notify messages go.
+enum NotifySink {
+    /// The host's socket (a container under `run`).
+    Host(std::os::unix::net::UnixDatagram),
+    /// The log console (a VM), each message as the line "`MARKER` notify
+    /// HEX": the marker holds the secret, so the command's own output
+    /// cannot forge one; hex, because a message holds newlines.
+    Console(String),
 }
 
 impl NotifyRelay {
-    fn bind(to_host: std::os::unix::net::UnixDatagram) -> Result<(Self, String), String> {
+    fn bind(to_host: NotifySink) -> Result<(Self, String), String> {
         use std::os::linux::net::SocketAddrExt;
         let mut random = [0u8; 8];
         std::fs::File::open("/dev/urandom")
@@ -481,7 +569,20 @@ impl NotifyRelay {
     fn forward(&self) {
         let mut buf = [0u8; 4096];
         while let Ok(n) = self.inner.recv(&mut buf) {
-            let _ = self.to_host.send(&buf[..n]);
+            match &self.to_host {
+                NotifySink::Host(socket) => {
+                    let _ = socket.send(&buf[..n]);
+                }
+                NotifySink::Console(marker) if n > 0 => {
+                    let hex: String = buf[..n].iter().map(|b| format!("{b:02x}")).collect();
+                    let line = format!("libvirt-sandbox-init: {marker} notify {hex}\n");
+                    // One write(2): a tty write is not interleaved with the
+                    // command's (which share the console); a partial line of
+                    // the command's before it is the host's to mend.
+                    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+                }
+                NotifySink::Console(_) => {}
+            }
         }
     }
 }
@@ -992,6 +1093,9 @@ struct Prepared {
     program: Result<CString, Errno>,
     walls: Walls,
     homedir: String,
+    /// A service's socket-activation fds, at 3.. in order (close-on-exec
+    /// until the child clears it).
+    listen: Vec<OwnedFd>,
 }
 
 fn cstring(s: &str) -> Result<CString, String> {
@@ -1043,6 +1147,7 @@ impl Prepared {
             program,
             walls,
             homedir: spec.homedir.clone(),
+            listen: Vec::new(),
         })
     }
 }
@@ -1076,6 +1181,27 @@ fn child(p: &Prepared, stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>, stderr: Bo
         let _ = writeln!(std::io::stderr(), "libvirt-sandbox: {what}");
         std::process::exit(code);
     };
+    // Socket activation: the fds stay at 3.. for the command, and
+    // LISTEN_PID is its pid (the exec keeps it). The init is
+    // single-threaded: the child may allocate.
+    let mut listen_env = None;
+    if !p.listen.is_empty() {
+        for fd in &p.listen {
+            if fcntl(fd, FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty())).is_err() {
+                fail(
+                    "cannot pass the socket-activation fds".to_owned(),
+                    SETUP_FAILED,
+                );
+            }
+        }
+        let mut envp = p.envp.clone();
+        envp.retain(|e| !e.as_bytes().starts_with(b"LISTEN_PID="));
+        envp.push(
+            CString::new(format!("LISTEN_PID={}", nix::unistd::getpid())).unwrap_or_default(),
+        );
+        listen_env = Some(envp);
+    }
+    let envp = listen_env.as_ref().unwrap_or(&p.envp);
     if let Err(e) = p.walls.enter() {
         fail(e, SETUP_FAILED);
     }
@@ -1093,7 +1219,7 @@ fn child(p: &Prepared, stdin: BorrowedFd<'_>, stdout: BorrowedFd<'_>, stderr: Bo
             exit_for(*e),
         ),
     };
-    let e = nix::unistd::execve(program, &p.argv, &p.envp).unwrap_err();
+    let e = nix::unistd::execve(program, &p.argv, envp).unwrap_err();
     fail(
         format!("cannot execute '{name}': {}", e.desc()),
         exit_for(e),

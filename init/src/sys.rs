@@ -304,6 +304,29 @@ pub(crate) fn exit_now(code: i32) -> ! {
 /// Sends SIGRTMIN+3 (systemd's "halt") to `pid`: libc computes SIGRTMIN at
 /// run time, which nix's Signal cannot name.
 pub fn signal_halt(pid: nix::unistd::Pid) -> Result<(), Errno> {
+    // SAFETY: kill takes two integers and touches no memory of ours.
     let rc = unsafe { libc::kill(pid.as_raw(), libc::SIGRTMIN() + 3) };
     Errno::result(rc).map(drop)
+}
+
+/// Takes ownership of `fd`, a descriptor the init inherited open from
+/// libvirt (a container's socket-activation files, which libvirt puts at
+/// 3.. before it execs the init), and makes it close-on-exec. None when
+/// `fd` is not open.
+pub(crate) fn take_inherited_fd(fd: RawFd) -> Option<OwnedFd> {
+    // SAFETY: F_GETFD only reads the descriptor's flags; any integer is
+    // accepted (EBADF when it is not open).
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return None;
+    }
+    // SAFETY: `fd` is open, and nothing else in the init owns it: the init
+    // opens every descriptor of its own close-on-exec at a free number, and
+    // the host said how many libvirt passed at 3.. (each is taken once).
+    let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+    nix::fcntl::fcntl(
+        &owned,
+        nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+    )
+    .ok()?;
+    Some(owned)
 }

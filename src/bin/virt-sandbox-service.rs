@@ -154,6 +154,15 @@ fn define(
         }
     }
     let uri = uri_of(options.uri.uri.clone(), None);
+    if !options.socket.is_empty() && config.is::<ConfigServiceSystemd>() {
+        return Err((
+            EXIT_FAILURE,
+            "--socket is not supported with -u yet (systemd inside would need the sockets \
+             as socket units of its own): leave one of them out"
+                .to_owned(),
+        ));
+    }
+    check_sockets(options, name, &uri)?;
     let connection = open(&uri).map_err(|e| (EXIT_FAILURE, e))?;
     let context = ContextService::new(&connection, config);
     context.set_data_options(data.clone());
@@ -163,6 +172,45 @@ fn define(
     {
         let _ = context.undefine();
         return Err(failed(e));
+    }
+    Ok(())
+}
+
+/// Refuses `create --socket` where it cannot work: without units, on a
+/// VM, or with a socket unit of that name.
+fn check_sockets(options: &CreateOptions, name: &str, uri: &str) -> Result<(), (u8, String)> {
+    if options.socket.is_empty() {
+        return Ok(());
+    }
+    if options.no_unit {
+        return Err((
+            EXIT_FAILURE,
+            "--socket needs the systemd units: drop --no-unit".to_owned(),
+        ));
+    }
+    // libvirt passes files only into containers.
+    if !matches!(
+        libvirt_sandbox::context::Backend::from_uri(uri),
+        Ok(libvirt_sandbox::context::Backend::Lxc)
+    ) {
+        return Err((
+            EXIT_FAILURE,
+            format!(
+                "--socket: socket activation needs lxc:/// (libvirt passes no sockets into a \
+                 virtual machine), not {uri}"
+            ),
+        ));
+    }
+    let path = service_unit::socket_unit_path(name);
+    if path.exists() {
+        return Err((
+            EXIT_FAILURE,
+            format!(
+                "cannot create the service '{name}': the name is in use (the systemd unit {} \
+                 exists)",
+                path.display()
+            ),
+        ));
     }
     Ok(())
 }
@@ -181,6 +229,7 @@ fn unit_options(
         program,
         notify,
         stop_timeout: options.stop_timeout,
+        sockets: options.socket.clone(),
     }))
 }
 

@@ -18,12 +18,18 @@
 //!   command runs) and "`MARKER` exit N" (its exit status, the last line),
 //!   where the marker holds the launch spec's secret, which the command
 //!   cannot read ([`Marker`]).
+//! - In a VM the init relays the command's notify messages as marked lines
+//!   on the log console ([`Mark::Notify`]).
+//! - [`ListenFds`]: systemd's socket-activation fds, which a container's
+//!   init gets through libvirt's create-with-files and hands to the command
+//!   as fds 3.. with `LISTEN_FDS` (it learns their number and names on the
+//!   output socket, after the go).
 //! - [`ContextService::ask_stop`] asks the command to stop: SIGTERM to the
 //!   container's init (libvirt's shutdown by signal), or in a VM the line
 //!   "`MARKER` stop" on its log console; the init passes SIGTERM to the
 //!   command's process group.
 
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixDatagram, UnixListener};
 use std::path::Path;
@@ -49,12 +55,14 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Marker(String);
 
 /// What a line of the service's output is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mark {
     /// The command runs.
     Started,
     /// The command ended with this exit status (128+N for signal N).
     Exit(u8),
+    /// A VM's command sent this message to its `NOTIFY_SOCKET`.
+    Notify(Vec<u8>),
 }
 
 impl Marker {
@@ -86,7 +94,8 @@ impl Marker {
         Ok(Self::from_secret(&spec.secret))
     }
 
-    fn from_secret(secret: &str) -> Self {
+    /// The marker of the launch spec secret `secret`.
+    pub fn from_secret(secret: &str) -> Self {
         Self(format!("libvirt-sandbox-init: service {secret} "))
     }
 
@@ -101,10 +110,13 @@ impl Marker {
         let rest = line.trim_end_matches('\r').strip_prefix(self.0.as_str())?;
         match rest {
             "started" => Some(Mark::Started),
-            _ => rest
-                .strip_prefix("exit ")
-                .and_then(|code| code.parse().ok())
-                .map(Mark::Exit),
+            _ => match rest.strip_prefix("notify ") {
+                Some(hex) => hex_decode(hex).map(Mark::Notify),
+                None => rest
+                    .strip_prefix("exit ")
+                    .and_then(|code| code.parse().ok())
+                    .map(Mark::Exit),
+            },
         }
     }
 
@@ -112,6 +124,24 @@ impl Marker {
     fn stop_line(&self) -> String {
         format!("{}stop\n", self.0)
     }
+}
+
+/// The bytes of the lower-case hex `hex` (a notify mark's message).
+fn hex_decode(hex: &str) -> Option<Vec<u8>> {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| {
+            hex.get(i..i + 2)
+                .filter(|h| {
+                    h.bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+                })
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect()
 }
 
 /// A service started in the foreground.
@@ -133,6 +163,93 @@ impl Foreground {
     /// The task limit, if one holds and a fork failed because of it.
     pub fn task_limit_reached(&self) -> Option<u32> {
         self.tasks.as_ref().filter(|t| t.reached()).map(|t| t.max())
+    }
+}
+
+/// Where systemd's socket-activation fds start (`SD_LISTEN_FDS_START`).
+const LISTEN_FDS_START: i32 = 3;
+/// At most this many socket-activation fds (the guest init's limit too).
+const MAX_LISTEN_FDS: usize = 64;
+
+/// systemd's socket-activation fds of this process (`LISTEN_FDS`), for
+/// the service's command.
+#[derive(Debug, Default)]
+pub struct ListenFds {
+    fds: Vec<OwnedFd>,
+    names: String,
+}
+
+impl ListenFds {
+    /// The fds systemd passed this process, as `sd_listen_fds` takes them:
+    /// none unless `LISTEN_PID` is our pid; `LISTEN_FDS`=N are fds 3..3+N,
+    /// taken close-on-exec; `LISTEN_FDNAMES` their names. Only the first
+    /// call takes them (later ones get none: the fds have one owner).
+    pub fn from_env() -> crate::Result<Self> {
+        static TAKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if TAKEN.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Ok(Self::default());
+        }
+        let var = |name: &str| std::env::var(name).ok();
+        let ours = var("LISTEN_PID")
+            .and_then(|pid| pid.parse::<i32>().ok())
+            .is_some_and(|pid| pid == nix::unistd::getpid().as_raw());
+        let Some(count) = var("LISTEN_FDS").filter(|_| ours) else {
+            return Ok(Self::default());
+        };
+        let invalid = |what: String| {
+            error(
+                SandboxError::InvalidArgument,
+                format!("{what} (systemd's socket activation): check the unit's .socket"),
+            )
+        };
+        let count: usize = count
+            .parse()
+            .ok()
+            .filter(|n| *n <= MAX_LISTEN_FDS)
+            .ok_or_else(|| invalid(format!("LISTEN_FDS='{count}' is not 0..{MAX_LISTEN_FDS}")))?;
+        let names = var("LISTEN_FDNAMES").unwrap_or_default();
+        if names.chars().any(char::is_control) {
+            return Err(invalid(format!(
+                "LISTEN_FDNAMES='{}' holds control characters",
+                names.escape_default()
+            )));
+        }
+        let mut fds = Vec::with_capacity(count);
+        for fd in (0..count).map(|i| LISTEN_FDS_START + i as i32) {
+            // SAFETY: F_GETFD only reads the flags of the descriptor number
+            // (EBADF when it is not open).
+            if unsafe { nix::libc::fcntl(fd, nix::libc::F_GETFD) } < 0 {
+                return Err(invalid(format!(
+                    "LISTEN_FDS={count}, but fd {fd} is not open"
+                )));
+            }
+            // SAFETY: by the socket-activation protocol, fds 3..3+N are
+            // this process's (LISTEN_PID is ours) and nothing else took
+            // them: they are taken once (TAKEN), here.
+            let owned = unsafe { OwnedFd::from_raw_fd(fd) };
+            nix::fcntl::fcntl(
+                &owned,
+                nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+            )
+            .map_err(|e| invalid(format!("cannot take fd {fd}: {e}")))?;
+            fds.push(owned);
+        }
+        Ok(Self { fds, names })
+    }
+
+    /// How many fds there are.
+    pub fn len(&self) -> usize {
+        self.fds.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.fds.is_empty()
+    }
+
+    /// What the guest init reads after the go: "N NAMES".
+    fn line(&self) -> String {
+        format!("{} {}\n", self.fds.len(), self.names)
     }
 }
 
@@ -200,12 +317,28 @@ impl ContextService {
     /// marks in the caller's hands (see the module's documentation). The
     /// context is attached to the running service afterwards.
     pub fn start_foreground(&self) -> crate::Result<Foreground> {
+        self.start_foreground_with(&ListenFds::default())
+    }
+
+    /// [`Self::start_foreground`], passing `listen` (systemd's
+    /// socket-activation fds) to the command: containers only.
+    pub fn start_foreground_with(&self, listen: &ListenFds) -> crate::Result<Foreground> {
         let context = self.context();
         context.imp().check_idle()?;
         let (conn, backend) = context.imp().conn()?;
         let name = self.name()?;
         let marker = Marker::of(&name)?;
         let dir = config_dir(&name);
+        if backend == Backend::Qemu && !listen.is_empty() {
+            return Err(error(
+                SandboxError::Unsupported,
+                format!(
+                    "systemd passed {} sockets (LISTEN_FDS), but the service '{name}' is a \
+                     virtual machine: socket activation needs lxc:/// (remove the unit's .socket)",
+                    listen.len()
+                ),
+            ));
+        }
         let domain = super::service::stopped_domain(&conn, &name)?;
         let started = match backend {
             Backend::Lxc => {
@@ -225,9 +358,13 @@ impl ContextService {
                 listener
                     .set_nonblocking(true)
                     .map_err(|e| io_error("listen on", &output_path, e))?;
-                domain
-                    .create()
-                    .map_err(|e| libvirt_error(&format!("cannot start the service '{name}'"), e))?;
+                if listen.is_empty() {
+                    domain.create()
+                } else {
+                    let files: Vec<_> = listen.fds.iter().map(|fd| fd.as_fd()).collect();
+                    crate::gvir::create_domain_with_files(&domain, &files, 0)
+                }
+                .map_err(|e| libvirt_error(&format!("cannot start the service '{name}'"), e))?;
                 let deadline = Instant::now() + CONNECT_TIMEOUT;
                 let stream = loop {
                     match listener.accept() {
@@ -277,7 +414,8 @@ impl ContextService {
                         return Err(e);
                     }
                 };
-                std::io::Write::write_all(&mut &stream, b"g")
+                // The go, and the socket-activation fds it passed.
+                std::io::Write::write_all(&mut &stream, format!("g{}", listen.line()).as_bytes())
                     .map_err(|e| io_error("use", &output_path, e))?;
                 stream
                     .set_nonblocking(true)
@@ -442,6 +580,14 @@ mod tests {
             "hello",
         ] {
             assert_eq!(marker.parse(other), None, "{other}");
+        }
+        assert_eq!(
+            marker.parse("libvirt-sandbox-init: service 00ff notify 52454144593d310a53"),
+            Some(Mark::Notify(b"READY=1\nS".to_vec()))
+        );
+        for bad in ["", "5", "zz", "52 45", "52454G", "5245\u{e9}"] {
+            let line = format!("libvirt-sandbox-init: service 00ff notify {bad}");
+            assert_eq!(marker.parse(&line), None, "{line}");
         }
         assert_eq!(
             marker.stop_line(),

@@ -13,6 +13,10 @@
 //! killed with the domain still up; `ExecStopPost=` stops a domain left
 //! running all the same), the command's exit status is the unit's result,
 //! and `Restart=on-failure`.
+//!
+//! With sockets (`create --socket`, containers), `NAME_sandbox.socket`
+//! beside it: systemd listens and starts the service with the sockets,
+//! which `run` passes into the container (socket activation).
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -33,6 +37,9 @@ pub struct UnitOptions {
     pub notify: bool,
     /// Seconds the runner waits after SIGTERM before destroying the domain.
     pub stop_timeout: u32,
+    /// Socket activation (containers): the `ListenStream=` addresses of the
+    /// unit's `NAME_sandbox.socket`; none, no socket unit.
+    pub sockets: Vec<String>,
 }
 
 /// The unit's name for the service `name`.
@@ -43,6 +50,49 @@ pub fn unit_name(name: &str) -> String {
 /// The unit's path for the service `name`.
 pub fn unit_path(name: &str) -> PathBuf {
     Path::new(UNIT_DIR).join(unit_name(name))
+}
+
+/// The socket unit's name for the service `name` (systemd pairs it with
+/// [`unit_name`]'s by name).
+pub fn socket_unit_name(name: &str) -> String {
+    format!("{name}_sandbox.socket")
+}
+
+/// The socket unit's path for the service `name`.
+pub fn socket_unit_path(name: &str) -> PathBuf {
+    Path::new(UNIT_DIR).join(socket_unit_name(name))
+}
+
+/// Refuses an address that a `ListenStream=` of ours cannot hold: a port,
+/// IP:PORT, [IPv6]:PORT, an absolute path or an @abstract name (no
+/// spaces, quotes or unit-file specifiers).
+fn check_listen(addr: &str) -> crate::Result<()> {
+    let plain = |a: &str| {
+        a.len() > 1
+            && a.len() < 108
+            && !a
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || "%\\\"';".contains(c))
+    };
+    let ok = match addr.parse::<u16>() {
+        Ok(port) => port != 0,
+        Err(_) => match addr.parse::<std::net::SocketAddr>() {
+            Ok(socket) => socket.port() != 0,
+            Err(_) => (addr.starts_with('/') || addr.starts_with('@')) && plain(addr),
+        },
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(error(
+            SandboxError::InvalidArgument,
+            format!(
+                "--socket '{}': give a port, IP:PORT, [IPv6]:PORT, an absolute socket path or \
+                 @NAME (systemd's ListenStream=)",
+                addr.escape_default()
+            ),
+        ))
+    }
 }
 
 /// Refuses a service name that cannot be a unit's or a program path that
@@ -81,8 +131,18 @@ fn check(name: &str, options: &UnitOptions) -> crate::Result<String> {
 /// The unit's text.
 pub fn unit_text(name: &str, options: &UnitOptions) -> crate::Result<String> {
     let program = check(name, options)?;
+    for addr in &options.sockets {
+        check_listen(addr)?;
+    }
     let notify = if options.notify { " --notify" } else { "" };
     let timeout = options.stop_timeout;
+    // Started directly too, the service gets its sockets.
+    let sockets = if options.sockets.is_empty() {
+        String::new()
+    } else {
+        let socket = socket_unit_name(name);
+        format!("Requires={socket}\nAfter={socket}\n")
+    };
     Ok(format!(
         "# The service sandbox '{name}', written by virt-sandbox-service create and removed by\n\
          # virt-sandbox-service delete.\n\
@@ -90,6 +150,7 @@ pub fn unit_text(name: &str, options: &UnitOptions) -> crate::Result<String> {
          Description=Service sandbox {name} (libvirt-sandbox)\n\
          Documentation=man:virt-sandbox-service(1)\n\
          After=network.target libvirtd.service virtlxcd.service virtqemud.service\n\
+         {sockets}\
          \n\
          [Service]\n\
          Type=notify\n\
@@ -109,10 +170,52 @@ pub fn unit_text(name: &str, options: &UnitOptions) -> crate::Result<String> {
     ))
 }
 
-/// Writes the unit of the service `name` (never replacing a file).
+/// The text of the service `name`'s socket unit (socket activation), if
+/// it has sockets: systemd listens, and starts the service (of the same
+/// name) at the first connection; `run` passes the sockets on.
+pub fn socket_unit_text(name: &str, options: &UnitOptions) -> crate::Result<Option<String>> {
+    if options.sockets.is_empty() {
+        return Ok(None);
+    }
+    check(name, options)?;
+    let mut listen = String::new();
+    for addr in &options.sockets {
+        check_listen(addr)?;
+        listen.push_str(&format!("ListenStream={addr}\n"));
+    }
+    Ok(Some(format!(
+        "# The service sandbox '{name}', written by virt-sandbox-service create and removed by\n\
+         # virt-sandbox-service delete.\n\
+         [Unit]\n\
+         Description=Sockets of the service sandbox {name} (libvirt-sandbox)\n\
+         Documentation=man:virt-sandbox-service(1)\n\
+         \n\
+         [Socket]\n\
+         {listen}\
+         \n\
+         [Install]\n\
+         WantedBy=sockets.target\n"
+    )))
+}
+
+/// Writes the unit of the service `name`, and its socket unit if it has
+/// sockets (never replacing a file; neither is left when one fails).
 pub fn write_unit(name: &str, options: &UnitOptions) -> crate::Result<PathBuf> {
-    let text = unit_text(name, options)?;
-    let path = unit_path(name);
+    let socket = socket_unit_text(name, options)?;
+    let path = write_unit_file(name, &unit_path(name), &unit_text(name, options)?)?;
+    if let Some(text) = socket
+        && let Err(e) = write_unit_file(name, &socket_unit_path(name), &text)
+    {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(path)
+}
+
+/// Writes the unit file `path` of the service `name` (never replacing a
+/// file).
+fn write_unit_file(name: &str, path: &Path, text: &str) -> crate::Result<PathBuf> {
+    let path = path.to_path_buf();
     let fail = |e: std::io::Error| {
         error(
             SandboxError::Io,
@@ -148,11 +251,15 @@ pub fn write_unit(name: &str, options: &UnitOptions) -> crate::Result<PathBuf> {
     Ok(path)
 }
 
-/// Removes the unit of the service `name`; none is fine. Only a unit we
-/// wrote goes (its first line says so).
+/// Removes the unit of the service `name` and its socket unit; none is
+/// fine. Only a unit we wrote goes (its first line says so).
 pub fn remove_unit(name: &str) -> crate::Result<()> {
-    let path = unit_path(name);
-    match std::fs::read_to_string(&path) {
+    remove_unit_file(&socket_unit_path(name))?;
+    remove_unit_file(&unit_path(name))
+}
+
+fn remove_unit_file(path: &Path) -> crate::Result<()> {
+    match std::fs::read_to_string(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(error(
             SandboxError::Io,
@@ -165,7 +272,7 @@ pub fn remove_unit(name: &str) -> crate::Result<()> {
                 path.display()
             ),
         )),
-        Ok(_) => std::fs::remove_file(&path).map_err(|e| {
+        Ok(_) => std::fs::remove_file(path).map_err(|e| {
             error(
                 SandboxError::Io,
                 format!("cannot remove '{}': {e}", path.display()),
@@ -183,6 +290,7 @@ mod tests {
             program: "/usr/bin/virt-sandbox-service".into(),
             notify: false,
             stop_timeout: 10,
+            sockets: Vec::new(),
         }
     }
 
@@ -234,6 +342,61 @@ mod tests {
             )
             .unwrap_err();
             assert!(e.message().contains("cannot run"), "{program}: {e}");
+        }
+    }
+
+    #[test]
+    fn sockets_make_a_socket_unit_the_service_requires() {
+        assert_eq!(socket_unit_text("web", &options()).unwrap(), None);
+        let with = UnitOptions {
+            sockets: vec!["8080".into(), "[::1]:80".into(), "/run/web.sock".into()],
+            ..options()
+        };
+        let socket = socket_unit_text("web", &with).unwrap().unwrap();
+        assert!(
+            socket.contains(
+                "\n[Socket]\nListenStream=8080\nListenStream=[::1]:80\nListenStream=/run/web.sock\n"
+            ),
+            "{socket}"
+        );
+        assert!(
+            socket.starts_with("# The service sandbox 'web'"),
+            "{socket}"
+        );
+        let service = unit_text("web", &with).unwrap();
+        assert!(
+            service.contains("\nRequires=web_sandbox.socket\nAfter=web_sandbox.socket\n"),
+            "{service}"
+        );
+        assert!(!unit_text("web", &options()).unwrap().contains("Requires="));
+        assert_eq!(
+            socket_unit_path("web"),
+            Path::new("/etc/systemd/system/web_sandbox.socket")
+        );
+        for bad in [
+            "",
+            "0",
+            "65536",
+            "8080 x",
+            "127.0.0.1:99999",
+            "127.0.0.1:0",
+            "relative",
+            "/",
+            "/run/a%b",
+            "/run/a b",
+            "@",
+            "@a\nb",
+            "http://x",
+        ] {
+            let e = unit_text(
+                "web",
+                &UnitOptions {
+                    sockets: vec![bad.into()],
+                    ..options()
+                },
+            )
+            .unwrap_err();
+            assert!(e.message().starts_with("--socket '"), "{bad}: {e}");
         }
     }
 }

@@ -11,6 +11,7 @@ A service is observed through a host directory bound into it: its command
 writes there, and the domain ends (shut off, still defined) when its
 command ends.
 """
+import fcntl
 import json
 import os
 import shutil
@@ -238,9 +239,11 @@ class ServiceCase:
 
     # -- systemd: the unit, run in the foreground --------------------------------
 
-    def exec_start(self, name, notify_socket):
+    def exec_start(self, name, notify_socket, listen=(), names=""):
         """The unit's ExecStart, started as systemd would: NOTIFY_SOCKET
-        set, stdout and stderr to us."""
+        set, stdout and stderr to us; with `listen` (listening sockets),
+        socket-activated: they are fds 3.., LISTEN_FDS their number,
+        LISTEN_FDNAMES `names` and LISTEN_PID the runner's pid."""
         unit = os.path.join(UNIT_DIR, f"{name}_sandbox.service")
         with open(unit) as f:
             text = f.read()
@@ -252,9 +255,23 @@ class ServiceCase:
         self.assertNotIn(unit, verify.stderr, verify.stderr)
         line = next(l for l in text.splitlines() if l.startswith("ExecStart="))
         env = dict(os.environ, NOTIFY_SOCKET=notify_socket)
-        return subprocess.Popen(shlex.split(line[len("ExecStart="):]), env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                stdin=subprocess.DEVNULL)
+        argv = shlex.split(line[len("ExecStart="):])
+        if not listen:
+            return subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        # As systemd does: the sockets at 3.. (in the child only: our own fds
+        # 3.. are something else), LISTEN_PID the pid that execs the runner.
+        env.update(LISTEN_FDS=str(len(listen)), LISTEN_FDNAMES=names)
+        fds = [s.fileno() for s in listen]
+
+        def place():
+            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in fds]
+            for i, fd in enumerate(high):
+                os.dup2(fd, 3 + i)
+        return subprocess.Popen(["/bin/sh", "-c", 'LISTEN_PID=$$ exec "$@"', "sh", *argv],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                stdin=subprocess.DEVNULL,
+                                pass_fds=tuple(range(3, 3 + len(fds))), preexec_fn=place)
 
     def notify_listener(self):
         d = tempfile.mkdtemp(prefix="sbxsvc-notify-")
@@ -374,6 +391,84 @@ class ServiceCase:
         self.assertEqual(code, 1, err)
         self.assertIn("did not stop within 3s", err)
         self.assertEqual(domstate(self.URI, name), "shut off")
+
+    def test_the_commands_own_readiness_is_relayed_and_output_cannot_forge_marks(self):
+        """create --notify: the command gets a NOTIFY_SOCKET (in a VM too);
+        READY=1 reaches systemd when the command says it (after it
+        listens), not before; marks printed by the command (it cannot read
+        the secret) are output, not marks."""
+        NETWORK.create()
+        self.addCleanup(NETWORK.destroy)
+        name = self.new_name()
+        ip = "192.168.248.21"
+        script = f"""
+import json, os, socket, sys, time
+a = os.environ['NOTIFY_SOCKET']
+a = '\\0' + a[1:] if a.startswith('@') else a
+n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+secret = '0' * 32
+for path in ('/dev/.libvirt-sandbox/launch.json',
+             '/etc/libvirt-sandbox/services/{name}/launch.json'):
+    try:
+        secret = json.load(open(path))['secret']
+        print('read the secret from', path, flush=True)
+    except OSError:
+        pass
+forged = 'libvirt-sandbox-init: service ' + secret + ' '
+for mark in ('notify ' + b'READY=1'.hex(), 'started', 'exit 0'):
+    print(forged + mark, flush=True)
+print('READY=1', flush=True)
+sys.stdout.write('partial '); sys.stdout.flush()
+n.sendto(b'STATUS=waiting for go', a)
+time.sleep(0.5)
+sys.stdout.write('line\\n'); sys.stdout.flush()
+while not os.path.exists('/mnt/go'):
+    time.sleep(0.05)
+l = socket.socket()
+l.bind(('{ip}', 8081))
+l.listen()
+n.sendto(b'READY=1\\nSTATUS=listening', a)
+c, _ = l.accept()
+c.sendall(b'hello\\n')
+c.close()
+time.sleep(600)
+"""
+        self.create(name, "/usr/bin/python3", "-u", "-c", script,
+                    options=["--notify", "-N", f"source={NETWORK.name},address={ip}/24"])
+        sock, path = self.notify_listener()
+        proc = self.exec_start(name, path)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        # The command's status first, and no READY=1 (ours or forged) before the go.
+        messages = []
+        deadline = time.monotonic() + BOOT_TIMEOUT
+        while "STATUS=waiting for go" not in messages:
+            self.assertLess(time.monotonic(), deadline,
+                            f"the command's STATUS= was not relayed: {messages}")
+            sock.settimeout(0.5)
+            try:
+                messages.append(sock.recv(4096).decode())
+            except socket.timeout:
+                if proc.poll() is not None:
+                    self.fail("the runner ended: " + "".join(self.ended(proc, 10)[1:]))
+        self.assertEqual(messages, ["STATUS=waiting for go"])
+        # Nothing more comes while the command waits.
+        sock.settimeout(2)
+        with self.assertRaises(socket.timeout):
+            self.fail(f"a message before the go: {sock.recv(4096)!r}")
+        open(os.path.join(self.out, "go"), "w").close()
+        messages = self.wait_ready(sock, proc)
+        self.assertEqual(messages, ["READY=1\nSTATUS=listening"])
+        # Ready means listening: one connection, no retry.
+        with socket.create_connection((ip, 8081), timeout=10) as c:
+            self.assertEqual(c.makefile().readline(), "hello\n")
+        proc.send_signal(15)
+        code, out, err = self.ended(proc, 40)
+        self.assertEqual(code, 143, err)
+        self.assertNotIn("read the secret", out)
+        for mark in ("notify 52454144593d31", "started", "exit 0"):
+            self.assertIn(f"libvirt-sandbox-init: service {'0' * 32} {mark}\n", out)
+        self.assertIn("\nREADY=1\n", out)
+        self.assertIn("partial line\n", out)
 
     def test_clone_and_upgrade(self):
         name = self.new_name()
@@ -916,8 +1011,101 @@ server.serve_forever()
             self.assertEqual(f.read(), "from the host\n")
 
 
+    def test_socket_activation_passes_systemds_sockets_to_the_command(self):
+        """create --socket: a NAME_sandbox.socket beside the service; run,
+        started as systemd starts a socket-activated unit, passes its fds
+        3 and 4 into the container, where the command (and nothing else)
+        gets them as fds 3 and 4 with LISTEN_FDS, LISTEN_FDNAMES and
+        LISTEN_PID its own pid, and answers connections from the host on
+        them."""
+        listen = []
+        for _ in range(2):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            self.addCleanup(s.close)
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            listen.append(s)
+        ports = [s.getsockname()[1] for s in listen]
+        name = self.new_name()
+        script = ("import os, socket, time\n"
+                  "env = os.environ\n"
+                  "pid_ok = env.get('LISTEN_PID') == str(os.getpid())\n"
+                  "try:\n"
+                  "    os.fstat(5)\n"
+                  "    more = 'fd 5 is open'\n"
+                  "except OSError:\n"
+                  "    more = 'no fd 5'\n"
+                  "for fd in (3, 4):\n"
+                  "    c, _ = socket.socket(fileno=fd).accept()\n"
+                  "    c.sendall(f\"fd {fd}: fds={env.get('LISTEN_FDS')} "
+                  "names={env.get('LISTEN_FDNAMES')} pid_ok={pid_ok} {more} "
+                  "uid={os.getuid()}\\n\".encode())\n"
+                  "    c.close()\n"
+                  "time.sleep(600)\n")
+        self.create(name, "/usr/bin/python3", "-c", script,
+                    options=["--socket", f"127.0.0.1:{ports[0]}",
+                             "--socket", f"127.0.0.1:{ports[1]}"])
+        unit = os.path.join(UNIT_DIR, f"{name}_sandbox.socket")
+        with open(unit) as f:
+            text = f.read()
+        self.assertIn(f"\nListenStream=127.0.0.1:{ports[0]}\n"
+                      f"ListenStream=127.0.0.1:{ports[1]}\n", text)
+        self.assertEqual(mode(unit), 0o644)
+        with open(os.path.join(UNIT_DIR, f"{name}_sandbox.service")) as f:
+            service = f.read()
+        self.assertIn(f"\nRequires={name}_sandbox.socket\n", service)
+        verify = subprocess.run(["systemd-analyze", "verify", "--man=no", unit,
+                                 os.path.join(UNIT_DIR, f"{name}_sandbox.service")],
+                                capture_output=True, text=True, timeout=60)
+        self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
+        self.assertNotIn(name, verify.stderr, verify.stderr)
+
+        sock, path = self.notify_listener()
+        proc = self.exec_start(name, path, listen=listen, names="web:admin")
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        self.assertEqual(self.wait_ready(sock, proc), ["READY=1\nSTATUS=running"])
+        # The host's sockets, in order, answered inside.
+        for fd, port in zip((3, 4), ports):
+            with socket.create_connection(("127.0.0.1", port), timeout=BOOT_TIMEOUT) as c:
+                c.settimeout(BOOT_TIMEOUT)
+                answer = c.makefile().readline()
+            self.assertEqual(answer, f"fd {fd}: fds=2 names=web:admin pid_ok=True no fd 5 "
+                                     "uid=0\n")
+        # The root shell (started by the init too) has none of them.
+        p = self.service("execute", name, "--", "/bin/sh", "-c",
+                         "for f in /proc/$$/fd/*; do readlink $f; done; true")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertNotIn("socket:", p.stdout)
+        self.assertIn("/dev/", p.stdout)
+        proc.send_signal(15)
+        code, out, err = self.ended(proc, 40)
+        self.assertEqual(code, 143, out + err)
+        # delete removes the socket unit too.
+        self.assertEqual(self.service("delete", name).returncode, 0)
+        self.assertFalse(os.path.exists(unit))
+
+    def test_socket_activation_errors(self):
+        name = self.new_name()
+        for bad in ("", "8080 x", "127.0.0.1:99999", "relative/path", "/run/a%b"):
+            with self.subTest(bad=bad):
+                p = self.service("create", "-c", self.URI, "--socket", bad, name, "--",
+                                 "/bin/true")
+                self.assertOneLineError(p, "--socket")
+                self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, name)))
+        self.assertOneLineError(
+            self.service("create", "-c", self.URI, "--socket", "8080", "--no-unit", name, "--",
+                         "/bin/true"), "--socket", "--no-unit")
+
+
 class QemuServiceTests(ServiceCase, unittest.TestCase):
     URI = "qemu:///system"
+
+    def test_socket_activation_needs_a_container(self):
+        name = self.new_name()
+        p = self.service("create", "-c", self.URI, "--socket", "8080", name, "--", "/bin/true")
+        self.assertOneLineError(p, "--socket", "lxc:///")
+        self.assertFalse(os.path.exists(os.path.join(SERVICES_ROOT, name)))
+        self.assertFalse(os.path.exists(os.path.join(UNIT_DIR, f"{name}_sandbox.socket")))
 
 
 if __name__ == "__main__":

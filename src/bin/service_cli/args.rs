@@ -65,13 +65,20 @@ pub struct CreateOptions {
     #[arg(long = "max-tasks", value_name = "N")]
     pub max_tasks: Option<u32>,
     /// The command speaks systemd's notify protocol: the unit is ready when
-    /// it says READY=1 on $NOTIFY_SOCKET (containers), not when it starts
+    /// it says READY=1 on $NOTIFY_SOCKET, not when it starts
     #[arg(long = "notify")]
     pub notify: bool,
     /// Seconds the service has to stop after SIGTERM before its domain is
     /// destroyed
     #[arg(long = "stop-timeout", value_name = "SECONDS", default_value_t = 10)]
     pub stop_timeout: u32,
+    /// Socket activation (containers): also write NAME_sandbox.socket, on
+    /// which systemd listens at ADDR (its ListenStream=: PORT, IP:PORT,
+    /// [IPv6]:PORT, /PATH or @NAME; repeatable) and starts the service at
+    /// the first connection; the command gets the sockets as fds 3.. with
+    /// LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID
+    #[arg(long = "socket", value_name = "ADDR")]
+    pub socket: Vec<String>,
     /// Write no systemd unit
     #[arg(long = "no-unit")]
     pub no_unit: bool,
@@ -178,8 +185,9 @@ pub enum Command {
         name: String,
     },
     /// Run a service in the foreground: its output on stdout and stderr,
-    /// readiness to $NOTIFY_SOCKET, SIGTERM stops it, its exit status is
-    /// ours (the ExecStart of its systemd unit)
+    /// readiness to $NOTIFY_SOCKET, systemd's sockets (LISTEN_FDS) passed
+    /// into a container, SIGTERM stops it, its exit status is ours (the
+    /// ExecStart of its systemd unit)
     Run {
         #[command(flatten)]
         uri: Uri,

@@ -14,7 +14,7 @@ use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
-use libvirt_sandbox::context::service_run::{Mark, Marker};
+use libvirt_sandbox::context::service_run::{ListenFds, Mark, Marker};
 use libvirt_sandbox::context::{Context, ContextService};
 
 /// How long the runner waits for the domain to go once the output ended.
@@ -56,6 +56,8 @@ struct Output {
     pending: Vec<u8>,
     started: bool,
     exit: Option<u8>,
+    /// A VM's notify messages (marks), not yet relayed.
+    notices: Vec<Vec<u8>>,
 }
 
 impl Output {
@@ -66,9 +68,37 @@ impl Output {
     }
 
     fn feed(&mut self, data: &[u8]) {
+        let out = self.take(data);
+        if !out.is_empty() {
+            Self::print(&out);
+        }
+    }
+
+    /// Takes `data` in: the marks out, what is the command's output (so
+    /// far) returned.
+    fn take(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut printed = Vec::new();
         self.pending.extend_from_slice(data);
-        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-            let mut line: Vec<u8> = self.pending.drain(..=end).collect();
+        let prefix = self.marker.prefix().as_bytes();
+        // A mark may come in the middle of a line of the command's (a VM's
+        // init writes notify marks while the command runs, on the console
+        // they share; each mark is one write): what came before it is the
+        // command's, and the command's line goes on after it. Only the
+        // init knows the secret in the prefix.
+        loop {
+            let at = self.pending.windows(prefix.len()).position(|w| w == prefix);
+            let end = self.pending.iter().position(|&b| b == b'\n');
+            let mut line: Vec<u8> = match (at, end) {
+                (Some(at), _) if end.is_none_or(|end| at < end) => {
+                    printed.extend(self.pending.drain(..at));
+                    match self.pending.iter().position(|&b| b == b'\n') {
+                        Some(end) => self.pending.drain(..=end).collect(),
+                        None => return printed,
+                    }
+                }
+                (_, Some(end)) => self.pending.drain(..=end).collect(),
+                (_, None) => break,
+            };
             line.pop();
             if line.last() == Some(&b'\r') {
                 line.pop();
@@ -79,20 +109,21 @@ impl Output {
             {
                 Some(Mark::Started) => self.started = true,
                 Some(Mark::Exit(code)) => self.exit = Some(code),
+                Some(Mark::Notify(message)) => self.notices.push(message),
                 None => {
                     line.push(b'\n');
-                    Self::print(&line);
+                    printed.extend(line);
                 }
             }
         }
-        // A partial line goes out now, unless it may be a mark.
-        let prefix = self.marker.prefix().as_bytes();
-        if !self.pending.is_empty()
-            && !prefix.starts_with(&self.pending)
-            && !self.pending.starts_with(prefix)
-        {
-            Self::print(&std::mem::take(&mut self.pending));
-        }
+        // A partial line goes out now, but for an end that may begin a mark.
+        let keep = (1..prefix.len().min(self.pending.len() + 1))
+            .rev()
+            .find(|&n| self.pending.ends_with(&prefix[..n]))
+            .unwrap_or(0);
+        let out = self.pending.len() - keep;
+        printed.extend(self.pending.drain(..out));
+        printed
     }
 
     fn finish(&mut self) {
@@ -104,6 +135,17 @@ impl Output {
             }
         }
     }
+}
+
+/// Relays a notify message of the command's to systemd (its relayable
+/// fields); whether it said READY=1.
+fn relay(systemd: &Systemd, message: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(message);
+    let lines: Vec<&str> = text.lines().filter(|l| relayable(l)).collect();
+    if !lines.is_empty() {
+        systemd.notify(&lines.join("\n"));
+    }
+    lines.contains(&"READY=1")
 }
 
 /// Whether a relayed notify message may go to systemd: not the fields
@@ -127,14 +169,19 @@ pub fn run(context: &ContextService, notify: bool, stop_timeout: Duration) -> Re
         .map_err(|e| format!("sigprocmask: {e}"))?;
     let sigfd = SignalFd::with_flags(&signals, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
         .map_err(|e| format!("signalfd: {e}"))?;
+    // systemd's socket-activation fds (a unit with a .socket), for the
+    // command; libvirt has its own copies once the domain started.
+    let listen = ListenFds::from_env().map_err(|e| e.message().to_owned())?;
     let fg = context
-        .start_foreground()
+        .start_foreground_with(&listen)
         .map_err(|e| format!("cannot start the service '{name}': {}", e.message()))?;
+    drop(listen);
     let mut output = Output {
         marker: fg.marker.clone(),
         pending: Vec::new(),
         started: false,
         exit: None,
+        notices: Vec::new(),
     };
     let mut ready_said = false;
     let mut stopping: Option<Instant> = None;
@@ -178,19 +225,16 @@ pub fn run(context: &ContextService, notify: bool, stop_timeout: Duration) -> Re
             }
             next += 1;
         }
+        // A VM's notify messages, in the order the command sent them.
+        for message in std::mem::take(&mut output.notices) {
+            ready_said |= relay(&systemd, &message);
+        }
         if let Some(socket) = &fg.notify
             && ready[next]
         {
             let mut message = [0u8; 4096];
             while let Ok(n) = socket.recv(&mut message) {
-                let text = String::from_utf8_lossy(&message[..n]);
-                let lines: Vec<&str> = text.lines().filter(|l| relayable(l)).collect();
-                if lines.contains(&"READY=1") {
-                    ready_said = true;
-                }
-                if !lines.is_empty() {
-                    systemd.notify(&lines.join("\n"));
-                }
+                ready_said |= relay(&systemd, &message[..n]);
             }
         }
         if ready[0] {
@@ -238,5 +282,55 @@ pub fn run(context: &ContextService, notify: bool, stop_timeout: Duration) -> Re
             "the service '{name}' ended without an exit status (its domain was stopped from \
              outside)"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MARK: &str = "libvirt-sandbox-init: service 00ff ";
+
+    fn output() -> Output {
+        Output {
+            marker: Marker::from_secret("00ff"),
+            pending: Vec::new(),
+            started: false,
+            exit: None,
+            notices: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn marks_are_taken_out_even_in_the_middle_of_a_line() {
+        let mut o = output();
+        let mut out = o.take(b"setup\r\n");
+        out.extend(o.take(format!("{MARK}started\r\npartial ").as_bytes()));
+        out.extend(o.take(format!("{MARK}notify 52454144593d31\n").as_bytes()));
+        out.extend(o.take(b"line\n"));
+        assert!(o.started);
+        assert_eq!(o.notices, vec![b"READY=1".to_vec()]);
+        assert_eq!(String::from_utf8(out).unwrap(), "setup\npartial line\n");
+    }
+
+    #[test]
+    fn a_mark_split_over_reads_waits_and_forgeries_are_output() {
+        let mut o = output();
+        let mark = format!("x{MARK}exit 3\n");
+        let mut out = Vec::new();
+        for b in mark.as_bytes() {
+            out.extend(o.take(&[*b]));
+        }
+        assert_eq!(o.exit, Some(3));
+        assert_eq!(out, b"x");
+        // A wrong secret, a mark the init never writes: output as it is.
+        let forged = "libvirt-sandbox-init: service 00fe notify 52454144593d31\n";
+        assert_eq!(o.take(forged.as_bytes()), forged.as_bytes());
+        let odd = format!("{MARK}notify zz\n");
+        assert_eq!(o.take(odd.as_bytes()), odd.as_bytes());
+        assert!(o.notices.is_empty());
+        // An end that may begin a mark waits; finish lets it out.
+        assert_eq!(o.take(b"tail libvirt-sand"), b"tail ");
+        assert_eq!(o.pending, b"libvirt-sand");
     }
 }
