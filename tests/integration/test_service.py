@@ -909,6 +909,12 @@ server.serve_forever()
             self.assertIn(code, (0, 143), err)
             self.assertEqual(domstate(self.URI, name), "shut off")
             self.assertIsNone(self.delegated_cgroup(name), "systemd's cgroup left behind")
+            if boot == 1:
+                # The domain and unit directory made anew from the saved
+                # config and the host's units; the state stays (boot 2
+                # counts on it).
+                p = self.service("upgrade", name)
+                self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
         p = self.service("delete", name)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -919,6 +925,11 @@ server.serve_forever()
         name = self.new_name()
         p = self.service("create", "-c", self.URI, "-u", "sbx-no-such-unit.service", name)
         self.assertOneLineError(p, "unknown unit 'sbx-no-such-unit.service'")
+        for extra, needle in ((["-i", "16M"], "--image-size is not supported for a systemd"),
+                              (["--socket", "8097"], "--socket is not supported with -u")):
+            p = self.service("create", "-c", self.URI, *extra, "-u", "libvirtd.service", name)
+            self.assertOneLineError(p, needle)
+            self.assertFalse(os.path.exists(os.path.join(DATA_ROOT, name)))
         p = self.service("create", "-c", self.URI, "-u", "../etc.service", name)
         self.assertEqual(p.returncode, 2, p.stderr)
         self.assertIn("is no unit name", p.stderr)
