@@ -348,6 +348,8 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
             let _ = killpg(app, Signal::SIGTERM);
         }
     };
+    // What systemd and its units write on their /dev/console.
+    let mut console = prepared.walls.console().map(ConsoleCopy::new);
     // The init is the sandbox's PID 1: every orphan is reaped here too.
     let mut status = None;
     let raw = loop {
@@ -356,6 +358,9 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
             break raw;
         }
         let mut fds = vec![PollFd::new(sigfd.as_fd(), PollFlags::POLLIN)];
+        if let Some(copy) = &console {
+            fds.push(PollFd::new(copy.master, PollFlags::POLLIN));
+        }
         if let Some(relay) = &notify {
             fds.push(PollFd::new(relay.inner.as_fd(), PollFlags::POLLIN));
         }
@@ -369,6 +374,12 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
         let ready: Vec<bool> = fds.iter().map(|f| f.any().unwrap_or(false)).collect();
         drop(fds);
         let mut next = 1;
+        if let Some(copy) = &mut console {
+            if ready[next] {
+                copy.pass_on();
+            }
+            next += 1;
+        }
         if let Some(relay) = &notify {
             if ready[next] {
                 relay.forward();
@@ -408,6 +419,11 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
             _ => std::thread::sleep(Duration::from_millis(10)),
         }
     }
+    // Their last words, before the exit mark.
+    if let Some(copy) = &mut console {
+        copy.pass_on();
+        copy.finish();
+    }
     if let Err(e) = prepared.walls.release() {
         log(&e);
     }
@@ -426,6 +442,64 @@ fn run_service(spec: &LaunchSpec, backend: Backend, spec_path: &Path) -> Result<
         log(&format!("{marker} exit {code}"));
     }
     Ok(code as u8)
+}
+
+/// Copies what systemd and its units write on their /dev/console (the
+/// master of the init's pty, non-blocking) to the init's stderr, where a
+/// command's own output goes. A tty may end lines with "\r\n" (systemd
+/// resets its console to cooked mode): the "\r" before a "\n" is
+/// dropped, so the lines are the units' own.
+struct ConsoleCopy<'a> {
+    master: BorrowedFd<'a>,
+    /// The last byte read was a "\r" not yet written.
+    cr: bool,
+}
+
+impl<'a> ConsoleCopy<'a> {
+    fn new(master: BorrowedFd<'a>) -> Self {
+        Self { master, cr: false }
+    }
+
+    /// Everything the pty has now.
+    fn pass_on(&mut self) {
+        let mut buf = [0u8; 4096];
+        loop {
+            match nix::unistd::read(self.master, &mut buf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    let out = strip_cr_before_lf(&mut self.cr, &buf[..n]);
+                    let _ = std::io::stderr().lock().write_all(&out);
+                }
+                Err(Errno::EINTR) => {}
+                // EAGAIN: all read; EIO: nobody has the slave open.
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// A "\r" held back at the very end is the output's own.
+    fn finish(&mut self) {
+        if std::mem::take(&mut self.cr) {
+            let _ = std::io::stderr().lock().write_all(b"\r");
+        }
+    }
+}
+
+/// `data` without the "\r" of each "\r\n"; `cr` carries a trailing "\r"
+/// over to the next call (a read may end between the two).
+fn strip_cr_before_lf(cr: &mut bool, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 1);
+    for &b in data {
+        if std::mem::take(cr) && b != b'\n' {
+            out.push(b'\r');
+        }
+        if b == b'\r' {
+            *cr = true;
+        } else {
+            out.push(b);
+        }
+    }
+    out
 }
 
 /// The host's ends of a service that `virt-sandbox-service run` started
@@ -1502,5 +1576,26 @@ impl Ending {
     fn poll_timeout(&self) -> PollTimeout {
         let left = self.deadline().saturating_duration_since(Instant::now());
         PollTimeout::try_from(left.as_micros().div_ceil(1000)).unwrap_or(PollTimeout::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_cr_before_lf;
+
+    #[test]
+    fn a_console_line_loses_the_cr_of_its_crlf_only() {
+        let mut cr = false;
+        assert_eq!(
+            strip_cr_before_lf(&mut cr, b"a\r\nb\rc\r\r\n"),
+            b"a\nb\rc\r\n"
+        );
+        assert!(!cr);
+        // Split between the two: held back, then dropped or kept.
+        assert_eq!(strip_cr_before_lf(&mut cr, b"d\r"), b"d");
+        assert!(cr);
+        assert_eq!(strip_cr_before_lf(&mut cr, b"\ne\r"), b"\ne");
+        assert_eq!(strip_cr_before_lf(&mut cr, b"f"), b"\rf");
+        assert!(!cr);
     }
 }

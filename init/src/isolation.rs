@@ -197,6 +197,24 @@ pub struct Walls {
     keep_caps: bool,
     /// The cgroup2 directory delegated to systemd (LXC, a systemd service).
     systemd: Option<Delegated>,
+    /// systemd's /dev/console (LXC, a systemd service).
+    console: Option<Console>,
+}
+
+/// A pty the init made for a systemd service: its slave is bound on
+/// /dev/console in systemd's mount namespace, so that systemd's log and
+/// the units' output (`--default-standard-output=tty`, TTYPath= is
+/// /dev/console by default) reach the init, which copies them from the
+/// master to its stderr: `virt-sandbox-service run`'s output stream, as a
+/// command's own stdout and stderr. (systemd, PID 1, puts its own stdio on
+/// /dev/null, and its units' default, the journal, has no journald here.)
+/// A pty, not a pipe: systemd opens its console only if it is a tty.
+struct Console {
+    master: OwnedFd,
+    /// Held open, so that reading the master never sees the end (EIO)
+    /// between two openers of /dev/console.
+    _slave: OwnedFd,
+    path: String,
 }
 
 /// A cgroup2 directory the init made and gave to the sandbox's root: its
@@ -227,6 +245,7 @@ impl Walls {
         let mut userns = None;
         let mut tasks = None;
         let mut systemd = None;
+        let mut console = None;
         match backend {
             Backend::Lxc => {
                 let ids = ids.ok_or("a container sandbox needs its id maps")?;
@@ -236,6 +255,7 @@ impl Walls {
                     let (procs, delegated) = delegate_cgroup(&spec.systemd_cgroup, ids)?;
                     tasks = Some(procs);
                     systemd = Some(delegated);
+                    console = Some(console_pty(ids)?);
                 }
                 let ns = create_user_namespace(ids)?;
                 warnings = idmap_grants(&spec.grants, ns.as_fd())?;
@@ -260,6 +280,7 @@ impl Walls {
                 gid: spec.gid,
                 keep_caps,
                 systemd,
+                console,
             },
             warnings,
         ))
@@ -275,7 +296,7 @@ impl Walls {
         if self.systemd.is_some() {
             // Still real root: a /proc of systemd's PID namespace (the
             // sandbox's root could not mount one over the masked /proc).
-            own_proc()?;
+            own_proc(self.console.as_ref().map(|c| c.path.as_str()))?;
         }
         if let Some(userns) = &self.userns {
             enter_user_namespace(userns.as_fd(), self.systemd.is_some())?;
@@ -290,6 +311,12 @@ impl Walls {
             .as_ref()
             .and(self.userns.as_ref())
             .map(|ns| ns.as_fd())
+    }
+
+    /// The master of systemd's /dev/console (a systemd service): what
+    /// systemd and its units write there, for the init to pass on.
+    pub fn console(&self) -> Option<BorrowedFd<'_>> {
+        self.console.as_ref().map(|c| c.master.as_fd())
     }
 
     /// Whether the command is systemd with a cgroup of its own.
@@ -610,8 +637,11 @@ fn remove_cgroup_tree(dir: &Path) -> Result<(), String> {
 /// In systemd's child, PID 1 of its new PID namespace and still real
 /// root: a mount namespace of its own (slave: nothing goes back to the
 /// init's) with a /proc of that PID namespace, masked again as the
-/// container's was, and /proc/sys read-only.
-fn own_proc() -> Result<(), String> {
+/// container's was, /proc/sys read-only, and `console` (the slave of the
+/// init's pty) on /dev/console instead of libvirt's log console. The
+/// mount is locked once the child enters the sandbox's user namespace:
+/// systemd cannot take it away.
+fn own_proc(console: Option<&str>) -> Result<(), String> {
     let kernel_fs = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     nix::sched::unshare(CloneFlags::CLONE_NEWNS)
         .map_err(|e| format!("cannot make systemd's mount namespace: {e}"))?;
@@ -626,7 +656,56 @@ fn own_proc() -> Result<(), String> {
     mount(Some("proc"), "/proc", Some("proc"), kernel_fs, None::<&str>)
         .map_err(|e| format!("cannot mount systemd's /proc: {e}"))?;
     mask_kernel_interfaces()?;
-    make_read_only(&["/proc/sys"])
+    make_read_only(&["/proc/sys"])?;
+    if let Some(pty) = console {
+        mount(
+            Some(pty),
+            "/dev/console",
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(|e| format!("cannot bind systemd's console {pty} on /dev/console: {e}"))?;
+    }
+    Ok(())
+}
+
+/// systemd's console: a new pty whose slave belongs to the sandbox's
+/// root (systemd opens it as that root of its user namespace), raw (no
+/// "\r" added to its lines; systemd may set it back to cooked, which the
+/// init's copy undoes), the master non-blocking and both close-on-exec.
+fn console_pty(ids: &Ids) -> Result<Console, String> {
+    use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt};
+    use nix::sys::termios::{SetArg, cfmakeraw, tcgetattr, tcsetattr};
+    let what = |e: Errno| format!("cannot make systemd's console (a pty): {e}");
+    let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).map_err(what)?;
+    grantpt(&master).map_err(what)?;
+    unlockpt(&master).map_err(what)?;
+    let path = ptsname_r(&master).map_err(what)?;
+    let slave = nix::fcntl::open(
+        path.as_str(),
+        OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(what)?;
+    let mut termios = tcgetattr(&slave).map_err(what)?;
+    cfmakeraw(&mut termios);
+    tcsetattr(&slave, SetArg::TCSANOW, &termios).map_err(what)?;
+    let (uid, gid) = Ids::host_owner(Some(ids), 0, 0);
+    nix::unistd::fchown(&slave, Some(Uid::from_raw(uid)), Some(Gid::from_raw(gid)))
+        .map_err(what)?;
+    let master: OwnedFd = master.into();
+    let flags = nix::fcntl::fcntl(&master, nix::fcntl::FcntlArg::F_GETFL).map_err(what)?;
+    nix::fcntl::fcntl(
+        &master,
+        nix::fcntl::FcntlArg::F_SETFL(OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK),
+    )
+    .map_err(what)?;
+    Ok(Console {
+        master,
+        _slave: slave,
+        path,
+    })
 }
 
 /// Before the fork of systemd: the init's next child is PID 1 of a new

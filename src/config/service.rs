@@ -177,6 +177,10 @@ mod imp {
                 self.boot_target.get().unwrap_or_default(),
                 "--log-target".to_owned(),
                 "console".to_owned(),
+                // The units' stdout and stderr on the console too (TTYPath=
+                // is /dev/console): no journald runs inside, and the init
+                // passes the console on to `virt-sandbox-service run`.
+                "--default-standard-output=tty".to_owned(),
                 "--system".to_owned(),
             ]
         }

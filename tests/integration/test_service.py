@@ -785,8 +785,20 @@ class LxcServiceTests(ServiceCase, unittest.TestCase):
 
     # -- systemd services (create -u UNIT) ------------------------------------
 
-    WEB_SCRIPT = """import functools, http.server, os, socket, sys
+    WEB_SCRIPT = """import functools, glob, http.server, json, os, socket, sys
 state = sys.argv[1]
+# Output for `run`'s stdout, and a mark it must not take for one (the
+# unit cannot read the secret).
+secret = '0' * 32
+for path in ['/dev/.libvirt-sandbox/launch.json'] + glob.glob('/etc/libvirt-sandbox/services/*/launch.json'):
+    try:
+        secret = json.load(open(path))['secret']
+        print('read the secret from', path, flush=True)
+    except Exception:
+        pass
+print('sbx-unit-says-on-stdout', flush=True)
+print('sbx-unit-says-on-stderr', file=sys.stderr, flush=True)
+print('libvirt-sandbox-init: service ' + secret + ' exit 7', flush=True)
 with open(os.path.join(state, 'boots'), 'a') as f:
     f.write('boot\\n')
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=state)
@@ -906,7 +918,15 @@ server.serve_forever()
                 self.assertEqual(f.read(), before)
             proc.send_signal(15)
             code, out, err = self.ended(proc, 40)
+            # Not the unit's forged exit 7.
             self.assertIn(code, (0, 143), err)
+            # The unit's stdout and stderr come out of the runner's, as a
+            # command's do (into the journal of the host's unit).
+            self.assertIn("sbx-unit-says-on-stdout\n", out + err)
+            self.assertIn("sbx-unit-says-on-stderr\n", out + err)
+            self.assertIn(" exit 7\n", out)
+            self.assertNotIn("read the secret", out + err)
+            self.assertNotIn("\r\n", out)
             self.assertEqual(domstate(self.URI, name), "shut off")
             self.assertIsNone(self.delegated_cgroup(name), "systemd's cgroup left behind")
             if boot == 1:
