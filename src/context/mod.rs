@@ -357,6 +357,14 @@ pub fn check_cancelled(cancellable: Option<&gio::Cancellable>) -> crate::Result<
     cancellable.map_or(Ok(()), |c| c.set_error_if_cancelled())
 }
 
+/// An I/O error on `path`: "cannot WHAT 'PATH': ERROR".
+pub(crate) fn io_error(what: &str, path: &std::path::Path, e: std::io::Error) -> crate::Error {
+    error(
+        SandboxError::Io,
+        format!("cannot {what} '{}': {e}", path.display()),
+    )
+}
+
 pub(crate) fn not_running() -> crate::Error {
     error(SandboxError::NotRunning, "the sandbox is not running")
 }

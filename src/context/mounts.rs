@@ -5,6 +5,7 @@
 //! copy. Everything is checked here, on the host, so a bad mount fails the
 //! start with a message naming it instead of a libvirt or guest error.
 
+use super::io_error;
 use std::path::{Path, PathBuf};
 
 use glib::prelude::*;
@@ -35,13 +36,6 @@ pub(crate) struct Prepared {
 
 fn invalid(message: String) -> crate::Error {
     error(SandboxError::InvalidMount, message)
-}
-
-fn io_error(what: &str, path: &Path, e: std::io::Error) -> crate::Error {
-    error(
-        SandboxError::Io,
-        format!("cannot {what} '{}': {e}", path.display()),
-    )
 }
 
 /// Number of path components: parents sort before their children.

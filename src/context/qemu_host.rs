@@ -214,21 +214,16 @@ pub(crate) fn readonly_root_virtiofsd(
          {drop}exec {real} \"$@\" {common} --modcaps=-mknod\n"
     );
     let wrapper = cached_script(cache, "virtiofsd-ro", &script)?;
-    let io = |what: &str, path: &Path, e: std::io::Error| {
-        error(
-            SandboxError::Io,
-            format!("cannot {what} '{}': {e}", path.display()),
-        )
-    };
     let [link, ids] = root_daemon_files(state_dir);
     for stale in [&link, &ids] {
         match std::fs::remove_file(stale) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io("replace", stale, e)),
+            Err(e) => return Err(super::io_error("replace", stale, e)),
         }
     }
-    std::os::unix::fs::symlink(&wrapper, &link).map_err(|e| io("create the link", &link, e))?;
+    std::os::unix::fs::symlink(&wrapper, &link)
+        .map_err(|e| super::io_error("create the link", &link, e))?;
     if let Some((uid, gid)) = qemu {
         // Root's alone (the wrapper reads it before it drops to the user),
         // like every other file of the state directory.
@@ -240,7 +235,7 @@ pub(crate) fn readonly_root_virtiofsd(
             .mode(0o600)
             .open(&ids)
             .and_then(|mut file| file.write_all(format!("{uid} {gid}\n").as_bytes()))
-            .map_err(|e| io("write", &ids, e))?;
+            .map_err(|e| super::io_error("write", &ids, e))?;
     }
     Ok(link)
 }

@@ -311,17 +311,12 @@ fn chosen_data_mounts(
             continue;
         }
         let target = mount.target().unwrap_or_default();
-        let clean = Path::new(&target).components().all(|c| {
-            matches!(
-                c,
-                std::path::Component::RootDir | std::path::Component::Normal(_)
-            )
-        });
-        if !target.starts_with('/') || !clean || target.trim_matches('/').is_empty() {
+        if target == "/" || crate::config::validate::check_guest_path(&target).is_err() {
             return Err(error(
                 SandboxError::InvalidMount,
                 format!(
-                    "host-bind:{target}: the service's data cannot be mounted there (give an                      absolute path other than /, without . or ..)"
+                    "host-bind:{target}: the service's data cannot be mounted there (give an \
+                     absolute path other than /, without . or ..)"
                 ),
             ));
         }
@@ -372,12 +367,6 @@ fn make_data(
     use crate::config::mount::{ConfigMountFile, ConfigMountGuestBind, ConfigMountHostImage};
     let working = Config::load_from_data(&config.save_to_data())?;
     let chosen = chosen_data_mounts(&working, options.copy)?;
-    let io = |what: &str, path: &Path, e: std::io::Error| {
-        error(
-            SandboxError::Io,
-            format!("cannot {what} '{}': {e}", path.display()),
-        )
-    };
     // An image's tree is built beside it, then written into it by mkfs.
     let tree = match options.image_size {
         Some(_) => data.join(".image-tree"),
@@ -386,7 +375,7 @@ fn make_data(
     for (_, target, source) in chosen.iter().filter(|_| !keep) {
         let dest = tree.join(target.trim_start_matches('/'));
         if let Some(parent) = dest.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io("create", parent, e))?;
+            std::fs::create_dir_all(parent).map_err(|e| super::io_error("create", parent, e))?;
         }
         match source {
             Some(source) => run_tool(
@@ -405,11 +394,11 @@ fn make_data(
                     std::fs::DirBuilder::new()
                         .mode(0o700)
                         .create(&dest)
-                        .map_err(|e| io("create", &dest, e))?;
+                        .map_err(|e| super::io_error("create", &dest, e))?;
                     // The sandbox's user writes there (as in a fresh
                     // host-bind directory of an interactive sandbox).
                     std::os::unix::fs::chown(&dest, Some(config.userid()), Some(config.groupid()))
-                        .map_err(|e| io("change the owner of", &dest, e))?;
+                        .map_err(|e| super::io_error("change the owner of", &dest, e))?;
                 }
             }
         }
@@ -463,21 +452,16 @@ fn make_data(
 /// Writes the tree `tree` into a new sparse ext4 image `image` of `size`
 /// bytes, and removes the tree.
 fn make_image(tree: &Path, image: &Path, size: u64) -> crate::Result<()> {
-    let io = |what: &str, path: &Path, e: std::io::Error| {
-        error(
-            SandboxError::Io,
-            format!("cannot {what} '{}': {e}", path.display()),
-        )
-    };
-    std::fs::create_dir_all(tree).map_err(|e| io("create", tree, e))?;
+    std::fs::create_dir_all(tree).map_err(|e| super::io_error("create", tree, e))?;
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(image)
-        .map_err(|e| io("create", image, e))?;
+        .map_err(|e| super::io_error("create", image, e))?;
     // Sparse: the blocks are allocated as the service writes.
-    file.set_len(size).map_err(|e| io("size", image, e))?;
+    file.set_len(size)
+        .map_err(|e| super::io_error("size", image, e))?;
     drop(file);
     run_tool(
         "mkfs.ext4",

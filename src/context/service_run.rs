@@ -29,6 +29,7 @@
 //!   "`MARKER` stop" on its log console; the init passes SIGTERM to the
 //!   command's process group.
 
+use super::io_error;
 use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixDatagram, UnixListener};
@@ -264,13 +265,6 @@ fn fresh(path: &Path) -> crate::Result<()> {
             format!("cannot remove '{}': {e}", path.display()),
         )),
     }
-}
-
-fn io_error(what: &str, path: &Path, e: std::io::Error) -> crate::Error {
-    error(
-        SandboxError::Io,
-        format!("cannot {what} '{}': {e}", path.display()),
-    )
 }
 
 /// Removes the sockets when the start is over (connected or failed).

@@ -15,6 +15,7 @@
 //! sandbox's private `/run` already. The rest of the root is the host's,
 //! read-only.
 
+use super::io_error;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -358,13 +359,6 @@ pub fn target_text(units: &[String]) -> String {
          Wants={list}\n\
          After={list}\n\
          AllowIsolate=yes\n"
-    )
-}
-
-fn io_error(what: &str, path: &Path, e: std::io::Error) -> crate::Error {
-    error(
-        SandboxError::Io,
-        format!("cannot {what} '{}': {e}", path.display()),
     )
 }
 
